@@ -1,0 +1,5 @@
+//! Pure numerics: no I/O, no plotting, no DOM, no string formatting for display.
+//!
+//! Every function takes validated [`crate::data`] types and returns plain numbers in structs.
+
+pub mod transform;
