@@ -2,4 +2,5 @@
 //!
 //! Every function takes validated [`crate::data`] types and returns plain numbers in structs.
 
+pub mod glmm;
 pub mod transform;

@@ -1,0 +1,394 @@
+//! The binomial–normal marginal log-likelihood and its exact gradient (METHODS §2.2–§2.6).
+//!
+//! Per study, in the spherical form of §2.3 (`b = C u`, `u ~ N2(0, I)`):
+//! `g(u) = lc + y1 η1 − n1 ln(1+e^{η1}) + y2 η2 − n2 ln(1+e^{η2}) − ½u'u`, `η = Xβ + C u`.
+//! The conditional mode `û` is found by Newton (§2.4); adaptive Gauss–Hermite quadrature centres
+//! the product rule at `û` and scales it by `R = chol((C'D̂C + I)^{-1})` (§2.6); `m = 1` is the
+//! Laplace approximation (§2.5).
+//!
+//! The gradient is exact for the adapted rule: it differentiates through the mode `û(θ)` (implicit
+//! function theorem) and the scale `R(θ)` (derivative of a Cholesky factor), not only the integrand
+//! at fixed nodes. Holding `û` and `R` fixed is wrong at small `m` (METHODS §2.7a).
+
+use super::mat2::M2;
+use super::quadrature::GaussHermite;
+use crate::stats::transform::{log1p_exp, prob_from_logit};
+use serde::Serialize;
+
+/// One study's data for the GLMM: successes and trials per margin, the log binomial coefficients
+/// and the design rows (`η1 = x1·β`, `η2 = x2·β`).
+#[derive(Clone, Debug)]
+pub struct GlmmRow {
+    pub y1: f64,
+    pub n1: f64,
+    pub y2: f64,
+    pub n2: f64,
+    pub lc: f64,
+    pub x1: Vec<f64>,
+    pub x2: Vec<f64>,
+}
+
+/// Which random-effects covariance is estimated, and how it is parametrised (working metric of
+/// METHODS §0.2: `ln τ1, ln τ2, atanh ρ`).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CovStructure {
+    /// `(ln τ1, ln τ2, atanh ρ)`.
+    Full,
+    /// ρ fixed at +1 or −1 (boundary, METHODS §2.9 item 1): `(ln τ1, ln τ2)`.
+    RhoFixed(f64),
+    /// ρ = 0 (rung B0 of the fallback ladder, §9.4): `(ln τ1, ln τ2)`.
+    Independent,
+    /// τ2 = 0, only the sensitivity margin varies: `(ln τ1)`.
+    SensOnly,
+    /// τ1 = 0, only the specificity margin varies: `(ln τ2)`.
+    SpecOnly,
+    /// Σ = 0: the fixed-effect model (§2.10).
+    NoRandom,
+}
+
+impl CovStructure {
+    pub fn n_par(self) -> usize {
+        match self {
+            CovStructure::Full => 3,
+            CovStructure::RhoFixed(_) | CovStructure::Independent => 2,
+            CovStructure::SensOnly | CovStructure::SpecOnly => 1,
+            CovStructure::NoRandom => 0,
+        }
+    }
+
+    /// `(τ1, τ2, ρ)` from the working parameters; ρ is NaN where it is not identified.
+    pub fn tau_rho(self, phi: &[f64]) -> (f64, f64, f64) {
+        match self {
+            CovStructure::Full => (phi[0].exp(), phi[1].exp(), phi[2].tanh()),
+            CovStructure::RhoFixed(s) => (phi[0].exp(), phi[1].exp(), s),
+            CovStructure::Independent => (phi[0].exp(), phi[1].exp(), 0.0),
+            CovStructure::SensOnly => (phi[0].exp(), 0.0, f64::NAN),
+            CovStructure::SpecOnly => (0.0, phi[0].exp(), f64::NAN),
+            CovStructure::NoRandom => (0.0, 0.0, f64::NAN),
+        }
+    }
+
+    /// The Cholesky-type factor `C` (Σ = CC') and its derivatives with respect to each working parameter.
+    pub fn factor(self, phi: &[f64]) -> (M2, Vec<M2>) {
+        match self {
+            CovStructure::Full => {
+                let (t1, t2) = (phi[0].exp(), phi[1].exp());
+                let r = phi[2].tanh();
+                let c = 1.0 / phi[2].cosh();
+                (
+                    M2::new(t1, 0.0, r * t2, t2 * c),
+                    vec![
+                        M2::new(t1, 0.0, 0.0, 0.0),
+                        M2::new(0.0, 0.0, r * t2, t2 * c),
+                        M2::new(0.0, 0.0, t2 * c * c, -t2 * c * r),
+                    ],
+                )
+            }
+            CovStructure::RhoFixed(s) => {
+                let (t1, t2) = (phi[0].exp(), phi[1].exp());
+                (
+                    M2::new(t1, 0.0, s * t2, 0.0),
+                    vec![M2::new(t1, 0.0, 0.0, 0.0), M2::new(0.0, 0.0, s * t2, 0.0)],
+                )
+            }
+            CovStructure::Independent => {
+                let (t1, t2) = (phi[0].exp(), phi[1].exp());
+                (
+                    M2::new(t1, 0.0, 0.0, t2),
+                    vec![M2::new(t1, 0.0, 0.0, 0.0), M2::new(0.0, 0.0, 0.0, t2)],
+                )
+            }
+            CovStructure::SensOnly => {
+                let t1 = phi[0].exp();
+                (M2::new(t1, 0.0, 0.0, 0.0), vec![M2::new(t1, 0.0, 0.0, 0.0)])
+            }
+            CovStructure::SpecOnly => {
+                let t2 = phi[0].exp();
+                (M2::new(0.0, 0.0, 0.0, t2), vec![M2::new(0.0, 0.0, 0.0, t2)])
+            }
+            CovStructure::NoRandom => (M2::ZERO, vec![]),
+        }
+    }
+}
+
+/// Why a likelihood evaluation failed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EvalError {
+    /// The conditional mode of study `row` did not converge (METHODS §2.4).
+    ModeNotConverged { row: usize },
+    /// A non-finite value appeared.
+    NonFinite { row: usize },
+}
+
+/// A GLMM problem: data, design width, covariance structure and quadrature rule.
+#[derive(Clone, Debug)]
+pub struct GlmmProblem {
+    pub rows: Vec<GlmmRow>,
+    pub n_beta: usize,
+    pub cov: CovStructure,
+    pub gh: GaussHermite,
+}
+
+/// Per-study scratch kept between evaluations (warm-started modes).
+#[derive(Clone, Debug)]
+pub struct Workspace {
+    pub modes: Vec<[f64; 2]>,
+    vals: Vec<f64>,
+    s2: Vec<f64>,
+    u2: Vec<f64>,
+}
+
+impl Workspace {
+    pub fn new(k: usize, m: usize) -> Self {
+        Workspace {
+            modes: vec![[0.0; 2]; k],
+            vals: vec![0.0; m * m],
+            s2: vec![0.0; m * m],
+            u2: vec![0.0; m * m],
+        }
+    }
+}
+
+/// Result of the mode search for one study.
+struct ModeInfo {
+    u: [f64; 2],
+    eta: [f64; 2],
+    p: [f64; 2],
+    s: [f64; 2],
+    d: [f64; 2],
+    a: M2,
+}
+
+#[inline]
+fn margin_ll(y: f64, n: f64, eta: f64) -> f64 {
+    if n == 0.0 {
+        0.0
+    } else {
+        y * eta - n * log1p_exp(eta)
+    }
+}
+
+impl GlmmProblem {
+    pub fn n_par(&self) -> usize {
+        self.n_beta + self.cov.n_par()
+    }
+
+    pub fn workspace(&self) -> Workspace {
+        Workspace::new(self.rows.len(), self.gh.nodes.len())
+    }
+
+    fn g_value(row: &GlmmRow, eta0: [f64; 2], c: &M2, u: [f64; 2]) -> f64 {
+        let e = c.mv(u);
+        margin_ll(row.y1, row.n1, eta0[0] + e[0]) + margin_ll(row.y2, row.n2, eta0[1] + e[1])
+            - 0.5 * (u[0] * u[0] + u[1] * u[1])
+    }
+
+    fn mode(
+        row: &GlmmRow,
+        eta0: [f64; 2],
+        c: &M2,
+        start: [f64; 2],
+        i: usize,
+    ) -> Result<ModeInfo, EvalError> {
+        let mut u = start;
+        if !(u[0].is_finite() && u[1].is_finite()) {
+            u = [0.0; 2];
+        }
+        let info = |u: [f64; 2]| {
+            let e = c.mv(u);
+            let eta = [eta0[0] + e[0], eta0[1] + e[1]];
+            let p = [prob_from_logit(eta[0]), prob_from_logit(eta[1])];
+            let s = [row.y1 - row.n1 * p[0], row.y2 - row.n2 * p[1]];
+            let d = [row.n1 * p[0] * (1.0 - p[0]), row.n2 * p[1] * (1.0 - p[1])];
+            let a = c.t_diag_m(d).add(&M2::new(1.0, 0.0, 0.0, 1.0));
+            ModeInfo { u, eta, p, s, d, a }
+        };
+        let mut g0 = Self::g_value(row, eta0, c, u);
+        for _ in 0..60 {
+            let mi = info(u);
+            let cs = c.tv(mi.s);
+            let grad = [cs[0] - u[0], cs[1] - u[1]];
+            let step = mi.a.inv().mv(grad);
+            let mut t = 1.0;
+            let mut accepted = false;
+            let mut unew = u;
+            let mut g1 = g0;
+            for _ in 0..30 {
+                unew = [u[0] + t * step[0], u[1] + t * step[1]];
+                g1 = Self::g_value(row, eta0, c, unew);
+                if g1 >= g0 - 1e-12 * g0.abs().max(1.0) {
+                    accepted = true;
+                    break;
+                }
+                t *= 0.5;
+            }
+            if !accepted {
+                return Err(EvalError::ModeNotConverged { row: i });
+            }
+            let du = (t * step[0]).abs().max((t * step[1]).abs());
+            u = unew;
+            g0 = g1;
+            if du < 1e-10 {
+                return Ok(info(u));
+            }
+        }
+        Err(EvalError::ModeNotConverged { row: i })
+    }
+
+    /// The marginal log-likelihood `ℓ(θ)` (including the binomial coefficients) and, if `grad` is
+    /// given, its exact gradient, for `θ = (β, φ)`.
+    pub fn eval(
+        &self,
+        theta: &[f64],
+        ws: &mut Workspace,
+        mut grad: Option<&mut [f64]>,
+    ) -> Result<f64, EvalError> {
+        let nb = self.n_beta;
+        let beta = &theta[..nb];
+        let (c, dcs) = self.cov.factor(&theta[nb..]);
+        if let Some(g) = grad.as_deref_mut() {
+            g.iter_mut().for_each(|v| *v = 0.0);
+        }
+        let m = self.gh.nodes.len();
+        let xs = &self.gh.nodes;
+        let lw = &self.gh.log_weights;
+        let sqrt2 = std::f64::consts::SQRT_2;
+        let base = -(2.0 * std::f64::consts::PI).ln() + 2f64.ln();
+        let want_grad = grad.is_some();
+        let mut total = 0.0;
+        for (i, row) in self.rows.iter().enumerate() {
+            let eta0 = [dot(&row.x1, beta), dot(&row.x2, beta)];
+            let mi = Self::mode(row, eta0, &c, ws.modes[i], i)?;
+            ws.modes[i] = mi.u;
+            let minv = mi.a.inv();
+            let r = minv.chol_lower();
+            let k = c.mul(&r);
+            let ln_det_r = r.a.ln() + r.d.ln();
+            // Node values.
+            let mut vmax = f64::NEG_INFINITY;
+            for j in 0..m {
+                let xj = xs[j];
+                let eta1 = mi.eta[0] + sqrt2 * k.a * xj;
+                let h1 = margin_ll(row.y1, row.n1, eta1);
+                let u1 = mi.u[0] + sqrt2 * r.a * xj;
+                for l in 0..m {
+                    let xl = xs[l];
+                    let eta2 = mi.eta[1] + sqrt2 * (k.c * xj + k.d * xl);
+                    let u2 = mi.u[1] + sqrt2 * (r.c * xj + r.d * xl);
+                    let h2 = margin_ll(row.y2, row.n2, eta2);
+                    let v = lw[j] + lw[l] + h1 + h2 - 0.5 * (u1 * u1 + u2 * u2) + xj * xj + xl * xl;
+                    let idx = j * m + l;
+                    ws.vals[idx] = v;
+                    ws.u2[idx] = u2;
+                    if want_grad {
+                        ws.s2[idx] = row.y2 - row.n2 * prob_from_logit(eta2);
+                    }
+                    if v > vmax {
+                        vmax = v;
+                    }
+                }
+            }
+            let mut sum = 0.0;
+            for v in ws.vals.iter_mut() {
+                *v = (*v - vmax).exp();
+                sum += *v;
+            }
+            let lli = row.lc + base + ln_det_r + vmax + sum.ln();
+            if !lli.is_finite() {
+                return Err(EvalError::NonFinite { row: i });
+            }
+            total += lli;
+            let Some(g) = grad.as_deref_mut() else {
+                continue;
+            };
+            // Softmax-weighted moments over the nodes.
+            let mut s1 = [0.0; 2]; // Σπ s
+            let mut su = M2::ZERO; // Σπ s u'
+            let mut sz = M2::ZERO; // Σπ s z'
+            let mut ub = [0.0; 2]; // Σπ u
+            let mut uz = M2::ZERO; // Σπ u z'
+            for j in 0..m {
+                let xj = xs[j];
+                let eta1 = mi.eta[0] + sqrt2 * k.a * xj;
+                let s1j = row.y1 - row.n1 * prob_from_logit(eta1);
+                let u1 = mi.u[0] + sqrt2 * r.a * xj;
+                for l in 0..m {
+                    let idx = j * m + l;
+                    let pi = ws.vals[idx] / sum;
+                    if pi == 0.0 {
+                        continue;
+                    }
+                    let xl = xs[l];
+                    let (u2, s2) = (ws.u2[idx], ws.s2[idx]);
+                    s1[0] += pi * s1j;
+                    s1[1] += pi * s2;
+                    su.a += pi * s1j * u1;
+                    su.b += pi * s1j * u2;
+                    su.c += pi * s2 * u1;
+                    su.d += pi * s2 * u2;
+                    sz.a += pi * s1j * xj;
+                    sz.b += pi * s1j * xl;
+                    sz.c += pi * s2 * xj;
+                    sz.d += pi * s2 * xl;
+                    ub[0] += pi * u1;
+                    ub[1] += pi * u2;
+                    uz.a += pi * u1 * xj;
+                    uz.b += pi * u1 * xl;
+                    uz.c += pi * u2 * xj;
+                    uz.d += pi * u2 * xl;
+                }
+            }
+            let cts1 = c.tv(s1);
+            let gs = [cts1[0] - ub[0], cts1[1] - ub[1]]; // Σπ ∇_u g
+            let ctsz = c.t().mul(&sz);
+            let gz = M2::new(ctsz.a - uz.a, ctsz.b - uz.b, ctsz.c - uz.c, ctsz.d - uz.d); // Σπ ∇g z'
+            let rinv = r.inv_lower();
+            let dd_fac = [
+                mi.d[0] * (1.0 - 2.0 * mi.p[0]),
+                mi.d[1] * (1.0 - 2.0 * mi.p[1]),
+            ];
+            let one = |p: usize, deta0: [f64; 2], dc: &M2| -> f64 {
+                let _ = p;
+                let dcu = dc.mv(mi.u);
+                let dlin = [deta0[0] + dcu[0], deta0[1] + dcu[1]];
+                // dû = M [dC' ŝ − C' D̂ (dη0 + dC û)]
+                let t1 = dc.tv(mi.s);
+                let t2 = c.tv([mi.d[0] * dlin[0], mi.d[1] * dlin[1]]);
+                let du = minv.mv([t1[0] - t2[0], t1[1] - t2[1]]);
+                let cdu = c.mv(du);
+                let deta = [dlin[0] + cdu[0], dlin[1] + cdu[1]];
+                let dd = [dd_fac[0] * deta[0], dd_fac[1] * deta[1]];
+                let dmd = |x: &M2, y: &M2| {
+                    x.t().mul(&M2::new(
+                        mi.d[0] * y.a,
+                        mi.d[0] * y.b,
+                        mi.d[1] * y.c,
+                        mi.d[1] * y.d,
+                    ))
+                };
+                let da = dmd(dc, &c).add(&dmd(&c, dc)).add(&c.t_diag_m(dd));
+                let dm = minv.mul(&da).mul(&minv).scale(-1.0);
+                let dr = r.mul(&rinv.mul(&dm).mul(&rinv.t()).phi());
+                s1[0] * deta0[0]
+                    + s1[1] * deta0[1]
+                    + su.dot(dc)
+                    + gs[0] * du[0]
+                    + gs[1] * du[1]
+                    + sqrt2 * gz.dot(&dr)
+                    - 0.5 * minv.mul(&da).trace()
+            };
+            for q in 0..nb {
+                g[q] += one(q, [row.x1[q], row.x2[q]], &M2::ZERO);
+            }
+            for (q, dc) in dcs.iter().enumerate() {
+                g[nb + q] += one(nb + q, [0.0, 0.0], dc);
+            }
+        }
+        Ok(total)
+    }
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}

@@ -1,0 +1,82 @@
+use super::fit::*;
+use super::likelihood::CovStructure;
+use crate::data::Study;
+
+pub(crate) fn audit_c() -> Vec<Study> {
+    // METHODS §12 (rows TP, FN, FP, TN).
+    let raw = [
+        (47, 9, 101, 738),
+        (126, 51, 272, 1543),
+        (19, 10, 12, 192),
+        (36, 3, 78, 276),
+        (130, 19, 211, 959),
+        (84, 2, 68, 89),
+        (68, 0, 112, 423),
+        (752, 0, 3226, 2977),
+        (59, 5, 55, 136),
+        (142, 50, 571, 2788),
+        (137, 24, 107, 358),
+        (57, 3, 103, 437),
+        (34, 1, 21, 56),
+        (152, 51, 88, 264),
+    ];
+    raw.iter()
+        .enumerate()
+        .map(|(i, &(tp, fn_, fp, tn))| Study::new(format!("{}", i + 1), tp, fp, fn_, tn))
+        .collect()
+}
+
+#[test]
+fn gradient_matches_finite_differences() {
+    let s = audit_c();
+    let d = Design::intercepts(s.len());
+    for (cov, theta) in [
+        (CovStructure::Full, vec![2.4, 1.2, 0.4, -0.4, -1.0]),
+        (CovStructure::RhoFixed(-1.0), vec![2.4, 1.2, 0.4, -0.4]),
+        (CovStructure::Independent, vec![2.4, 1.2, 0.4, -0.4]),
+        (CovStructure::SensOnly, vec![2.4, 1.2, 0.4]),
+    ] {
+        for m in [1usize, 3, 7] {
+            let p = problem(&s, &d, cov, m);
+            let mut ws = p.workspace();
+            let mut g = vec![0.0; theta.len()];
+            let l0 = p.eval(&theta, &mut ws, Some(&mut g)).unwrap();
+            for j in 0..theta.len() {
+                let h = 1e-6;
+                let mut tp = theta.clone();
+                tp[j] += h;
+                let mut tm = theta.clone();
+                tm[j] -= h;
+                let fp = p.eval(&tp, &mut ws, None).unwrap();
+                let fm = p.eval(&tm, &mut ws, None).unwrap();
+                let fd = (fp - fm) / (2.0 * h);
+                assert!(
+                    (fd - g[j]).abs() < 1e-5 * (1.0 + fd.abs()),
+                    "{cov:?} m={m} j={j}: fd {fd} analytic {} (l={l0})",
+                    g[j]
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn audit_c_laplace_and_agq_match_methods_12_2() {
+    let s = audit_c();
+    let d = Design::intercepts(s.len());
+    let start = start_values(&s);
+    let f1 = fit_structure(&s, &d, CovStructure::Full, 1, &start);
+    assert!(f1.converged, "{:?}", f1.termination);
+    assert!((f1.loglik - -122.79198).abs() < 1e-4, "{}", f1.loglik);
+    assert!((f1.theta[0] - 2.511161).abs() < 1e-5);
+    let v = f1.vcov.clone().unwrap();
+    assert!(
+        (v[(0, 0)].sqrt() - 0.461782).abs() < 1e-4,
+        "{}",
+        v[(0, 0)].sqrt()
+    );
+    let f20 = fit_structure(&s, &d, CovStructure::Full, 20, &start);
+    assert!(f20.converged);
+    assert!((f20.loglik - -122.746711).abs() < 1e-5, "{}", f20.loglik);
+    assert!((f20.theta[0] - 2.511322).abs() < 2e-6, "{}", f20.theta[0]);
+}
