@@ -4,3 +4,8 @@
 
 pub mod glmm;
 pub mod transform;
+pub mod rng;
+pub mod estimate;
+pub mod summary;
+pub mod reitsma;
+pub mod bivariate;

@@ -1,0 +1,687 @@
+//! The pooled analysis: fit the bivariate model chosen in [`FitConfig`] (exact GLMM by adaptive
+//! quadrature, Laplace, or Reitsma REML), walk the fallback ladder (METHODS §9.4) and compute every
+//! summary of §4. This is the function the CLI and the page call.
+
+use super::estimate::Estimate;
+use super::glmm::fit::{fit_structure, loglik_at, start_values, Design, StructFit, RHO_BOUNDARY, TAU_BOUNDARY};
+use super::glmm::likelihood::CovStructure;
+use super::reitsma::fit_reitsma;
+use super::rng::SplitMix64;
+use super::summary::{
+    auc_exact, auc_mada, hsroc, region, region_radius, sroc_curve, summary_point, truncate_metandi, Curve, Hsroc, Pooled,
+    RegionKind, SummaryPoint,
+};
+use super::transform::{logit_from_prob, prob_from_logit, z_for_level};
+use crate::data::correction::{Correction, CorrectionRule};
+use crate::data::Study;
+use nalgebra::DMatrix;
+use serde::{Deserialize, Serialize};
+
+/// Default number of Gauss–Hermite points per dimension for the exact fit. Chosen so that doubling
+/// it changes the maximised log-likelihood by less than 1e-6 on every data set in shared/refs
+/// (measured by `tests/engine_refs.rs::node_count_is_enough`; schuetz, k = 108, is the hardest).
+pub const DEFAULT_NODES: usize = 21;
+
+/// Which model to fit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// Exact binomial GLMM by adaptive Gauss–Hermite quadrature (default; = xtmelogit / metandi).
+    #[default]
+    Aghq,
+    /// Laplace approximation (= lme4 `glmer(nAGQ = 1)`, MetaDTA, Meta-DiSc 2.0).
+    Laplace,
+    /// Reitsma bivariate normal model by REML (= `mada::reitsma`).
+    Reitsma,
+}
+
+impl Method {
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Aghq => "aghq",
+            Method::Laplace => "laplace",
+            Method::Reitsma => "reitsma",
+        }
+    }
+    pub fn from_name(s: &str) -> Option<Method> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "aghq" | "exact" | "agq" => Some(Method::Aghq),
+            "laplace" => Some(Method::Laplace),
+            "reitsma" | "reml" => Some(Method::Reitsma),
+            _ => None,
+        }
+    }
+}
+
+/// How the AUC interval is computed (METHODS §4.6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum AucCi {
+    /// Parametric bootstrap in the working metric (default).
+    #[default]
+    Bootstrap,
+    /// Delta method on logit(AUC).
+    Delta,
+    /// No interval (fast path for leave-one-out and subgroups' interactive previews).
+    None,
+}
+
+/// Options of the pooled analysis. Defaults: exact GLMM with [`DEFAULT_NODES`] points, 95% level,
+/// F-based regions, bootstrap AUC CI with B = 2000 and seed 20240601, REML with mada's `all` 0.5 correction.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FitConfig {
+    pub method: Method,
+    pub nodes: usize,
+    pub level: f64,
+    pub region: RegionKind,
+    pub auc_ci: AucCi,
+    pub bootstrap_draws: usize,
+    pub seed: u64,
+    /// Continuity correction used by the REML model (the GLMM is never corrected, §1.3).
+    pub reml_correction: Correction,
+}
+
+impl Default for FitConfig {
+    fn default() -> Self {
+        FitConfig {
+            method: Method::Aghq,
+            nodes: DEFAULT_NODES,
+            level: 0.95,
+            region: RegionKind::F,
+            auc_ci: AucCi::Bootstrap,
+            bootstrap_draws: 2000,
+            seed: 20240601,
+            reml_correction: Correction::new(CorrectionRule::All, 0.5),
+        }
+    }
+}
+
+/// Why no pooled estimate could be produced.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FitError {
+    /// Fewer studies than the method needs.
+    TooFewStudies { needed: usize, got: usize },
+    /// Every rung of the ladder failed.
+    Failed { reason: String },
+}
+
+impl std::fmt::Display for FitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FitError::TooFewStudies { needed, got } => {
+                write!(f, "a pooled estimate needs at least {needed} studies; {got} given (per-study estimates only)")
+            }
+            FitError::Failed { reason } => write!(f, "the model could not be fitted: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for FitError {}
+
+/// The rung of the fallback ladder a fit ended on (METHODS §9.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Rung {
+    /// Bivariate model with correlated random effects.
+    B2,
+    /// ρ fixed at 0 (two univariate random-effects models).
+    B0,
+    /// Univariate models with a fixed effect for sensitivity.
+    FeSens,
+    /// … for specificity.
+    FeSpec,
+    /// Fixed effects on both margins.
+    Fe,
+}
+
+impl Rung {
+    pub fn name(self) -> &'static str {
+        match self {
+            Rung::B2 => "B2",
+            Rung::B0 => "B0",
+            Rung::FeSens => "FE-Se",
+            Rung::FeSpec => "FE-Sp",
+            Rung::Fe => "FE",
+        }
+    }
+}
+
+/// The `model` block: how the fit ended and its parameters (names as in shared/refs/expected).
+#[derive(Clone, Debug, Serialize)]
+pub struct ModelBlock {
+    pub method: String,
+    pub nodes: Option<usize>,
+    pub converged: bool,
+    pub iterations: usize,
+    pub evaluations: usize,
+    pub termination: String,
+    /// `None` for an interior fit; otherwise which constraint is active, e.g. "rho = -1".
+    pub boundary: Option<String>,
+    /// The ladder rung (`B2`, `B0`, `FE-Se`, `FE-Sp`, `FE`) and why, when not `B2`.
+    pub rung: String,
+    pub fallback: Option<String>,
+    pub warnings: Vec<String>,
+    pub mu_logit_sens: f64,
+    pub mu_logit_spec: f64,
+    pub se_logit_sens: f64,
+    pub se_logit_spec: f64,
+    pub vcov_mu: [[f64; 2]; 2],
+    pub tau2_logit_sens: f64,
+    pub tau2_logit_spec: f64,
+    pub tau2_logit_sens_ci: Option<[f64; 2]>,
+    pub tau2_logit_spec_ci: Option<[f64; 2]>,
+    pub cov_logit_sens_spec: f64,
+    pub rho: Option<f64>,
+    pub rho_ci: Option<[f64; 2]>,
+    pub loglik: f64,
+    pub max_abs_gradient: f64,
+    /// `ℓ` at the estimate re-evaluated with `2m+1` nodes (the §2.6 diagnostic).
+    pub loglik_check_nodes: Option<(usize, f64)>,
+    pub aic: f64,
+    pub bic: f64,
+}
+
+/// The AUC with its interval and how the interval was obtained.
+#[derive(Clone, Debug, Serialize)]
+pub struct AucBlock {
+    pub estimate: f64,
+    pub ci: Option<[f64; 2]>,
+    pub ci_method: String,
+    pub draws: Option<usize>,
+    pub seed: Option<u64>,
+    /// mada's rule on the same parameters (for comparison with `mada::AUC`).
+    pub mada_rule: f64,
+}
+
+/// Regions and curves for the SROC plot.
+#[derive(Clone, Debug, Serialize)]
+pub struct SrocBlock {
+    pub region_radius: Option<f64>,
+    pub confidence_region: Curve,
+    pub prediction_region: Curve,
+    /// The Rutter–Gatsonis curve truncated by the metandi rule.
+    pub curve: Curve,
+    /// The full curve over FPR ∈ (0, 1).
+    pub curve_full: Curve,
+}
+
+/// A complete pooled analysis.
+#[derive(Clone, Debug, Serialize)]
+pub struct BivariateResult {
+    pub k: usize,
+    pub model: ModelBlock,
+    pub summary: SummaryPoint,
+    pub hsroc: Option<Hsroc>,
+    pub auc: Option<AucBlock>,
+    pub sroc: SrocBlock,
+    /// Marginal prediction intervals for a new study's sensitivity and specificity (§5.6, t_{k−2}).
+    pub prediction_interval_sens: Option<[f64; 2]>,
+    pub prediction_interval_spec: Option<[f64; 2]>,
+    /// The simplified fit the ladder asks for, reported beside the main one (§2.9 item 3).
+    pub simplified: Option<Box<BivariateResult>>,
+    #[serde(skip)]
+    pub internal: Internal,
+}
+
+/// What later analyses (leave-one-out warm starts, EB predictions, bootstrap) need from a GLMM fit.
+#[derive(Clone, Debug, Default)]
+pub struct Internal {
+    pub cov: Option<CovStructure>,
+    pub theta: Vec<f64>,
+    pub vcov_theta: Option<DMatrix<f64>>,
+    pub modes: Vec<[f64; 2]>,
+}
+
+impl BivariateResult {
+    pub fn pooled(&self) -> Pooled {
+        Pooled {
+            mu: [self.model.mu_logit_sens, self.model.mu_logit_spec],
+            vcov_mu: self.model.vcov_mu,
+            tau2: [self.model.tau2_logit_sens, self.model.tau2_logit_spec],
+            cov12: self.model.cov_logit_sens_spec,
+            k: self.k,
+        }
+    }
+}
+
+/// Fit the pooled model and compute every §4 summary.
+///
+/// # Errors
+/// [`FitError::TooFewStudies`] when fewer than 2 studies (3 for REML) are given, or
+/// [`FitError::Failed`] when no rung of the ladder converges.
+pub fn analyze(studies: &[Study], cfg: &FitConfig) -> Result<BivariateResult, FitError> {
+    analyze_with_start(studies, cfg, None)
+}
+
+/// As [`analyze`], optionally warm-starting the GLMM from another fit's working parameters
+/// (leave-one-out uses the full fit).
+pub fn analyze_with_start(studies: &[Study], cfg: &FitConfig, start: Option<&[f64]>) -> Result<BivariateResult, FitError> {
+    let k = studies.len();
+    match cfg.method {
+        Method::Reitsma => {
+            if k < 3 {
+                return Err(FitError::TooFewStudies { needed: 3, got: k });
+            }
+            reitsma_result(studies, cfg)
+        }
+        Method::Aghq | Method::Laplace => {
+            if k < 2 {
+                return Err(FitError::TooFewStudies { needed: 2, got: k });
+            }
+            glmm_result(studies, cfg, start)
+        }
+    }
+}
+
+fn nodes_of(cfg: &FitConfig) -> usize {
+    match cfg.method {
+        Method::Laplace => 1,
+        _ => cfg.nodes.clamp(1, 41),
+    }
+}
+
+/// Project a Full working vector onto another structure's parameters.
+fn project(theta_full: &[f64], cov: CovStructure) -> Vec<f64> {
+    let mut v = theta_full[..2].to_vec();
+    let (lt1, lt2) = (theta_full[2].max(-4.0), theta_full[3].max(-4.0));
+    match cov {
+        CovStructure::Full => v.extend_from_slice(&[lt1, lt2, theta_full[4].clamp(-3.0, 3.0)]),
+        CovStructure::RhoFixed(_) | CovStructure::Independent => v.extend_from_slice(&[lt1, lt2]),
+        CovStructure::SensOnly => v.push(lt1),
+        CovStructure::SpecOnly => v.push(lt2),
+        CovStructure::NoRandom => {}
+    }
+    v
+}
+
+fn boundary_of(fit: &StructFit) -> Option<String> {
+    let (t1, t2, rho) = fit.cov.tau_rho(&fit.theta[2..]);
+    match fit.cov {
+        CovStructure::RhoFixed(s) => Some(format!("rho = {}", if s > 0.0 { "+1" } else { "-1" })),
+        CovStructure::SensOnly => Some("tau2 of logit specificity = 0".into()),
+        CovStructure::SpecOnly => Some("tau2 of logit sensitivity = 0".into()),
+        CovStructure::NoRandom => Some("both tau2 = 0".into()),
+        CovStructure::Full | CovStructure::Independent => {
+            if t1 < TAU_BOUNDARY {
+                Some("tau2 of logit sensitivity = 0".into())
+            } else if t2 < TAU_BOUNDARY {
+                Some("tau2 of logit specificity = 0".into())
+            } else if rho.abs() > RHO_BOUNDARY {
+                Some(format!("|rho| > {RHO_BOUNDARY}"))
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// Fit the bivariate model (rung B2) with the boundary rules of §2.9.
+fn fit_b2(studies: &[Study], design: &Design, nodes: usize, start: &[f64]) -> StructFit {
+    let full = fit_structure(studies, design, CovStructure::Full, nodes, start);
+    let (t1, t2, rho) = CovStructure::Full.tau_rho(&full.theta[2..]);
+    let interior_ok = full.converged && t1 >= TAU_BOUNDARY && t2 >= TAU_BOUNDARY && rho.abs() <= RHO_BOUNDARY;
+    if interior_ok {
+        return full;
+    }
+    let mut candidates: Vec<CovStructure> = Vec::new();
+    if rho.abs() > 0.9 || !full.converged {
+        candidates.push(CovStructure::RhoFixed(if rho >= 0.0 { 1.0 } else { -1.0 }));
+        if !full.converged {
+            candidates.push(CovStructure::RhoFixed(if rho >= 0.0 { -1.0 } else { 1.0 }));
+        }
+    }
+    if t1 < 0.05 || !full.converged {
+        candidates.push(CovStructure::SpecOnly);
+    }
+    if t2 < 0.05 || !full.converged {
+        candidates.push(CovStructure::SensOnly);
+    }
+    if t1 < 0.05 && t2 < 0.05 {
+        candidates.push(CovStructure::NoRandom);
+    }
+    let mut best = full;
+    for cov in candidates {
+        let f = fit_structure(studies, design, cov, nodes, &project(&best.theta_full_like(), cov));
+        let better = f.converged && (!best.converged || f.loglik >= best.loglik - 1e-6);
+        if better {
+            best = f;
+        }
+    }
+    if !best.converged {
+        for r in [-0.5f64, 0.0, 0.5] {
+            let mut s = start.to_vec();
+            s[4] = r.atanh();
+            let f = fit_structure(studies, design, CovStructure::Full, nodes, &s);
+            if f.converged && (!best.converged || f.loglik > best.loglik) {
+                best = f;
+            }
+        }
+    }
+    best
+}
+
+trait FullLike {
+    fn theta_full_like(&self) -> Vec<f64>;
+}
+
+impl FullLike for StructFit {
+    /// The working vector expressed as a Full one (`ln τ = −4` for a zero τ, ρ clamped).
+    fn theta_full_like(&self) -> Vec<f64> {
+        let (t1, t2, rho) = self.cov.tau_rho(&self.theta[2..]);
+        let lt = |t: f64| if t > 0.0 { t.ln() } else { -4.0 };
+        let r = if rho.is_nan() { 0.0 } else { rho.clamp(-0.999, 0.999) };
+        vec![self.theta[0], self.theta[1], lt(t1), lt(t2), r.atanh()]
+    }
+}
+
+/// The B0 rung: ρ = 0, dropping a margin's random effect when its τ vanishes (FE for that margin).
+fn fit_b0(studies: &[Study], design: &Design, nodes: usize, start: &[f64]) -> (StructFit, Rung) {
+    let ind = fit_structure(studies, design, CovStructure::Independent, nodes, &project(start, CovStructure::Independent));
+    let (t1, t2, _) = CovStructure::Independent.tau_rho(&ind.theta[2..]);
+    let (cov, rung) = match (t1 < TAU_BOUNDARY || !ind.converged, t2 < TAU_BOUNDARY || !ind.converged) {
+        (false, false) => return (ind, Rung::B0),
+        (true, false) => (CovStructure::SpecOnly, Rung::FeSens),
+        (false, true) => (CovStructure::SensOnly, Rung::FeSpec),
+        (true, true) => (CovStructure::NoRandom, Rung::Fe),
+    };
+    let f = fit_structure(studies, design, cov, nodes, &project(&ind.theta_full_like(), cov));
+    if f.converged || !ind.converged {
+        (f, rung)
+    } else {
+        (ind, Rung::B0)
+    }
+}
+
+fn glmm_result(studies: &[Study], cfg: &FitConfig, start: Option<&[f64]>) -> Result<BivariateResult, FitError> {
+    let k = studies.len();
+    let nodes = nodes_of(cfg);
+    let design = Design::intercepts(k);
+    let start: Vec<f64> = match start {
+        Some(s) if s.len() == 5 => s.to_vec(),
+        _ => start_values(studies).to_vec(),
+    };
+    let mut warnings = Vec::new();
+    if k < 4 {
+        let (b0, rung) = fit_b0(studies, &design, nodes, &start);
+        if !b0.converged {
+            return Err(FitError::Failed { reason: format!("{} did not converge ({})", rung.name(), b0.termination.describe()) });
+        }
+        warnings.push(format!("only {k} studies: the bivariate model needs at least 4 (metandi's minimum), so correlated random effects were not fitted"));
+        return Ok(build_glmm_result(studies, cfg, &b0, rung, Some(format!("{}: fewer than 4 studies", rung.name())), warnings));
+    }
+    let b2 = fit_b2(studies, &design, nodes, &start);
+    if !b2.converged {
+        let (b0, rung) = fit_b0(studies, &design, nodes, &start);
+        if !b0.converged {
+            return Err(FitError::Failed { reason: format!("the bivariate fit ended with '{}' and no simpler model converged", b2.termination.describe()) });
+        }
+        warnings.push(format!("the bivariate model did not converge ({}); the simpler model {} is reported instead", b2.termination.describe(), rung.name()));
+        return Ok(build_glmm_result(studies, cfg, &b0, rung, Some(format!("{}: bivariate fit did not converge", rung.name())), warnings));
+    }
+    let mut res = build_glmm_result(studies, cfg, &b2, Rung::B2, None, warnings);
+    if let Some(b) = &res.model.boundary {
+        res.model.warnings.push(format!(
+            "boundary fit ({b}): the maximum-likelihood estimate lies on the edge of the parameter space; it is reported, flagged, with the simpler model B0 beside it"
+        ));
+        let (b0, rung) = fit_b0(studies, &design, nodes, &start);
+        if b0.converged {
+            let mut simp = build_glmm_result(studies, cfg, &b0, rung, Some(format!("{}: B2 at a boundary ({b})", rung.name())), Vec::new());
+            simp.simplified = None;
+            res.model.fallback = Some(format!("{} computed beside B2: boundary ({b})", rung.name()));
+            res.simplified = Some(Box::new(simp));
+        }
+    }
+    Ok(res)
+}
+
+fn build_glmm_result(
+    studies: &[Study],
+    cfg: &FitConfig,
+    f: &StructFit,
+    rung: Rung,
+    fallback: Option<String>,
+    mut warnings: Vec<String>,
+) -> BivariateResult {
+    let k = studies.len();
+    let z = z_for_level(cfg.level);
+    let (t1, t2, rho) = f.cov.tau_rho(&f.theta[2..]);
+    let np = f.theta.len();
+    let vcov = f.vcov.clone();
+    let vmu = match &vcov {
+        Some(v) => [[v[(0, 0)], v[(0, 1)]], [v[(1, 0)], v[(1, 1)]]],
+        None => [[f64::NAN; 2]; 2],
+    };
+    if vcov.is_none() {
+        warnings.push("the observed information matrix is not positive definite: standard errors are unavailable".into());
+    }
+    let var_of = |i: usize| vcov.as_ref().map(|v| v[(i, i)]);
+    let ln_tau_ci = |idx: Option<usize>, t: f64| -> Option<[f64; 2]> {
+        let i = idx?;
+        let s = var_of(i)?.sqrt();
+        let lt = t.ln();
+        Some([(2.0 * (lt - z * s)).exp(), (2.0 * (lt + z * s)).exp()])
+    };
+    let (i_t1, i_t2, i_rho) = match f.cov {
+        CovStructure::Full => (Some(2), Some(3), Some(4)),
+        CovStructure::RhoFixed(_) | CovStructure::Independent => (Some(2), Some(3), None),
+        CovStructure::SensOnly => (Some(2), None, None),
+        CovStructure::SpecOnly => (None, Some(2), None),
+        CovStructure::NoRandom => (None, None, None),
+    };
+    let rho_ci = i_rho.and_then(|i| {
+        let s = var_of(i)?.sqrt();
+        let a = f.theta[i];
+        if rho.abs() > RHO_BOUNDARY {
+            None
+        } else {
+            Some([(a - z * s).tanh(), (a + z * s).tanh()])
+        }
+    });
+    let cov12 = if rho.is_nan() { 0.0 } else { rho * t1 * t2 };
+    let nodes = f.nodes;
+    let check = if nodes > 1 {
+        loglik_at(studies, &Design::intercepts(k), f.cov, 2 * nodes + 1, &f.theta).map(|l| (2 * nodes + 1, l))
+    } else {
+        None
+    };
+    if let Some((m2, l2)) = check {
+        if (l2 - f.loglik).abs() > 0.01 {
+            warnings.push(format!("the log-likelihood changes by {:.3} between {nodes} and {m2} quadrature points: increase the number of points", l2 - f.loglik));
+        }
+    }
+    let gmax = f.max_abs_gradient();
+    let model = ModelBlock {
+        method: cfg.method.name().into(),
+        nodes: Some(nodes),
+        converged: f.converged,
+        iterations: f.iterations,
+        evaluations: f.evaluations,
+        termination: f.termination.describe().into(),
+        boundary: boundary_of(f),
+        rung: rung.name().into(),
+        fallback,
+        warnings,
+        mu_logit_sens: f.theta[0],
+        mu_logit_spec: f.theta[1],
+        se_logit_sens: vmu[0][0].sqrt(),
+        se_logit_spec: vmu[1][1].sqrt(),
+        vcov_mu: vmu,
+        tau2_logit_sens: t1 * t1,
+        tau2_logit_spec: t2 * t2,
+        tau2_logit_sens_ci: ln_tau_ci(i_t1, t1),
+        tau2_logit_spec_ci: ln_tau_ci(i_t2, t2),
+        cov_logit_sens_spec: cov12,
+        rho: if rho.is_nan() { None } else { Some(rho) },
+        rho_ci,
+        loglik: f.loglik,
+        max_abs_gradient: gmax,
+        loglik_check_nodes: check,
+        aic: -2.0 * f.loglik + 2.0 * np as f64,
+        bic: -2.0 * f.loglik + np as f64 * (2.0 * k as f64).ln(),
+    };
+    let internal = Internal { cov: Some(f.cov), theta: f.theta.clone(), vcov_theta: vcov.clone(), modes: f.modes.clone() };
+    finish(studies, cfg, model, internal)
+}
+
+/// Everything that follows from the pooled parameters (§4, §5.6).
+fn finish(studies: &[Study], cfg: &FitConfig, model: ModelBlock, internal: Internal) -> BivariateResult {
+    let k = studies.len();
+    let z = z_for_level(cfg.level);
+    let pooled = Pooled {
+        mu: [model.mu_logit_sens, model.mu_logit_spec],
+        vcov_mu: model.vcov_mu,
+        tau2: [model.tau2_logit_sens, model.tau2_logit_spec],
+        cov12: model.cov_logit_sens_spec,
+        k,
+    };
+    let summary = summary_point(&pooled, z);
+    let hs = hsroc(&pooled);
+    let auc = auc_exact(pooled.mu, pooled.tau2).map(|a| {
+        let (ci, draws, seed, how) = match (cfg.auc_ci, &internal.cov, &internal.vcov_theta) {
+            (AucCi::Bootstrap, Some(cov), Some(v)) => (auc_bootstrap(*cov, &internal.theta, v, cfg), Some(cfg.bootstrap_draws), Some(cfg.seed), "parametric bootstrap"),
+            (AucCi::Delta, Some(cov), Some(v)) => (auc_delta(*cov, &internal.theta, v, z), None, None, "delta method on logit(AUC)"),
+            (AucCi::None, _, _) => (None, None, None, "not computed"),
+            _ => (None, None, None, "not available for this model"),
+        };
+        AucBlock { estimate: a, ci, ci_method: how.into(), draws, seed, mada_rule: auc_mada(pooled.mu, pooled.tau2).unwrap_or(f64::NAN) }
+    });
+    let radius = region_radius(cfg.region, k, cfg.level);
+    let has_se = pooled.vcov_mu[0][0].is_finite();
+    let (conf, pred) = match (radius, has_se) {
+        (Some(c), true) => (region(&pooled, c, false, 361), region(&pooled, c, true, 361)),
+        _ => (Vec::new(), Vec::new()),
+    };
+    let full = sroc_curve(&pooled, (0.0, 1.0), 201);
+    let min_spec = studies.iter().filter(|s| s.n_healthy() > 0).map(|s| s.tn as f64 / s.n_healthy() as f64).fold(1.0, f64::min);
+    let min_sens = studies.iter().filter(|s| s.n_diseased() > 0).map(|s| s.tp as f64 / s.n_diseased() as f64).fold(1.0, f64::min);
+    let curve = truncate_metandi(&full, min_spec, min_sens);
+    let pi = |j: usize| -> Option<[f64; 2]> {
+        if k < 3 || !has_se {
+            return None;
+        }
+        let t = super::transform::t_quantile(1.0 - (1.0 - cfg.level) / 2.0, k as f64 - 2.0);
+        let s = (pooled.tau2[j] + pooled.vcov_mu[j][j]).sqrt();
+        Some([prob_from_logit(pooled.mu[j] - t * s), prob_from_logit(pooled.mu[j] + t * s)])
+    };
+    BivariateResult {
+        k,
+        summary,
+        hsroc: hs,
+        auc,
+        sroc: SrocBlock { region_radius: radius, confidence_region: conf, prediction_region: pred, curve, curve_full: full },
+        prediction_interval_sens: pi(0),
+        prediction_interval_spec: pi(1),
+        simplified: None,
+        model,
+        internal,
+    }
+}
+
+fn auc_of_theta(cov: CovStructure, th: &[f64]) -> Option<f64> {
+    let (t1, t2, _) = cov.tau_rho(&th[2..]);
+    auc_exact([th[0], th[1]], [t1 * t1, t2 * t2])
+}
+
+/// Parametric bootstrap CI of the AUC (METHODS §4.6 i): `θ* ~ N(θ̂, V_θ)` in the working metric.
+pub fn auc_bootstrap(cov: CovStructure, theta: &[f64], v: &DMatrix<f64>, cfg: &FitConfig) -> Option<[f64; 2]> {
+    let l = v.clone().cholesky()?.l();
+    let n = theta.len();
+    let mut rng = SplitMix64::new(cfg.seed);
+    let mut draws = Vec::with_capacity(cfg.bootstrap_draws);
+    let mut zbuf = vec![0.0; n];
+    let mut th = vec![0.0; n];
+    for _ in 0..cfg.bootstrap_draws {
+        zbuf.iter_mut().for_each(|z| *z = rng.normal());
+        for i in 0..n {
+            th[i] = theta[i] + (0..=i).map(|j| l[(i, j)] * zbuf[j]).sum::<f64>();
+        }
+        if let Some(a) = auc_of_theta(cov, &th) {
+            draws.push(a);
+        }
+    }
+    if draws.len() < 10 {
+        return None;
+    }
+    draws.sort_by(|a, b| a.total_cmp(b));
+    let alpha = 1.0 - cfg.level;
+    Some([quantile_sorted(&draws, alpha / 2.0), quantile_sorted(&draws, 1.0 - alpha / 2.0)])
+}
+
+/// Type-7 (R default) sample quantile of sorted data.
+pub fn quantile_sorted(x: &[f64], p: f64) -> f64 {
+    let h = (x.len() - 1) as f64 * p;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(x.len() - 1);
+    x[lo] + (h - lo as f64) * (x[hi] - x[lo])
+}
+
+/// Delta-method CI of the AUC on the logit scale (METHODS §4.6 ii).
+pub fn auc_delta(cov: CovStructure, theta: &[f64], v: &DMatrix<f64>, z: f64) -> Option<[f64; 2]> {
+    let a = auc_of_theta(cov, theta)?;
+    let n = theta.len();
+    let mut g = vec![0.0; n];
+    for j in 0..n {
+        let h = 1e-5 * theta[j].abs().max(1.0);
+        let mut tp = theta.to_vec();
+        tp[j] += h;
+        let mut tm = theta.to_vec();
+        tm[j] -= h;
+        g[j] = (auc_of_theta(cov, &tp)? - auc_of_theta(cov, &tm)?) / (2.0 * h);
+    }
+    let mut var = 0.0;
+    for i in 0..n {
+        for j in 0..n {
+            var += g[i] * v[(i, j)] * g[j];
+        }
+    }
+    let se = var.sqrt() / (a * (1.0 - a));
+    let la = logit_from_prob(a);
+    Some([prob_from_logit(la - z * se), prob_from_logit(la + z * se)])
+}
+
+fn reitsma_result(studies: &[Study], cfg: &FitConfig) -> Result<BivariateResult, FitError> {
+    let f = fit_reitsma(studies, &cfg.reml_correction, None).ok_or(FitError::Failed { reason: "the REML system is singular or fewer than 3 usable rows".into() })?;
+    let v = &f.vcov_beta;
+    // Convert from (logit Se, logit FPR) to (logit Se, logit Sp).
+    let vmu = [[v[(0, 0)], -v[(0, 1)]], [-v[(1, 0)], v[(1, 1)]]];
+    let (t1s, t2s, c) = (f.psi[0][0], f.psi[1][1], -f.psi[0][1]);
+    let rho = c / (t1s * t2s).sqrt();
+    let mut warnings = Vec::new();
+    if f.correction_applied {
+        warnings.push(format!("continuity correction '{}' ({}) applied, as mada does", cfg.reml_correction.rule.name(), cfg.reml_correction.increment));
+    }
+    let model = ModelBlock {
+        method: "reitsma".into(),
+        nodes: None,
+        converged: f.converged,
+        iterations: f.iterations,
+        evaluations: 0,
+        termination: f.termination.describe().into(),
+        boundary: if rho.abs() > RHO_BOUNDARY { Some(format!("|rho| > {RHO_BOUNDARY}")) } else { None },
+        rung: "B2".into(),
+        fallback: None,
+        warnings,
+        mu_logit_sens: f.beta[0],
+        mu_logit_spec: -f.beta[1],
+        se_logit_sens: vmu[0][0].sqrt(),
+        se_logit_spec: vmu[1][1].sqrt(),
+        vcov_mu: vmu,
+        tau2_logit_sens: t1s,
+        tau2_logit_spec: t2s,
+        tau2_logit_sens_ci: None,
+        tau2_logit_spec_ci: None,
+        cov_logit_sens_spec: c,
+        rho: if rho.is_finite() { Some(rho) } else { None },
+        rho_ci: None,
+        loglik: f.loglik_mada,
+        max_abs_gradient: f64::NAN,
+        loglik_check_nodes: None,
+        aic: -2.0 * f.loglik_mada + 10.0,
+        bic: -2.0 * f.loglik_mada + 5.0 * (2.0 * studies.len() as f64).ln(),
+    };
+    Ok(finish(studies, cfg, model, Internal::default()))
+}
+
+/// Pooled estimate with CI as a plain [`Estimate`] (for tables).
+pub fn estimate_of(e: &Estimate) -> (f64, f64, f64) {
+    (e.estimate, e.ci[0], e.ci[1])
+}
