@@ -7,7 +7,8 @@
 use fourfold::data::Study;
 use fourfold::stats::bivariate::{analyze, AucCi, BivariateResult, FitConfig, Method};
 use serde_json::Value;
-use std::path::PathBuf;
+mod support;
+use support::{expected, read_studies};
 
 const TOL_MU: f64 = 1e-4;
 const TOL_REL_VAR: f64 = 1e-3;
@@ -18,53 +19,6 @@ const TOL_REL_RATIO: f64 = 2e-3;
 const TOL_HSROC: f64 = 1e-3;
 const TOL_REML_COEF: f64 = 1e-5;
 const TOL_REML_AUC: f64 = 1e-4;
-
-fn refs_dir() -> PathBuf {
-    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    for cand in [here.join("../shared/refs"), here.join("shared/refs")] {
-        if cand.join("expected").is_dir() {
-            return cand;
-        }
-    }
-    panic!("shared/refs not found next to the crate (expected ../shared/refs)");
-}
-
-/// Minimal reader for the reference CSVs (quoted labels, integer counts).
-fn read_studies(name: &str) -> Vec<Study> {
-    let text = std::fs::read_to_string(refs_dir().join("data").join(format!("{name}.csv"))).expect("data file");
-    let mut lines = text.lines();
-    let header: Vec<String> = split(lines.next().expect("header"));
-    let col = |n: &str| header.iter().position(|h| h == n).expect("column");
-    let (it, ifp, ifn, itn, is) = (col("TP"), col("FP"), col("FN"), col("TN"), col("study"));
-    lines
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let f = split(l);
-            let n = |i: usize| f[i].parse::<u64>().expect("count");
-            Study::new(f[is].clone(), n(it), n(ifp), n(ifn), n(itn))
-        })
-        .collect()
-}
-
-fn split(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut q = false;
-    for ch in line.chars() {
-        match ch {
-            '"' => q = !q,
-            ',' if !q => out.push(std::mem::take(&mut cur)),
-            _ => cur.push(ch),
-        }
-    }
-    out.push(cur);
-    out
-}
-
-fn expected(name: &str) -> Value {
-    let text = std::fs::read_to_string(refs_dir().join("expected").join(format!("{name}.json"))).expect("json");
-    serde_json::from_str(&text).expect("valid json")
-}
 
 const SETS: [&str; 9] = ["anti_ccp", "audit_c", "dementia", "mmse4", "scheidler", "skin_tests", "smoking", "telomerase", "xpert_tbm"];
 const BOUNDARY_SETS: [&str; 2] = ["mmse4", "telomerase"];
