@@ -3,13 +3,15 @@
 //! summary of §4. This is the function the CLI and the page call.
 
 use super::estimate::Estimate;
-use super::glmm::fit::{fit_structure, loglik_at, start_values, Design, StructFit, RHO_BOUNDARY, TAU_BOUNDARY};
+use super::glmm::fit::{
+    fit_structure, loglik_at, start_values, Design, StructFit, RHO_BOUNDARY, TAU_BOUNDARY,
+};
 use super::glmm::likelihood::CovStructure;
 use super::reitsma::fit_reitsma;
 use super::rng::SplitMix64;
 use super::summary::{
-    auc_exact, auc_mada, hsroc, region, region_radius, sroc_curve, summary_point, truncate_metandi, Curve, Hsroc, Pooled,
-    RegionKind, SummaryPoint,
+    auc_exact, auc_mada, hsroc, region, region_radius, sroc_curve, summary_point, truncate_metandi,
+    Curve, Hsroc, Pooled, RegionKind, SummaryPoint,
 };
 use super::transform::{logit_from_prob, prob_from_logit, z_for_level};
 use crate::data::correction::{Correction, CorrectionRule};
@@ -255,7 +257,11 @@ pub fn analyze(studies: &[Study], cfg: &FitConfig) -> Result<BivariateResult, Fi
 
 /// As [`analyze`], optionally warm-starting the GLMM from another fit's working parameters
 /// (leave-one-out uses the full fit).
-pub fn analyze_with_start(studies: &[Study], cfg: &FitConfig, start: Option<&[f64]>) -> Result<BivariateResult, FitError> {
+pub fn analyze_with_start(
+    studies: &[Study],
+    cfg: &FitConfig,
+    start: Option<&[f64]>,
+) -> Result<BivariateResult, FitError> {
     let k = studies.len();
     match cfg.method {
         Method::Reitsma => {
@@ -319,7 +325,8 @@ fn boundary_of(fit: &StructFit) -> Option<String> {
 fn fit_b2(studies: &[Study], design: &Design, nodes: usize, start: &[f64]) -> StructFit {
     let full = fit_structure(studies, design, CovStructure::Full, nodes, start);
     let (t1, t2, rho) = CovStructure::Full.tau_rho(&full.theta[2..]);
-    let interior_ok = full.converged && t1 >= TAU_BOUNDARY && t2 >= TAU_BOUNDARY && rho.abs() <= RHO_BOUNDARY;
+    let interior_ok =
+        full.converged && t1 >= TAU_BOUNDARY && t2 >= TAU_BOUNDARY && rho.abs() <= RHO_BOUNDARY;
     if interior_ok {
         return full;
     }
@@ -341,7 +348,13 @@ fn fit_b2(studies: &[Study], design: &Design, nodes: usize, start: &[f64]) -> St
     }
     let mut best = full;
     for cov in candidates {
-        let f = fit_structure(studies, design, cov, nodes, &project(&best.theta_full_like(), cov));
+        let f = fit_structure(
+            studies,
+            design,
+            cov,
+            nodes,
+            &project(&best.theta_full_like(), cov),
+        );
         let better = f.converged && (!best.converged || f.loglik >= best.loglik - 1e-6);
         if better {
             best = f;
@@ -369,22 +382,41 @@ impl FullLike for StructFit {
     fn theta_full_like(&self) -> Vec<f64> {
         let (t1, t2, rho) = self.cov.tau_rho(&self.theta[2..]);
         let lt = |t: f64| if t > 0.0 { t.ln() } else { -4.0 };
-        let r = if rho.is_nan() { 0.0 } else { rho.clamp(-0.999, 0.999) };
+        let r = if rho.is_nan() {
+            0.0
+        } else {
+            rho.clamp(-0.999, 0.999)
+        };
         vec![self.theta[0], self.theta[1], lt(t1), lt(t2), r.atanh()]
     }
 }
 
 /// The B0 rung: ρ = 0, dropping a margin's random effect when its τ vanishes (FE for that margin).
 fn fit_b0(studies: &[Study], design: &Design, nodes: usize, start: &[f64]) -> (StructFit, Rung) {
-    let ind = fit_structure(studies, design, CovStructure::Independent, nodes, &project(start, CovStructure::Independent));
+    let ind = fit_structure(
+        studies,
+        design,
+        CovStructure::Independent,
+        nodes,
+        &project(start, CovStructure::Independent),
+    );
     let (t1, t2, _) = CovStructure::Independent.tau_rho(&ind.theta[2..]);
-    let (cov, rung) = match (t1 < TAU_BOUNDARY || !ind.converged, t2 < TAU_BOUNDARY || !ind.converged) {
+    let (cov, rung) = match (
+        t1 < TAU_BOUNDARY || !ind.converged,
+        t2 < TAU_BOUNDARY || !ind.converged,
+    ) {
         (false, false) => return (ind, Rung::B0),
         (true, false) => (CovStructure::SpecOnly, Rung::FeSens),
         (false, true) => (CovStructure::SensOnly, Rung::FeSpec),
         (true, true) => (CovStructure::NoRandom, Rung::Fe),
     };
-    let f = fit_structure(studies, design, cov, nodes, &project(&ind.theta_full_like(), cov));
+    let f = fit_structure(
+        studies,
+        design,
+        cov,
+        nodes,
+        &project(&ind.theta_full_like(), cov),
+    );
     if f.converged || !ind.converged {
         (f, rung)
     } else {
@@ -392,7 +424,11 @@ fn fit_b0(studies: &[Study], design: &Design, nodes: usize, start: &[f64]) -> (S
     }
 }
 
-fn glmm_result(studies: &[Study], cfg: &FitConfig, start: Option<&[f64]>) -> Result<BivariateResult, FitError> {
+fn glmm_result(
+    studies: &[Study],
+    cfg: &FitConfig,
+    start: Option<&[f64]>,
+) -> Result<BivariateResult, FitError> {
     let k = studies.len();
     let nodes = nodes_of(cfg);
     let design = Design::intercepts(k);
@@ -404,19 +440,48 @@ fn glmm_result(studies: &[Study], cfg: &FitConfig, start: Option<&[f64]>) -> Res
     if k < 4 {
         let (b0, rung) = fit_b0(studies, &design, nodes, &start);
         if !b0.converged {
-            return Err(FitError::Failed { reason: format!("{} did not converge ({})", rung.name(), b0.termination.describe()) });
+            return Err(FitError::Failed {
+                reason: format!(
+                    "{} did not converge ({})",
+                    rung.name(),
+                    b0.termination.describe()
+                ),
+            });
         }
         warnings.push(format!("only {k} studies: the bivariate model needs at least 4 (metandi's minimum), so correlated random effects were not fitted"));
-        return Ok(build_glmm_result(studies, cfg, &b0, rung, Some(format!("{}: fewer than 4 studies", rung.name())), warnings));
+        return Ok(build_glmm_result(
+            studies,
+            cfg,
+            &b0,
+            rung,
+            Some(format!("{}: fewer than 4 studies", rung.name())),
+            warnings,
+        ));
     }
     let b2 = fit_b2(studies, &design, nodes, &start);
     if !b2.converged {
         let (b0, rung) = fit_b0(studies, &design, nodes, &start);
         if !b0.converged {
-            return Err(FitError::Failed { reason: format!("the bivariate fit ended with '{}' and no simpler model converged", b2.termination.describe()) });
+            return Err(FitError::Failed {
+                reason: format!(
+                    "the bivariate fit ended with '{}' and no simpler model converged",
+                    b2.termination.describe()
+                ),
+            });
         }
-        warnings.push(format!("the bivariate model did not converge ({}); the simpler model {} is reported instead", b2.termination.describe(), rung.name()));
-        return Ok(build_glmm_result(studies, cfg, &b0, rung, Some(format!("{}: bivariate fit did not converge", rung.name())), warnings));
+        warnings.push(format!(
+            "the bivariate model did not converge ({}); the simpler model {} is reported instead",
+            b2.termination.describe(),
+            rung.name()
+        ));
+        return Ok(build_glmm_result(
+            studies,
+            cfg,
+            &b0,
+            rung,
+            Some(format!("{}: bivariate fit did not converge", rung.name())),
+            warnings,
+        ));
     }
     let mut res = build_glmm_result(studies, cfg, &b2, Rung::B2, None, warnings);
     if let Some(b) = &res.model.boundary {
@@ -425,9 +490,19 @@ fn glmm_result(studies: &[Study], cfg: &FitConfig, start: Option<&[f64]>) -> Res
         ));
         let (b0, rung) = fit_b0(studies, &design, nodes, &start);
         if b0.converged {
-            let mut simp = build_glmm_result(studies, cfg, &b0, rung, Some(format!("{}: B2 at a boundary ({b})", rung.name())), Vec::new());
+            let mut simp = build_glmm_result(
+                studies,
+                cfg,
+                &b0,
+                rung,
+                Some(format!("{}: B2 at a boundary ({b})", rung.name())),
+                Vec::new(),
+            );
             simp.simplified = None;
-            res.model.fallback = Some(format!("{} computed beside B2: boundary ({b})", rung.name()));
+            res.model.fallback = Some(format!(
+                "{} computed beside B2: boundary ({b})",
+                rung.name()
+            ));
             res.simplified = Some(Box::new(simp));
         }
     }
@@ -480,7 +555,14 @@ fn build_glmm_result(
     let cov12 = if rho.is_nan() { 0.0 } else { rho * t1 * t2 };
     let nodes = f.nodes;
     let check = if nodes > 1 {
-        loglik_at(studies, &Design::intercepts(k), f.cov, 2 * nodes + 1, &f.theta).map(|l| (2 * nodes + 1, l))
+        loglik_at(
+            studies,
+            &Design::intercepts(k),
+            f.cov,
+            2 * nodes + 1,
+            &f.theta,
+        )
+        .map(|l| (2 * nodes + 1, l))
     } else {
         None
     };
@@ -519,12 +601,22 @@ fn build_glmm_result(
         aic: -2.0 * f.loglik + 2.0 * np as f64,
         bic: -2.0 * f.loglik + np as f64 * (2.0 * k as f64).ln(),
     };
-    let internal = Internal { cov: Some(f.cov), theta: f.theta.clone(), vcov_theta: vcov.clone(), modes: f.modes.clone() };
+    let internal = Internal {
+        cov: Some(f.cov),
+        theta: f.theta.clone(),
+        vcov_theta: vcov.clone(),
+        modes: f.modes.clone(),
+    };
     finish(studies, cfg, model, internal)
 }
 
 /// Everything that follows from the pooled parameters (§4, §5.6).
-fn finish(studies: &[Study], cfg: &FitConfig, model: ModelBlock, internal: Internal) -> BivariateResult {
+fn finish(
+    studies: &[Study],
+    cfg: &FitConfig,
+    model: ModelBlock,
+    internal: Internal,
+) -> BivariateResult {
     let k = studies.len();
     let z = z_for_level(cfg.level);
     let pooled = Pooled {
@@ -538,22 +630,50 @@ fn finish(studies: &[Study], cfg: &FitConfig, model: ModelBlock, internal: Inter
     let hs = hsroc(&pooled);
     let auc = auc_exact(pooled.mu, pooled.tau2).map(|a| {
         let (ci, draws, seed, how) = match (cfg.auc_ci, &internal.cov, &internal.vcov_theta) {
-            (AucCi::Bootstrap, Some(cov), Some(v)) => (auc_bootstrap(*cov, &internal.theta, v, cfg), Some(cfg.bootstrap_draws), Some(cfg.seed), "parametric bootstrap"),
-            (AucCi::Delta, Some(cov), Some(v)) => (auc_delta(*cov, &internal.theta, v, z), None, None, "delta method on logit(AUC)"),
+            (AucCi::Bootstrap, Some(cov), Some(v)) => (
+                auc_bootstrap(*cov, &internal.theta, v, cfg),
+                Some(cfg.bootstrap_draws),
+                Some(cfg.seed),
+                "parametric bootstrap",
+            ),
+            (AucCi::Delta, Some(cov), Some(v)) => (
+                auc_delta(*cov, &internal.theta, v, z),
+                None,
+                None,
+                "delta method on logit(AUC)",
+            ),
             (AucCi::None, _, _) => (None, None, None, "not computed"),
             _ => (None, None, None, "not available for this model"),
         };
-        AucBlock { estimate: a, ci, ci_method: how.into(), draws, seed, mada_rule: auc_mada(pooled.mu, pooled.tau2).unwrap_or(f64::NAN) }
+        AucBlock {
+            estimate: a,
+            ci,
+            ci_method: how.into(),
+            draws,
+            seed,
+            mada_rule: auc_mada(pooled.mu, pooled.tau2).unwrap_or(f64::NAN),
+        }
     });
     let radius = region_radius(cfg.region, k, cfg.level);
     let has_se = pooled.vcov_mu[0][0].is_finite();
     let (conf, pred) = match (radius, has_se) {
-        (Some(c), true) => (region(&pooled, c, false, 361), region(&pooled, c, true, 361)),
+        (Some(c), true) => (
+            region(&pooled, c, false, 361),
+            region(&pooled, c, true, 361),
+        ),
         _ => (Vec::new(), Vec::new()),
     };
     let full = sroc_curve(&pooled, (0.0, 1.0), 201);
-    let min_spec = studies.iter().filter(|s| s.n_healthy() > 0).map(|s| s.tn as f64 / s.n_healthy() as f64).fold(1.0, f64::min);
-    let min_sens = studies.iter().filter(|s| s.n_diseased() > 0).map(|s| s.tp as f64 / s.n_diseased() as f64).fold(1.0, f64::min);
+    let min_spec = studies
+        .iter()
+        .filter(|s| s.n_healthy() > 0)
+        .map(|s| s.tn as f64 / s.n_healthy() as f64)
+        .fold(1.0, f64::min);
+    let min_sens = studies
+        .iter()
+        .filter(|s| s.n_diseased() > 0)
+        .map(|s| s.tp as f64 / s.n_diseased() as f64)
+        .fold(1.0, f64::min);
     let curve = truncate_metandi(&full, min_spec, min_sens);
     let pi = |j: usize| -> Option<[f64; 2]> {
         if k < 3 || !has_se {
@@ -561,14 +681,23 @@ fn finish(studies: &[Study], cfg: &FitConfig, model: ModelBlock, internal: Inter
         }
         let t = super::transform::t_quantile(1.0 - (1.0 - cfg.level) / 2.0, k as f64 - 2.0);
         let s = (pooled.tau2[j] + pooled.vcov_mu[j][j]).sqrt();
-        Some([prob_from_logit(pooled.mu[j] - t * s), prob_from_logit(pooled.mu[j] + t * s)])
+        Some([
+            prob_from_logit(pooled.mu[j] - t * s),
+            prob_from_logit(pooled.mu[j] + t * s),
+        ])
     };
     BivariateResult {
         k,
         summary,
         hsroc: hs,
         auc,
-        sroc: SrocBlock { region_radius: radius, confidence_region: conf, prediction_region: pred, curve, curve_full: full },
+        sroc: SrocBlock {
+            region_radius: radius,
+            confidence_region: conf,
+            prediction_region: pred,
+            curve,
+            curve_full: full,
+        },
         prediction_interval_sens: pi(0),
         prediction_interval_spec: pi(1),
         simplified: None,
@@ -583,7 +712,12 @@ fn auc_of_theta(cov: CovStructure, th: &[f64]) -> Option<f64> {
 }
 
 /// Parametric bootstrap CI of the AUC (METHODS §4.6 i): `θ* ~ N(θ̂, V_θ)` in the working metric.
-pub fn auc_bootstrap(cov: CovStructure, theta: &[f64], v: &DMatrix<f64>, cfg: &FitConfig) -> Option<[f64; 2]> {
+pub fn auc_bootstrap(
+    cov: CovStructure,
+    theta: &[f64],
+    v: &DMatrix<f64>,
+    cfg: &FitConfig,
+) -> Option<[f64; 2]> {
     let l = v.clone().cholesky()?.l();
     let n = theta.len();
     let mut rng = SplitMix64::new(cfg.seed);
@@ -604,7 +738,10 @@ pub fn auc_bootstrap(cov: CovStructure, theta: &[f64], v: &DMatrix<f64>, cfg: &F
     }
     draws.sort_by(|a, b| a.total_cmp(b));
     let alpha = 1.0 - cfg.level;
-    Some([quantile_sorted(&draws, alpha / 2.0), quantile_sorted(&draws, 1.0 - alpha / 2.0)])
+    Some([
+        quantile_sorted(&draws, alpha / 2.0),
+        quantile_sorted(&draws, 1.0 - alpha / 2.0),
+    ])
 }
 
 /// Type-7 (R default) sample quantile of sorted data.
@@ -640,7 +777,9 @@ pub fn auc_delta(cov: CovStructure, theta: &[f64], v: &DMatrix<f64>, z: f64) -> 
 }
 
 fn reitsma_result(studies: &[Study], cfg: &FitConfig) -> Result<BivariateResult, FitError> {
-    let f = fit_reitsma(studies, &cfg.reml_correction, None).ok_or(FitError::Failed { reason: "the REML system is singular or fewer than 3 usable rows".into() })?;
+    let f = fit_reitsma(studies, &cfg.reml_correction, None).ok_or(FitError::Failed {
+        reason: "the REML system is singular or fewer than 3 usable rows".into(),
+    })?;
     let v = &f.vcov_beta;
     // Convert from (logit Se, logit FPR) to (logit Se, logit Sp).
     let vmu = [[v[(0, 0)], -v[(0, 1)]], [-v[(1, 0)], v[(1, 1)]]];
@@ -648,7 +787,11 @@ fn reitsma_result(studies: &[Study], cfg: &FitConfig) -> Result<BivariateResult,
     let rho = c / (t1s * t2s).sqrt();
     let mut warnings = Vec::new();
     if f.correction_applied {
-        warnings.push(format!("continuity correction '{}' ({}) applied, as mada does", cfg.reml_correction.rule.name(), cfg.reml_correction.increment));
+        warnings.push(format!(
+            "continuity correction '{}' ({}) applied, as mada does",
+            cfg.reml_correction.rule.name(),
+            cfg.reml_correction.increment
+        ));
     }
     let model = ModelBlock {
         method: "reitsma".into(),
@@ -657,7 +800,11 @@ fn reitsma_result(studies: &[Study], cfg: &FitConfig) -> Result<BivariateResult,
         iterations: f.iterations,
         evaluations: 0,
         termination: f.termination.describe().into(),
-        boundary: if rho.abs() > RHO_BOUNDARY { Some(format!("|rho| > {RHO_BOUNDARY}")) } else { None },
+        boundary: if rho.abs() > RHO_BOUNDARY {
+            Some(format!("|rho| > {RHO_BOUNDARY}"))
+        } else {
+            None
+        },
         rung: "B2".into(),
         fallback: None,
         warnings,

@@ -11,6 +11,9 @@ pub struct Estimate {
 
 impl Estimate {
     pub fn new(estimate: f64, lo: f64, hi: f64) -> Self {
-        Estimate { estimate, ci: [lo, hi] }
+        Estimate {
+            estimate,
+            ci: [lo, hi],
+        }
     }
 }

@@ -2,10 +2,10 @@
 //!
 //! Every function takes validated [`crate::data`] types and returns plain numbers in structs.
 
-pub mod glmm;
-pub mod transform;
-pub mod rng;
-pub mod estimate;
-pub mod summary;
-pub mod reitsma;
 pub mod bivariate;
+pub mod estimate;
+pub mod glmm;
+pub mod reitsma;
+pub mod rng;
+pub mod summary;
+pub mod transform;

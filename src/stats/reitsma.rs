@@ -71,7 +71,10 @@ impl Reml<'_> {
             rss += (r.transpose() * wd * &r)[(0, 0)];
         }
         let n = 2.0 * self.y.len() as f64;
-        let ll = -0.5 * (n - p as f64) * (2.0 * std::f64::consts::PI).ln() - 0.5 * sum_logdet - 0.5 * logdet_xtwx - 0.5 * rss;
+        let ll = -0.5 * (n - p as f64) * (2.0 * std::f64::consts::PI).ln()
+            - 0.5 * sum_logdet
+            - 0.5 * logdet_xtwx
+            - 0.5 * rss;
         Some((beta, vcov, ll))
     }
 }
@@ -110,7 +113,11 @@ impl Objective for Reml<'_> {
 ///
 /// # References
 /// Reitsma et al. 2005, J Clin Epidemiol 58:982; mada 0.5.12 `reitsma.R`; mvmeta 1.0.3.
-pub fn fit_reitsma(studies: &[Study], correction: &Correction, covariates: Option<&[Vec<f64>]>) -> Option<ReitsmaFit> {
+pub fn fit_reitsma(
+    studies: &[Study],
+    correction: &Correction,
+    covariates: Option<&[Vec<f64>]>,
+) -> Option<ReitsmaFit> {
     let cc = correction.apply(studies);
     let correction_applied = cc.iter().any(|c| c.corrected);
     let mut y = Vec::new();
@@ -130,16 +137,28 @@ pub fn fit_reitsma(studies: &[Study], correction: &Correction, covariates: Optio
     if y.len() < 3 {
         return None;
     }
-    let mut obj = Reml { y: &y, s: &s, x: &x };
+    let mut obj = Reml {
+        y: &y,
+        s: &s,
+        x: &x,
+    };
     // Start: Ψ from the sample covariance of Y minus the mean within-study variance, floored.
     let n = y.len() as f64;
     let m0 = y.iter().map(|v| v[0]).sum::<f64>() / n;
     let m1 = y.iter().map(|v| v[1]).sum::<f64>() / n;
-    let v0 = (y.iter().map(|v| (v[0] - m0).powi(2)).sum::<f64>() / (n - 1.0) - s.iter().map(|v| v[0]).sum::<f64>() / n).max(0.05);
-    let v1 = (y.iter().map(|v| (v[1] - m1).powi(2)).sum::<f64>() / (n - 1.0) - s.iter().map(|v| v[1]).sum::<f64>() / n).max(0.05);
+    let v0 = (y.iter().map(|v| (v[0] - m0).powi(2)).sum::<f64>() / (n - 1.0)
+        - s.iter().map(|v| v[0]).sum::<f64>() / n)
+        .max(0.05);
+    let v1 = (y.iter().map(|v| (v[1] - m1).powi(2)).sum::<f64>() / (n - 1.0)
+        - s.iter().map(|v| v[1]).sum::<f64>() / n)
+        .max(0.05);
     let mut best: Option<(Vec<f64>, f64, usize, Termination)> = None;
     for r0 in [0.0, 0.5, -0.5] {
-        let l0 = [v0.sqrt(), r0 * v1.sqrt(), v1.sqrt() * (1.0 - r0 * r0).sqrt()];
+        let l0 = [
+            v0.sqrt(),
+            r0 * v1.sqrt(),
+            v1.sqrt() * (1.0 - r0 * r0).sqrt(),
+        ];
         let r = bfgs(&mut obj, &l0, None, 1e-9, 500, 1.0);
         if r.f.is_finite() && best.as_ref().is_none_or(|b| r.f < b.1 - 1e-12) {
             best = Some((r.x, r.f, r.iterations, r.termination));
@@ -159,7 +178,10 @@ pub fn fit_reitsma(studies: &[Study], correction: &Correction, covariates: Optio
         })
         .sum();
     let mut g = [0.0; 3];
-    let gmax = obj.value_grad(&l, &mut g).map(|_| g.iter().fold(0.0f64, |a, b| a.max(b.abs()))).unwrap_or(f64::INFINITY);
+    let gmax = obj
+        .value_grad(&l, &mut g)
+        .map(|_| g.iter().fold(0.0f64, |a, b| a.max(b.abs())))
+        .unwrap_or(f64::INFINITY);
     Some(ReitsmaFit {
         beta: beta.iter().copied().collect(),
         vcov_beta: vcov,

@@ -17,7 +17,8 @@ pub fn refs_dir() -> PathBuf {
 
 /// Minimal reader for the reference CSVs (quoted labels, integer counts).
 pub fn read_studies(name: &str) -> Vec<Study> {
-    let text = std::fs::read_to_string(refs_dir().join("data").join(format!("{name}.csv"))).expect("data file");
+    let text = std::fs::read_to_string(refs_dir().join("data").join(format!("{name}.csv")))
+        .expect("data file");
     let mut lines = text.lines();
     let header: Vec<String> = split(lines.next().expect("header"));
     let col = |n: &str| header.iter().position(|h| h == n).expect("column");
@@ -48,10 +49,10 @@ pub fn split(line: &str) -> Vec<String> {
 }
 
 pub fn expected(name: &str) -> Value {
-    let text = std::fs::read_to_string(refs_dir().join("expected").join(format!("{name}.json"))).expect("json");
+    let text = std::fs::read_to_string(refs_dir().join("expected").join(format!("{name}.json")))
+        .expect("json");
     serde_json::from_str(&text).expect("valid json")
 }
-
 
 /// Every data set in shared/refs/data (file stems).
 pub fn all_data_sets() -> Vec<String> {
