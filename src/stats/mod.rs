@@ -2,4 +2,13 @@
 //!
 //! Every function takes validated [`crate::data`] types and returns plain numbers in structs.
 
+pub mod accuracy;
+pub mod error;
+pub mod estimate;
+pub mod fagan;
+pub mod heterogeneity;
+pub mod pubbias;
+pub mod threshold;
 pub mod transform;
+pub use error::StatsError;
+pub use estimate::Estimate;
