@@ -10,12 +10,13 @@ use fourfold::data::correction::{Correction, CorrectionRule};
 use fourfold::data::Study;
 use fourfold::stats::accuracy::{per_study, two_step_rows, AccuracyConfig, CiMethod};
 use fourfold::stats::fagan::{
-    fagan, lr_scattergram, nomogram_axes, post_test_probability, probability_curves, FaganInput,
-    LrQuadrant,
+    fagan, lr_scattergram, nomogram_axes, pooled_prevalence, post_test_probability,
+    probability_curves, unconditional_predictive_values, FaganInput, LrQuadrant,
 };
 use fourfold::stats::heterogeneity::{
-    higgins_thompson_i2, loglik_fixed_effect, lrt_heterogeneity, median_odds_ratio, midas_q,
-    prediction_interval, univariate_logit, zhou_dendukuri, Margin,
+    higgins_thompson_i2, icc, loglik_fixed_effect, lrt_heterogeneity, median_odds_ratio, midas_q,
+    prediction_interval, prediction_interval_z, threshold_share_rho2, univariate_logit,
+    zhou_dendukuri, zhou_dendukuri_from_sizes, Margin,
 };
 use fourfold::stats::pubbias::{deeks_test, lfk, DeeksConfig, EssSource};
 use fourfold::stats::threshold::{
@@ -979,4 +980,77 @@ fn higgins_thompson_branches() {
         .is_none());
     assert!(higgins_thompson_i2(3.0, 0.0, 0.95).is_err());
     assert!(higgins_thompson_i2(3.0, 2.0, 1.5).is_err());
+}
+
+#[test]
+fn zhou_dendukuri_on_mada_reml_fit_section_12_3() {
+    // METHODS §12.3: "correct formula on the same [REML] fit: 0.8427; I²_Se 0.8450, I²_Sp 0.9512".
+    // mada reports (logit Se, logit FPR): μ2 = −μ_fpr, ρ changes sign. The REML fit used the `all`
+    // correction, so the margins are n + 2·0.5.
+    let s = audit_c();
+    let n1: Vec<f64> = s.iter().map(|x| x.n_diseased() as f64 + 1.0).collect();
+    let n0: Vec<f64> = s.iter().map(|x| x.n_healthy() as f64 + 1.0).collect();
+    let (t1, t2, cov_fpr): (f64, f64, f64) = (1.3795829, 0.4072082, 0.6402942);
+    let rho = -cov_fpr / (t1 * t2).sqrt();
+    let zd = zhou_dendukuri_from_sizes(&n1, &n0, 2.0997422, 1.2636909, t1, t2, rho).expect("zd");
+    assert!((zd.i2_sens - 0.8450).abs() < 0.5e-4, "{}", zd.i2_sens);
+    assert!((zd.i2_spec - 0.9512).abs() < 0.5e-4, "{}", zd.i2_spec);
+    assert!(
+        (zd.i2_bivariate - 0.8427).abs() < 0.5e-4,
+        "{}",
+        zd.i2_bivariate
+    );
+    assert!(zhou_dendukuri(&s, 0.0, 0.0, 1.0, 1.0, 1.5).is_err());
+}
+
+#[test]
+fn icc_mor_rho2_and_z_prediction_interval() {
+    let c = std::f64::consts::PI.powi(2) / 3.0;
+    let r = icc(2.601147, 0.5, 0.95).expect("icc");
+    assert!((r.estimate - 2.601147 / (2.601147 + c)).abs() < TOL_IDENTITY);
+    let half = 1.959963984540054 * 0.5 * c / (2.601147f64 + c).powi(2);
+    assert!((r.ci[1] - r.estimate - half).abs() < 1e-9);
+    // Lower limit truncated at 0.
+    assert_eq!(icc(0.01, 1.0, 0.95).expect("icc").ci[0], 0.0);
+    let m = median_odds_ratio(0.0, None).expect("mor");
+    assert_eq!(m.mor.estimate, 1.0);
+    assert_eq!(m.median_probability.estimate, 0.5);
+    assert!(median_odds_ratio(-1.0, None).is_err());
+    assert_eq!(
+        threshold_share_rho2(-0.817852).map(|x| (x * 1e6).round()),
+        Some(668882.0)
+    );
+    let z = prediction_interval_z(0.0, 0.0, 1.0, 0.95).expect("pi");
+    assert!((z.logit[1] - 1.959963984540054).abs() < 1e-9);
+    assert_eq!(z.df, None);
+}
+
+#[test]
+fn estimate_serialises_as_documented() {
+    let t = per_study(&audit_c(), &AccuracyConfig::default()).expect("table");
+    let v = serde_json::to_value(t.rows[0].sensitivity.expect("se")).expect("json");
+    let obj = v.as_object().expect("object");
+    assert_eq!(obj.len(), 2);
+    assert!(obj["estimate"].is_f64());
+    assert_eq!(obj["ci"].as_array().map(Vec::len), Some(2));
+    // The whole table serialises (no NaN sneaks in: serde_json writes NaN as null).
+    let all = serde_json::to_string(&t).expect("json");
+    assert!(
+        !all.contains("null"),
+        "AuditC has every entry estimable under `single`"
+    );
+}
+
+#[test]
+fn pooled_prevalence_and_unconditional_values() {
+    let s = audit_c();
+    let n1: u64 = s.iter().map(Study::n_diseased).sum();
+    let n: u64 = s.iter().map(Study::n_total).sum();
+    assert_eq!(pooled_prevalence(&s), Some(n1 as f64 / n as f64));
+    assert_eq!(pooled_prevalence(&[]), None);
+    // Prior range [0, 1] with a perfect-ish test.
+    let u = unconditional_predictive_values(0.9, 0.8, 0.0, 1.0).expect("u");
+    assert!(u.ppv > 0.0 && u.ppv < 1.0 && u.npv > 0.0 && u.npv < 1.0);
+    assert!(unconditional_predictive_values(0.5, 0.5, 0.1, 0.9).is_err());
+    assert!(unconditional_predictive_values(0.9, 0.8, 0.5, 0.5).is_err());
 }

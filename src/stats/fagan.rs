@@ -226,6 +226,22 @@ pub fn fagan(input: &FaganInput) -> Result<Fagan, StatsError> {
     })
 }
 
+/// Pooled prevalence `Σn1/ΣN`, midas 2007's default pre-test probability.
+///
+/// # Formula
+/// METHODS §8.1: `Σ(TP+FN)/Σ(TP+FP+FN+TN)`.
+///
+/// # References
+/// midas 2007 `fagani` (Dwamena).
+///
+/// `None` when there are no participants, or the pooled prevalence is 0 or 1 (not a usable prior).
+pub fn pooled_prevalence(studies: &[Study]) -> Option<f64> {
+    let n1: u64 = studies.iter().map(Study::n_diseased).sum();
+    let n: u64 = studies.iter().map(Study::n_total).sum();
+    let p = n1 as f64 / n as f64;
+    (n > 0 && p > 0.0 && p < 1.0).then_some(p)
+}
+
 /// Quadrant of the LR scattergram.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum LrQuadrant {
@@ -241,6 +257,12 @@ pub enum LrQuadrant {
 
 impl LrQuadrant {
     /// Classify a pair (LR+, LR−) with the midas thresholds 10 and 0.1.
+    ///
+    /// # Formula
+    /// METHODS §8.2: upper when LR+ > 10, left when LR− < 0.1.
+    ///
+    /// # References
+    /// midas `lrmatrix`; Stengel et al. (2003), Lancet Infect Dis 3:331.
     pub fn classify(lr_positive: f64, lr_negative: f64) -> Self {
         match (lr_positive > 10.0, lr_negative < 0.1) {
             (true, true) => LrQuadrant::LeftUpper,
@@ -250,6 +272,12 @@ impl LrQuadrant {
         }
     }
     /// midas's short name (LUQ, RUQ, LLQ, RLQ).
+    ///
+    /// # Formula
+    /// METHODS §8.2 (naming only).
+    ///
+    /// # References
+    /// midas `lrmatrix`.
     pub fn code(self) -> &'static str {
         match self {
             LrQuadrant::LeftUpper => "LUQ",
@@ -259,6 +287,12 @@ impl LrQuadrant {
         }
     }
     /// Clinical reading of the quadrant.
+    ///
+    /// # Formula
+    /// METHODS §8.2 (wording of the quadrants).
+    ///
+    /// # References
+    /// midas `lrmatrix`.
     pub fn description(self) -> &'static str {
         match self {
             LrQuadrant::LeftUpper => "exclusion & confirmation",

@@ -431,6 +431,28 @@ pub fn zhou_dendukuri(
     tau2_2: f64,
     rho: f64,
 ) -> Result<ZhouDendukuri, StatsError> {
+    let n1: Vec<f64> = studies.iter().map(|s| s.n_diseased() as f64).collect();
+    let n0: Vec<f64> = studies.iter().map(|s| s.n_healthy() as f64).collect();
+    zhou_dendukuri_from_sizes(&n1, &n0, mu1, mu2, tau2_1, tau2_2, rho)
+}
+
+/// Zhou–Dendukuri I² from per-study margin sizes (real-valued, e.g. continuity-corrected
+/// `n1' = n1 + 2c` when the fit used corrected counts, as a REML fit does).
+///
+/// # Formula
+/// METHODS §5.4 (see [`zhou_dendukuri`]); sizes ≤ 0 are skipped in the means of `1/n`.
+///
+/// # References
+/// Zhou & Dendukuri (2014), Stat Med 33:2701.
+pub fn zhou_dendukuri_from_sizes(
+    n1: &[f64],
+    n0: &[f64],
+    mu1: f64,
+    mu2: f64,
+    tau2_1: f64,
+    tau2_2: f64,
+    rho: f64,
+) -> Result<ZhouDendukuri, StatsError> {
     let ok = mu1.is_finite()
         && mu2.is_finite()
         && tau2_1.is_finite()
@@ -447,20 +469,19 @@ pub fn zhou_dendukuri(
             ),
         });
     }
-    let mean_inv = |f: fn(&Study) -> u64| -> Option<f64> {
-        let v: Vec<f64> = studies
+    let mean_inv = |v: &[f64]| -> Option<f64> {
+        let w: Vec<f64> = v
             .iter()
-            .map(f)
-            .filter(|&n| n > 0)
-            .map(|n| 1.0 / n as f64)
+            .filter(|n| n.is_finite() && **n > 0.0)
+            .map(|n| 1.0 / n)
             .collect();
-        if v.is_empty() {
+        if w.is_empty() {
             None
         } else {
-            Some(v.iter().sum::<f64>() / v.len() as f64)
+            Some(w.iter().sum::<f64>() / w.len() as f64)
         }
     };
-    let (m1, m0) = match (mean_inv(Study::n_diseased), mean_inv(Study::n_healthy)) {
+    let (m1, m0) = match (mean_inv(n1), mean_inv(n0)) {
         (Some(a), Some(b)) => (a, b),
         _ => {
             return Err(StatsError::TooFewStudies {
