@@ -15,8 +15,8 @@ use fourfold::stats::fagan::{
 };
 use fourfold::stats::heterogeneity::{
     higgins_thompson_i2, icc, loglik_fixed_effect, lrt_heterogeneity, median_odds_ratio, midas_q,
-    prediction_interval, prediction_interval_z, threshold_share_rho2, univariate_logit,
-    zhou_dendukuri, zhou_dendukuri_from_sizes, Margin,
+    prediction_interval, prediction_interval_z, threshold_share_rho2, univariate_log_dor,
+    univariate_logit, zhou_dendukuri, zhou_dendukuri_from_sizes, Margin,
 };
 use fourfold::stats::pubbias::{deeks_test, lfk, DeeksConfig, EssSource};
 use fourfold::stats::threshold::{
@@ -1053,4 +1053,58 @@ fn pooled_prevalence_and_unconditional_values() {
     assert!(u.ppv > 0.0 && u.ppv < 1.0 && u.npv > 0.0 && u.npv < 1.0);
     assert!(unconditional_predictive_values(0.5, 0.5, 0.1, 0.9).is_err());
     assert!(unconditional_predictive_values(0.9, 0.8, 0.5, 0.5).is_err());
+}
+
+#[test]
+fn exact_spearman_k10_is_a_distribution() {
+    // r = 0 → every permutation qualifies; r = 1 → identity and reversal only (2/10!).
+    assert_eq!(spearman_p_exact(0.0, 10).expect("p"), 1.0);
+    let p = spearman_p_exact(1.0, 10).expect("p");
+    assert!((p - 2.0 / 3_628_800.0).abs() < 1e-15);
+    assert!(spearman_p_exact(0.5, 11).is_err());
+}
+
+#[test]
+fn dor_univariate_standard_matches_reference() {
+    let mut b = Block::new("dor_univariate_standard");
+    for n in expected_names() {
+        let studies = load_data(&n).studies;
+        let e = load_expected(&n);
+        let r = univariate_log_dor(&studies, &single(), 0.95).expect("dor");
+        let p = |s: &str| format!("/dor_univariate_standard/{s}");
+        b.check(format!("{n} Q"), r.q, num(&e, &p("Q")), TOL_REF);
+        b.check(format!("{n} I2"), r.i2.i2, num(&e, &p("I2")), TOL_REF);
+        b.check(
+            format!("{n} FE mu"),
+            r.fixed_effect.mu,
+            num(&e, &p("fixed_effect/mu")),
+            TOL_REF,
+        );
+        let dl = &r.dersimonian_laird;
+        b.check(
+            format!("{n} tau2"),
+            dl.tau2,
+            num(&e, &p("dersimonian_laird/tau2")),
+            TOL_REF,
+        );
+        b.check(
+            format!("{n} mu"),
+            dl.mu,
+            num(&e, &p("dersimonian_laird/mu")),
+            TOL_REF,
+        );
+        b.check(
+            format!("{n} se"),
+            dl.se,
+            num(&e, &p("dersimonian_laird/se")),
+            TOL_REF,
+        );
+        b.check(
+            format!("{n} DOR"),
+            dl.mu.exp(),
+            num(&e, &p("dersimonian_laird/DOR")),
+            TOL_REF,
+        );
+    }
+    b.finish();
 }

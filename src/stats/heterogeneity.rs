@@ -305,6 +305,40 @@ pub fn univariate_logit(
     Ok(out)
 }
 
+/// Inverse-variance Q, I² and DerSimonian–Laird pooling of ln DOR (the `prob` fields of the
+/// result are `expit(μ)` and have no meaning for a DOR; use `exp(μ)`).
+///
+/// # Formula
+/// METHODS §1.6 (`y = ln DOR'`, `v = 1/TP'+1/FP'+1/FN'+1/TN'`) and §5.2; rows with `n1 = 0` or
+/// `n0 = 0` are excluded (§1.1); rows with a zero cell left after the correction are left out.
+///
+/// # References
+/// DerSimonian & Laird (1986); mada `madauni` (which, unlike this function, recomputes Q with
+/// random-effects weights — see shared/refs/README finding 8).
+pub fn univariate_log_dor(
+    studies: &[Study],
+    correction: &Correction,
+    level: f64,
+) -> Result<InverseVarianceQ, StatsError> {
+    let (sub, _, mut warnings) = two_step_subset(studies);
+    let cc = correction.apply(&sub);
+    let (mut y, mut v) = (Vec::new(), Vec::new());
+    for (s, c) in sub.iter().zip(&cc) {
+        if c.tp > 0.0 && c.fp > 0.0 && c.fn_ > 0.0 && c.tn > 0.0 {
+            y.push(c.log_dor());
+            v.push(c.se_log_dor().powi(2));
+        } else {
+            warnings.push(format!(
+                "{}: ln DOR is undefined after the correction; the row is left out",
+                s.label
+            ));
+        }
+    }
+    let mut out = inverse_variance_q(&y, &v, level)?;
+    out.warnings = warnings;
+    Ok(out)
+}
+
 /// Likelihood-ratio heterogeneity test (midas "LRT_Q").
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct LrtHeterogeneity {
