@@ -2,10 +2,18 @@
 //!
 //! Every function takes validated [`crate::data`] types and returns plain numbers in structs.
 
+pub mod accuracy;
 pub mod bivariate;
+pub mod error;
 pub mod estimate;
+pub mod fagan;
 pub mod glmm;
+pub mod heterogeneity;
+pub mod pubbias;
 pub mod reitsma;
 pub mod rng;
 pub mod summary;
+pub mod threshold;
 pub mod transform;
+pub use error::StatsError;
+pub use estimate::Estimate;
