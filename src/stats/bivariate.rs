@@ -279,19 +279,20 @@ pub fn analyze_with_start(
     }
 }
 
-fn nodes_of(cfg: &FitConfig) -> usize {
+pub(crate) fn nodes_of(cfg: &FitConfig) -> usize {
     match cfg.method {
         Method::Laplace => 1,
         _ => cfg.nodes.clamp(1, 41),
     }
 }
 
-/// Project a Full working vector onto another structure's parameters.
-fn project(theta_full: &[f64], cov: CovStructure) -> Vec<f64> {
-    let mut v = theta_full[..2].to_vec();
-    let (lt1, lt2) = (theta_full[2].max(-4.0), theta_full[3].max(-4.0));
+/// Project a Full working vector (`nb` coefficients, then `ln τ1, ln τ2, atanh ρ`) onto another
+/// structure's parameters.
+pub(crate) fn project(theta_full: &[f64], nb: usize, cov: CovStructure) -> Vec<f64> {
+    let mut v = theta_full[..nb].to_vec();
+    let (lt1, lt2) = (theta_full[nb].max(-4.0), theta_full[nb + 1].max(-4.0));
     match cov {
-        CovStructure::Full => v.extend_from_slice(&[lt1, lt2, theta_full[4].clamp(-3.0, 3.0)]),
+        CovStructure::Full => v.extend_from_slice(&[lt1, lt2, theta_full[nb + 2].clamp(-3.0, 3.0)]),
         CovStructure::RhoFixed(_) | CovStructure::Independent => v.extend_from_slice(&[lt1, lt2]),
         CovStructure::SensOnly => v.push(lt1),
         CovStructure::SpecOnly => v.push(lt2),
@@ -300,8 +301,8 @@ fn project(theta_full: &[f64], cov: CovStructure) -> Vec<f64> {
     v
 }
 
-fn boundary_of(fit: &StructFit) -> Option<String> {
-    let (t1, t2, rho) = fit.cov.tau_rho(&fit.theta[2..]);
+pub(crate) fn boundary_of(fit: &StructFit, nb: usize) -> Option<String> {
+    let (t1, t2, rho) = fit.cov.tau_rho(&fit.theta[nb..]);
     match fit.cov {
         CovStructure::RhoFixed(s) => Some(format!("rho = {}", if s > 0.0 { "+1" } else { "-1" })),
         CovStructure::SensOnly => Some("tau2 of logit specificity = 0".into()),
@@ -321,10 +322,11 @@ fn boundary_of(fit: &StructFit) -> Option<String> {
     }
 }
 
-/// Fit the bivariate model (rung B2) with the boundary rules of §2.9.
-fn fit_b2(studies: &[Study], design: &Design, nodes: usize, start: &[f64]) -> StructFit {
+/// Fit the bivariate model (rung B2) with the boundary rules of §2.9. `start` is a Full working vector.
+pub(crate) fn fit_b2(studies: &[Study], design: &Design, nodes: usize, start: &[f64]) -> StructFit {
+    let nb = design.n_beta();
     let full = fit_structure(studies, design, CovStructure::Full, nodes, start);
-    let (t1, t2, rho) = CovStructure::Full.tau_rho(&full.theta[2..]);
+    let (t1, t2, rho) = CovStructure::Full.tau_rho(&full.theta[nb..]);
     let interior_ok =
         full.converged && t1 >= TAU_BOUNDARY && t2 >= TAU_BOUNDARY && rho.abs() <= RHO_BOUNDARY;
     if interior_ok {
@@ -353,7 +355,7 @@ fn fit_b2(studies: &[Study], design: &Design, nodes: usize, start: &[f64]) -> St
             design,
             cov,
             nodes,
-            &project(&best.theta_full_like(), cov),
+            &project(&best.theta_full_like(nb), nb, cov),
         );
         let better = f.converged && (!best.converged || f.loglik >= best.loglik - 1e-6);
         if better {
@@ -363,7 +365,7 @@ fn fit_b2(studies: &[Study], design: &Design, nodes: usize, start: &[f64]) -> St
     if !best.converged {
         for r in [-0.5f64, 0.0, 0.5] {
             let mut s = start.to_vec();
-            s[4] = r.atanh();
+            s[nb + 2] = r.atanh();
             let f = fit_structure(studies, design, CovStructure::Full, nodes, &s);
             if f.converged && (!best.converged || f.loglik > best.loglik) {
                 best = f;
@@ -373,34 +375,42 @@ fn fit_b2(studies: &[Study], design: &Design, nodes: usize, start: &[f64]) -> St
     best
 }
 
-trait FullLike {
-    fn theta_full_like(&self) -> Vec<f64>;
+pub(crate) trait FullLike {
+    fn theta_full_like(&self, nb: usize) -> Vec<f64>;
 }
 
 impl FullLike for StructFit {
     /// The working vector expressed as a Full one (`ln τ = −4` for a zero τ, ρ clamped).
-    fn theta_full_like(&self) -> Vec<f64> {
-        let (t1, t2, rho) = self.cov.tau_rho(&self.theta[2..]);
+    fn theta_full_like(&self, nb: usize) -> Vec<f64> {
+        let (t1, t2, rho) = self.cov.tau_rho(&self.theta[nb..]);
         let lt = |t: f64| if t > 0.0 { t.ln() } else { -4.0 };
         let r = if rho.is_nan() {
             0.0
         } else {
             rho.clamp(-0.999, 0.999)
         };
-        vec![self.theta[0], self.theta[1], lt(t1), lt(t2), r.atanh()]
+        let mut v = self.theta[..nb].to_vec();
+        v.extend_from_slice(&[lt(t1), lt(t2), r.atanh()]);
+        v
     }
 }
 
 /// The B0 rung: ρ = 0, dropping a margin's random effect when its τ vanishes (FE for that margin).
-fn fit_b0(studies: &[Study], design: &Design, nodes: usize, start: &[f64]) -> (StructFit, Rung) {
+pub(crate) fn fit_b0(
+    studies: &[Study],
+    design: &Design,
+    nodes: usize,
+    start: &[f64],
+) -> (StructFit, Rung) {
+    let nb = design.n_beta();
     let ind = fit_structure(
         studies,
         design,
         CovStructure::Independent,
         nodes,
-        &project(start, CovStructure::Independent),
+        &project(start, nb, CovStructure::Independent),
     );
-    let (t1, t2, _) = CovStructure::Independent.tau_rho(&ind.theta[2..]);
+    let (t1, t2, _) = CovStructure::Independent.tau_rho(&ind.theta[nb..]);
     let (cov, rung) = match (
         t1 < TAU_BOUNDARY || !ind.converged,
         t2 < TAU_BOUNDARY || !ind.converged,
@@ -415,7 +425,7 @@ fn fit_b0(studies: &[Study], design: &Design, nodes: usize, start: &[f64]) -> (S
         design,
         cov,
         nodes,
-        &project(&ind.theta_full_like(), cov),
+        &project(&ind.theta_full_like(nb), nb, cov),
     );
     if f.converged || !ind.converged {
         (f, rung)
@@ -579,7 +589,7 @@ fn build_glmm_result(
         iterations: f.iterations,
         evaluations: f.evaluations,
         termination: f.termination.describe().into(),
-        boundary: boundary_of(f),
+        boundary: boundary_of(f, 2),
         rung: rung.name().into(),
         fallback,
         warnings,

@@ -66,3 +66,32 @@ pub fn all_data_sets() -> Vec<String> {
     v.sort();
     v
 }
+
+/// A categorical covariate column of a reference data set, as a [`fourfold::data::Covariate`].
+pub fn read_categorical(name: &str, column: &str) -> fourfold::data::Covariate {
+    use fourfold::data::{Covariate, CovariateKind, CovariateValue};
+    let text = std::fs::read_to_string(refs_dir().join("data").join(format!("{name}.csv")))
+        .expect("data file");
+    let mut lines = text.lines();
+    let header = split(lines.next().expect("header"));
+    let ci = header
+        .iter()
+        .position(|h| h == column)
+        .expect("covariate column");
+    let values = lines
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let v = split(l)[ci].clone();
+            if v.is_empty() {
+                CovariateValue::Missing
+            } else {
+                CovariateValue::Category(v)
+            }
+        })
+        .collect();
+    Covariate {
+        name: column.to_string(),
+        kind: CovariateKind::Categorical,
+        values,
+    }
+}
