@@ -1,0 +1,232 @@
+//! Every plot rendered to an SVG string from realistic data (AuditC, METHODS §12), checked for
+//! content, and compared byte-for-byte with `tests/snapshots/*.svg`.
+//! Regenerate the snapshots with `UPDATE_SNAPSHOTS=1 cargo test --test plots`.
+
+use fourfold::plot::*;
+
+/// AuditC (mada; METHODS §12): label, TP, FP, FN, TN.
+const AUDIT_C: [(&str, f64, f64, f64, f64); 14] = [
+    ("AuditC_01", 47., 101., 9., 738.),
+    ("AuditC_02", 126., 272., 51., 1543.),
+    ("AuditC_03", 19., 12., 10., 192.),
+    ("AuditC_04", 36., 78., 3., 276.),
+    ("AuditC_05", 130., 211., 19., 959.),
+    ("AuditC_06", 84., 68., 2., 89.),
+    ("AuditC_07", 68., 112., 0., 423.),
+    ("AuditC_08", 752., 3226., 0., 2977.),
+    ("AuditC_09", 59., 55., 5., 136.),
+    ("AuditC_10", 142., 571., 50., 2788.),
+    ("AuditC_11", 137., 107., 24., 358.),
+    ("AuditC_12", 57., 103., 3., 437.),
+    ("AuditC_13", 34., 21., 1., 56.),
+    ("AuditC_14", 152., 88., 51., 264.),
+];
+
+fn expit(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// Wilson score interval (z = 1.96).
+fn wilson(x: f64, n: f64) -> (f64, f64, f64) {
+    let z = 1.959964_f64;
+    let p = x / n;
+    let den = 1.0 + z * z / n;
+    let centre = (p + z * z / (2.0 * n)) / den;
+    let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / den;
+    (p, (centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+/// `single` continuity correction: +0.5 to every cell of a row with a zero cell.
+fn corrected(tp: f64, fp: f64, fn_: f64, tn: f64) -> (f64, f64, f64, f64) {
+    if tp == 0.0 || fp == 0.0 || fn_ == 0.0 || tn == 0.0 {
+        (tp + 0.5, fp + 0.5, fn_ + 0.5, tn + 0.5)
+    } else {
+        (tp, fp, fn_, tn)
+    }
+}
+
+fn count(svg: &str, needle: &str) -> usize {
+    svg.matches(needle).count()
+}
+
+/// Compare with (or, with UPDATE_SNAPSHOTS=1, write) `tests/snapshots/<name>.svg`.
+fn snapshot(name: &str, svg: &str) {
+    let path = format!("{}/tests/snapshots/{name}.svg", env!("CARGO_MANIFEST_DIR"));
+    if std::env::var("UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1") {
+        std::fs::write(&path, svg).expect("write snapshot");
+        return;
+    }
+    let stored = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing snapshot {path}; run with UPDATE_SNAPSHOTS=1"));
+    assert!(
+        stored == svg,
+        "{name}.svg differs from the stored snapshot; inspect and rerun with UPDATE_SNAPSHOTS=1"
+    );
+}
+
+fn style() -> PlotStyle {
+    PlotStyle::default()
+}
+
+// ---------------------------------------------------------------- forest
+
+fn forest_data() -> ForestData {
+    let rows = AUDIT_C
+        .iter()
+        .map(|&(label, tp, fp, fn_, tn)| ForestRow {
+            label: label.to_string(),
+            sens: wilson(tp, tp + fn_),
+            spec: wilson(tn, tn + fp),
+            weight: Some(tp + fp + fn_ + tn),
+        })
+        .collect();
+    ForestData {
+        rows,
+        // METHODS §12.4.
+        summary_sens: Some((0.9249206, 0.8328671, 0.9682081)),
+        summary_spec: Some((0.7818017, 0.7201532, 0.8330184)),
+        title: "AUDIT-C: sensitivity and specificity".to_string(),
+    }
+}
+
+#[test]
+fn forest_plot() {
+    let data = forest_data();
+    let h = forest_height(data.rows.len());
+    assert!(h > forest_height(3), "height grows with rows");
+    let svg = to_svg(900, h, |a| draw_forest(a, &data, &style())).expect("forest drawn");
+    snapshot("forest", &svg);
+    assert!(svg.contains("AUDIT-C: sensitivity and specificity"));
+    assert!(svg.contains("Sensitivity (95% CI)"));
+    assert!(svg.contains("Specificity (95% CI)"));
+    for (label, ..) in AUDIT_C {
+        assert!(svg.contains(label), "{label}");
+    }
+    // Row 1: Se = 47/56 = 0.84, Wilson [0.72, 0.91] (METHODS §12.1).
+    assert!(svg.contains("0.84 [0.72, 0.91]"));
+    assert!(svg.contains("Summary"));
+    assert!(svg.contains("0.92 [0.83, 0.97]"));
+    // One marker per study and panel; one diamond per panel.
+    assert_eq!(count(&svg, "<circle"), 2 * AUDIT_C.len());
+    assert_eq!(count(&svg, "<polygon"), 2);
+    assert!(count(&svg, "<polyline") >= 2 * AUDIT_C.len());
+}
+
+// ---------------------------------------------------------------- SROC
+
+/// Laplace optimum for AuditC (METHODS §12.2): μ1, μ2, se1, se2, cov, τ1², τ2², ρ.
+const GLMM: [f64; 8] = [
+    2.511161, 1.276197, 0.461782, 0.168868, -0.058295, 2.601147, 0.381193, -0.817852,
+];
+
+/// Region outline per METHODS §4.3 as `(fpr, sens)`, radius c_F = 2.787577 (k = 14).
+fn region(mu1: f64, mu2: f64, s1: f64, s2: f64, r: f64) -> Vec<(f64, f64)> {
+    let c = 2.787577;
+    (0..120)
+        .map(|i| {
+            let phi = i as f64 / 120.0 * std::f64::consts::TAU;
+            let x = mu2 + s2 * c * phi.cos();
+            let y = mu1 + s1 * c * (phi + r.acos()).cos();
+            (1.0 - expit(x), expit(y))
+        })
+        .collect()
+}
+
+fn sroc_series(name: &str, rows: &[(&str, f64, f64, f64, f64)], shift: f64) -> SrocSeries {
+    let [mu1, mu2, s1, s2, cov, t1sq, t2sq, rho] = GLMM;
+    let mu1 = mu1 + shift;
+    let (t1, t2) = (t1sq.sqrt(), t2sq.sqrt());
+    let points = rows
+        .iter()
+        .map(|&(_, tp, fp, fn_, tn)| (fp / (fp + tn), tp / (tp + fn_), tp + fp + fn_ + tn))
+        .collect();
+    // METHODS §4.5 (a): logit Se = μ1 + (τ1/τ2)(logit FPR + μ2).
+    let curve = (1..200)
+        .map(|i| {
+            let fpr = i as f64 / 200.0;
+            let lf = (fpr / (1.0 - fpr)).ln();
+            (fpr, expit(mu1 + t1 / t2 * (lf + mu2)))
+        })
+        .collect();
+    let (sp1, sp2) = ((t1sq + s1 * s1).sqrt(), (t2sq + s2 * s2).sqrt());
+    let rp = (rho * t1 * t2 + cov) / (sp1 * sp2);
+    SrocSeries {
+        name: name.to_string(),
+        points,
+        curve,
+        summary: Some((1.0 - expit(mu2), expit(mu1))),
+        confidence_region: region(mu1, mu2, s1, s2, cov / (s1 * s2)),
+        prediction_region: region(mu1, mu2, sp1, sp2, rp),
+    }
+}
+
+#[test]
+fn sroc_plot() {
+    let data = SrocData {
+        series: vec![sroc_series("AUDIT-C", &AUDIT_C, 0.0)],
+        auc_label: Some("AUC 0.89 [0.85, 0.91]".to_string()),
+        title: "AUDIT-C: SROC curve".to_string(),
+    };
+    let svg = to_svg(900, 600, |a| draw_sroc(a, &data, &style())).expect("SROC drawn");
+    snapshot("sroc", &svg);
+    assert!(svg.contains("AUDIT-C: SROC curve"));
+    assert!(svg.contains("1 − Specificity (false positive rate)"));
+    assert!(svg.contains("Sensitivity"));
+    assert!(svg.contains("AUC 0.89 [0.85, 0.91]"));
+    assert!(svg.contains("95% prediction region"));
+    // 14 studies + the legend's study marker.
+    assert_eq!(count(&svg, "<circle"), AUDIT_C.len() + 1);
+    // Summary diamond + legend diamond.
+    assert_eq!(count(&svg, "<polygon"), 2);
+    assert!(count(&svg, "<polyline") > 10, "curve, regions, dashes");
+}
+
+#[test]
+fn sroc_subgroups() {
+    let data = SrocData {
+        series: vec![
+            sroc_series("Primary care", &AUDIT_C[..7], 0.3),
+            sroc_series("Hospital", &AUDIT_C[7..], -0.4),
+        ],
+        auc_label: None,
+        title: "SROC by setting".to_string(),
+    };
+    let svg = to_svg(900, 600, |a| draw_sroc(a, &data, &style())).expect("drawn");
+    snapshot("sroc_subgroups", &svg);
+    assert!(svg.contains("Primary care") && svg.contains("Hospital"));
+    assert_eq!(count(&svg, "<circle"), AUDIT_C.len() + 1);
+    assert_eq!(count(&svg, "<polygon"), 3);
+    // Distinct series colours (Okabe–Ito blue and vermillion).
+    assert!(svg.contains("#0072B2") && svg.contains("#D55E00"));
+}
+
+// ---------------------------------------------------------------- Fagan
+
+#[test]
+fn fagan_nomogram() {
+    // The published example (seed review): prior 40 %, LR+ 4.6 → 75 %, LR− 0.24 → 14 %.
+    let post = |p: f64, lr: f64| expit((p / (1.0 - p)).ln() + lr.ln());
+    let data = FaganData {
+        pretest: 0.40,
+        lr_positive: 4.6,
+        lr_negative: 0.24,
+        post_positive: post(0.40, 4.6),
+        post_negative: post(0.40, 0.24),
+    };
+    let svg = to_svg(900, 600, |a| draw_fagan(a, &data, &style())).expect("Fagan drawn");
+    snapshot("fagan", &svg);
+    assert!(svg.contains("Fagan"));
+    assert!(svg.contains("Pre-test probability (%)"));
+    assert!(svg.contains("Likelihood ratio"));
+    assert!(svg.contains("Post-test probability (%)"));
+    assert!(svg.contains("Prior 40%"));
+    assert!(svg.contains("LR+ 4.6, post-test 75%"));
+    assert!(svg.contains("LR− 0.24, post-test 14%"));
+    for tick in ["\n0.1\n", "\n99.9\n", "\n1000\n", "\n0.001\n", "\n50\n"] {
+        assert!(svg.contains(tick), "tick {tick}");
+    }
+    assert!(
+        svg.contains("#D55E00") && svg.contains("#0072B2"),
+        "red and blue lines"
+    );
+}
