@@ -230,3 +230,202 @@ fn fagan_nomogram() {
         "red and blue lines"
     );
 }
+
+// ---------------------------------------------------------------- Deeks, Doi
+
+/// Per study with the `single` CC: (ln DOR', 1/√ESS, se(ln DOR'), label).
+fn deeks_inputs() -> Vec<(f64, f64, f64, String)> {
+    AUDIT_C
+        .iter()
+        .map(|&(label, tp, fp, fn_, tn)| {
+            let (tp, fp, fn_, tn) = corrected(tp, fp, fn_, tn);
+            let (n1, n0) = (tp + fn_, fp + tn);
+            let ess = 4.0 * n1 * n0 / (n1 + n0);
+            let ln_dor = (tp * tn / (fp * fn_)).ln();
+            let se = (1.0 / tp + 1.0 / fp + 1.0 / fn_ + 1.0 / tn).sqrt();
+            (ln_dor, 1.0 / ess.sqrt(), se, label.to_string())
+        })
+        .collect()
+}
+
+fn deeks_data() -> DeeksData {
+    let rows = deeks_inputs();
+    // WLS of ln DOR on 1/√ESS with weights ESS (METHODS §7.1).
+    let (mut sw, mut swx, mut swy, mut swxx, mut swxy) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for (y, x, ..) in &rows {
+        let w = 1.0 / (x * x);
+        sw += w;
+        swx += w * x;
+        swy += w * y;
+        swxx += w * x * x;
+        swxy += w * x * y;
+    }
+    let slope = (sw * swxy - swx * swy) / (sw * swxx - swx * swx);
+    let intercept = (swy - slope * swx) / sw;
+    DeeksData {
+        points: rows.into_iter().map(|(y, x, _, l)| (y, x, l)).collect(),
+        intercept,
+        slope,
+        p_value: 0.0312,
+        summary_ln_dor: Some(44.1396_f64.ln()),
+    }
+}
+
+#[test]
+fn deeks_funnel() {
+    let data = deeks_data();
+    assert!((data.slope - -57.42).abs() < 0.01, "slope {}", data.slope);
+    let svg = to_svg(900, 600, |a| draw_deeks(a, &data, &style())).expect("Deeks drawn");
+    snapshot("deeks", &svg);
+    assert!(svg.contains("Deeks&apos; funnel plot asymmetry test"));
+    assert!(svg.contains("Diagnostic odds ratio (log scale)"));
+    assert!(svg.contains("1/√ESS"));
+    assert!(svg.contains("p = 0.031"));
+    assert!(svg.contains("AuditC_08"));
+    for tick in ["\n10\n", "\n100\n", "\n1000\n"] {
+        assert!(svg.contains(tick), "tick {tick}");
+    }
+    // 14 studies + legend marker.
+    assert_eq!(count(&svg, "<circle"), AUDIT_C.len() + 1);
+    assert!(svg.contains("stroke=\"#D55E00\""), "regression line");
+}
+
+#[test]
+fn doi_plot() {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    // METHODS §7.2.
+    let mut rows: Vec<(f64, f64)> = deeks_inputs().iter().map(|r| (r.0, r.2 * r.2)).collect();
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let vmax = rows.iter().map(|r| r.1).fold(0.0, f64::max);
+    let n: Vec<f64> = rows.iter().map(|r| 100.0 * vmax / r.1).collect();
+    let total: f64 = n.iter().sum();
+    let mut m = Vec::new();
+    for i in 0..n.len() {
+        m.push(if i == 0 {
+            n[0] / 2.0
+        } else {
+            m[i - 1] + (n[i - 1] + n[i]) / 2.0
+        });
+    }
+    let normal = Normal::standard();
+    let z: Vec<f64> = m
+        .iter()
+        .map(|mi| normal.inverse_cdf((mi - 0.5) / total))
+        .collect();
+    let data = DoiData {
+        te: rows.iter().map(|r| r.0).collect(),
+        z,
+        lfk: 5.42,
+        interpretation: "major asymmetry".to_string(),
+        x_label: "ln DOR".to_string(),
+    };
+    let svg = to_svg(900, 600, |a| draw_doi(a, &data, &style())).expect("Doi drawn");
+    snapshot("doi", &svg);
+    assert!(svg.contains("Doi plot"));
+    assert!(svg.contains("LFK index 5.42 (major asymmetry)"));
+    assert!(svg.contains("ln DOR") && svg.contains("|Z-score|"));
+    assert_eq!(count(&svg, "<circle"), AUDIT_C.len());
+    assert!(svg.contains("stroke=\"#0072B2\""), "joining line");
+}
+
+// ---------------------------------------------------------------- LR scattergram
+
+#[test]
+fn lr_scattergram() {
+    let points = AUDIT_C
+        .iter()
+        .map(|&(label, tp, fp, fn_, tn)| {
+            let (tp, fp, fn_, tn) = corrected(tp, fp, fn_, tn);
+            let (se, sp) = (tp / (tp + fn_), tn / (tn + fp));
+            LrPoint {
+                label: label.to_string(),
+                lr_positive: se / (1.0 - sp),
+                lr_negative: (1.0 - se) / sp,
+            }
+        })
+        .collect();
+    let data = LrScatterData {
+        points,
+        // METHODS §12.4.
+        summary: Some(LrSummary {
+            lr_positive: (4.2389, 3.4264, 5.2441),
+            lr_negative: (0.096034, 0.043820, 0.210462),
+        }),
+        title: "AUDIT-C: likelihood ratio scattergram".to_string(),
+    };
+    let svg = to_svg(900, 600, |a| draw_lr_scatter(a, &data, &style())).expect("drawn");
+    snapshot("lr_scatter", &svg);
+    assert!(svg.contains("AUDIT-C: likelihood ratio scattergram"));
+    assert!(svg.contains("Negative likelihood ratio (LR−)"));
+    assert!(svg.contains("Positive likelihood ratio (LR+)"));
+    for q in [
+        "LUQ: Exclusion &amp; Confirmation",
+        "RUQ: Confirmation Only",
+        "LLQ: Exclusion Only",
+        "RLQ: No Exclusion or Confirmation",
+    ] {
+        assert!(svg.contains(q), "{q}");
+    }
+    assert!(svg.contains("AuditC_07"));
+    assert_eq!(count(&svg, "<circle"), AUDIT_C.len() + 1);
+    assert_eq!(count(&svg, "<polygon"), 2, "summary + legend diamonds");
+}
+
+// ---------------------------------------------------------------- QUADAS-2
+
+fn quadas_data() -> QuadasData {
+    use Judgement::*;
+    let pattern = [Low, Low, Unclear, High, Low, Unclear, Low];
+    let studies: Vec<String> = AUDIT_C.iter().take(8).map(|r| r.0.to_string()).collect();
+    let judgements = (0..studies.len())
+        .map(|i| (0..7).map(|j| pattern[(i * 3 + j * 2) % 7]).collect())
+        .collect();
+    QuadasData {
+        studies,
+        domains: [
+            "Patient selection",
+            "Index test",
+            "Reference standard",
+            "Flow and timing",
+            "Patient selection",
+            "Index test",
+            "Reference standard",
+        ]
+        .map(String::from)
+        .to_vec(),
+        judgements,
+    }
+}
+
+#[test]
+fn quadas_traffic_light() {
+    let data = quadas_data();
+    let svg = to_svg(900, quadas_height(data.studies.len()), |a| {
+        draw_quadas_traffic_light(a, &data, &style())
+    })
+    .expect("drawn");
+    snapshot("quadas_traffic_light", &svg);
+    assert!(svg.contains("QUADAS-2: risk of bias and applicability concerns"));
+    assert!(svg.contains("Risk of bias") && svg.contains("Applicability concerns"));
+    assert!(
+        svg.contains("Flow and") && svg.contains("timing"),
+        "wrapped header"
+    );
+    assert!(svg.contains("AuditC_08"));
+    // 8 studies × 7 domains + 3 legend markers.
+    assert_eq!(count(&svg, "<circle"), 8 * 7 + 3);
+    assert!(svg.contains("\n?\n") && svg.contains("\n+\n") && svg.contains("\n−\n"));
+}
+
+#[test]
+fn quadas_summary_bars() {
+    let data = quadas_data();
+    let svg = to_svg(900, 450, |a| draw_quadas_summary(a, &data, &style())).expect("drawn");
+    snapshot("quadas_summary", &svg);
+    assert!(svg.contains("QUADAS-2 summary"));
+    assert!(svg.contains("Percentage of studies"));
+    assert!(svg.contains("Flow and timing"));
+    assert!(svg.contains("Low (+)") && svg.contains("High (−)") && svg.contains("Unclear (?)"));
+    assert!(svg.contains("\n100%\n"));
+    assert_eq!(count(&svg, "<circle"), 3, "legend only");
+}

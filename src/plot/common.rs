@@ -166,6 +166,30 @@ pub(crate) fn nice_ticks(lo: f64, hi: f64, n: usize) -> (Vec<f64>, usize) {
     (ticks, decimals)
 }
 
+/// Tick positions (as log10 values) for a log axis spanning log10 values `lo..=hi`: the powers
+/// of ten, plus 2× and 5× multiples when fewer than two powers fall in the range.
+pub(crate) fn log10_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    if !(lo.is_finite() && hi.is_finite()) || hi <= lo || hi - lo > 40.0 {
+        return Vec::new();
+    }
+    let decades: Vec<f64> = ((lo.ceil() as i64)..=(hi.floor() as i64))
+        .map(|k| k as f64)
+        .collect();
+    if decades.len() >= 2 {
+        return decades;
+    }
+    let mut t = Vec::new();
+    for k in (lo.floor() as i64)..=(hi.ceil() as i64) {
+        for m in [1.0_f64, 2.0, 5.0] {
+            let v = k as f64 + m.log10();
+            if v >= lo - 1e-12 && v <= hi + 1e-12 {
+                t.push(v);
+            }
+        }
+    }
+    t
+}
+
 /// Clip segment `a`–`b` to the rectangle `x ∈ xr`, `y ∈ yr` (Liang–Barsky).
 pub(crate) fn clip_segment(
     a: (f64, f64),
@@ -391,6 +415,16 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(
         [at, (at.0 + w, at.1 + h)],
         style.grid.mix(1.0).stroke_width(1),
     ))?;
+    draw_legend_entries_unboxed(area, at, entries, style)
+}
+
+/// Draw legend entries one per line, without a box, starting at `at`.
+pub(crate) fn draw_legend_entries_unboxed<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    at: Px,
+    entries: &[LegendEntry],
+    style: &PlotStyle,
+) -> Result<(), PlotError> {
     let lh = legend_line_height(style);
     for (i, e) in entries.iter().enumerate() {
         let cy = at.1 + LEGEND_PAD / 2 + lh * i as i32 + lh / 2;
@@ -431,6 +465,30 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(
             (x0 + LEGEND_SAMPLE + LEGEND_PAD, cy),
             style.text(style.text_size, HPos::Left, VPos::Center),
         ))?;
+    }
+    Ok(())
+}
+
+/// Width of a one-line (horizontal) legend.
+pub(crate) fn legend_row_width(entries: &[LegendEntry], style: &PlotStyle) -> i32 {
+    entries
+        .iter()
+        .map(|e| LEGEND_SAMPLE + LEGEND_PAD + text_width(&e.text, style.text_size) + 3 * LEGEND_PAD)
+        .sum()
+}
+
+/// Draw a one-line legend (entries side by side) centred on `centre`.
+pub(crate) fn draw_legend_row<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    centre: Px,
+    entries: &[LegendEntry],
+    style: &PlotStyle,
+) -> Result<(), PlotError> {
+    let mut x = centre.0 - legend_row_width(entries, style) / 2;
+    let (_, h) = legend_size(&entries[..entries.len().min(1)], style);
+    for e in entries {
+        draw_legend_entries_unboxed(area, (x, centre.1 - h / 2), std::slice::from_ref(e), style)?;
+        x += LEGEND_SAMPLE + LEGEND_PAD + text_width(&e.text, style.text_size) + 3 * LEGEND_PAD;
     }
     Ok(())
 }

@@ -17,13 +17,23 @@
 //! draws an empty frame); errors are [`PlotError`].
 
 mod common;
+mod deeks;
+mod doi;
 mod fagan;
 mod forest;
+mod lr_scatter;
+mod quadas;
 mod sroc;
 mod style;
 
+pub use deeks::{draw_deeks, DeeksData};
+pub use doi::{draw_doi, DoiData};
 pub use fagan::{draw_fagan, FaganData};
 pub use forest::{draw_forest, forest_height, ForestData, ForestRow};
+pub use lr_scatter::{draw_lr_scatter, LrPoint, LrScatterData, LrSummary};
+pub use quadas::{
+    draw_quadas_summary, draw_quadas_traffic_light, quadas_height, Judgement, QuadasData,
+};
 pub use sroc::{draw_sroc, SrocData, SrocSeries};
 pub use style::{PlotError, PlotStyle};
 
