@@ -429,3 +429,189 @@ fn quadas_summary_bars() {
     assert!(svg.contains("\n100%\n"));
     assert_eq!(count(&svg, "<circle"), 3, "legend only");
 }
+
+// ---------------------------------------------------------------- edge cases
+
+/// Render every plot with `forest`, `sroc`, … built by the closures; all must return Ok.
+fn render_all(
+    forest: ForestData,
+    sroc: SrocData,
+    fagan: FaganData,
+    deeks: DeeksData,
+    doi: DoiData,
+    lr: LrScatterData,
+    quadas: QuadasData,
+) -> Vec<String> {
+    let st = style();
+    let h = forest_height(forest.rows.len());
+    vec![
+        to_svg(900, h, |a| draw_forest(a, &forest, &st)).expect("forest"),
+        to_svg(900, 600, |a| draw_sroc(a, &sroc, &st)).expect("sroc"),
+        to_svg(900, 600, |a| draw_fagan(a, &fagan, &st)).expect("fagan"),
+        to_svg(900, 600, |a| draw_deeks(a, &deeks, &st)).expect("deeks"),
+        to_svg(900, 600, |a| draw_doi(a, &doi, &st)).expect("doi"),
+        to_svg(900, 600, |a| draw_lr_scatter(a, &lr, &st)).expect("lr"),
+        to_svg(900, 400, |a| draw_quadas_traffic_light(a, &quadas, &st)).expect("quadas"),
+        to_svg(900, 400, |a| draw_quadas_summary(a, &quadas, &st)).expect("quadas summary"),
+    ]
+}
+
+#[test]
+fn empty_data_draws_empty_frames() {
+    let svgs = render_all(
+        ForestData::default(),
+        SrocData::default(),
+        FaganData {
+            pretest: f64::NAN,
+            lr_positive: f64::NAN,
+            lr_negative: f64::NAN,
+            post_positive: f64::NAN,
+            post_negative: f64::NAN,
+        },
+        DeeksData {
+            p_value: f64::NAN,
+            intercept: f64::NAN,
+            slope: f64::NAN,
+            ..Default::default()
+        },
+        DoiData {
+            lfk: f64::NAN,
+            ..Default::default()
+        },
+        LrScatterData::default(),
+        QuadasData::default(),
+    );
+    for svg in &svgs {
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    }
+    assert!(svgs[2].contains("Prior NA"));
+    assert!(svgs[3].contains("p = NA"));
+}
+
+#[test]
+fn one_study_and_degenerate_ranges() {
+    let one = &AUDIT_C[..1];
+    let mut forest = forest_data();
+    forest.rows.truncate(1);
+    let sroc = SrocData {
+        series: vec![sroc_series("one", one, 0.0)],
+        auc_label: None,
+        title: "One".into(),
+    };
+    let mut deeks = deeks_data();
+    deeks.points.truncate(1);
+    let doi = DoiData {
+        te: vec![1.0, 1.0],
+        z: vec![0.5, 0.5],
+        lfk: 0.0,
+        interpretation: "no asymmetry".into(),
+        x_label: "ln DOR".into(),
+    };
+    let lr = LrScatterData {
+        points: vec![LrPoint {
+            label: "only".into(),
+            lr_positive: 5.0,
+            lr_negative: 0.2,
+        }],
+        summary: None,
+        title: "One".into(),
+    };
+    let mut quadas = quadas_data();
+    quadas.studies.truncate(1);
+    quadas.judgements.truncate(1);
+    let fagan = FaganData {
+        pretest: 0.5,
+        lr_positive: 1.0,
+        lr_negative: 1.0,
+        post_positive: 0.5,
+        post_negative: 0.5,
+    };
+    let svgs = render_all(forest, sroc, fagan, deeks, doi, lr, quadas);
+    assert_eq!(count(&svgs[0], "<circle"), 2);
+    assert_eq!(count(&svgs[1], "<circle"), 2);
+    assert_eq!(count(&svgs[3], "<circle"), 2);
+    assert_eq!(count(&svgs[4], "<circle"), 2);
+}
+
+#[test]
+fn non_finite_values_are_skipped() {
+    let nan = f64::NAN;
+    let inf = f64::INFINITY;
+    let mut forest = forest_data();
+    forest.rows[0].sens = (nan, nan, nan);
+    forest.rows[1].spec = (0.5, nan, inf);
+    forest.rows[2].weight = Some(nan);
+    forest.summary_spec = Some((nan, 0.1, 0.2));
+    let mut sroc = SrocData {
+        series: vec![sroc_series("s", &AUDIT_C, 0.0)],
+        auc_label: Some("AUC NA".into()),
+        title: "NaN".into(),
+    };
+    sroc.series[0].points[0] = (nan, 0.5, 100.0);
+    sroc.series[0].points[1] = (0.5, inf, 100.0);
+    sroc.series[0].points[2] = (0.2, 0.5, nan);
+    sroc.series[0].curve[3] = (nan, nan);
+    sroc.series[0].confidence_region[0] = (inf, 0.3);
+    let mut deeks = deeks_data();
+    deeks.points[0].0 = nan;
+    deeks.points[1].1 = inf;
+    deeks.summary_ln_dor = Some(nan);
+    let doi = DoiData {
+        te: vec![1.0, nan, 2.0, 3.0],
+        z: vec![-1.0, 0.0, inf, 1.5],
+        lfk: 1.5,
+        interpretation: "minor asymmetry".into(),
+        x_label: "ln DOR".into(),
+    };
+    let lr = LrScatterData {
+        points: vec![
+            LrPoint {
+                label: "a".into(),
+                lr_positive: 5.0,
+                lr_negative: 0.2,
+            },
+            LrPoint {
+                label: "b".into(),
+                lr_positive: 0.0,
+                lr_negative: 0.2,
+            },
+            LrPoint {
+                label: "c".into(),
+                lr_positive: inf,
+                lr_negative: nan,
+            },
+        ],
+        summary: Some(LrSummary {
+            lr_positive: (4.0, nan, 6.0),
+            lr_negative: (nan, 0.1, 0.3),
+        }),
+        title: "NaN".into(),
+    };
+    let fagan = FaganData {
+        pretest: 0.3,
+        lr_positive: inf,
+        lr_negative: 0.0,
+        post_positive: nan,
+        post_negative: nan,
+    };
+    let mut quadas = quadas_data();
+    quadas.judgements[0].truncate(2);
+    quadas.judgements.truncate(5);
+    let svgs = render_all(forest, sroc, fagan, deeks, doi, lr, quadas);
+    // Forest: one sensitivity marker missing.
+    assert_eq!(count(&svgs[0], "<circle"), 2 * AUDIT_C.len() - 1);
+    assert!(svgs[0].contains("\nNA\n"));
+    // SROC: two points skipped, the one without N still drawn; plus legend.
+    assert_eq!(count(&svgs[1], "<circle"), AUDIT_C.len() - 2 + 1);
+    assert_eq!(count(&svgs[3], "<circle"), AUDIT_C.len() - 2 + 1);
+    assert_eq!(count(&svgs[4], "<circle"), 2);
+    assert_eq!(count(&svgs[5], "<circle"), 1 + 1);
+}
+
+#[test]
+fn too_small_or_empty_area_is_an_error() {
+    let data = forest_data();
+    let err = to_svg(120, 80, |a| draw_forest(a, &data, &style())).expect_err("too small");
+    assert!(err.message.contains("too small"), "{err}");
+    assert!(to_svg(0, 100, |a| draw_forest(a, &data, &style())).is_err());
+}

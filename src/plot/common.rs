@@ -41,7 +41,7 @@ pub(crate) fn pad_range(range: Option<(f64, f64)>, frac: f64, default: (f64, f64
         None => default,
         Some((lo, hi)) => {
             let w = hi - lo;
-            if !(w > 1e-12 * lo.abs().max(hi.abs()).max(1.0)) {
+            if w.is_nan() || w <= 1e-12 * lo.abs().max(hi.abs()).max(1.0) {
                 let half = (0.1 * lo.abs()).max(0.5);
                 (lo - half, hi + half)
             } else {
@@ -139,31 +139,6 @@ pub(crate) fn fmt_tick(v: f64) -> String {
         (-a.log10().floor()) as usize + 1
     };
     trim_num(&fmt_dec(v, decimals.min(6)))
-}
-
-/// Linear tick values `lo..=hi` at a "nice" step (1, 2, 2.5 or 5 × 10^k) giving about `n` ticks.
-pub(crate) fn nice_ticks(lo: f64, hi: f64, n: usize) -> (Vec<f64>, usize) {
-    if !(lo.is_finite() && hi.is_finite()) || hi <= lo || n == 0 {
-        return (Vec::new(), 0);
-    }
-    let raw = (hi - lo) / n as f64;
-    let mag = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
-        .iter()
-        .map(|m| m * mag)
-        .find(|s| *s >= raw)
-        .unwrap_or(10.0 * mag);
-    let decimals = (-(step.log10().floor()) as i32
-        + if (step / mag - 2.5).abs() < 1e-9 {
-            1
-        } else {
-            0
-        })
-    .max(0) as usize;
-    let first = (lo / step).ceil() as i64;
-    let last = (hi / step).floor() as i64;
-    let ticks = (first..=last).map(|k| k as f64 * step).collect();
-    (ticks, decimals)
 }
 
 /// Tick positions (as log10 values) for a log axis spanning log10 values `lo..=hi`: the powers
@@ -354,8 +329,6 @@ pub(crate) enum Marker {
     FilledCircle(RGBColor),
     /// A filled diamond (summary point).
     Diamond(RGBColor),
-    /// A filled square (bar segment).
-    Square(RGBColor),
     /// Text only.
     None,
 }
@@ -452,12 +425,6 @@ pub(crate) fn draw_legend_entries_unboxed<DB: DrawingBackend>(
             Marker::Diamond(c) => {
                 area.draw(&Polygon::new(diamond_px((cx, cy), 7, 7), c.filled()))?;
             }
-            Marker::Square(c) => {
-                area.draw(&Rectangle::new(
-                    [(cx - 6, cy - 6), (cx + 6, cy + 6)],
-                    c.filled(),
-                ))?;
-            }
             Marker::None => {}
         }
         area.draw(&Text::new(
@@ -490,33 +457,6 @@ pub(crate) fn draw_legend_row<DB: DrawingBackend>(
         draw_legend_entries_unboxed(area, (x, centre.1 - h / 2), std::slice::from_ref(e), style)?;
         x += LEGEND_SAMPLE + LEGEND_PAD + text_width(&e.text, style.text_size) + 3 * LEGEND_PAD;
     }
-    Ok(())
-}
-
-/// Draw text with a soft background box so that it stays readable over lines.
-pub(crate) fn boxed_text<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    text: &str,
-    at: Px,
-    h: HPos,
-    style: &PlotStyle,
-) -> Result<(), PlotError> {
-    let w = text_width(text, style.text_size) + 10;
-    let ht = (text_height(style.text_size) as f64 * 1.6).ceil() as i32;
-    let x0 = match h {
-        HPos::Left => at.0 - 5,
-        HPos::Center => at.0 - w / 2,
-        HPos::Right => at.0 - w + 5,
-    };
-    area.draw(&Rectangle::new(
-        [(x0, at.1), (x0 + w, at.1 + ht)],
-        style.background.mix(0.85).filled(),
-    ))?;
-    area.draw(&Text::new(
-        text.to_string(),
-        (at.0, at.1 + ht / 2),
-        style.text(style.text_size, h, VPos::Center),
-    ))?;
     Ok(())
 }
 
@@ -604,7 +544,7 @@ mod tests {
         assert_eq!(pad_range(None, 0.1, (0.0, 1.0)), (0.0, 1.0));
         let (lo, hi) = pad_range(Some((2.0, 2.0)), 0.1, (0.0, 1.0));
         assert!(lo < 2.0 && hi > 2.0);
-        let (t, _) = nice_ticks(0.0, 1.0, 5);
-        assert_eq!(t.len(), 6);
+        assert_eq!(log10_ticks(-2.0, 2.0), vec![-2.0, -1.0, 0.0, 1.0, 2.0]);
+        assert_eq!(log10_ticks(0.1, 0.9).len(), 2);
     }
 }

@@ -38,6 +38,9 @@ const LR_TICKS: [f64; 19] = [
     0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1., 2., 5., 10., 20., 50., 100., 200.,
     500., 1000.,
 ];
+/// One nomogram axis: pixel x, ticks `(u, label)`, side of the labels (−1 left, +1 right).
+type Axis = (i32, Vec<(f64, String)>, i32);
+
 /// Half-range of the shared vertical coordinate u.
 const U_MAX: f64 = 6.9;
 
@@ -144,7 +147,7 @@ pub fn draw_fagan<DB: DrawingBackend>(
         .iter()
         .map(|&pc| (pc / 100.0, trim_num(&format!("{pc:.1}"))))
         .collect();
-    let axes: [(i32, Vec<(f64, String)>, i32); 3] = [
+    let axes: [Axis; 3] = [
         (
             xs[0],
             probs.iter().map(|(p, s)| (-logit(*p), s.clone())).collect(),

@@ -86,13 +86,10 @@ pub fn draw_lr_scatter<DB: DrawingBackend>(
     let yr = finite_range(pts.iter().map(|p| p.1).chain(sy)).unwrap_or((1.0, 1.0));
     // Whole decades, always containing the reference lines with a decade either side.
     let xr = (
-        (xr.0.floor()).min(-2.0).max(-12.0),
-        (xr.1.ceil()).max(0.0).min(12.0),
+        xr.0.floor().clamp(-12.0, -2.0),
+        xr.1.ceil().clamp(0.0, 12.0),
     );
-    let yr = (
-        (yr.0.floor()).min(0.0).max(-12.0),
-        (yr.1.ceil()).max(2.0).min(12.0),
-    );
+    let yr = (yr.0.floor().clamp(-12.0, 0.0), yr.1.ceil().clamp(2.0, 12.0));
 
     let colour = style.series_colour(0);
     let c_sum = style.series_colour(1);
