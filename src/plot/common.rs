@@ -460,6 +460,65 @@ pub(crate) fn draw_legend_row<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Write point labels next to points (pixel positions relative to `area`), trying right,
+/// left, above and below each point and skipping a label that would overlap a label already
+/// placed or another point.
+pub(crate) fn draw_point_labels<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    points: &[(Px, &str)],
+    style: &PlotStyle,
+) -> Result<(), PlotError> {
+    let size = style.small_size;
+    let th = text_height(size);
+    let r = 6;
+    // Axis-aligned boxes (x0, y0, x1, y1) already taken: the points themselves first.
+    let mut taken: Vec<(i32, i32, i32, i32)> = points
+        .iter()
+        .map(|((x, y), _)| (x - r, y - r, x + r, y + r))
+        .collect();
+    let overlaps = |b: &(i32, i32, i32, i32), t: &[(i32, i32, i32, i32)]| {
+        t.iter()
+            .any(|o| b.0 < o.2 && o.0 < b.2 && b.1 < o.3 && o.1 < b.3)
+    };
+    for ((x, y), label) in points {
+        if label.is_empty() {
+            continue;
+        }
+        let tw = text_width(label, size);
+        let candidates = [
+            (
+                HPos::Left,
+                (x + r + 2, *y),
+                (x + r + 2, y - th / 2, x + r + 2 + tw, y + th / 2),
+            ),
+            (
+                HPos::Right,
+                (x - r - 2, *y),
+                (x - r - 2 - tw, y - th / 2, x - r - 2, y + th / 2),
+            ),
+            (
+                HPos::Center,
+                (*x, y - r - th / 2 - 1),
+                (x - tw / 2, y - r - th - 1, x + tw / 2, y - r - 1),
+            ),
+            (
+                HPos::Center,
+                (*x, y + r + th / 2 + 1),
+                (x - tw / 2, y + r + 1, x + tw / 2, y + r + th + 1),
+            ),
+        ];
+        if let Some((h, at, b)) = candidates.iter().find(|c| !overlaps(&c.2, &taken)) {
+            area.draw(&Text::new(
+                label.to_string(),
+                *at,
+                style.text(size, *h, VPos::Center),
+            ))?;
+            taken.push(*b);
+        }
+    }
+    Ok(())
+}
+
 /// Draw a polyline in data coordinates, clipped to the plotting range `xr` × `yr`;
 /// non-finite vertices break the line.
 pub(crate) fn chart_polyline<'a, DB, X, Y>(

@@ -7,8 +7,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::common::{
-    chart_polyline, chart_px, check_size, draw_frame, draw_legend, finite_range, fmt_dec, fmt_p,
-    fmt_tick, legend_size, log10_ticks, pad_range, text_height, LegendEntry, Marker,
+    chart_polyline, chart_px, check_size, draw_frame, draw_legend, draw_point_labels, finite_range,
+    fmt_dec, fmt_p, fmt_tick, legend_size, log10_ticks, pad_range, text_height, LegendEntry,
+    Marker,
 };
 use super::style::{PlotError, PlotStyle};
 
@@ -154,12 +155,11 @@ pub fn draw_deeks<DB: DrawingBackend>(
             .map(|p| Circle::new((p.0, -p.1), 5, colour.stroke_width(2))),
     )?;
     if style.label_points && pts.len() <= style.max_point_labels {
-        let ts = style.text(style.small_size, HPos::Left, VPos::Center);
-        chart.draw_series(
-            pts.iter().map(|p| {
-                EmptyElement::at((p.0, -p.1)) + Text::new(p.2.clone(), (8, 0), ts.clone())
-            }),
-        )?;
+        let labelled: Vec<_> = pts
+            .iter()
+            .map(|p| (chart_px(&chart, area, (p.0, -p.1)), p.2.as_str()))
+            .collect();
+        draw_point_labels(area, &labelled, style)?;
     }
 
     let lx = plot_w + 10;

@@ -7,8 +7,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::common::{
-    chart_polyline, chart_px, check_size, diamond_px, draw_frame, draw_legend, finite_range,
-    fmt_tick, legend_size, log10_ticks, text_height, text_width, LegendEntry, Marker,
+    chart_polyline, chart_px, check_size, diamond_px, draw_frame, draw_legend, draw_point_labels,
+    finite_range, fmt_tick, legend_size, log10_ticks, text_height, text_width, LegendEntry, Marker,
 };
 use super::style::{PlotError, PlotStyle};
 
@@ -211,12 +211,6 @@ pub fn draw_lr_scatter<DB: DrawingBackend>(
         pts.iter()
             .map(|p| Circle::new((p.0, p.1), 5, colour.stroke_width(2))),
     )?;
-    if style.label_points && pts.len() <= style.max_point_labels {
-        let ts = style.text(small, HPos::Left, VPos::Center);
-        chart.draw_series(pts.iter().map(|p| {
-            EmptyElement::at((p.0, p.1)) + Text::new(p.2.to_string(), (8, 0), ts.clone())
-        }))?;
-    }
     if let Some((nx, py)) = summ {
         let st = c_sum.stroke_width(style.line_width);
         if nx.0.is_finite() {
@@ -233,6 +227,17 @@ pub fn draw_lr_scatter<DB: DrawingBackend>(
         }
     }
 
+    if style.label_points && pts.len() <= style.max_point_labels {
+        let mut labelled: Vec<_> = pts
+            .iter()
+            .map(|p| (chart_px(&chart, area, (p.0, p.1)), p.2))
+            .collect();
+        // The summary diamond is an obstacle, not a label.
+        if let Some((nx, py)) = summ.filter(|s| s.0 .0.is_finite() && s.1 .0.is_finite()) {
+            labelled.push((chart_px(&chart, area, (nx.0, py.0)), ""));
+        }
+        draw_point_labels(area, &labelled, style)?;
+    }
     draw_legend(area, (plot_w + 10, top + 20), &entries, style)?;
     Ok(())
 }

@@ -141,11 +141,11 @@ pub fn draw_sroc<DB: DrawingBackend>(
     // Square plot on the left, legend on the right.
     let x_lab = text_height(style.tick_size) + text_height(style.label_size) + 26;
     let y_lab = text_height(style.tick_size) * 2 + text_height(style.label_size) + 16;
-    let avail_h = h as i32 - top - 10;
+    let avail_h = h as i32 - top - 22;
     let side = (avail_h - x_lab).min(w as i32 - lw - 40 - y_lab).max(100);
     let plot_w = (side + y_lab + 20).min(w as i32);
     let (plot_area, _) = area.split_horizontally(plot_w);
-    let plot_area = plot_area.margin(top as u32, 10, 10, 10);
+    let plot_area = plot_area.margin(top as u32 + 12, 10, 10, 10);
 
     let mut chart = ChartBuilder::on(&plot_area)
         .x_label_area_size(x_lab)
