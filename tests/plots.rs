@@ -615,3 +615,50 @@ fn too_small_or_empty_area_is_an_error() {
     assert!(err.message.contains("too small"), "{err}");
     assert!(to_svg(0, 100, |a| draw_forest(a, &data, &style())).is_err());
 }
+
+/// All plots at a small size (600 × 400) must still draw; with `PLOT_DIR=dir` the SVGs are
+/// written there for a visual check (not compared).
+#[test]
+fn small_figures_draw() {
+    let st = style();
+    let fagan = FaganData {
+        pretest: 0.4,
+        lr_positive: 4.6,
+        lr_negative: 0.24,
+        post_positive: 0.754,
+        post_negative: 0.138,
+    };
+    let forest = forest_data();
+    let sroc = SrocData {
+        series: vec![sroc_series("AUDIT-C", &AUDIT_C, 0.0)],
+        auc_label: Some("AUC 0.89".into()),
+        title: "SROC".into(),
+    };
+    let deeks = deeks_data();
+    let quadas = quadas_data();
+    let svgs = [
+        (
+            "small_forest",
+            to_svg(600, forest_height(14), |a| draw_forest(a, &forest, &st)),
+        ),
+        ("small_sroc", to_svg(600, 400, |a| draw_sroc(a, &sroc, &st))),
+        (
+            "small_fagan",
+            to_svg(600, 400, |a| draw_fagan(a, &fagan, &st)),
+        ),
+        (
+            "small_deeks",
+            to_svg(600, 400, |a| draw_deeks(a, &deeks, &st)),
+        ),
+        (
+            "small_quadas",
+            to_svg(600, 400, |a| draw_quadas_traffic_light(a, &quadas, &st)),
+        ),
+    ];
+    for (name, svg) in svgs {
+        let svg = svg.expect(name);
+        if let Ok(dir) = std::env::var("PLOT_DIR") {
+            std::fs::write(format!("{dir}/{name}.svg"), &svg).expect("write");
+        }
+    }
+}

@@ -23,6 +23,23 @@ pub(crate) fn text_height(size: f64) -> i32 {
     (size / 1.24).ceil() as i32
 }
 
+/// Split a header in two lines at the space nearest its middle when it is wider than `max_w`.
+pub(crate) fn wrap(name: &str, size: f64, max_w: i32) -> Vec<String> {
+    if text_width(name, size) <= max_w {
+        return vec![name.to_string()];
+    }
+    let mid = name.chars().count() / 2;
+    let best = name
+        .char_indices()
+        .filter(|(_, c)| *c == ' ')
+        .map(|(i, _)| i)
+        .min_by_key(|i| (name[..*i].chars().count() as i64 - mid as i64).abs());
+    match best {
+        Some(i) => vec![name[..i].to_string(), name[i + 1..].to_string()],
+        None => vec![name.to_string()],
+    }
+}
+
 /// Minimum and maximum of the finite values, if any.
 pub(crate) fn finite_range(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
     values

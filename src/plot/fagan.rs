@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::common::{
     check_size, clip_segment, dashed_px, draw_frame, draw_legend, fmt_pct, fmt_sig, legend_size,
-    text_height, trim_num, LegendEntry, Marker,
+    text_height, trim_num, wrap, LegendEntry, Marker,
 };
 use super::style::{PlotError, PlotStyle};
 
@@ -122,7 +122,18 @@ pub fn draw_fagan<DB: DrawingBackend>(
         [w / 4, w / 2, 3 * w / 4]
     };
     let title_y = top;
-    let y_top = title_y + text_height(style.label_size) + 20;
+    const HEADERS: [&str; 3] = [
+        "Pre-test probability (%)",
+        "Likelihood ratio",
+        "Post-test probability (%)",
+    ];
+    let spacing = xs[1] - xs[0] + 12;
+    let header_lines = HEADERS
+        .iter()
+        .map(|t| wrap(t, style.label_size, spacing).len() as i32)
+        .max()
+        .unwrap_or(1);
+    let y_top = title_y + header_lines * (text_height(style.label_size) + 2) + 18;
     let y_bot = if legend_right { h - 20 } else { h - legh - 24 }.max(y_top + 50);
     let y_mid = (y_top + y_bot) as f64 / 2.0;
     let scale = (y_bot - y_top) as f64 / (2.0 * U_MAX);
@@ -131,12 +142,12 @@ pub fn draw_fagan<DB: DrawingBackend>(
 
     // Axis titles.
     let hdr = style.bold(style.label_size, HPos::Center, VPos::Top);
-    for (x, t) in xs.iter().zip([
-        "Pre-test probability (%)",
-        "Likelihood ratio",
-        "Post-test probability (%)",
-    ]) {
-        area.draw(&Text::new(t, (*x, title_y), hdr.clone()))?;
+    for (x, t) in xs.iter().zip(HEADERS) {
+        let lines = wrap(t, style.label_size, spacing);
+        for (k, line) in lines.into_iter().enumerate() {
+            let y = title_y + k as i32 * (text_height(style.label_size) + 2);
+            area.draw(&Text::new(line, (*x, y), hdr.clone()))?;
+        }
     }
 
     // Axes and ticks; labels thinned so that they never overlap.

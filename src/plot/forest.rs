@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::common::{dashed_px, diamond_px, draw_frame, fmt_ci, text_height, text_width, Px};
+use super::common::{dashed_px, diamond_px, draw_frame, fmt_ci, text_height, text_width, wrap, Px};
 use super::style::{PlotError, PlotStyle};
 
 /// One study row: `(estimate, lower, upper)` for sensitivity and specificity, all in [0, 1].
@@ -102,7 +102,18 @@ pub fn draw_forest<DB: DrawingBackend>(
 
     // Rows.
     let header_y = y_title_end + 10;
-    let rows_top = header_y + (text_height(style.label_size) as f64 * 1.9).ceil() as i32;
+    // Headers wrap onto two lines when the CI column is narrow.
+    let room = [panels[1].x0 - panels[0].text_x + 16, w - panels[1].text_x + 4];
+    let headers: Vec<Vec<String>> = ["Sensitivity (95% CI)", "Specificity (95% CI)"]
+        .iter()
+        .zip(room)
+        .map(|(t, r)| wrap(t, style.label_size, r))
+        .collect();
+    let header_lines = headers.iter().map(Vec::len).max().unwrap_or(1) as i32;
+    let line_h = text_height(style.label_size) + 3;
+    let rows_top = header_y
+        + (header_lines - 1) * line_h
+        + (text_height(style.label_size) as f64 * 1.9).ceil() as i32;
     let has_summary = data.summary_sens.is_some() || data.summary_spec.is_some();
     let n_slots = data.rows.len() as i32 + if has_summary { 2 } else { 0 };
     let avail = h - rows_top - FOOTER_H as i32;
@@ -118,12 +129,15 @@ pub fn draw_forest<DB: DrawingBackend>(
     let hdr = style.bold(style.label_size, HPos::Left, VPos::Bottom);
     let header_base = rows_top - 6;
     area.draw(&Text::new("Study", (margin, header_base), hdr.clone()))?;
-    for (p, name) in panels.iter().zip(["Sensitivity", "Specificity"]) {
-        area.draw(&Text::new(
-            format!("{name} (95% CI)"),
-            (p.text_x, header_base),
-            hdr.clone(),
-        ))?;
+    for (p, lines) in panels.iter().zip(&headers) {
+        let n = lines.len() as i32;
+        for (k, line) in lines.iter().enumerate() {
+            area.draw(&Text::new(
+                line.clone(),
+                (p.text_x, header_base - (n - 1 - k as i32) * line_h),
+                hdr.clone(),
+            ))?;
+        }
     }
     area.draw(&PathElement::new(
         vec![(margin, rows_top - 2), (w - margin, rows_top - 2)],
@@ -225,15 +239,21 @@ pub fn draw_forest<DB: DrawingBackend>(
             vec![(p.x0, axis_y), (p.x1, axis_y)],
             style.foreground.stroke_width(1),
         ))?;
-        for k in 0..=5 {
-            let v = k as f64 / 5.0;
+        // Ticks every 0.2, or every 0.5 on a narrow panel.
+        let n_ticks = if p.x1 - p.x0 >= 6 * text_width("0.8", style.tick_size) + 30 {
+            5
+        } else {
+            2
+        };
+        for k in 0..=n_ticks {
+            let v = k as f64 / n_ticks as f64;
             let x = p.x(v);
             area.draw(&PathElement::new(
                 vec![(x, axis_y), (x, axis_y + 5)],
                 style.foreground.stroke_width(1),
             ))?;
-            let label = if k == 0 || k == 5 {
-                format!("{}", k / 5)
+            let label = if k == 0 || k == n_ticks {
+                format!("{}", k / n_ticks)
             } else {
                 format!("{v:.1}")
             };

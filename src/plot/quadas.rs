@@ -10,8 +10,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::common::{
-    check_size, draw_frame, draw_legend_row, legend_size, text_height, text_width, LegendEntry,
-    Marker,
+    check_size, draw_frame, draw_legend_row, legend_size, text_height, text_width, wrap,
+    LegendEntry, Marker,
 };
 use super::style::{PlotError, PlotStyle};
 
@@ -80,23 +80,6 @@ fn groups(n_domains: usize) -> Vec<(&'static str, usize, usize)> {
         vec![("Risk of bias", 0, 4), ("Applicability concerns", 4, 3)]
     } else {
         Vec::new()
-    }
-}
-
-/// Split a header in two lines at the space nearest its middle when it is wider than `max_w`.
-fn wrap(name: &str, size: f64, max_w: i32) -> Vec<String> {
-    if text_width(name, size) <= max_w {
-        return vec![name.to_string()];
-    }
-    let mid = name.chars().count() / 2;
-    let best = name
-        .char_indices()
-        .filter(|(_, c)| *c == ' ')
-        .map(|(i, _)| i)
-        .min_by_key(|i| (name[..*i].chars().count() as i64 - mid as i64).abs());
-    match best {
-        Some(i) => vec![name[..i].to_string(), name[i + 1..].to_string()],
-        None => vec![name.to_string()],
     }
 }
 

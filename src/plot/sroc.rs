@@ -120,7 +120,7 @@ pub fn draw_sroc<DB: DrawingBackend>(
         entries.push(LegendEntry::new(
             Marker::Line {
                 colour: c_summary,
-                width: 1,
+                width: 2,
                 dashed: false,
             },
             "95% confidence region",
@@ -130,7 +130,7 @@ pub fn draw_sroc<DB: DrawingBackend>(
         entries.push(LegendEntry::new(
             Marker::Line {
                 colour: c_summary,
-                width: 1,
+                width: 2,
                 dashed: true,
             },
             "95% prediction region",
@@ -187,11 +187,11 @@ pub fn draw_sroc<DB: DrawingBackend>(
         let (c_points, c_sum) = colours(i);
         let pred = closed(&s.prediction_region);
         if pred.len() >= 3 {
-            chart_polyline(&mut chart, &pred, c_sum.stroke_width(1), true)?;
+            chart_polyline(&mut chart, &pred, c_sum.stroke_width(2), true)?;
         }
         let conf = closed(&s.confidence_region);
         if conf.len() >= 3 {
-            chart_polyline(&mut chart, &conf, c_sum.stroke_width(1), false)?;
+            chart_polyline(&mut chart, &conf, c_sum.stroke_width(2), false)?;
         }
         if s.curve.len() >= 2 {
             chart_polyline(
