@@ -23,6 +23,7 @@
 //! Deliberately absent: a three-level model for clustered cohorts (METHODS §14.4), Bayesian fits.
 
 pub mod data;
+pub mod plot;
 pub mod stats;
 
 #[cfg(target_arch = "wasm32")]

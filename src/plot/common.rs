@@ -1,0 +1,626 @@
+//! Small drawing and formatting helpers shared by the plots (pixel geometry, clipping, number
+//! formatting, legends). Nothing here is statistical.
+
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+use super::style::{PlotError, PlotStyle};
+
+/// A pixel position relative to the drawing area's top-left corner.
+pub(crate) type Px = (i32, i32);
+
+/// Rough width of `s` in pixels at plotters font size `size` (rendered by SVG at size/1.24 px;
+/// sans-serif average advance ≈ 0.55 em). Used only for layout decisions (column widths,
+/// legend boxes); the backend renders the text.
+pub(crate) fn text_width(s: &str, size: f64) -> i32 {
+    (s.chars().count() as f64 * size / 1.24 * 0.55).ceil() as i32
+}
+
+/// Rendered height in pixels of a line of text at plotters font size `size`.
+pub(crate) fn text_height(size: f64) -> i32 {
+    (size / 1.24).ceil() as i32
+}
+
+/// Split a header in two lines at the space nearest its middle when it is wider than `max_w`.
+pub(crate) fn wrap(name: &str, size: f64, max_w: i32) -> Vec<String> {
+    if text_width(name, size) <= max_w {
+        return vec![name.to_string()];
+    }
+    let mid = name.chars().count() / 2;
+    let best = name
+        .char_indices()
+        .filter(|(_, c)| *c == ' ')
+        .map(|(i, _)| i)
+        .min_by_key(|i| (name[..*i].chars().count() as i64 - mid as i64).abs());
+    match best {
+        Some(i) => vec![name[..i].to_string(), name[i + 1..].to_string()],
+        None => vec![name.to_string()],
+    }
+}
+
+/// Minimum and maximum of the finite values, if any.
+pub(crate) fn finite_range(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
+    values
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .fold(None, |acc, v| match acc {
+            None => Some((v, v)),
+            Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
+        })
+}
+
+/// Pad a data range by `frac` of its width on both sides; a missing range becomes `default`,
+/// a degenerate one (zero width) is widened to ±0.5 (or ±10 % of the value).
+pub(crate) fn pad_range(range: Option<(f64, f64)>, frac: f64, default: (f64, f64)) -> (f64, f64) {
+    match range {
+        None => default,
+        Some((lo, hi)) => {
+            let w = hi - lo;
+            if w.is_nan() || w <= 1e-12 * lo.abs().max(hi.abs()).max(1.0) {
+                let half = (0.1 * lo.abs()).max(0.5);
+                (lo - half, hi + half)
+            } else {
+                (lo - frac * w, hi + frac * w)
+            }
+        }
+    }
+}
+
+/// Fixed decimals; "NA" for a non-finite value; never "-0.00".
+pub(crate) fn fmt_dec(x: f64, decimals: usize) -> String {
+    if !x.is_finite() {
+        return "NA".to_string();
+    }
+    let s = format!("{x:.decimals$}");
+    if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') {
+        s[1..].to_string()
+    } else {
+        s
+    }
+}
+
+/// "0.84 [0.72, 0.92]".
+pub(crate) fn fmt_ci((est, lo, hi): (f64, f64, f64), decimals: usize) -> String {
+    if !est.is_finite() {
+        return "NA".to_string();
+    }
+    if !lo.is_finite() || !hi.is_finite() {
+        return fmt_dec(est, decimals);
+    }
+    format!(
+        "{} [{}, {}]",
+        fmt_dec(est, decimals),
+        fmt_dec(lo, decimals),
+        fmt_dec(hi, decimals)
+    )
+}
+
+/// `sig` significant digits, but never scientific notation and at least the integer part
+/// (4.6, 0.24, 38, 516).
+pub(crate) fn fmt_sig(x: f64, sig: usize) -> String {
+    if !x.is_finite() {
+        return "NA".to_string();
+    }
+    if x == 0.0 {
+        return "0".to_string();
+    }
+    let mag = x.abs().log10().floor() as i32;
+    let decimals = (sig as i32 - 1 - mag).max(0) as usize;
+    fmt_dec(x, decimals)
+}
+
+/// "p = 0.031", "p < 0.001", "p = NA".
+pub(crate) fn fmt_p(p: f64) -> String {
+    if !p.is_finite() {
+        "p = NA".to_string()
+    } else if p < 0.001 {
+        "p < 0.001".to_string()
+    } else {
+        format!("p = {}", fmt_dec(p, 3))
+    }
+}
+
+/// A probability as a percentage: "40%", "0.5%", "99.5%".
+pub(crate) fn fmt_pct(p: f64) -> String {
+    if !p.is_finite() {
+        return "NA".to_string();
+    }
+    let v = 100.0 * p;
+    if v.round() >= 1.0 && v.round() <= 99.0 {
+        format!("{}%", fmt_dec(v, 0))
+    } else {
+        format!("{}%", trim_num(&fmt_dec(v, 1)))
+    }
+}
+
+/// Drop trailing zeros of a decimal string ("10.0" → "10", "0.50" → "0.5").
+pub(crate) fn trim_num(s: &str) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+/// A tick label for a value on a log axis (0.001 … 1000), without trailing zeros.
+pub(crate) fn fmt_tick(v: f64) -> String {
+    if !v.is_finite() {
+        return String::new();
+    }
+    let a = v.abs();
+    let decimals = if a >= 1.0 || a == 0.0 {
+        0
+    } else {
+        (-a.log10().floor()) as usize + 1
+    };
+    trim_num(&fmt_dec(v, decimals.min(6)))
+}
+
+/// Tick positions (as log10 values) for a log axis spanning log10 values `lo..=hi`: the powers
+/// of ten, plus 2× and 5× multiples when fewer than two powers fall in the range.
+pub(crate) fn log10_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    if !(lo.is_finite() && hi.is_finite()) || hi <= lo || hi - lo > 40.0 {
+        return Vec::new();
+    }
+    let decades: Vec<f64> = ((lo.ceil() as i64)..=(hi.floor() as i64))
+        .map(|k| k as f64)
+        .collect();
+    if decades.len() >= 2 {
+        return decades;
+    }
+    let mut t = Vec::new();
+    for k in (lo.floor() as i64)..=(hi.ceil() as i64) {
+        for m in [1.0_f64, 2.0, 5.0] {
+            let v = k as f64 + m.log10();
+            if v >= lo - 1e-12 && v <= hi + 1e-12 {
+                t.push(v);
+            }
+        }
+    }
+    t
+}
+
+/// Clip segment `a`–`b` to the rectangle `x ∈ xr`, `y ∈ yr` (Liang–Barsky).
+pub(crate) fn clip_segment(
+    a: (f64, f64),
+    b: (f64, f64),
+    xr: (f64, f64),
+    yr: (f64, f64),
+) -> Option<((f64, f64), (f64, f64))> {
+    if ![a.0, a.1, b.0, b.1].iter().all(|v| v.is_finite()) {
+        return None;
+    }
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let mut t0: f64 = 0.0;
+    let mut t1: f64 = 1.0;
+    for (p, q) in [
+        (-dx, a.0 - xr.0),
+        (dx, xr.1 - a.0),
+        (-dy, a.1 - yr.0),
+        (dy, yr.1 - a.1),
+    ] {
+        if p == 0.0 {
+            if q < 0.0 {
+                return None;
+            }
+        } else {
+            let r = q / p;
+            if p < 0.0 {
+                t0 = t0.max(r);
+            } else {
+                t1 = t1.min(r);
+            }
+        }
+    }
+    if t0 > t1 {
+        return None;
+    }
+    Some((
+        (a.0 + t0 * dx, a.1 + t0 * dy),
+        (a.0 + t1 * dx, a.1 + t1 * dy),
+    ))
+}
+
+/// Clip a polyline to a rectangle: the visible runs (non-finite vertices break the line).
+pub(crate) fn clip_polyline(
+    points: &[(f64, f64)],
+    xr: (f64, f64),
+    yr: (f64, f64),
+) -> Vec<Vec<(f64, f64)>> {
+    let mut runs: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut current: Vec<(f64, f64)> = Vec::new();
+    for w in points.windows(2) {
+        match clip_segment(w[0], w[1], xr, yr) {
+            Some((s, e)) => {
+                let continues = current.last().is_some_and(|&l| l == s);
+                if !continues {
+                    if current.len() >= 2 {
+                        runs.push(std::mem::take(&mut current));
+                    }
+                    current.clear();
+                    current.push(s);
+                }
+                current.push(e);
+            }
+            None => {
+                if current.len() >= 2 {
+                    runs.push(std::mem::take(&mut current));
+                }
+                current.clear();
+            }
+        }
+    }
+    if current.len() >= 2 {
+        runs.push(current);
+    }
+    runs
+}
+
+/// A closed copy of a polygon outline (first vertex repeated at the end), non-finite
+/// vertices removed.
+pub(crate) fn closed(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let mut v: Vec<(f64, f64)> = points
+        .iter()
+        .copied()
+        .filter(|p| p.0.is_finite() && p.1.is_finite())
+        .collect();
+    if v.len() >= 3 && v.first() != v.last() {
+        if let Some(&f) = v.first() {
+            v.push(f);
+        }
+    }
+    v
+}
+
+/// Vertices of a diamond centred at `c` with half-width `rx` and half-height `ry`.
+pub(crate) fn diamond_px(c: Px, rx: i32, ry: i32) -> Vec<Px> {
+    vec![
+        (c.0, c.1 - ry),
+        (c.0 + rx, c.1),
+        (c.0, c.1 + ry),
+        (c.0 - rx, c.1),
+    ]
+}
+
+/// Draw a dashed pixel path.
+pub(crate) fn dashed_px<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    points: Vec<Px>,
+    dash: i32,
+    gap: i32,
+    style: ShapeStyle,
+) -> Result<(), PlotError> {
+    area.draw(&DashedPathElement::new(points, dash, gap, style))?;
+    Ok(())
+}
+
+/// Fill the background and draw the title centred at the top; returns the y pixel just below it.
+pub(crate) fn draw_frame<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    style: &PlotStyle,
+) -> Result<i32, PlotError> {
+    area.fill(&style.background)?;
+    let (w, _) = area.dim_in_pixel();
+    let top = 10;
+    if title.is_empty() {
+        return Ok(top);
+    }
+    area.draw(&Text::new(
+        title.to_string(),
+        ((w / 2) as i32, top),
+        style.bold(style.title_size, HPos::Center, VPos::Top),
+    ))?;
+    Ok(top + text_height(style.title_size) + 18)
+}
+
+/// Check that an area is large enough to draw in.
+pub(crate) fn check_size<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    min_w: u32,
+    min_h: u32,
+) -> Result<(u32, u32), PlotError> {
+    let (w, h) = area.dim_in_pixel();
+    if w < min_w || h < min_h {
+        return Err(PlotError::new(format!(
+            "drawing area {w}×{h} px is too small (need at least {min_w}×{min_h})"
+        )));
+    }
+    Ok((w, h))
+}
+
+/// The marker shown in front of a legend entry.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Marker {
+    /// A line sample.
+    Line {
+        colour: RGBColor,
+        width: u32,
+        dashed: bool,
+    },
+    /// An unfilled circle (study point).
+    HollowCircle(RGBColor),
+    /// A filled circle.
+    FilledCircle(RGBColor),
+    /// A filled diamond (summary point).
+    Diamond(RGBColor),
+    /// Text only.
+    None,
+}
+
+/// One legend line.
+#[derive(Debug, Clone)]
+pub(crate) struct LegendEntry {
+    pub marker: Marker,
+    pub text: String,
+}
+
+impl LegendEntry {
+    pub(crate) fn new(marker: Marker, text: impl Into<String>) -> Self {
+        LegendEntry {
+            marker,
+            text: text.into(),
+        }
+    }
+}
+
+const LEGEND_PAD: i32 = 8;
+const LEGEND_SAMPLE: i32 = 28;
+
+fn legend_line_height(style: &PlotStyle) -> i32 {
+    (text_height(style.text_size) as f64 * 1.7).ceil() as i32
+}
+
+/// Width and height in pixels of the legend box for `entries`.
+pub(crate) fn legend_size(entries: &[LegendEntry], style: &PlotStyle) -> (i32, i32) {
+    let tw = entries
+        .iter()
+        .map(|e| text_width(&e.text, style.text_size))
+        .max()
+        .unwrap_or(0);
+    (
+        tw + LEGEND_SAMPLE + 3 * LEGEND_PAD,
+        entries.len() as i32 * legend_line_height(style) + LEGEND_PAD,
+    )
+}
+
+/// Draw a legend box with its top-left corner at `at`.
+pub(crate) fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    at: Px,
+    entries: &[LegendEntry],
+    style: &PlotStyle,
+) -> Result<(), PlotError> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let (w, h) = legend_size(entries, style);
+    area.draw(&Rectangle::new(
+        [at, (at.0 + w, at.1 + h)],
+        style.background.mix(0.9).filled(),
+    ))?;
+    area.draw(&Rectangle::new(
+        [at, (at.0 + w, at.1 + h)],
+        style.grid.mix(1.0).stroke_width(1),
+    ))?;
+    draw_legend_entries_unboxed(area, at, entries, style)
+}
+
+/// Draw legend entries one per line, without a box, starting at `at`.
+pub(crate) fn draw_legend_entries_unboxed<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    at: Px,
+    entries: &[LegendEntry],
+    style: &PlotStyle,
+) -> Result<(), PlotError> {
+    let lh = legend_line_height(style);
+    for (i, e) in entries.iter().enumerate() {
+        let cy = at.1 + LEGEND_PAD / 2 + lh * i as i32 + lh / 2;
+        let x0 = at.0 + LEGEND_PAD;
+        let cx = x0 + LEGEND_SAMPLE / 2;
+        match e.marker {
+            Marker::Line {
+                colour,
+                width,
+                dashed,
+            } => {
+                let pts = vec![(x0, cy), (x0 + LEGEND_SAMPLE, cy)];
+                if dashed {
+                    dashed_px(area, pts, 6, 4, colour.stroke_width(width))?;
+                } else {
+                    area.draw(&PathElement::new(pts, colour.stroke_width(width)))?;
+                }
+            }
+            Marker::HollowCircle(c) => {
+                area.draw(&Circle::new((cx, cy), 5, c.stroke_width(2)))?;
+            }
+            Marker::FilledCircle(c) => {
+                area.draw(&Circle::new((cx, cy), 6, c.filled()))?;
+            }
+            Marker::Diamond(c) => {
+                area.draw(&Polygon::new(diamond_px((cx, cy), 7, 7), c.filled()))?;
+            }
+            Marker::None => {}
+        }
+        area.draw(&Text::new(
+            e.text.clone(),
+            (x0 + LEGEND_SAMPLE + LEGEND_PAD, cy),
+            style.text(style.text_size, HPos::Left, VPos::Center),
+        ))?;
+    }
+    Ok(())
+}
+
+/// Width of a one-line (horizontal) legend.
+pub(crate) fn legend_row_width(entries: &[LegendEntry], style: &PlotStyle) -> i32 {
+    entries
+        .iter()
+        .map(|e| LEGEND_SAMPLE + LEGEND_PAD + text_width(&e.text, style.text_size) + 3 * LEGEND_PAD)
+        .sum()
+}
+
+/// Draw a one-line legend (entries side by side) centred on `centre`.
+pub(crate) fn draw_legend_row<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    centre: Px,
+    entries: &[LegendEntry],
+    style: &PlotStyle,
+) -> Result<(), PlotError> {
+    let mut x = centre.0 - legend_row_width(entries, style) / 2;
+    let (_, h) = legend_size(&entries[..entries.len().min(1)], style);
+    for e in entries {
+        draw_legend_entries_unboxed(area, (x, centre.1 - h / 2), std::slice::from_ref(e), style)?;
+        x += LEGEND_SAMPLE + LEGEND_PAD + text_width(&e.text, style.text_size) + 3 * LEGEND_PAD;
+    }
+    Ok(())
+}
+
+/// Write point labels next to points (pixel positions relative to `area`), trying right,
+/// left, above and below each point and skipping a label that would overlap a label already
+/// placed or another point.
+pub(crate) fn draw_point_labels<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    points: &[(Px, &str)],
+    style: &PlotStyle,
+) -> Result<(), PlotError> {
+    let size = style.small_size;
+    let th = text_height(size);
+    let r = 6;
+    // Axis-aligned boxes (x0, y0, x1, y1) already taken: the points themselves first.
+    let mut taken: Vec<(i32, i32, i32, i32)> = points
+        .iter()
+        .map(|((x, y), _)| (x - r, y - r, x + r, y + r))
+        .collect();
+    let overlaps = |b: &(i32, i32, i32, i32), t: &[(i32, i32, i32, i32)]| {
+        t.iter()
+            .any(|o| b.0 < o.2 && o.0 < b.2 && b.1 < o.3 && o.1 < b.3)
+    };
+    for ((x, y), label) in points {
+        if label.is_empty() {
+            continue;
+        }
+        let tw = text_width(label, size);
+        let candidates = [
+            (
+                HPos::Left,
+                (x + r + 2, *y),
+                (x + r + 2, y - th / 2, x + r + 2 + tw, y + th / 2),
+            ),
+            (
+                HPos::Right,
+                (x - r - 2, *y),
+                (x - r - 2 - tw, y - th / 2, x - r - 2, y + th / 2),
+            ),
+            (
+                HPos::Center,
+                (*x, y - r - th / 2 - 1),
+                (x - tw / 2, y - r - th - 1, x + tw / 2, y - r - 1),
+            ),
+            (
+                HPos::Center,
+                (*x, y + r + th / 2 + 1),
+                (x - tw / 2, y + r + 1, x + tw / 2, y + r + th + 1),
+            ),
+        ];
+        if let Some((h, at, b)) = candidates.iter().find(|c| !overlaps(&c.2, &taken)) {
+            area.draw(&Text::new(
+                label.to_string(),
+                *at,
+                style.text(size, *h, VPos::Center),
+            ))?;
+            taken.push(*b);
+        }
+    }
+    Ok(())
+}
+
+/// Draw a polyline in data coordinates, clipped to the plotting range `xr` × `yr`;
+/// non-finite vertices break the line.
+pub(crate) fn chart_polyline<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    points: &[(f64, f64)],
+    style: ShapeStyle,
+    dashed: bool,
+) -> Result<(), PlotError>
+where
+    DB: DrawingBackend + 'a,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    let xr = chart.x_range();
+    let yr = chart.y_range();
+    for run in clip_polyline(points, (xr.start, xr.end), (yr.start, yr.end)) {
+        if dashed {
+            chart.draw_series(DashedLineSeries::new(run, 7, 5, style))?;
+        } else {
+            chart.draw_series(LineSeries::new(run, style))?;
+        }
+    }
+    Ok(())
+}
+
+/// Pixel position (relative to `area`) of a chart's data point.
+pub(crate) fn chart_px<'a, DB, X, Y>(
+    chart: &ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    area: &DrawingArea<DB, Shift>,
+    p: (f64, f64),
+) -> Px
+where
+    DB: DrawingBackend + 'a,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    let (x, y) = chart.backend_coord(&p);
+    let base = area.get_base_pixel();
+    (x - base.0, y - base.1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formatting() {
+        assert_eq!(fmt_ci((0.8393, 0.7167, 0.9238), 2), "0.84 [0.72, 0.92]");
+        assert_eq!(fmt_p(0.0312), "p = 0.031");
+        assert_eq!(fmt_p(0.0001), "p < 0.001");
+        assert_eq!(fmt_sig(4.6, 2), "4.6");
+        assert_eq!(fmt_sig(0.2401, 2), "0.24");
+        assert_eq!(fmt_sig(38.2, 2), "38");
+        assert_eq!(fmt_pct(0.4), "40%");
+        assert_eq!(fmt_pct(0.995), "99.5%");
+        assert_eq!(fmt_tick(0.001), "0.001");
+        assert_eq!(fmt_tick(1000.0), "1000");
+        assert_eq!(fmt_dec(-0.0001, 2), "0.00");
+    }
+
+    #[test]
+    fn clipping() {
+        let r = clip_segment((-1.0, 0.5), (2.0, 0.5), (0.0, 1.0), (0.0, 1.0));
+        assert_eq!(r, Some(((0.0, 0.5), (1.0, 0.5))));
+        assert!(clip_segment((2.0, 2.0), (3.0, 3.0), (0.0, 1.0), (0.0, 1.0)).is_none());
+        let runs = clip_polyline(
+            &[
+                (0.1, 0.1),
+                (0.5, 0.5),
+                (f64::NAN, 0.0),
+                (0.2, 0.2),
+                (0.3, 0.3),
+            ],
+            (0.0, 1.0),
+            (0.0, 1.0),
+        );
+        assert_eq!(runs.len(), 2);
+    }
+
+    #[test]
+    fn ranges() {
+        assert_eq!(pad_range(None, 0.1, (0.0, 1.0)), (0.0, 1.0));
+        let (lo, hi) = pad_range(Some((2.0, 2.0)), 0.1, (0.0, 1.0));
+        assert!(lo < 2.0 && hi > 2.0);
+        assert_eq!(log10_ticks(-2.0, 2.0), vec![-2.0, -1.0, 0.0, 1.0, 2.0]);
+        assert_eq!(log10_ticks(0.1, 0.9).len(), 2);
+    }
+}
