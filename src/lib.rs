@@ -22,6 +22,7 @@
 //!
 //! Deliberately absent: a three-level model for clustered cohorts (METHODS §14.4), Bayesian fits.
 
+pub mod analysis;
 pub mod data;
 pub mod plot;
 pub mod stats;

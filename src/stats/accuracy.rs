@@ -9,11 +9,11 @@ use super::estimate::Estimate;
 use super::transform::z_for_level;
 use crate::data::correction::{CorrectedCounts, Correction};
 use crate::data::Study;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use statrs::distribution::{Beta, ContinuousCDF};
 
 /// Confidence-interval method for a binomial proportion (METHODS §1.5).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CiMethod {
     /// Exact Clopper–Pearson interval (midas, MetaDTA). Default.
     #[default]
@@ -23,7 +23,7 @@ pub enum CiMethod {
 }
 
 /// Options of [`per_study`].
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AccuracyConfig {
     /// Interval method for the proportions. Default Clopper–Pearson.
     pub ci_method: CiMethod,

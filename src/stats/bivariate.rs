@@ -210,6 +210,8 @@ pub struct SrocBlock {
 /// A complete pooled analysis.
 #[derive(Clone, Debug, Serialize)]
 pub struct BivariateResult {
+    /// Number of studies (serialised by the enclosing block).
+    #[serde(skip)]
     pub k: usize,
     pub model: ModelBlock,
     pub summary: SummaryPoint,

@@ -5,10 +5,10 @@ use super::error::StatsError;
 use super::transform::t_two_sided_p;
 use crate::data::correction::Correction;
 use crate::data::Study;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How the p-value of Spearman's ρ is obtained.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SpearmanPMethod {
     /// `t = r√((k−2)/(1−r²))` on k − 2 df (Meta-DiSc 1.4, Stata `spearman`). Default.
     #[default]
