@@ -5,6 +5,7 @@
 //! | module | owns | may use |
 //! |---|---|---|
 //! | [`data`] | text → validated [`data::Dataset`]; continuity correction (the one place it is applied) | — |
+//! | [`settings`] | [`settings::AnalysisSettings`]: every user choice, with defaults (plain data) | `data` |
 //! | [`stats`] | every number: per-study accuracy, the bivariate GLMM / REML engine, summaries, heterogeneity, bias, subgroups | `data` |
 //! | [`report`] | numbers → JSON / text tables; computes nothing | `data`, `stats` |
 //! | [`plot`] | drawing, generic over plotters' `DrawingBackend`; computes nothing statistical | `data`, `stats` |
@@ -23,6 +24,7 @@
 //! Deliberately absent: a three-level model for clustered cohorts (METHODS §14.4), Bayesian fits.
 
 pub mod data;
+pub mod settings;
 pub mod stats;
 
 #[cfg(target_arch = "wasm32")]

@@ -43,7 +43,10 @@ pub struct Correction {
 
 impl Default for Correction {
     fn default() -> Self {
-        Correction { rule: CorrectionRule::Single, increment: 0.5 }
+        Correction {
+            rule: CorrectionRule::Single,
+            increment: 0.5,
+        }
     }
 }
 

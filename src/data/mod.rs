@@ -4,6 +4,13 @@
 //! covariate columns). The statistics core accepts only these validated types.
 
 pub mod correction;
+pub mod error;
+pub mod parse;
+pub mod permalink;
+pub mod reconstruct;
+
+pub use error::{DataError, DataErrorKind, Severity};
+pub use parse::{parse_table, ParseOutcome};
 
 use serde::{Deserialize, Serialize};
 
@@ -21,7 +28,13 @@ pub struct Study {
 
 impl Study {
     pub fn new(label: impl Into<String>, tp: u64, fp: u64, fn_: u64, tn: u64) -> Self {
-        Study { label: label.into(), tp, fp, fn_, tn }
+        Study {
+            label: label.into(),
+            tp,
+            fp,
+            fn_,
+            tn,
+        }
     }
     /// `n1 = TP + FN`, the reference-positive (diseased) count.
     pub fn n_diseased(&self) -> u64 {
@@ -42,7 +55,13 @@ impl Study {
     /// The same table with the roles of diseased and non-diseased swapped (TP↔TN, FP↔FN):
     /// sensitivity and specificity trade places. Used by the relabelling identity tests.
     pub fn swapped_roles(&self) -> Study {
-        Study { label: self.label.clone(), tp: self.tn, fp: self.fn_, fn_: self.fp, tn: self.tp }
+        Study {
+            label: self.label.clone(),
+            tp: self.tn,
+            fp: self.fn_,
+            fn_: self.fp,
+            tn: self.tp,
+        }
     }
 }
 
@@ -114,14 +133,24 @@ impl Covariate {
 pub struct Dataset {
     pub studies: Vec<Study>,
     pub covariates: Vec<Covariate>,
+    /// Index into [`Dataset::covariates`] of the cluster column (rows from one publication share
+    /// a value; METHODS §1.1), when the input has one (`cluster` or `study_id` next to `study`).
+    #[serde(default)]
+    pub cluster: Option<usize>,
 }
 
 impl Dataset {
     pub fn from_studies(studies: Vec<Study>) -> Self {
-        Dataset { studies, covariates: Vec::new() }
+        Dataset {
+            studies,
+            covariates: Vec::new(),
+            cluster: None,
+        }
     }
     pub fn covariate(&self, name: &str) -> Option<&Covariate> {
-        self.covariates.iter().find(|c| c.name.eq_ignore_ascii_case(name))
+        self.covariates
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
     }
     /// The rows whose indices are in `keep` (in that order), with their covariate values.
     pub fn subset(&self, keep: &[usize]) -> Dataset {
@@ -136,6 +165,11 @@ impl Dataset {
                     values: keep.iter().map(|&i| c.values[i].clone()).collect(),
                 })
                 .collect(),
+            cluster: self.cluster,
         }
+    }
+    /// The cluster column, if any.
+    pub fn cluster_covariate(&self) -> Option<&Covariate> {
+        self.covariates.get(self.cluster?)
     }
 }
