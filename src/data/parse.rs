@@ -41,8 +41,43 @@ const COUNT_NAMES: [&str; 4] = ["TP", "FP", "FN", "TN"];
 
 #[derive(Clone, Debug)]
 struct Record {
+    /// Ordinal among all records read.
+    index: usize,
+    /// 1-based line where the record starts.
     line: usize,
+    /// Number of fields before trailing empty cells were dropped.
+    raw_len: usize,
     cells: Vec<String>,
+}
+
+/// Byte offsets where lines start (`\r\n`, `\n` and a lone `\r` end a line).
+fn line_starts(text: &str) -> Vec<usize> {
+    let b = text.as_bytes();
+    let mut starts = vec![0];
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\n' => starts.push(i + 1),
+            b'\r' if b.get(i + 1) != Some(&b'\n') => starts.push(i + 1),
+            _ => {}
+        }
+        i += 1;
+    }
+    starts
+}
+
+/// The 1-based line of the record starting at `byte` (csv may report the position of the
+/// terminator that precedes a record, so line breaks at `byte` are skipped first).
+fn line_of(text: &str, starts: &[usize], byte: usize) -> usize {
+    let b = text.as_bytes();
+    let mut i = byte.min(b.len());
+    while i < b.len() && (b[i] == b'\n' || b[i] == b'\r') {
+        i += 1;
+    }
+    match starts.binary_search(&i) {
+        Ok(k) => k + 1,
+        Err(k) => k,
+    }
 }
 
 /// Read records with `delim`, trimming every cell and dropping trailing empty cells.
@@ -55,17 +90,25 @@ fn read_records(text: &str, delim: u8, limit: usize) -> Vec<Record> {
         .quoting(true)
         .from_reader(text.as_bytes());
     let mut out = Vec::new();
+    let starts = line_starts(text);
     let mut record = csv::StringRecord::new();
     let mut n_errors = 0usize;
     while out.len() < limit {
         match rdr.read_record(&mut record) {
             Ok(true) => {
-                let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
+                let byte = record.position().map_or(0, |p| p.byte() as usize);
+                let line = line_of(text, &starts, byte);
                 let mut cells: Vec<String> = record.iter().map(|c| c.trim().to_string()).collect();
+                let raw_len = cells.len();
                 while cells.last().is_some_and(|c| c.is_empty()) {
                     cells.pop();
                 }
-                out.push(Record { line, cells });
+                out.push(Record {
+                    index: out.len(),
+                    line,
+                    raw_len,
+                    cells,
+                });
             }
             Ok(false) => break,
             Err(_) => {
@@ -83,16 +126,15 @@ fn read_records(text: &str, delim: u8, limit: usize) -> Vec<Record> {
 /// Choose the delimiter: the one giving the most records with at least four cells (ties: tab,
 /// then semicolon, then comma).
 fn sniff_delimiter(text: &str) -> u8 {
-    let mut best = (b',', 0usize, 0usize);
+    let mut best = (b',', (0usize, 0usize));
     for &d in &[b'\t', b';', b','] {
         let recs = read_records(text, d, 40);
-        let score = recs.iter().filter(|r| r.cells.len() >= 4).count();
-        let width = recs
-            .iter()
-            .find(|r| !r.cells.is_empty())
-            .map_or(0, |r| r.cells.len());
-        if score > best.1 || (score == best.1 && best.1 == 0 && width > best.2) {
-            best = (d, score, width);
+        let score = (
+            recs.iter().filter(|r| r.cells.len() >= 4).count(),
+            recs.iter().filter(|r| r.raw_len >= 4).count(),
+        );
+        if score > best.1 {
+            best = (d, score);
         }
     }
     best.0
@@ -370,7 +412,7 @@ pub fn parse_table(text: &str) -> ParseOutcome {
 
     let data: Vec<&Record> = records
         .iter()
-        .filter(|r| !(has_header && r.line == first.line))
+        .filter(|r| !(has_header && r.index == first.index))
         .collect();
     read_rows(&data, &layout, decimal_comma, &mut out);
     out
@@ -427,7 +469,9 @@ fn headerless_layout(cells: &[String]) -> Layout {
 
 fn header_layout(header: &Record, records: &[Record], out: &mut ParseOutcome) -> Option<Layout> {
     let line = header.line;
-    let names: Vec<String> = header.cells.iter().map(|c| collapse_ws(c)).collect();
+    // Trailing empty header cells still count as columns (data may sit under them).
+    let mut names: Vec<String> = header.cells.iter().map(|c| collapse_ws(c)).collect();
+    names.resize(header.raw_len.max(names.len()), String::new());
     let roles: Vec<Role> = names.iter().map(|n| role_of(n)).collect();
     let mut counts: [Option<usize>; 4] = [None; 4];
     for (i, r) in roles.iter().enumerate() {
@@ -503,9 +547,9 @@ fn header_layout(header: &Record, records: &[Record], out: &mut ParseOutcome) ->
         }
         let mut name = names.get(i).cloned().unwrap_or_default();
         if name.is_empty() {
-            let has_data = records
-                .iter()
-                .any(|rec| rec.line != line && rec.cells.get(i).is_some_and(|c| !c.is_empty()));
+            let has_data = records.iter().any(|rec| {
+                rec.index != header.index && rec.cells.get(i).is_some_and(|c| !c.is_empty())
+            });
             if !has_data {
                 continue;
             }
