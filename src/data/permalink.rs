@@ -11,7 +11,9 @@
 //! dataset   = varint k, k·str labels, k·varint TP, k·varint FP, k·varint FN, k·varint TN,
 //!             varint n_cov, n_cov·covariate, varint cluster+1 (0 = none)
 //! covariate = str name, u8 kind, varint n_levels, n_levels·str, k·value
-//! value     = varint 0 (missing) | varint 1, f64 (number) | varint 2+j (level j)
+//! value     = varint 0 (missing) | varint 1, f64 (number, raw bits) | varint 2, str (number as its
+//!             shortest decimal text, used when that text parses back to the same bits)
+//!             | varint 3+j (level j)
 //! str       = varint byte length, UTF-8;  opt<x> = u8 0 | u8 1, x;  f64 = 8 bytes LE (bit-exact)
 //! varint    = unsigned LEB128 (≤ 10 bytes)
 //! ```
@@ -282,12 +284,19 @@ fn write_dataset(w: &mut Writer, d: &Dataset) {
             match c.values.get(i) {
                 None | Some(CovariateValue::Missing) => w.varint(0),
                 Some(CovariateValue::Number(x)) => {
-                    w.varint(1);
-                    w.f64(*x);
+                    // Decimal text compresses far better than raw bits; use it when exact.
+                    let text = format!("{x}");
+                    if text.parse::<f64>().map(f64::to_bits) == Ok(x.to_bits()) {
+                        w.varint(2);
+                        w.str(&text);
+                    } else {
+                        w.varint(1);
+                        w.f64(*x);
+                    }
                 }
                 Some(CovariateValue::Category(s)) => {
                     let j = levels.iter().position(|l| *l == s.as_str()).unwrap_or(0);
-                    w.varint(2 + j as u64);
+                    w.varint(3 + j as u64);
                 }
             }
         }
@@ -485,8 +494,15 @@ fn read_dataset(r: &mut Reader) -> Result<Dataset, PermalinkError> {
             values.push(match code {
                 0 => CovariateValue::Missing,
                 1 => CovariateValue::Number(r.f64("a covariate value")?),
+                2 => {
+                    let text = r.str("a covariate value")?;
+                    let x = text.parse::<f64>().map_err(|_| {
+                        PermalinkError::Invalid("a covariate value is not a number".to_string())
+                    })?;
+                    CovariateValue::Number(x)
+                }
                 j => {
-                    let level = usize::try_from(j - 2)
+                    let level = usize::try_from(j - 3)
                         .ok()
                         .and_then(|j| levels.get(j))
                         .ok_or_else(|| {
