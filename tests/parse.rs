@@ -232,10 +232,17 @@ fn kinds(o: &ParseOutcome) -> Vec<(String, CovariateKind)> {
         .collect()
 }
 
+/// (file stem, k, covariates with their kinds)
+type Expected = (
+    &'static str,
+    usize,
+    &'static [(&'static str, CovariateKind)],
+);
+
 #[test]
 fn every_reference_dataset_parses() {
     use CovariateKind::{Categorical as C, Numeric as N};
-    let expected: &[(&str, usize, &[(&str, CovariateKind)])] = &[
+    let expected: &[Expected] = &[
         ("anti_ccp", 37, &[("generation", C)]),
         ("audit4", 4, &[]),
         ("audit_c", 14, &[]),
@@ -540,7 +547,7 @@ fn error_kinds_and_positions() {
 
 #[test]
 fn spreadsheet_garbage_is_an_error() {
-    let e = fourfold::data::parse::parse_xlsx(b"not a zip file").unwrap_err();
+    let e = fourfold::data::parse::parse_xlsx(b"not a zip file").expect_err("an error");
     assert_eq!(e.kind, K::Spreadsheet);
     assert!(fourfold::data::parse::parse_ods(&[]).is_err());
 }

@@ -261,7 +261,7 @@ fn specific_errors() {
         Err(E::UnsupportedVersion("v9".into()))
     );
     assert_eq!(
-        decode("v9.x").unwrap_err().to_string(),
+        decode("v9.x").expect_err("an error").to_string(),
         "this link uses format v9, which this version of Fourfold cannot read (it reads v1)"
     );
     assert_eq!(decode("v10.x"), Err(E::UnsupportedVersion("v10".into())));
@@ -275,7 +275,7 @@ fn specific_errors() {
     assert!(bomb.len() < 20_000);
     assert_eq!(decode(&bomb), Err(E::TooLarge));
     assert_eq!(
-        decode(&bomb).unwrap_err().to_string(),
+        decode(&bomb).expect_err("an error").to_string(),
         "the link unpacks to more than 4 MiB; refused"
     );
 }

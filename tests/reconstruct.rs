@@ -354,31 +354,33 @@ fn other_combinations_by_hand() {
 
 #[test]
 fn errors() {
-    let e = reconstruct_from_text("sens=0.9 spec=1.0 ppv=1.0 n=100").unwrap_err();
+    let e = reconstruct_from_text("sens=0.9 spec=1.0 ppv=1.0 n=100").expect_err("an error");
     assert_eq!(e.kind, K::NotIdentifiable);
     assert!(e.to_string().starts_with("with Sp = 1"), "{e}");
-    let e = reconstruct_from_text("sens=1 spec=0.9 npv=1 n=100").unwrap_err();
+    let e = reconstruct_from_text("sens=1 spec=0.9 npv=1 n=100").expect_err("an error");
     assert_eq!(e.kind, K::NotIdentifiable);
-    let e = reconstruct_from_text("sens=0.87 spec=0.80 n=100").unwrap_err();
+    let e = reconstruct_from_text("sens=0.87 spec=0.80 n=100").expect_err("an error");
     assert_eq!(e.kind, K::NotIdentifiable);
-    let e = reconstruct_from_text("sens=0.87 foo=1").unwrap_err();
+    let e = reconstruct_from_text("sens=0.87 foo=1").expect_err("an error");
     assert_eq!(e.to_string(), "column \"foo\": unknown key \"foo\"");
-    let e = reconstruct_from_text("sens=0.87 sens=0.9 spec=0.8 npos=1 nneg=2").unwrap_err();
+    let e =
+        reconstruct_from_text("sens=0.87 sens=0.9 spec=0.8 npos=1 nneg=2").expect_err("an error");
     assert_eq!(e.to_string(), "column \"sens\": \"sens\" is given twice");
-    let e = reconstruct_from_text("sens=abc spec=0.8 npos=1 nneg=2").unwrap_err();
+    let e = reconstruct_from_text("sens=abc spec=0.8 npos=1 nneg=2").expect_err("an error");
     assert_eq!(e.to_string(), "column \"sens\": \"abc\" is not a number");
-    let e = reconstruct_from_text("sens=1.2 spec=0.8 npos=10 nneg=20").unwrap_err();
+    let e = reconstruct_from_text("sens=1.2 spec=0.8 npos=10 nneg=20").expect_err("an error");
     assert_eq!(
         e.to_string(),
         "column \"Se\": Se = 1.2 is not a proportion between 0 and 1"
     );
-    let e = reconstruct_from_text("sens=0.8 spec=0.8 npos=0 nneg=20").unwrap_err();
+    let e = reconstruct_from_text("sens=0.8 spec=0.8 npos=0 nneg=20").expect_err("an error");
     assert_eq!(e.to_string(), "column \"n+\": n+ must be at least 1");
-    let e = reconstruct_from_text("lr+=2 lr-=2 npos=10 nneg=20").unwrap_err();
+    let e = reconstruct_from_text("lr+=2 lr-=2 npos=10 nneg=20").expect_err("an error");
     assert_eq!(e.kind, K::NotIdentifiable);
-    let e = reconstruct_from_text("f1=0.9 ppv=0.4 npos=10 nneg=20").unwrap_err();
+    let e = reconstruct_from_text("f1=0.9 ppv=0.4 npos=10 nneg=20").expect_err("an error");
     assert_eq!(e.kind, K::NotIdentifiable);
-    let e = reconstruct_from_text("sens=0.8 spec=0.8 npos=99999999999 nneg=20").unwrap_err();
+    let e =
+        reconstruct_from_text("sens=0.8 spec=0.8 npos=99999999999 nneg=20").expect_err("an error");
     assert_eq!(e.kind, K::BadMetric);
 }
 
@@ -391,5 +393,5 @@ fn huge_search_is_refused_not_hung() {
         ppv: Rounded::new(0.5, 1),
         total: 4_000_000_000,
     });
-    assert_eq!(r.unwrap_err().kind, K::SearchTooLarge);
+    assert_eq!(r.expect_err("an error").kind, K::SearchTooLarge);
 }

@@ -127,7 +127,7 @@ fn read_records(text: &str, delim: u8, limit: usize) -> Vec<Record> {
 /// then semicolon, then comma).
 fn sniff_delimiter(text: &str) -> u8 {
     let mut best = (b',', (0usize, 0usize));
-    for &d in &[b'\t', b';', b','] {
+    for &d in b"\t;," {
         let recs = read_records(text, d, 40);
         let score = (
             recs.iter().filter(|r| r.cells.len() >= 4).count(),
@@ -641,16 +641,16 @@ fn read_rows(data: &[&Record], layout: &Layout, decimal_comma: bool, out: &mut P
         }
         let mut vals = [0u64; 4];
         let mut ok = true;
-        for k in 0..4 {
-            let raw = rec.cells.get(layout.counts[k]).map_or("", |s| s.as_str());
+        for ((val, &col), name) in vals.iter_mut().zip(&layout.counts).zip(&layout.count_names) {
+            let raw = rec.cells.get(col).map_or("", |s| s.as_str());
             match parse_count(raw, decimal_comma) {
-                Ok(v) => vals[k] = v,
+                Ok(v) => *val = v,
                 Err((kind, msg)) => {
                     ok = false;
                     out.errors.push(
                         DataError::error(kind, msg)
                             .at_line(line)
-                            .in_column(layout.count_names[k].clone()),
+                            .in_column(name.clone()),
                     );
                 }
             }
