@@ -5,6 +5,7 @@
 //! | module | owns | may use |
 //! |---|---|---|
 //! | [`data`] | text → validated [`data::Dataset`]; continuity correction (the one place it is applied) | — |
+//! | [`settings`] | [`settings::AnalysisSettings`]: every user choice, with defaults (plain data) | `data` |
 //! | [`stats`] | every number: per-study accuracy, the bivariate GLMM / REML engine, summaries, heterogeneity, bias, subgroups | `data` |
 //! | [`report`] | numbers → JSON / text tables; computes nothing | `data`, `stats` |
 //! | [`plot`] | drawing, generic over plotters' `DrawingBackend`; computes nothing statistical | `data`, `stats` |
@@ -25,6 +26,7 @@
 pub mod analysis;
 pub mod data;
 pub mod plot;
+pub mod settings;
 pub mod stats;
 
 #[cfg(target_arch = "wasm32")]

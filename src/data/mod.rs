@@ -4,6 +4,13 @@
 //! covariate columns). The statistics core accepts only these validated types.
 
 pub mod correction;
+pub mod error;
+pub mod parse;
+pub mod permalink;
+pub mod reconstruct;
+
+pub use error::{DataError, DataErrorKind, Severity};
+pub use parse::{parse_table, ParseOutcome};
 
 use serde::{Deserialize, Serialize};
 
@@ -126,6 +133,10 @@ impl Covariate {
 pub struct Dataset {
     pub studies: Vec<Study>,
     pub covariates: Vec<Covariate>,
+    /// Index into [`Dataset::covariates`] of the cluster column (rows from one publication share
+    /// a value; METHODS §1.1), when the input has one (`cluster` or `study_id` next to `study`).
+    #[serde(default)]
+    pub cluster: Option<usize>,
 }
 
 impl Dataset {
@@ -133,6 +144,10 @@ impl Dataset {
         Dataset {
             studies,
             covariates: Vec::new(),
+<<<<<<< HEAD
+=======
+            cluster: None,
+>>>>>>> input
         }
     }
     pub fn covariate(&self, name: &str) -> Option<&Covariate> {
@@ -153,6 +168,11 @@ impl Dataset {
                     values: keep.iter().map(|&i| c.values[i].clone()).collect(),
                 })
                 .collect(),
+            cluster: self.cluster,
         }
+    }
+    /// The cluster column, if any.
+    pub fn cluster_covariate(&self) -> Option<&Covariate> {
+        self.covariates.get(self.cluster?)
     }
 }
