@@ -144,10 +144,7 @@ impl Dataset {
         Dataset {
             studies,
             covariates: Vec::new(),
-<<<<<<< HEAD
-=======
             cluster: None,
->>>>>>> input
         }
     }
     pub fn covariate(&self, name: &str) -> Option<&Covariate> {
