@@ -26,6 +26,7 @@
 pub mod analysis;
 pub mod data;
 pub mod plot;
+pub mod report;
 pub mod settings;
 pub mod stats;
 

@@ -103,7 +103,10 @@ pub fn draw_forest<DB: DrawingBackend>(
     // Rows.
     let header_y = y_title_end + 10;
     // Headers wrap onto two lines when the CI column is narrow.
-    let room = [panels[1].x0 - panels[0].text_x + 16, w - panels[1].text_x + 4];
+    let room = [
+        panels[1].x0 - panels[0].text_x + 16,
+        w - panels[1].text_x + 4,
+    ];
     let headers: Vec<Vec<String>> = ["Sensitivity (95% CI)", "Specificity (95% CI)"]
         .iter()
         .zip(room)
