@@ -7,9 +7,7 @@ pub fn run(args: Vec<String>) -> i32 {
             0
         }
         _ => {
-            eprintln!(
-                "usage: fourfold analyze FILE [--model aghq|laplace|reitsma] [--nodes N] [--json]"
-            );
+            eprintln!("usage: fourfold analyze FILE [--model aghq|laplace|reitsma] [--nodes N] [--json]");
             2
         }
     }

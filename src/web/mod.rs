@@ -42,12 +42,9 @@ pub struct ParsedTable {
 /// A message naming the (1-based) line for a missing column, a short row or a cell that is not a
 /// non-negative integer. All bad rows are reported, not just the first.
 pub fn parse_counts(text: &str) -> Result<ParsedTable, String> {
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
-    let (_, header_line) =
-        lines.next().ok_or("no data: paste a header line and one row per study")?;
+    let mut lines =
+        text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+    let (_, header_line) = lines.next().ok_or("no data: paste a header line and one row per study")?;
     let header: Vec<String> = split_line(header_line);
     let col = |name: &str| header.iter().position(|h| h.eq_ignore_ascii_case(name));
     let (tp, fp, fn_, tn) = match (col("tp"), col("fp"), col("fn"), col("tn")) {
@@ -69,9 +66,8 @@ pub fn parse_counts(text: &str) -> Result<ParsedTable, String> {
         let cells = split_line(line);
         let count = |c: usize, what: &str| -> Result<u64, String> {
             let cell = cells.get(c).map(String::as_str).unwrap_or("");
-            cell.parse::<u64>().map_err(|_| {
-                format!("line {}: {what} is {cell:?}, not a non-negative whole number", i + 1)
-            })
+            cell.parse::<u64>()
+                .map_err(|_| format!("line {}: {what} is {cell:?}, not a non-negative whole number", i + 1))
         };
         match (count(tp, "TP"), count(fp, "FP"), count(fn_, "FN"), count(tn, "TN")) {
             (Ok(a), Ok(b), Ok(c), Ok(d)) => {
@@ -265,16 +261,12 @@ pub fn draw_study_points(canvas: &HtmlCanvasElement, table: &ParsedTable) -> Res
                 None => true,
             };
             let (n1, n0) = (s.n_diseased(), s.n_healthy());
-            (in_level && n1 > 0 && n0 > 0)
-                .then(|| (s.fp as f64 / n0 as f64, s.tp as f64 / n1 as f64))
+            (in_level && n1 > 0 && n0 > 0).then(|| (s.fp as f64 / n0 as f64, s.tp as f64 / n1 as f64))
         });
-        let series = chart
-            .draw_series(points.map(|p| Circle::new(p, 4, colour.mix(0.75).filled())))
-            .map_err(err)?;
+        let series =
+            chart.draw_series(points.map(|p| Circle::new(p, 4, colour.mix(0.75).filled()))).map_err(err)?;
         if table.groups.is_some() {
-            series
-                .label(level.clone())
-                .legend(move |(x, y)| Circle::new((x, y), 4, colour.filled()));
+            series.label(level.clone()).legend(move |(x, y)| Circle::new((x, y), 4, colour.filled()));
         }
     }
     if table.groups.is_some() {
@@ -291,9 +283,7 @@ pub fn draw_study_points(canvas: &HtmlCanvasElement, table: &ParsedTable) -> Res
 }
 
 fn document() -> Result<Document, JsValue> {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or_else(|| JsValue::from_str("no window.document"))
+    web_sys::window().and_then(|w| w.document()).ok_or_else(|| JsValue::from_str("no window.document"))
 }
 
 fn by_id<T: JsCast>(doc: &Document, id: &str) -> Result<T, JsValue> {
