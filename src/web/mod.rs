@@ -238,6 +238,7 @@ pub fn draw_study_points(canvas: &HtmlCanvasElement, table: &ParsedTable) -> Res
         .y_desc("sensitivity")
         .x_labels(6)
         .y_labels(6)
+        .max_light_lines(1)
         .light_line_style(RGBColor(0xee, 0xee, 0xee))
         .draw()
         .map_err(err)?;
