@@ -1,4 +1,6 @@
-//! The native command-line interface (`fourfold analyze FILE`); on wasm32 this binary is empty.
+//! Target dispatch only. Natively this is the command-line interface `fourfold` (`src/cli.rs`);
+//! on wasm32 the same bin is the web page's module (`fourfold::web::run`), built by trunk via
+//! `data-bin="fourfold"` in `index.html`.
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli;
@@ -9,4 +11,6 @@ fn main() {
 }
 
 #[cfg(target_arch = "wasm32")]
-fn main() {}
+fn main() {
+    fourfold::web::run();
+}

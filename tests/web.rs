@@ -1,0 +1,84 @@
+//! Browser tests (wasm-bindgen-test in headless Chromium):
+//! `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --test web`
+//! (or `make test`). Only `#[wasm_bindgen_test]` functions run on wasm32.
+#![cfg(target_arch = "wasm32")]
+
+use fourfold::data::correction::Correction;
+use fourfold::data::Study;
+use fourfold::web::{crude_pooled_sens, draw_study_points, parse_counts, EXAMPLE_CSV};
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn new_canvas(w: u32, h: u32) -> Result<HtmlCanvasElement, JsValue> {
+    let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let canvas: HtmlCanvasElement = doc.create_element("canvas")?.dyn_into()?;
+    canvas.set_width(w);
+    canvas.set_height(h);
+    doc.body().ok_or("no body")?.append_child(&canvas)?;
+    Ok(canvas)
+}
+
+/// Pixels that are not (near-)white.
+fn count_ink(canvas: &HtmlCanvasElement) -> Result<usize, JsValue> {
+    let ctx: CanvasRenderingContext2d = canvas.get_context("2d")?.ok_or("no 2d context")?.dyn_into()?;
+    let data = ctx.get_image_data(0.0, 0.0, canvas.width() as f64, canvas.height() as f64)?.data();
+    Ok(data.chunks_exact(4).filter(|p| p[3] > 0 && (p[0] < 240 || p[1] < 240 || p[2] < 240)).count())
+}
+
+#[wasm_bindgen_test]
+fn plotters_canvas_draws_on_a_real_canvas() -> Result<(), JsValue> {
+    let canvas = new_canvas(200, 150)?;
+    let root = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no backend")?.into_drawing_area();
+    let e = |e: DrawingAreaErrorKind<_>| JsValue::from_str(&e.to_string());
+    root.fill(&WHITE).map_err(e)?;
+    assert_eq!(count_ink(&canvas)?, 0, "a white fill leaves no ink");
+    root.draw(&Rectangle::new([(10, 10), (60, 40)], BLUE.filled())).map_err(e)?;
+    root.present().map_err(e)?;
+    // 50 × 30 filled pixels, give or take anti-aliasing at the edges.
+    let ink = count_ink(&canvas)?;
+    assert!((1400..=1700).contains(&ink), "ink = {ink}");
+    Ok(())
+}
+
+#[wasm_bindgen_test]
+fn the_shell_plots_the_example_study_points() -> Result<(), JsValue> {
+    let table = parse_counts(EXAMPLE_CSV).map_err(|e| JsValue::from_str(&e))?;
+    assert_eq!(table.studies.len(), 44);
+    let canvas = new_canvas(480, 480)?;
+    draw_study_points(&canvas, &table)?;
+    let ink = count_ink(&canvas)?;
+    assert!(ink > 2_000, "expected axes, labels and 44 points; ink = {ink}");
+    Ok(())
+}
+
+#[wasm_bindgen_test]
+fn continuity_correction_runs_in_wasm() {
+    let studies = [Study::new("zero", 0, 1, 6, 17), Study::new("full", 12, 3, 3, 7)];
+    let c = Correction::default().apply(&studies);
+    assert_eq!(c.len(), 2);
+    // Tolerance: exact (sums of small integers and 0.5 are exact in binary floating point).
+    assert!(c[0].corrected);
+    assert_eq!((c[0].tp, c[0].fp, c[0].fn_, c[0].tn), (0.5, 1.5, 6.5, 17.5));
+    assert!(!c[1].corrected);
+    assert_eq!((c[1].tp, c[1].fp, c[1].fn_, c[1].tn), (12.0, 3.0, 3.0, 7.0));
+    // logit Se' = ln(0.5/6.5); tolerance 1e-12 (identity).
+    assert!((c[0].logit_sens() - (0.5f64 / 6.5).ln()).abs() < 1e-12);
+}
+
+#[wasm_bindgen_test]
+fn crude_pooled_sensitivity_of_the_example() {
+    let table = match parse_counts(EXAMPLE_CSV) {
+        Ok(t) => t,
+        Err(e) => panic!("{e}"),
+    };
+    let tp: u64 = table.studies.iter().map(|s| s.tp).sum();
+    let n1: u64 = table.studies.iter().map(|s| s.tp + s.fn_).sum();
+    assert_eq!(crude_pooled_sens(&table.studies), Some((tp as f64 / n1 as f64, tp, n1)));
+    assert!(parse_counts("study,TP,FP,FN\nA,1,2,3").is_err());
+    assert!(parse_counts("study,TP,FP,FN,TN\nA,1,2,x,4\nB,-1,2,3,4").is_err_and(|e| e.lines().count() == 2));
+}

@@ -1,0 +1,34 @@
+// Loads the wasm module. External (not inline) so that the page's CSP needs no 'unsafe-inline'.
+// Trunk fills in data-js / data-wasm with the hashed, relative file names (Trunk.toml pattern_script).
+const boot = document.getElementById('fourfold-boot');
+
+// plotters (src/style/font/web.rs) measures text with a temporary <span> whose geometry it sets with
+// setAttribute('style', ...), which `style-src 'self'` blocks (and the text layout breaks). CSP
+// allows the same styles through the CSSOM, so route script-set `style` attributes on spans there.
+// Markup-injected style attributes stay blocked; only our own ('self') scripts reach this path.
+const setAttribute = Element.prototype.setAttribute;
+Element.prototype.setAttribute = function (name, value) {
+  if (this instanceof HTMLSpanElement && String(name).toLowerCase() === 'style') {
+    this.style.cssText = String(value);
+    return;
+  }
+  return setAttribute.call(this, name, value);
+};
+
+try {
+  const js = new URL(boot.dataset.js, document.baseURI);
+  const wasm = new URL(boot.dataset.wasm, document.baseURI);
+  const bindings = await import(js.href);
+  const instance = await bindings.default({ module_or_path: wasm });
+  window.wasmBindings = bindings;
+  dispatchEvent(new CustomEvent('TrunkApplicationStarted', { detail: { wasm: instance } }));
+} catch (e) {
+  console.error('fourfold: could not start the WebAssembly module', e);
+  const status = document.getElementById('status');
+  const error = document.getElementById('error');
+  if (status) status.textContent = 'error';
+  if (error) {
+    error.textContent = 'Could not start the WebAssembly module: ' + e;
+    error.hidden = false;
+  }
+}
