@@ -511,3 +511,46 @@ pub fn run(data: &Dataset, cfg: &AnalysisConfig) -> Result<Analysis, AnalysisErr
         meta_regression: metareg,
     })
 }
+
+impl AnalysisConfig {
+    /// The analysis configuration for the user's settings (page, permalink).
+    pub fn from_settings(s: &crate::settings::AnalysisSettings) -> AnalysisConfig {
+        use crate::settings as st;
+        use crate::stats::bivariate::AucCi;
+        use crate::stats::summary::RegionKind;
+        let mut c = AnalysisConfig::default();
+        c.fit.method = match s.model {
+            st::Model::Aghq => Method::Aghq,
+            st::Model::Laplace => Method::Laplace,
+            st::Model::Reitsma => Method::Reitsma,
+        };
+        c.fit.nodes = (s.nodes as usize).clamp(1, 41);
+        if s.ci_level > 0.5 && s.ci_level < 1.0 {
+            c.fit.level = s.ci_level;
+            c.accuracy.level = s.ci_level;
+        }
+        c.fit.region = match s.region {
+            st::RegionKind::F => RegionKind::F,
+            st::RegionKind::ChiSquare => RegionKind::ChiSquare,
+        };
+        c.fit.auc_ci = match s.auc_ci {
+            st::AucCi::Bootstrap => AucCi::Bootstrap,
+            st::AucCi::Delta => AucCi::Delta,
+        };
+        c.correction = s.correction;
+        c.accuracy.correction = s.correction;
+        c.accuracy.ci_method = match s.ci_method {
+            st::CiMethod::ClopperPearson => crate::stats::accuracy::CiMethod::ClopperPearson,
+            st::CiMethod::Wilson => crate::stats::accuracy::CiMethod::Wilson,
+        };
+        c.pretest = s.pretest.filter(|p| *p > 0.0 && *p < 1.0);
+        c.exclude = s.excluded.clone();
+        c.grouping = match (&s.cross, &s.covariate, s.split_threshold) {
+            (Some((a, b)), _, _) => Some(Grouping::Cross(a.clone(), b.clone())),
+            (None, Some(cov), Some(t)) => Some(Grouping::Split(cov.clone(), t)),
+            (None, Some(cov), None) => Some(Grouping::By(cov.clone())),
+            _ => None,
+        };
+        c
+    }
+}
