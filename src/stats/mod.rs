@@ -9,6 +9,7 @@ pub mod estimate;
 pub mod fagan;
 pub mod glmm;
 pub mod heterogeneity;
+pub mod influence;
 pub mod pubbias;
 pub mod reitsma;
 pub mod rng;
