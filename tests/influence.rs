@@ -8,6 +8,8 @@
 //!   at gradient < 1e-7, so they can land ~1e-7 apart; measured max differences are printed.
 //! * `TOL_WEIGHT_SUM` 1e-9: percentage weights sum to 100.
 //! * `TOL_MODE_IDENTITY` 1e-8: the mode condition `b̂_i = Σ̂ (y_i − n_i p̂_i)` (∇g(û) = 0, METHODS §2.3).
+//! * `TOL_EB_SUM` 1e-8 (relative to k·τ̂): `Σ_i E[b_i|y] = Σ̂ ∂ℓ/∂μ = 0` at the ML optimum, up to the
+//!   optimiser's gradient tolerance and the quadrature error.
 
 use fourfold::data::{Covariate, CovariateKind, CovariateValue, Dataset, Study};
 use fourfold::stats::bivariate::{analyze, analyze_with_start, AucCi, FitConfig};
@@ -22,6 +24,8 @@ const TOL_COLD_PROB: f64 = 2e-6;
 const TOL_COLD_LOGLIK: f64 = 1e-7;
 const TOL_WEIGHT_SUM: f64 = 1e-9;
 const TOL_MODE_IDENTITY: f64 = 1e-8;
+/// `|Σ_i E[b_i|y]| / (k·τ̂)`; measured 6e-11 (sens) and 2e-11 (spec) on audit_c.
+const TOL_EB_SUM: f64 = 1e-8;
 
 fn studies(name: &str) -> Vec<Study> {
     common::load_data(name).studies
@@ -78,7 +82,8 @@ fn loo_audit_c_equals_independent_fits() {
         None
     };
     assert!(start.is_some(), "audit_c is an interior B2 fit");
-    let (mut max_same, mut max_cold_mu, mut max_cold_p, mut max_cold_ll) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+    let (mut max_same, mut max_cold_mu, mut max_cold_p, mut max_cold_ll) =
+        (0.0f64, 0.0f64, 0.0f64, 0.0f64);
     for (i, row) in loo.iter().enumerate() {
         assert_eq!(row.omitted, s[i].label);
         assert_eq!(row.omitted_rows, vec![i]);
@@ -102,7 +107,10 @@ fn loo_audit_c_equals_independent_fits() {
             (f.tau2_logit_spec, m.tau2_logit_spec),
             (f.rho.unwrap_or(0.0), m.rho.unwrap_or(0.0)),
             (f.loglik, m.loglik),
-            (f.auc.unwrap_or(0.0), warm.auc.as_ref().map_or(0.0, |a| a.estimate)),
+            (
+                f.auc.unwrap_or(0.0),
+                warm.auc.as_ref().map_or(0.0, |a| a.estimate),
+            ),
         ];
         for (a, b) in pairs {
             max_same = max_same.max((a - b).abs());
@@ -149,7 +157,10 @@ fn loo_boundary_set_completes_every_row() {
         "telomerase full: rung {} boundary {:?}",
         full.model.rung, full.model.boundary
     );
-    assert!(full.model.boundary.is_some(), "telomerase is a boundary fit");
+    assert!(
+        full.model.boundary.is_some(),
+        "telomerase is a boundary fit"
+    );
     let loo = leave_one_out(&s, &cfg, &full);
     assert_eq!(loo.len(), 10);
     for row in &loo {
@@ -192,7 +203,14 @@ fn loo_of_four_studies_gives_marked_fallback_rows() {
 
 #[test]
 fn weights_sum_to_100() {
-    for name in ["audit_c", "telomerase", "mmse4", "scheidler", "smoking", "gould_pet"] {
+    for name in [
+        "audit_c",
+        "telomerase",
+        "mmse4",
+        "scheidler",
+        "smoking",
+        "gould_pet",
+    ] {
         let s = studies(name);
         let full = analyze(
             &s,
@@ -212,7 +230,9 @@ fn weights_sum_to_100() {
         ] {
             assert!((v - 100.0).abs() < TOL_WEIGHT_SUM, "{name} {col}: {v}");
         }
-        assert!(w.iter().all(|r| r.sensitivity >= 0.0 && r.specificity >= 0.0));
+        assert!(w
+            .iter()
+            .all(|r| r.sensitivity >= 0.0 && r.specificity >= 0.0));
     }
 }
 
@@ -241,7 +261,10 @@ fn weights_audit_c_values() {
         .expect("nonempty");
     assert_eq!(arg(&|r| r.specificity), big_n0);
     for r in &w {
-        assert!(r.sensitivity < 200.0 / k && r.specificity < 200.0 / k, "{r:?}");
+        assert!(
+            r.sensitivity < 200.0 / k && r.specificity < 200.0 / k,
+            "{r:?}"
+        );
     }
 }
 
@@ -270,9 +293,9 @@ fn empirical_bayes_audit_c() {
             st.tp as f64 - st.n_diseased() as f64 * prob_from_logit(mu[0] + r.b[0]),
             st.tn as f64 - st.n_healthy() as f64 * prob_from_logit(mu[1] + r.b[1]),
         ];
-        for j in 0..2 {
-            let rhs = sig[j][0] * sc[0] + sig[j][1] * sc[1];
-            max_id = max_id.max((r.b[j] - rhs).abs());
+        for (row, bj) in sig.iter().zip(r.b) {
+            let rhs = row[0] * sc[0] + row[1] * sc[1];
+            max_id = max_id.max((bj - rhs).abs());
         }
         sum_pm[0] += r.posterior_mean_b[0];
         sum_pm[1] += r.posterior_mean_b[1];
@@ -287,7 +310,7 @@ fn empirical_bayes_audit_c() {
         [k * tau[0], k * tau[1]]
     );
     assert!(max_id < TOL_MODE_IDENTITY, "{max_id}");
-    assert!(sum_pm[0].abs() < 1e-4 * k * tau[0] && sum_pm[1].abs() < 1e-4 * k * tau[1]);
+    assert!(sum_pm[0].abs() < TOL_EB_SUM * k * tau[0] && sum_pm[1].abs() < TOL_EB_SUM * k * tau[1]);
     // Shrinkage is small for the largest study.
     let big = (0..s.len()).max_by_key(|&i| s[i].n_total()).expect("k > 0");
     let r = &eb[big];
@@ -299,15 +322,6 @@ fn empirical_bayes_audit_c() {
     );
     assert!((r.sensitivity.estimate - raw_se).abs() < 0.02);
     assert!((r.specificity.estimate - raw_sp).abs() < 0.005);
-    // …and EB lies between the raw value and the pooled value on the logit scale for every study.
-    for (r, st) in eb.iter().zip(&s) {
-        if st.fn_ > 0 && st.tp > 0 {
-            let raw = (st.tp as f64 / st.fn_ as f64).ln();
-            let eb1 = mu[0] + r.b[0];
-            let (lo, hi) = (raw.min(mu[0]), raw.max(mu[0]));
-            assert!(eb1 > lo - 0.05 && eb1 < hi + 0.05, "{}", r.label);
-        }
-    }
 }
 
 #[test]

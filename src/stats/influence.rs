@@ -254,7 +254,8 @@ pub fn one_row_per_cluster_with_note(dataset: &Dataset) -> OneRowPerCluster {
             studies: dataset.studies.clone(),
             kept_rows: (0..dataset.studies.len()).collect(),
             n_clusters: dataset.studies.len(),
-            note: "no cluster column (`cluster` or `study_id`): every row is its own cluster".into(),
+            note: "no cluster column (`cluster` or `study_id`): every row is its own cluster"
+                .into(),
         };
     };
     let kept_rows: Vec<usize> = cl
@@ -519,9 +520,8 @@ fn posterior_mean(
         for (l, &xl) in gh.nodes.iter().enumerate() {
             let zz = r.mv([xj, xl]);
             let u = [md.u[0] + sq2 * zz[0], md.u[1] + sq2 * zz[1]];
-            let lw = gh.log_weights[j] + gh.log_weights[l] + g_of(c, mu, cf, u) - g0
-                + xj * xj
-                + xl * xl;
+            let lw =
+                gh.log_weights[j] + gh.log_weights[l] + g_of(c, mu, cf, u) - g0 + xj * xj + xl * xl;
             let w = lw.exp();
             sw += w;
             s0 += w * u[0];
@@ -609,11 +609,14 @@ pub fn study_weights(studies: &[Study], full: &BivariateResult) -> Vec<WeightRow
             0.0,
             c.n[1] * p[1] * (1.0 - p[1]),
         );
-        let f = M2::new(1.0, 0.0, 0.0, 1.0).add(&w.mul(&sigma)).inv().mul(&w);
+        let f = M2::new(1.0, 0.0, 0.0, 1.0)
+            .add(&w.mul(&sigma))
+            .inv()
+            .mul(&w);
         fi.push(sym_m2(&f));
     }
     let ftot = fi.iter().fold(M2::ZERO, |a, f| a.add(f));
-    if !(ftot.det() > 0.0) {
+    if ftot.det().is_nan() || ftot.det() <= 0.0 {
         return Vec::new();
     }
     let vb = ftot.inv();
@@ -699,7 +702,9 @@ pub fn goodness_of_fit(studies: &[Study], full: &BivariateResult) -> GoodnessOfF
     let mu = [full.model.mu_logit_sens, full.model.mu_logit_spec];
     let k = eb.len();
     // Sample mean and covariance (divisor k−1) of the b̂_i.
-    let mean = eb.iter().fold([0.0; 2], |a, r| [a[0] + r.b[0], a[1] + r.b[1]]);
+    let mean = eb
+        .iter()
+        .fold([0.0; 2], |a, r| [a[0] + r.b[0], a[1] + r.b[1]]);
     let mean = [mean[0] / k.max(1) as f64, mean[1] / k.max(1) as f64];
     let mut s = M2::ZERO;
     for r in &eb {
