@@ -439,3 +439,72 @@ fn loo_schuetz_timing() {
     assert_eq!(loo.len(), s.len());
     assert!(loo.iter().all(|r| r.fit.is_some()));
 }
+
+#[test]
+fn loo_rows_report_errors_instead_of_aborting() {
+    // Two studies: each refit has k = 1, which no model accepts; the table still has both rows.
+    let s: Vec<Study> = studies("mmse4").into_iter().take(2).collect();
+    let cfg = FitConfig::default();
+    let full = analyze(&s, &cfg).expect("k = 2 falls back to B0/FE");
+    let loo = leave_one_out(&s, &cfg, &full);
+    assert_eq!(loo.len(), 2);
+    for row in &loo {
+        assert!(row.fit.is_none());
+        let msg = row.error.as_deref().expect("error message");
+        assert!(msg.contains("at least 2 studies"), "{msg}");
+    }
+    assert!(cooks_distance(&full, &loo).iter().all(Option::is_none));
+}
+
+#[test]
+fn boundary_and_reml_fits_have_eb_weights_and_gof() {
+    // telomerase: B2 with ρ = −1, so the b̂_i lie on a line (C has rank 1).
+    let s = studies("telomerase");
+    let full = analyze(&s, &FitConfig::default()).expect("fit");
+    let eb = empirical_bayes(&s, &full);
+    assert_eq!(eb.len(), s.len());
+    for r in &eb {
+        assert!(r.sensitivity.is_finite() && r.specificity.is_finite());
+        assert!(r.residual_sens.is_none_or(f64::is_finite));
+    }
+    let g = goodness_of_fit(&s, &full);
+    assert!(
+        g.qq_mahalanobis.is_empty(),
+        "singular sample covariance of b̂ on a ρ = −1 fit"
+    );
+    assert_eq!(g.qq_deviance_sens.len(), s.len());
+    // Reitsma REML has no GLMM internals: C is built from the reported τ̂², σ̂12.
+    let cfg = FitConfig {
+        method: fourfold::stats::bivariate::Method::Reitsma,
+        ..FitConfig::default()
+    };
+    let s = studies("audit_c");
+    let full = analyze(&s, &cfg).expect("REML fit");
+    let w = study_weights(&s, &full);
+    let total: f64 = w.iter().map(|r| r.sensitivity).sum();
+    assert!((total - 100.0).abs() < TOL_WEIGHT_SUM);
+    assert_eq!(empirical_bayes(&s, &full).len(), s.len());
+    // LOO without a warm start (REML has no θ) still works.
+    assert!(warm_start(&full).is_none());
+    let loo = leave_one_out(&s, &cfg, &full);
+    assert!(loo.iter().all(|r| r.fit.is_some()));
+}
+
+#[test]
+fn loo_laplace_same_path() {
+    let s = studies("audit_c");
+    let cfg = FitConfig {
+        method: fourfold::stats::bivariate::Method::Laplace,
+        ..FitConfig::default()
+    };
+    let full = analyze(&s, &cfg).expect("fit");
+    let loo = leave_one_out(&s, &cfg, &full);
+    let c = loo_fit_config(&cfg, &LooConfig::default());
+    for (i, row) in loo.iter().enumerate() {
+        let f = row.fit.as_ref().expect("fit");
+        let r = analyze_with_start(&rest(&s, i), &c, warm_start(&full)).expect("fit");
+        assert!((f.mu_logit_sens - r.model.mu_logit_sens).abs() <= TOL_SAME_PATH);
+        assert!((f.mu_logit_spec - r.model.mu_logit_spec).abs() <= TOL_SAME_PATH);
+        assert!((f.loglik - r.model.loglik).abs() <= TOL_SAME_PATH);
+    }
+}
