@@ -10,6 +10,7 @@ pub mod fagan;
 pub mod glmm;
 pub mod heterogeneity;
 pub mod metareg;
+pub mod influence;
 pub mod pubbias;
 pub mod reitsma;
 pub mod rng;
