@@ -9,8 +9,8 @@ use crate::stats::bivariate::{analyze, BivariateResult, FitConfig, Method};
 use crate::stats::estimate::Estimate;
 use crate::stats::fagan::{fagan, lr_scattergram, FaganInput, LrScattergram};
 use crate::stats::heterogeneity::{
-    loglik_fixed_effect, lrt_heterogeneity, midas_q, threshold_share_rho2, univariate_logit,
-    zhou_dendukuri, InverseVarianceQ, LrtHeterogeneity, Margin, MidasHeterogeneity, ZhouDendukuri,
+    loglik_fixed_effect, lrt_heterogeneity, midas_q, threshold_share_rho2, univariate_logit, zhou_dendukuri,
+    InverseVarianceQ, LrtHeterogeneity, Margin, MidasHeterogeneity, ZhouDendukuri,
 };
 use crate::stats::metareg::{meta_regression, MetaRegression};
 use crate::stats::pubbias::{deeks_test, lfk, DeeksConfig, DeeksResult, LfkResult};
@@ -189,11 +189,7 @@ pub fn median_prevalence(studies: &[Study]) -> Option<f64> {
     }
     p.sort_by(|a, b| a.total_cmp(b));
     let n = p.len();
-    Some(if n % 2 == 1 {
-        p[n / 2]
-    } else {
-        0.5 * (p[n / 2 - 1] + p[n / 2])
-    })
+    Some(if n % 2 == 1 { p[n / 2] } else { 0.5 * (p[n / 2 - 1] + p[n / 2]) })
 }
 
 /// Analyse one set of studies: the pooled fit and every §1, §5–§8 summary. Failures of a part are
@@ -217,22 +213,17 @@ pub fn analyze_block(studies: &[Study], cfg: &AnalysisConfig) -> Block {
         }
     };
     let level = cfg.fit.level;
-    let note =
-        |w: &mut Vec<String>, what: &str, e: &dyn std::fmt::Display| w.push(format!("{what}: {e}"));
-    let uni =
-        |m: Margin, w: &mut Vec<String>| match univariate_logit(studies, m, &cfg.correction, level)
-        {
-            Ok(q) => Some(UniHet::from(&q)),
-            Err(e) => {
-                note(w, "univariate heterogeneity", &e);
-                None
-            }
-        };
+    let note = |w: &mut Vec<String>, what: &str, e: &dyn std::fmt::Display| w.push(format!("{what}: {e}"));
+    let uni = |m: Margin, w: &mut Vec<String>| match univariate_logit(studies, m, &cfg.correction, level) {
+        Ok(q) => Some(UniHet::from(&q)),
+        Err(e) => {
+            note(w, "univariate heterogeneity", &e);
+            None
+        }
+    };
     let logit_sens = uni(Margin::Sensitivity, &mut warnings);
     let logit_spec = uni(Margin::Specificity, &mut warnings);
-    let midas = midas_q(studies, level)
-        .map_err(|e| note(&mut warnings, "midas Q", &e))
-        .ok();
+    let midas = midas_q(studies, level).map_err(|e| note(&mut warnings, "midas Q", &e)).ok();
     let glmm = fit.as_ref().filter(|_| cfg.fit.method != Method::Reitsma);
     let lrt = glmm.and_then(|f| {
         let fe = loglik_fixed_effect(studies).ok()?;
@@ -250,16 +241,10 @@ pub fn analyze_block(studies: &[Study], cfg: &AnalysisConfig) -> Block {
         )
         .ok()
     });
-    let rho2 = fit
-        .as_ref()
-        .and_then(|f| f.model.rho)
-        .and_then(threshold_share_rho2);
+    let rho2 = fit.as_ref().and_then(|f| f.model.rho).and_then(threshold_share_rho2);
     let threshold = match spearman_threshold(
         studies,
-        &SpearmanConfig {
-            correction: cfg.correction,
-            p_method: cfg.spearman_p,
-        },
+        &SpearmanConfig { correction: cfg.correction, p_method: cfg.spearman_p },
     ) {
         Ok(s) => {
             warnings.extend(s.warnings.iter().cloned());
@@ -275,22 +260,11 @@ pub fn analyze_block(studies: &[Study], cfg: &AnalysisConfig) -> Block {
             None
         }
     };
-    let deeks = deeks_test(
-        studies,
-        &DeeksConfig {
-            correction: cfg.correction,
-            ..DeeksConfig::default()
-        },
-    )
-    .map_err(|e| note(&mut warnings, "Deeks' test", &e))
-    .ok();
-    let lfk_r = lfk(studies, &cfg.correction)
-        .map_err(|e| note(&mut warnings, "LFK index", &e))
+    let deeks = deeks_test(studies, &DeeksConfig { correction: cfg.correction, ..DeeksConfig::default() })
+        .map_err(|e| note(&mut warnings, "Deeks' test", &e))
         .ok();
-    for w in deeks
-        .iter()
-        .flat_map(|d| d.warnings.iter())
-        .chain(lfk_r.iter().flat_map(|l| l.warnings.iter()))
+    let lfk_r = lfk(studies, &cfg.correction).map_err(|e| note(&mut warnings, "LFK index", &e)).ok();
+    for w in deeks.iter().flat_map(|d| d.warnings.iter()).chain(lfk_r.iter().flat_map(|l| l.warnings.iter()))
     {
         if !warnings.contains(w) {
             warnings.push(w.clone());
@@ -299,10 +273,7 @@ pub fn analyze_block(studies: &[Study], cfg: &AnalysisConfig) -> Block {
     let fagan_b = fit.as_ref().and_then(|f| {
         let (pre, src) = match cfg.pretest {
             Some(p) => (p, "user".to_string()),
-            None => (
-                median_prevalence(studies)?,
-                "median prevalence of the studies".to_string(),
-            ),
+            None => (median_prevalence(studies)?, "median prevalence of the studies".to_string()),
         };
         let s = &f.summary;
         let fg = fagan(&FaganInput {
@@ -325,8 +296,7 @@ pub fn analyze_block(studies: &[Study], cfg: &AnalysisConfig) -> Block {
     let lrs = lr_scattergram(
         studies,
         &cfg.correction,
-        fit.as_ref()
-            .map(|f| (f.summary.lr_positive, f.summary.lr_negative)),
+        fit.as_ref().map(|f| (f.summary.lr_positive, f.summary.lr_negative)),
     )
     .ok();
     Block {
@@ -364,10 +334,9 @@ impl std::fmt::Display for AnalysisError {
         match self {
             AnalysisError::NoStudies => write!(f, "no studies to analyse"),
             AnalysisError::UnknownCovariate(c) => write!(f, "no covariate column named '{c}'"),
-            AnalysisError::NotNumeric(c) => write!(
-                f,
-                "covariate '{c}' is not numeric, so it cannot be split at a threshold"
-            ),
+            AnalysisError::NotNumeric(c) => {
+                write!(f, "covariate '{c}' is not numeric, so it cannot be split at a threshold")
+            }
         }
     }
 }
@@ -376,10 +345,7 @@ impl std::error::Error for AnalysisError {}
 
 /// The group label of each study under a grouping (None = missing value).
 pub fn group_labels(data: &Dataset, g: &Grouping) -> Result<Vec<Option<String>>, AnalysisError> {
-    let get = |n: &str| {
-        data.covariate(n)
-            .ok_or_else(|| AnalysisError::UnknownCovariate(n.to_string()))
-    };
+    let get = |n: &str| data.covariate(n).ok_or_else(|| AnalysisError::UnknownCovariate(n.to_string()));
     let k = data.studies.len();
     Ok(match g {
         Grouping::By(c) => {
@@ -392,32 +358,18 @@ pub fn group_labels(data: &Dataset, g: &Grouping) -> Result<Vec<Option<String>>,
                 return Err(AnalysisError::NotNumeric(c.clone()));
             }
             (0..k)
-                .map(|i| {
-                    cov.number_of(i).map(|x| {
-                        if x < *t {
-                            format!("< {t}")
-                        } else {
-                            format!("≥ {t}")
-                        }
-                    })
-                })
+                .map(|i| cov.number_of(i).map(|x| if x < *t { format!("< {t}") } else { format!("≥ {t}") }))
                 .collect()
         }
         Grouping::Cross(a, b) => {
             let (ca, cb) = (get(a)?, get(b)?);
-            (0..k)
-                .map(|i| Some(format!("{} × {}", ca.label_of(i)?, cb.label_of(i)?)))
-                .collect()
+            (0..k).map(|i| Some(format!("{} × {}", ca.label_of(i)?, cb.label_of(i)?))).collect()
         }
     })
 }
 
 /// The covariate columns a grouping implies, for meta-regression (a split becomes a 2-level factor).
-fn regression_covariates(
-    data: &Dataset,
-    g: &Grouping,
-    labels: &[Option<String>],
-) -> Vec<Covariate> {
+fn regression_covariates(data: &Dataset, g: &Grouping, labels: &[Option<String>]) -> Vec<Covariate> {
     use crate::data::CovariateValue;
     match g {
         Grouping::By(c) => data.covariate(c).cloned().into_iter().collect(),
@@ -426,16 +378,10 @@ fn regression_covariates(
             kind: CovariateKind::Categorical,
             values: labels
                 .iter()
-                .map(|l| {
-                    l.clone()
-                        .map_or(CovariateValue::Missing, CovariateValue::Category)
-                })
+                .map(|l| l.clone().map_or(CovariateValue::Missing, CovariateValue::Category))
                 .collect(),
         }],
-        Grouping::Cross(a, b) => [a, b]
-            .iter()
-            .filter_map(|n| data.covariate(n).cloned())
-            .collect(),
+        Grouping::Cross(a, b) => [a, b].iter().filter_map(|n| data.covariate(n).cloned()).collect(),
     }
 }
 
@@ -444,15 +390,10 @@ fn regression_covariates(
 /// # Errors
 /// [`AnalysisError`] when nothing is left to analyse or the grouping names an unknown column.
 pub fn run(data: &Dataset, cfg: &AnalysisConfig) -> Result<Analysis, AnalysisError> {
-    let keep: Vec<usize> = (0..data.studies.len())
-        .filter(|&i| !cfg.exclude.contains(&data.studies[i].label))
-        .collect();
-    let excluded: Vec<String> = data
-        .studies
-        .iter()
-        .filter(|s| cfg.exclude.contains(&s.label))
-        .map(|s| s.label.clone())
-        .collect();
+    let keep: Vec<usize> =
+        (0..data.studies.len()).filter(|&i| !cfg.exclude.contains(&data.studies[i].label)).collect();
+    let excluded: Vec<String> =
+        data.studies.iter().filter(|s| cfg.exclude.contains(&s.label)).map(|s| s.label.clone()).collect();
     let data = data.subset(&keep);
     if data.studies.is_empty() {
         return Err(AnalysisError::NoStudies);
@@ -468,14 +409,10 @@ pub fn run(data: &Dataset, cfg: &AnalysisConfig) -> Result<Analysis, AnalysisErr
             let rows = levels
                 .iter()
                 .map(|lv| {
-                    let idx: Vec<usize> = (0..labels.len())
-                        .filter(|&i| labels[i].as_deref() == Some(lv.as_str()))
-                        .collect();
+                    let idx: Vec<usize> =
+                        (0..labels.len()).filter(|&i| labels[i].as_deref() == Some(lv.as_str())).collect();
                     let st: Vec<Study> = idx.iter().map(|&i| data.studies[i].clone()).collect();
-                    Subgroup {
-                        level: lv.clone(),
-                        block: analyze_block(&st, cfg),
-                    }
+                    Subgroup { level: lv.clone(), block: analyze_block(&st, cfg) }
                 })
                 .collect();
             let missing = labels.iter().filter(|l| l.is_none()).count();
@@ -484,9 +421,7 @@ pub fn run(data: &Dataset, cfg: &AnalysisConfig) -> Result<Analysis, AnalysisErr
                 for cov in regression_covariates(&data, g, &labels) {
                     let out = match meta_regression(&data.studies, &cov, &cfg.fit) {
                         Ok(r) => MetaRegOutcome::Fit(Box::new(r)),
-                        Err(e) => MetaRegOutcome::Error {
-                            error: e.to_string(),
-                        },
+                        Err(e) => MetaRegOutcome::Error { error: e.to_string() },
                     };
                     m.insert(cov.name.clone(), out);
                 }
@@ -494,22 +429,10 @@ pub fn run(data: &Dataset, cfg: &AnalysisConfig) -> Result<Analysis, AnalysisErr
             } else {
                 None
             };
-            (
-                Some(SubgroupTable {
-                    grouping: g.clone(),
-                    levels: rows,
-                    missing,
-                }),
-                mr,
-            )
+            (Some(SubgroupTable { grouping: g.clone(), levels: rows, missing }), mr)
         }
     };
-    Ok(Analysis {
-        overall,
-        excluded,
-        subgroups,
-        meta_regression: metareg,
-    })
+    Ok(Analysis { overall, excluded, subgroups, meta_regression: metareg })
 }
 
 impl AnalysisConfig {

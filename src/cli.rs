@@ -57,16 +57,13 @@ pub fn run_cli(args: Vec<String>) -> i32 {
 fn read_input(path: &str) -> Result<String, String> {
     if path == "-" {
         let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .map_err(|e| format!("cannot read stdin: {e}"))?;
+        std::io::stdin().read_to_string(&mut s).map_err(|e| format!("cannot read stdin: {e}"))?;
         Ok(s)
     } else {
         let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
         let lower = path.to_ascii_lowercase();
         if lower.ends_with(".xlsx") || lower.ends_with(".ods") || lower.ends_with(".xls") {
-            return fourfold::data::parse::parse_spreadsheet(&bytes)
-                .map_err(|e| format!("{path}: {e}"));
+            return fourfold::data::parse::parse_spreadsheet(&bytes).map_err(|e| format!("{path}: {e}"));
         }
         String::from_utf8(bytes).map_err(|_| format!("{path}: not UTF-8 text"))
     }
@@ -80,18 +77,11 @@ struct Opts {
 }
 
 fn parse_opts(args: &[String]) -> Result<Opts, String> {
-    let mut o = Opts {
-        file: None,
-        json: false,
-        loo: false,
-        cfg: AnalysisConfig::default(),
-    };
+    let mut o = Opts { file: None, json: false, loo: false, cfg: AnalysisConfig::default() };
     let mut i = 0;
     let val = |i: &mut usize, name: &str| -> Result<String, String> {
         *i += 1;
-        args.get(*i)
-            .cloned()
-            .ok_or_else(|| format!("{name} needs a value"))
+        args.get(*i).cloned().ok_or_else(|| format!("{name} needs a value"))
     };
     while i < args.len() {
         let a = args[i].as_str();
@@ -100,14 +90,12 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
             "--loo" => o.loo = true,
             "--model" => {
                 let v = val(&mut i, a)?;
-                o.cfg.fit.method = Method::from_name(&v)
-                    .ok_or(format!("unknown model '{v}' (aghq, laplace, reitsma)"))?;
+                o.cfg.fit.method =
+                    Method::from_name(&v).ok_or(format!("unknown model '{v}' (aghq, laplace, reitsma)"))?;
             }
             "--nodes" => {
                 let v = val(&mut i, a)?;
-                let n: usize = v
-                    .parse()
-                    .map_err(|_| format!("--nodes: '{v}' is not a whole number"))?;
+                let n: usize = v.parse().map_err(|_| format!("--nodes: '{v}' is not a whole number"))?;
                 if !(1..=41).contains(&n) {
                     return Err("--nodes must be between 1 and 41".into());
                 }
@@ -117,9 +105,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
             "--split" => {
                 let v = val(&mut i, a)?;
                 let (c, t) = v.rsplit_once(':').ok_or("--split takes COLUMN:THRESHOLD")?;
-                let t: f64 = t
-                    .parse()
-                    .map_err(|_| format!("--split: '{t}' is not a number"))?;
+                let t: f64 = t.parse().map_err(|_| format!("--split: '{t}' is not a number"))?;
                 o.cfg.grouping = Some(Grouping::Split(c.to_string(), t));
             }
             "--cross" => {
@@ -133,11 +119,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
                     .trim_end_matches('%')
                     .parse()
                     .map_err(|_| format!("--pretest: '{v}' is not a number"))?;
-                let p = if v.ends_with('%') || p > 1.0 {
-                    p / 100.0
-                } else {
-                    p
-                };
+                let p = if v.ends_with('%') || p > 1.0 { p / 100.0 } else { p };
                 if !(p > 0.0 && p < 1.0) {
                     return Err("--pretest must be a probability between 0 and 1".into());
                 }
@@ -145,9 +127,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
             }
             "--level" => {
                 let v = val(&mut i, a)?;
-                let l: f64 = v
-                    .parse()
-                    .map_err(|_| format!("--level: '{v}' is not a number"))?;
+                let l: f64 = v.parse().map_err(|_| format!("--level: '{v}' is not a number"))?;
                 if !(l > 0.5 && l < 1.0) {
                     return Err("--level must be between 0.5 and 1".into());
                 }
@@ -183,11 +163,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
                     "bootstrap" => AucCi::Bootstrap,
                     "delta" => AucCi::Delta,
                     "none" => AucCi::None,
-                    _ => {
-                        return Err(format!(
-                            "unknown AUC interval '{v}' (bootstrap, delta, none)"
-                        ))
-                    }
+                    _ => return Err(format!("unknown AUC interval '{v}' (bootstrap, delta, none)")),
                 };
             }
             "--exclude" => o.cfg.exclude.push(val(&mut i, a)?),
@@ -234,10 +210,7 @@ fn analyze_cmd(args: &[String]) -> i32 {
         for e in &parsed.errors {
             eprintln!("error: {e}");
         }
-        eprintln!(
-            "fourfold: {} input error(s); nothing was analysed",
-            parsed.errors.len()
-        );
+        eprintln!("fourfold: {} input error(s); nothing was analysed", parsed.errors.len());
         return 2;
     }
     let analysis = match run(&parsed.dataset, &o.cfg) {
@@ -247,11 +220,7 @@ fn analyze_cmd(args: &[String]) -> i32 {
             return 2;
         }
     };
-    let loo = if o.loo {
-        Some(loo_rows(&parsed.dataset.studies, &o.cfg.fit))
-    } else {
-        None
-    };
+    let loo = if o.loo { Some(loo_rows(&parsed.dataset.studies, &o.cfg.fit)) } else { None };
     if o.json {
         let mut v = match serde_json::to_value(&analysis) {
             Ok(v) => v,
@@ -285,18 +254,11 @@ fn analyze_cmd(args: &[String]) -> i32 {
 /// Leave-one-out rows as JSON (a plain loop over the public `analyze`; the influence module adds
 /// Cook's distance and empirical-Bayes residuals).
 fn loo_rows(studies: &[fourfold::data::Study], fit: &FitConfig) -> serde_json::Value {
-    let cfg = FitConfig {
-        auc_ci: AucCi::None,
-        ..fit.clone()
-    };
+    let cfg = FitConfig { auc_ci: AucCi::None, ..fit.clone() };
     let rows: Vec<serde_json::Value> = (0..studies.len())
         .map(|i| {
-            let rest: Vec<_> = studies
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i)
-                .map(|(_, s)| s.clone())
-                .collect();
+            let rest: Vec<_> =
+                studies.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, s)| s.clone()).collect();
             match analyze(&rest, &cfg) {
                 Ok(r) => serde_json::json!({
                     "left_out": studies[i].label,
@@ -332,7 +294,11 @@ fn text_report(a: &fourfold::analysis::Analysis) -> String {
         out.push_str(&format!(
             "\nModel: {} ({}), {} · converged: {} after {} iterations ({}) · log-likelihood {:.4}\n",
             m.method,
-            m.nodes.map_or("REML".into(), |n| if n == 1 { "Laplace".into() } else { format!("{n}×{n} adaptive quadrature") }),
+            m.nodes.map_or("REML".into(), |n| if n == 1 {
+                "Laplace".into()
+            } else {
+                format!("{n}×{n} adaptive quadrature")
+            }),
             m.rung,
             if m.converged { "yes" } else { "NO" },
             m.iterations,
@@ -387,11 +353,7 @@ fn text_report(a: &fourfold::analysis::Analysis) -> String {
 
 fn bench_cmd(args: &[String]) -> i32 {
     let json = args.iter().any(|a| a == "--json");
-    let mut files: Vec<String> = args
-        .iter()
-        .filter(|a| !a.starts_with("--"))
-        .cloned()
-        .collect();
+    let mut files: Vec<String> = args.iter().filter(|a| !a.starts_with("--")).cloned().collect();
     if files.is_empty() {
         files = ["schuetz", "audit_c", "smoking"]
             .iter()
@@ -414,11 +376,7 @@ fn bench_cmd(args: &[String]) -> i32 {
         }
         let studies = &parsed.dataset.studies;
         for method in [Method::Aghq, Method::Laplace, Method::Reitsma] {
-            let cfg = FitConfig {
-                method,
-                auc_ci: AucCi::None,
-                ..FitConfig::default()
-            };
+            let cfg = FitConfig { method, auc_ci: AucCi::None, ..FitConfig::default() };
             // Repeat until ~1 s or 200 repeats, at least 5.
             let mut times = Vec::new();
             let t0 = Instant::now();
@@ -443,11 +401,8 @@ fn bench_cmd(args: &[String]) -> i32 {
             }
         }
         // The full analysis with subgroups, meta-regression and leave-one-out (issue #5 target).
-        if let Some(cov) = parsed
-            .dataset
-            .covariates
-            .iter()
-            .find(|c| c.kind == fourfold::data::CovariateKind::Categorical)
+        if let Some(cov) =
+            parsed.dataset.covariates.iter().find(|c| c.kind == fourfold::data::CovariateKind::Categorical)
         {
             let cfg = AnalysisConfig {
                 grouping: Some(Grouping::By(cov.name.clone())),
@@ -478,10 +433,7 @@ fn reconstruct_cmd(args: &[String]) -> i32 {
             eprintln!("fourfold: cannot read stdin");
             return 2;
         }
-        s.lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(String::from)
-            .collect()
+        s.lines().filter(|l| !l.trim().is_empty()).map(String::from).collect()
     } else {
         vec![args.join(" ")]
     };

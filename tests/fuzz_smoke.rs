@@ -14,29 +14,18 @@ use std::time::Instant;
 fn refs() -> String {
     let near = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/refs/data");
     let far = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/refs/data");
-    if std::path::Path::new(near).is_dir() {
-        near
-    } else {
-        far
-    }
-    .to_string()
+    if std::path::Path::new(near).is_dir() { near } else { far }.to_string()
 }
 
 fn iters() -> u64 {
-    std::env::var("FOURFOLD_FUZZ_ITERS")
-        .ok()
-        .and_then(|v| v.replace('_', "").parse().ok())
-        .unwrap_or(20_000)
+    std::env::var("FOURFOLD_FUZZ_ITERS").ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(20_000)
 }
 
 struct Rng(u64);
 
 impl Rng {
     fn new() -> Self {
-        let seed = std::env::var("FOURFOLD_FUZZ_SEED")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(1u64);
+        let seed = std::env::var("FOURFOLD_FUZZ_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(1u64);
         Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
     }
     fn next(&mut self) -> u64 {
@@ -165,20 +154,14 @@ fn run<F: Fn(&[u8])>(name: &str, seeds: &[Vec<u8>], target: F) {
         let input = current.clone();
         let result = catch_unwind(AssertUnwindSafe(|| target(&input)));
         if result.is_err() {
-            panic!(
-                "{name}: panic at iteration {i} on input {:?}",
-                String::from_utf8_lossy(&input)
-            );
+            panic!("{name}: panic at iteration {i} on input {:?}", String::from_utf8_lossy(&input));
         }
     }
     // Plus every seed untouched.
     for s in seeds {
         target(s);
     }
-    println!(
-        "fuzz {name}: {n} executions in {:.2} s",
-        start.elapsed().as_secs_f64()
-    );
+    println!("fuzz {name}: {n} executions in {:.2} s", start.elapsed().as_secs_f64());
 }
 
 #[test]

@@ -53,15 +53,12 @@ fn dataset(name: &str) -> Dataset {
                     .collect(),
             })
             .collect(),
+        cluster: None,
     }
 }
 
 fn rest(s: &[Study], i: usize) -> Vec<Study> {
-    s.iter()
-        .enumerate()
-        .filter(|&(j, _)| j != i)
-        .map(|(_, x)| x.clone())
-        .collect()
+    s.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, x)| x.clone()).collect()
 }
 
 #[test]
@@ -72,18 +69,11 @@ fn loo_audit_c_equals_independent_fits() {
     let loo = leave_one_out(&s, &cfg, &full);
     assert_eq!(loo.len(), s.len());
     // The same rule, written out independently of the module.
-    let cfg_loo = FitConfig {
-        auc_ci: AucCi::None,
-        ..cfg.clone()
-    };
-    let start: Option<&[f64]> = if full.internal.theta.len() == 5 {
-        Some(&full.internal.theta)
-    } else {
-        None
-    };
+    let cfg_loo = FitConfig { auc_ci: AucCi::None, ..cfg.clone() };
+    let start: Option<&[f64]> =
+        if full.internal.theta.len() == 5 { Some(&full.internal.theta) } else { None };
     assert!(start.is_some(), "audit_c is an interior B2 fit");
-    let (mut max_same, mut max_cold_mu, mut max_cold_p, mut max_cold_ll) =
-        (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+    let (mut max_same, mut max_cold_mu, mut max_cold_p, mut max_cold_ll) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
     for (i, row) in loo.iter().enumerate() {
         assert_eq!(row.omitted, s[i].label);
         assert_eq!(row.omitted_rows, vec![i]);
@@ -107,10 +97,7 @@ fn loo_audit_c_equals_independent_fits() {
             (f.tau2_logit_spec, m.tau2_logit_spec),
             (f.rho.unwrap_or(0.0), m.rho.unwrap_or(0.0)),
             (f.loglik, m.loglik),
-            (
-                f.auc.unwrap_or(0.0),
-                warm.auc.as_ref().map_or(0.0, |a| a.estimate),
-            ),
+            (f.auc.unwrap_or(0.0), warm.auc.as_ref().map_or(0.0, |a| a.estimate)),
         ];
         for (a, b) in pairs {
             max_same = max_same.max((a - b).abs());
@@ -137,14 +124,7 @@ fn loo_audit_c_equals_independent_fits() {
     assert!(max_cold_ll <= TOL_COLD_LOGLIK, "{max_cold_ll}");
 
     // LooConfig can switch the AUC interval on.
-    let with_ci = leave_one_out_with(
-        &s,
-        &cfg,
-        &full,
-        &LooConfig {
-            auc_ci: AucCi::Delta,
-        },
-    );
+    let with_ci = leave_one_out_with(&s, &cfg, &full, &LooConfig { auc_ci: AucCi::Delta });
     assert!(with_ci[0].fit.as_ref().and_then(|f| f.auc_ci).is_some());
 }
 
@@ -153,21 +133,12 @@ fn loo_boundary_set_completes_every_row() {
     let s = studies("telomerase");
     let cfg = FitConfig::default();
     let full = analyze(&s, &cfg).expect("full fit");
-    println!(
-        "telomerase full: rung {} boundary {:?}",
-        full.model.rung, full.model.boundary
-    );
-    assert!(
-        full.model.boundary.is_some(),
-        "telomerase is a boundary fit"
-    );
+    println!("telomerase full: rung {} boundary {:?}", full.model.rung, full.model.boundary);
+    assert!(full.model.boundary.is_some(), "telomerase is a boundary fit");
     let loo = leave_one_out(&s, &cfg, &full);
     assert_eq!(loo.len(), 10);
     for row in &loo {
-        let f = row
-            .fit
-            .as_ref()
-            .unwrap_or_else(|| panic!("{}: {:?}", row.omitted, row.error));
+        let f = row.fit.as_ref().unwrap_or_else(|| panic!("{}: {:?}", row.omitted, row.error));
         assert!(f.converged, "{}", row.omitted);
         assert!(f.sensitivity.is_finite() && f.specificity.is_finite());
         println!(
@@ -203,23 +174,9 @@ fn loo_of_four_studies_gives_marked_fallback_rows() {
 
 #[test]
 fn weights_sum_to_100() {
-    for name in [
-        "audit_c",
-        "telomerase",
-        "mmse4",
-        "scheidler",
-        "smoking",
-        "gould_pet",
-    ] {
+    for name in ["audit_c", "telomerase", "mmse4", "scheidler", "smoking", "gould_pet"] {
         let s = studies(name);
-        let full = analyze(
-            &s,
-            &FitConfig {
-                auc_ci: AucCi::None,
-                ..FitConfig::default()
-            },
-        )
-        .expect("fit");
+        let full = analyze(&s, &FitConfig { auc_ci: AucCi::None, ..FitConfig::default() }).expect("fit");
         let w = study_weights(&s, &full);
         assert_eq!(w.len(), s.len(), "{name}");
         let sum = |f: &dyn Fn(&WeightRow) -> f64| w.iter().map(f).sum::<f64>();
@@ -230,9 +187,7 @@ fn weights_sum_to_100() {
         ] {
             assert!((v - 100.0).abs() < TOL_WEIGHT_SUM, "{name} {col}: {v}");
         }
-        assert!(w
-            .iter()
-            .all(|r| r.sensitivity >= 0.0 && r.specificity >= 0.0));
+        assert!(w.iter().all(|r| r.sensitivity >= 0.0 && r.specificity >= 0.0));
     }
 }
 
@@ -252,19 +207,12 @@ fn weights_audit_c_values() {
     // no study exceeds 1/k by more than a factor 2.
     let k = s.len() as f64;
     let arg = |f: &dyn Fn(&WeightRow) -> f64| {
-        (0..w.len())
-            .max_by(|&a, &b| f(&w[a]).total_cmp(&f(&w[b])))
-            .expect("nonempty")
+        (0..w.len()).max_by(|&a, &b| f(&w[a]).total_cmp(&f(&w[b]))).expect("nonempty")
     };
-    let big_n0 = (0..s.len())
-        .max_by_key(|&i| s[i].n_healthy())
-        .expect("nonempty");
+    let big_n0 = (0..s.len()).max_by_key(|&i| s[i].n_healthy()).expect("nonempty");
     assert_eq!(arg(&|r| r.specificity), big_n0);
     for r in &w {
-        assert!(
-            r.sensitivity < 200.0 / k && r.specificity < 200.0 / k,
-            "{r:?}"
-        );
+        assert!(r.sensitivity < 200.0 / k && r.specificity < 200.0 / k, "{r:?}");
     }
 }
 
@@ -276,10 +224,7 @@ fn empirical_bayes_audit_c() {
     assert_eq!(eb.len(), s.len());
     let m = &full.model;
     let mu = [m.mu_logit_sens, m.mu_logit_spec];
-    let sig = [
-        [m.tau2_logit_sens, m.cov_logit_sens_spec],
-        [m.cov_logit_sens_spec, m.tau2_logit_spec],
-    ];
+    let sig = [[m.tau2_logit_sens, m.cov_logit_sens_spec], [m.cov_logit_sens_spec, m.tau2_logit_spec]];
     let mut max_id = 0.0f64;
     let mut sum_pm = [0.0f64; 2];
     for (r, st) in eb.iter().zip(&s) {
@@ -340,11 +285,7 @@ fn cooks_distance_audit_c() {
             (mu[0] - f.mu_logit_sens).hypot(mu[1] - f.mu_logit_spec)
         })
         .collect();
-    let argmax = |v: &[f64]| {
-        (0..v.len())
-            .max_by(|&a, &b| v[a].total_cmp(&v[b]))
-            .expect("nonempty")
-    };
+    let argmax = |v: &[f64]| (0..v.len()).max_by(|&a, &b| v[a].total_cmp(&v[b])).expect("nonempty");
     let thr = cooks_threshold(s.len());
     for (i, r) in loo.iter().enumerate() {
         println!(
@@ -468,16 +409,10 @@ fn boundary_and_reml_fits_have_eb_weights_and_gof() {
         assert!(r.residual_sens.is_none_or(f64::is_finite));
     }
     let g = goodness_of_fit(&s, &full);
-    assert!(
-        g.qq_mahalanobis.is_empty(),
-        "singular sample covariance of b̂ on a ρ = −1 fit"
-    );
+    assert!(g.qq_mahalanobis.is_empty(), "singular sample covariance of b̂ on a ρ = −1 fit");
     assert_eq!(g.qq_deviance_sens.len(), s.len());
     // Reitsma REML has no GLMM internals: C is built from the reported τ̂², σ̂12.
-    let cfg = FitConfig {
-        method: fourfold::stats::bivariate::Method::Reitsma,
-        ..FitConfig::default()
-    };
+    let cfg = FitConfig { method: fourfold::stats::bivariate::Method::Reitsma, ..FitConfig::default() };
     let s = studies("audit_c");
     let full = analyze(&s, &cfg).expect("REML fit");
     let w = study_weights(&s, &full);
@@ -493,10 +428,7 @@ fn boundary_and_reml_fits_have_eb_weights_and_gof() {
 #[test]
 fn loo_laplace_same_path() {
     let s = studies("audit_c");
-    let cfg = FitConfig {
-        method: fourfold::stats::bivariate::Method::Laplace,
-        ..FitConfig::default()
-    };
+    let cfg = FitConfig { method: fourfold::stats::bivariate::Method::Laplace, ..FitConfig::default() };
     let full = analyze(&s, &cfg).expect("fit");
     let loo = leave_one_out(&s, &cfg, &full);
     let c = loo_fit_config(&cfg, &LooConfig::default());

@@ -13,19 +13,11 @@ const TOL_SE_REL: f64 = 1e-3;
 /// LR statistics absolute (a difference of two log-likelihoods, each within 1e-4).
 const TOL_LRT: f64 = 2e-4;
 
-const CASES: [(&str, &str); 4] = [
-    ("scheidler", "modality"),
-    ("anti_ccp", "generation"),
-    ("smoking", "type"),
-    ("smoking", "population"),
-];
+const CASES: [(&str, &str); 4] =
+    [("scheidler", "modality"), ("anti_ccp", "generation"), ("smoking", "type"), ("smoking", "population")];
 
 fn cfg(method: Method) -> FitConfig {
-    FitConfig {
-        method,
-        auc_ci: AucCi::None,
-        ..FitConfig::default()
-    }
+    FitConfig { method, auc_ci: AucCi::None, ..FitConfig::default() }
 }
 
 fn num(v: &Value) -> f64 {
@@ -38,29 +30,18 @@ fn check(method: Method, block: &str) {
         let s = read_studies(name);
         let cov = read_categorical(name, col);
         let e = &expected(name)["meta_regression"][col][block];
-        let mr = meta_regression(&s, &cov, &cfg(method))
-            .unwrap_or_else(|err| panic!("{name}/{col}: {err}"));
+        let mr = meta_regression(&s, &cov, &cfg(method)).unwrap_or_else(|err| panic!("{name}/{col}: {err}"));
         assert!(mr.converged, "{name}/{col}");
         let coefs = e["coefficients"].as_object().expect("coefficients");
-        assert_eq!(
-            coefs.len(),
-            mr.coefficients.len(),
-            "{name}/{col}: number of coefficients"
-        );
+        assert_eq!(coefs.len(), mr.coefficients.len(), "{name}/{col}: number of coefficients");
         for c in &mr.coefficients {
             let want = num(&coefs[c.name.as_str()]);
             if (c.estimate - want).abs() > TOL_COEF {
-                fails.push(format!(
-                    "{name}/{col} {block} {}: {} vs {want}",
-                    c.name, c.estimate
-                ));
+                fails.push(format!("{name}/{col} {block} {}: {} vs {want}", c.name, c.estimate));
             }
             let se = num(&e["se"][c.name.as_str()]);
             if ((c.se - se) / se).abs() > TOL_SE_REL {
-                fails.push(format!(
-                    "{name}/{col} {block} se {}: {} vs {se}",
-                    c.name, c.se
-                ));
+                fails.push(format!("{name}/{col} {block} se {}: {} vs {se}", c.name, c.se));
             }
         }
         let lrt = &e["LRT"];
@@ -73,18 +54,10 @@ fn check(method: Method, block: &str) {
         }
         assert_eq!(mr.lrt.both.df as f64, num(&lrt["df"]));
         if (mr.loglik - num(&e["loglik"])).abs() > 1e-4 {
-            fails.push(format!(
-                "{name}/{col} {block} loglik {} vs {}",
-                mr.loglik,
-                num(&e["loglik"])
-            ));
+            fails.push(format!("{name}/{col} {block} loglik {} vs {}", mr.loglik, num(&e["loglik"])));
         }
         // Per-level pooled sensitivity from the regression model.
-        for (pl, want) in mr
-            .per_level
-            .iter()
-            .zip(e["per_level"].as_array().expect("per_level"))
-        {
+        for (pl, want) in mr.per_level.iter().zip(e["per_level"].as_array().expect("per_level")) {
             assert_eq!(pl.level, want["level"].as_str().unwrap_or_default());
             let ws = num(&want["sensitivity"]["estimate"]);
             if (pl.summary.sensitivity.estimate - ws).abs() > 2e-4 {
@@ -137,10 +110,7 @@ fn separate_subgroup_fits_match_own_aghq() {
                 ("mu spec", r.model.mu_logit_spec, "mu_logit_spec"),
             ] {
                 if (got - num(&w[key])).abs() > TOL_COEF {
-                    fails.push(format!(
-                        "{name}/{col}/{level} {what}: {got} vs {}",
-                        num(&w[key])
-                    ));
+                    fails.push(format!("{name}/{col}/{level} {what}: {got} vs {}", num(&w[key])));
                 }
             }
             if r.model.boundary.is_none() && (r.model.loglik - num(&w["loglik"])).abs() > 1e-4 {

@@ -8,20 +8,11 @@ use fourfold::data::{CovariateKind, CovariateValue, DataErrorKind as K, Study};
 fn refs() -> String {
     let near = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/refs/data");
     let far = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/refs/data");
-    if std::path::Path::new(near).is_dir() {
-        near
-    } else {
-        far
-    }
-    .to_string()
+    if std::path::Path::new(near).is_dir() { near } else { far }.to_string()
 }
 
 fn studies(o: &ParseOutcome) -> Vec<(String, u64, u64, u64, u64)> {
-    o.dataset
-        .studies
-        .iter()
-        .map(|s| (s.label.clone(), s.tp, s.fp, s.fn_, s.tn))
-        .collect()
+    o.dataset.studies.iter().map(|s| (s.label.clone(), s.tp, s.fp, s.fn_, s.tn)).collect()
 }
 
 fn s(label: &str, tp: u64, fp: u64, fn_: u64, tn: u64) -> (String, u64, u64, u64, u64) {
@@ -53,26 +44,16 @@ fn excel_clipboard() {
     assert!(o.warnings.is_empty(), "{:?}", o.warnings);
     assert_eq!(
         studies(&o),
-        vec![
-            s("Smith \"A\" 2001", 10, 2, 3, 40),
-            s("Jones 2003", 1234, 5, 6, 7),
-            s("Lee 2010", 8, 0, 1, 22)
-        ]
+        vec![s("Smith \"A\" 2001", 10, 2, 3, 40), s("Jones 2003", 1234, 5, 6, 7), s("Lee 2010", 8, 0, 1, 22)]
     );
     assert_eq!(o.row_lines, vec![2, 4, 6]);
     assert_eq!(o.dataset.covariates.len(), 1);
     let c = &o.dataset.covariates[0];
     assert_eq!(c.name, "setting");
     assert_eq!(c.kind, CovariateKind::Categorical);
-    assert_eq!(
-        c.values,
-        vec![cat("primary"), cat("secondary"), CovariateValue::Missing]
-    );
+    assert_eq!(c.values, vec![cat("primary"), cat("secondary"), CovariateValue::Missing]);
     assert_eq!(o.dataset.cluster, None);
-    assert_eq!(
-        o.notes,
-        vec!["read as tab-separated text", "1 empty row(s) ignored"]
-    );
+    assert_eq!(o.notes, vec!["read as tab-separated text", "1 empty row(s) ignored"]);
 }
 
 /// Google Sheets copy: TSV, LF, no trailing newline, lower-case headers, numeric covariate.
@@ -81,50 +62,26 @@ fn google_sheets_clipboard() {
     let text = "study\ttp\tfp\tfn\ttn\tyear\nAlpha\t1\t2\t3\t4\t2001\nBeta\t5\t6\t7\t8\t2003";
     let o = parse_table(text);
     assert!(o.errors.is_empty() && o.warnings.is_empty());
-    assert_eq!(
-        studies(&o),
-        vec![s("Alpha", 1, 2, 3, 4), s("Beta", 5, 6, 7, 8)]
-    );
+    assert_eq!(studies(&o), vec![s("Alpha", 1, 2, 3, 4), s("Beta", 5, 6, 7, 8)]);
     let c = &o.dataset.covariates[0];
     assert_eq!((c.name.as_str(), c.kind), ("year", CovariateKind::Numeric));
-    assert_eq!(
-        c.values,
-        vec![
-            CovariateValue::Number(2001.0),
-            CovariateValue::Number(2003.0)
-        ]
-    );
+    assert_eq!(c.values, vec![CovariateValue::Number(2001.0), CovariateValue::Number(2003.0)]);
     assert_eq!(o.row_lines, vec![2, 3]);
 }
 
 /// LibreOffice Calc copy: TSV with long header names; a decimal-comma covariate (German locale).
 #[test]
 fn libreoffice_clipboard() {
-    let text =
-        "Author\tTrue positives\tFalse positives\tFalse negatives\tTrue negatives\tcut-off\n\
+    let text = "Author\tTrue positives\tFalse positives\tFalse negatives\tTrue negatives\tcut-off\n\
                 Müller 2004\t12\t3\t4\t50\t2,5\n\
                 Öztürk 2011\t20\t10\t2\t80\t3,75\n";
     let o = parse_table(text);
     assert!(o.errors.is_empty() && o.warnings.is_empty());
-    assert_eq!(
-        studies(&o),
-        vec![
-            s("Müller 2004", 12, 3, 4, 50),
-            s("Öztürk 2011", 20, 10, 2, 80)
-        ]
-    );
+    assert_eq!(studies(&o), vec![s("Müller 2004", 12, 3, 4, 50), s("Öztürk 2011", 20, 10, 2, 80)]);
     let c = &o.dataset.covariates[0];
-    assert_eq!(
-        (c.name.as_str(), c.kind),
-        ("cut-off", CovariateKind::Numeric)
-    );
-    assert_eq!(
-        c.values,
-        vec![CovariateValue::Number(2.5), CovariateValue::Number(3.75)]
-    );
-    assert!(o
-        .notes
-        .contains(&"numbers read with a decimal comma".to_string()));
+    assert_eq!((c.name.as_str(), c.kind), ("cut-off", CovariateKind::Numeric));
+    assert_eq!(c.values, vec![CovariateValue::Number(2.5), CovariateValue::Number(3.75)]);
+    assert!(o.notes.contains(&"numbers read with a decimal comma".to_string()));
 }
 
 /// Semicolon CSV (Excel "CSV" in a decimal-comma locale): thousands dots in counts, decimal
@@ -135,27 +92,14 @@ fn semicolon_csv_decimal_comma() {
                 \"Dupont; Martin 1999\";1.234;5;6;7;3,6;cohort\r\n\
                 Rossi 2002;10;2;3;40;12,25;case-control\r\n";
     let o = parse_table(text);
-    assert!(
-        o.errors.is_empty() && o.warnings.is_empty(),
-        "{:?}",
-        o.errors
-    );
-    assert_eq!(
-        studies(&o),
-        vec![
-            s("Dupont; Martin 1999", 1234, 5, 6, 7),
-            s("Rossi 2002", 10, 2, 3, 40)
-        ]
-    );
+    assert!(o.errors.is_empty() && o.warnings.is_empty(), "{:?}", o.errors);
+    assert_eq!(studies(&o), vec![s("Dupont; Martin 1999", 1234, 5, 6, 7), s("Rossi 2002", 10, 2, 3, 40)]);
     assert_eq!(o.dataset.covariates[0].kind, CovariateKind::Numeric);
     assert_eq!(
         o.dataset.covariates[0].values,
         vec![CovariateValue::Number(3.6), CovariateValue::Number(12.25)]
     );
-    assert_eq!(
-        o.dataset.covariates[1].values,
-        vec![cat("cohort"), cat("case-control")]
-    );
+    assert_eq!(o.dataset.covariates[1].values, vec![cat("cohort"), cat("case-control")]);
     assert_eq!(o.notes[0], "read as semicolon-separated text");
 }
 
@@ -167,10 +111,7 @@ fn bom_revman_export() {
     assert!(o.errors.is_empty() && o.warnings.is_empty());
     assert_eq!(
         studies(&o),
-        vec![
-            s("Bradley et al,1998", 58, 6, 47, 150),
-            s("Philpot et al,2003", 13, 7, 4, 104)
-        ]
+        vec![s("Bradley et al,1998", 58, 6, 47, 150), s("Philpot et al,2003", 13, 7, 4, 104)]
     );
     assert_eq!(o.notes, vec!["read as comma-separated text"]);
 }
@@ -198,46 +139,28 @@ fn headerless_with_and_without_label() {
     let o = parse_table("A\t1\t2\t3\t4\nB\t5\t6\t7\t8\n");
     assert!(o.errors.is_empty());
     assert_eq!(studies(&o), vec![s("A", 1, 2, 3, 4), s("B", 5, 6, 7, 8)]);
-    assert!(o
-        .notes
-        .contains(&"no header row: columns read as study, TP, FP, FN, TN".to_string()));
+    assert!(o.notes.contains(&"no header row: columns read as study, TP, FP, FN, TN".to_string()));
     assert_eq!(o.row_lines, vec![1, 2]);
     let o = parse_table("1,2,3,4\n5,6,7,8\n");
-    assert_eq!(
-        studies(&o),
-        vec![s("Study 1", 1, 2, 3, 4), s("Study 2", 5, 6, 7, 8)]
-    );
-    assert!(o
-        .notes
-        .contains(&"no header row: columns read as TP, FP, FN, TN".to_string()));
+    assert_eq!(studies(&o), vec![s("Study 1", 1, 2, 3, 4), s("Study 2", 5, 6, 7, 8)]);
+    assert!(o.notes.contains(&"no header row: columns read as TP, FP, FN, TN".to_string()));
 }
 
 #[test]
 fn cluster_column() {
     let o = parse_table("study,TP,FP,FN,TN,cluster\nA [1],1,2,3,4,P1\nA [2],5,6,7,8,P1\n");
     assert_eq!(o.dataset.cluster, Some(0));
-    assert_eq!(
-        o.dataset.cluster_covariate().map(|c| c.name.as_str()),
-        Some("cluster")
-    );
+    assert_eq!(o.dataset.cluster_covariate().map(|c| c.name.as_str()), Some("cluster"));
 }
 
 // ---------------------------------------------------------------- reference data
 
 fn kinds(o: &ParseOutcome) -> Vec<(String, CovariateKind)> {
-    o.dataset
-        .covariates
-        .iter()
-        .map(|c| (c.name.clone(), c.kind))
-        .collect()
+    o.dataset.covariates.iter().map(|c| (c.name.clone(), c.kind)).collect()
 }
 
 /// (file stem, k, covariates with their kinds)
-type Expected = (
-    &'static str,
-    usize,
-    &'static [(&'static str, CovariateKind)],
-);
+type Expected = (&'static str, usize, &'static [(&'static str, CovariateKind)]);
 
 #[test]
 fn every_reference_dataset_parses() {
@@ -255,11 +178,7 @@ fn every_reference_dataset_parses() {
         ("scheidler_lag", 17, &[]),
         ("schuetz", 108, &[("test", C)]),
         ("skin_tests", 10, &[]),
-        (
-            "smoking",
-            51,
-            &[("type", C), ("population", C), ("study_id", N)],
-        ),
+        ("smoking", 51, &[("type", C), ("population", C), ("study_id", N)]),
         ("telomerase", 10, &[]),
         ("xpert_tbm", 29, &[]),
     ];
@@ -270,28 +189,17 @@ fn every_reference_dataset_parses() {
             continue;
         }
         n_files += 1;
-        let name = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or_default()
-            .to_string();
-        let (_, k, covs) = expected
-            .iter()
-            .find(|e| e.0 == name)
-            .unwrap_or_else(|| panic!("unexpected file {name}"));
+        let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+        let (_, k, covs) =
+            expected.iter().find(|e| e.0 == name).unwrap_or_else(|| panic!("unexpected file {name}"));
         let text = std::fs::read_to_string(&path).expect("read");
         let o = parse_table(&text);
         assert!(o.errors.is_empty(), "{name}: {:?}", messages(&o.errors));
         assert!(o.warnings.is_empty(), "{name}: {:?}", messages(&o.warnings));
         assert_eq!(o.dataset.studies.len(), *k, "{name}");
-        let want: Vec<(String, CovariateKind)> =
-            covs.iter().map(|(n, c)| (n.to_string(), *c)).collect();
+        let want: Vec<(String, CovariateKind)> = covs.iter().map(|(n, c)| (n.to_string(), *c)).collect();
         assert_eq!(kinds(&o), want, "{name}");
-        assert_eq!(
-            o.dataset.cluster,
-            if name == "smoking" { Some(2) } else { None },
-            "{name}"
-        );
+        assert_eq!(o.dataset.cluster, if name == "smoking" { Some(2) } else { None }, "{name}");
         assert_eq!(o.row_lines.first(), Some(&2), "{name}");
     }
     assert_eq!(n_files, expected.len());
@@ -301,34 +209,20 @@ fn every_reference_dataset_parses() {
 fn reference_values_spot_checks() {
     let text = std::fs::read_to_string(format!("{}/catheter.csv", refs())).expect("read");
     let o = parse_table(&text);
-    assert_eq!(
-        o.dataset.studies[0],
-        Study::new("Cooper_1985", 12, 29, 0, 289)
-    );
-    assert_eq!(
-        o.dataset.covariates[1].values[0],
-        CovariateValue::Number(3.6)
-    );
+    assert_eq!(o.dataset.studies[0], Study::new("Cooper_1985", 12, 29, 0, 289));
+    assert_eq!(o.dataset.covariates[1].values[0], CovariateValue::Number(3.6));
     let text = std::fs::read_to_string(format!("{}/smoking.csv", refs())).expect("read");
     let o = parse_table(&text);
-    assert_eq!(
-        o.dataset.studies[1],
-        Study::new("Bauman & Dent, 1982 [2]", 90, 120, 10, 969)
-    );
-    assert!(o.notes.contains(
-        &"column \"study_id\" read as the cluster (publication) of each row".to_string()
-    ));
+    assert_eq!(o.dataset.studies[1], Study::new("Bauman & Dent, 1982 [2]", 90, 120, 10, 969));
+    assert!(o
+        .notes
+        .contains(&"column \"study_id\" read as the cluster (publication) of each row".to_string()));
 }
 
 // ---------------------------------------------------------------- bad inputs
 
 /// (input, expected errors (Display), expected warnings (Display), number of good rows kept)
-type Case = (
-    &'static str,
-    &'static [&'static str],
-    &'static [&'static str],
-    usize,
-);
+type Case = (&'static str, &'static [&'static str], &'static [&'static str], usize);
 
 const H: &str = "study,TP,FP,FN,TN\n";
 

@@ -12,12 +12,7 @@ use fourfold::settings::{AnalysisSettings, AucCi, CiMethod, Model, RegionKind};
 fn refs() -> String {
     let near = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/refs/data");
     let far = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/refs/data");
-    if std::path::Path::new(near).is_dir() {
-        near
-    } else {
-        far
-    }
-    .to_string()
+    if std::path::Path::new(near).is_dir() { near } else { far }.to_string()
 }
 
 fn datasets() -> Vec<(String, Dataset)> {
@@ -32,13 +27,7 @@ fn datasets() -> Vec<(String, Dataset)> {
         .map(|p| {
             let o = parse_table(&std::fs::read_to_string(&p).expect("read"));
             assert!(o.errors.is_empty());
-            (
-                p.file_stem()
-                    .and_then(|s| s.to_str())
-                    .unwrap_or_default()
-                    .to_string(),
-                o.dataset,
-            )
+            (p.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string(), o.dataset)
         })
         .collect()
 }
@@ -104,9 +93,7 @@ fn round_trip_every_dataset_and_setting() {
         for s in settings_variants(d) {
             let link = encode(d, &s);
             assert!(link.starts_with("v1."));
-            assert!(link
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.'));
+            assert!(link.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.'));
             let (d2, s2) = decode(&link).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(&d2, d, "{name}");
             assert_eq!(s2, s, "{name}");
@@ -129,11 +116,7 @@ fn covariate_floats_are_bit_exact() {
     d.covariates.push(Covariate {
         name: "x".to_string(),
         kind: CovariateKind::Numeric,
-        values: vec![
-            CovariateValue::Number(-0.0),
-            CovariateValue::Number(f64::MAX),
-            CovariateValue::Missing,
-        ],
+        values: vec![CovariateValue::Number(-0.0), CovariateValue::Number(f64::MAX), CovariateValue::Missing],
     });
     d.covariates.push(Covariate {
         name: "mixed".to_string(),
@@ -147,19 +130,16 @@ fn covariate_floats_are_bit_exact() {
     d.cluster = Some(1);
     let (d2, _) = decode(&encode(&d, &AnalysisSettings::default())).expect("round trip");
     assert_eq!(d2, d);
-    assert_eq!(
-        d2.covariates[0].number_of(0).map(f64::to_bits),
-        Some((-0.0f64).to_bits())
-    );
+    assert_eq!(d2.covariates[0].number_of(0).map(f64::to_bits), Some((-0.0f64).to_bits()));
 }
 
 /// A seed-sized analysis: 68 rows, three covariates (two categorical, one numeric), labels like
 /// "Zhang 2023 [ext]".
 fn seed_sized() -> String {
     let names = [
-        "Zhang", "Wang", "Li", "Liu", "Chen", "Yang", "Huang", "Müller", "Schmidt", "Smith",
-        "Johnson", "Garcia", "Rossi", "Dupont", "Tanaka", "Suzuki", "Kim", "Park", "Nguyen",
-        "Singh", "Kumar", "Silva", "Santos",
+        "Zhang", "Wang", "Li", "Liu", "Chen", "Yang", "Huang", "Müller", "Schmidt", "Smith", "Johnson",
+        "Garcia", "Rossi", "Dupont", "Tanaka", "Suzuki", "Kim", "Park", "Nguyen", "Singh", "Kumar", "Silva",
+        "Santos",
     ];
     let tags = ["ext", "int", "val", "dev"];
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -194,13 +174,7 @@ fn seed_sized_analysis_fits_in_2000_characters() {
     assert_eq!(o.dataset.covariates[2].kind, CovariateKind::Numeric);
     let settings = AnalysisSettings {
         covariate: Some("design".into()),
-        excluded: o
-            .dataset
-            .studies
-            .iter()
-            .take(3)
-            .map(|s| s.label.clone())
-            .collect(),
+        excluded: o.dataset.studies.iter().take(3).map(|s| s.label.clone()).collect(),
         pretest: Some(0.3),
         ..AnalysisSettings::default()
     };
@@ -212,11 +186,7 @@ fn seed_sized_analysis_fits_in_2000_characters() {
 
 #[test]
 fn damaged_links_are_refused() {
-    let d = datasets()
-        .into_iter()
-        .find(|(n, _)| n == "smoking")
-        .expect("smoking")
-        .1;
+    let d = datasets().into_iter().find(|(n, _)| n == "smoking").expect("smoking").1;
     let link = encode(&d, &AnalysisSettings::default());
     // Every truncation.
     for cut in 0..link.len() {
@@ -238,9 +208,7 @@ fn damaged_links_are_refused() {
                 Err(_) => n_err += 1,
                 Ok((d2, _)) => assert_eq!(
                     d2.studies.len(),
-                    d2.covariates
-                        .first()
-                        .map_or(d2.studies.len(), |c| c.values.len())
+                    d2.covariates.first().map_or(d2.studies.len(), |c| c.values.len())
                 ),
             }
         }
@@ -256,10 +224,7 @@ fn specific_errors() {
     assert_eq!(decode("hello"), Err(E::NoVersion));
     assert_eq!(decode("x1.abc"), Err(E::NoVersion));
     assert_eq!(decode("v.abc"), Err(E::NoVersion));
-    assert_eq!(
-        decode("v9.eJwDAAAAAAE"),
-        Err(E::UnsupportedVersion("v9".into()))
-    );
+    assert_eq!(decode("v9.eJwDAAAAAAE"), Err(E::UnsupportedVersion("v9".into())));
     assert_eq!(
         decode("v9.x").expect_err("an error").to_string(),
         "this link uses format v9, which this version of Fourfold cannot read (it reads v1)"
@@ -283,28 +248,16 @@ fn specific_errors() {
 #[test]
 fn hostile_payloads() {
     use PermalinkError as E;
-    let good = fourfold::data::permalink::encode_payload(
-        &Dataset::default(),
-        &AnalysisSettings::default(),
-    );
-    assert_eq!(
-        decode_payload(&good),
-        Ok((Dataset::default(), AnalysisSettings::default()))
-    );
+    let good = fourfold::data::permalink::encode_payload(&Dataset::default(), &AnalysisSettings::default());
+    assert_eq!(decode_payload(&good), Ok((Dataset::default(), AnalysisSettings::default())));
     // Trailing garbage.
     let mut t = good.clone();
     t.push(0);
-    assert_eq!(
-        decode(&wrap_payload(&t)),
-        Err(E::Invalid("1 unexpected bytes after the data".into()))
-    );
+    assert_eq!(decode(&wrap_payload(&t)), Err(E::Invalid("1 unexpected bytes after the data".into())));
     // Unknown model.
     let mut t = good.clone();
     t[0] = 7;
-    assert_eq!(
-        decode_payload(&t),
-        Err(E::Invalid("the model: unknown option 7".into()))
-    );
+    assert_eq!(decode_payload(&t), Err(E::Invalid("the model: unknown option 7".into())));
     // Settings followed by a study count of 2^62: refused before allocating.
     let settings_len = good.len() - 2; // dataset = varint 0 (k), varint 0 (n_cov), varint 0 (cluster)… minus 1
     let mut t = good[..settings_len - 1].to_vec();
@@ -321,8 +274,5 @@ fn hostile_payloads() {
     if let Some(last) = t.last_mut() {
         *last = 5;
     }
-    assert_eq!(
-        decode_payload(&t),
-        Err(E::Invalid("the cluster column does not exist".into()))
-    );
+    assert_eq!(decode_payload(&t), Err(E::Invalid("the cluster column does not exist".into())));
 }

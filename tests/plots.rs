@@ -115,9 +115,7 @@ fn forest_plot() {
 // ---------------------------------------------------------------- SROC
 
 /// Laplace optimum for AuditC (METHODS §12.2): μ1, μ2, se1, se2, cov, τ1², τ2², ρ.
-const GLMM: [f64; 8] = [
-    2.511161, 1.276197, 0.461782, 0.168868, -0.058295, 2.601147, 0.381193, -0.817852,
-];
+const GLMM: [f64; 8] = [2.511161, 1.276197, 0.461782, 0.168868, -0.058295, 2.601147, 0.381193, -0.817852];
 
 /// Region outline per METHODS §4.3 as `(fpr, sens)`, radius c_F = 2.787577 (k = 14).
 fn region(mu1: f64, mu2: f64, s1: f64, s2: f64, r: f64) -> Vec<(f64, f64)> {
@@ -225,10 +223,7 @@ fn fagan_nomogram() {
     for tick in ["\n0.1\n", "\n99.9\n", "\n1000\n", "\n0.001\n", "\n50\n"] {
         assert!(svg.contains(tick), "tick {tick}");
     }
-    assert!(
-        svg.contains("#D55E00") && svg.contains("#0072B2"),
-        "red and blue lines"
-    );
+    assert!(svg.contains("#D55E00") && svg.contains("#0072B2"), "red and blue lines");
 }
 
 // ---------------------------------------------------------------- Deeks, Doi
@@ -301,17 +296,10 @@ fn doi_plot() {
     let total: f64 = n.iter().sum();
     let mut m = Vec::new();
     for i in 0..n.len() {
-        m.push(if i == 0 {
-            n[0] / 2.0
-        } else {
-            m[i - 1] + (n[i - 1] + n[i]) / 2.0
-        });
+        m.push(if i == 0 { n[0] / 2.0 } else { m[i - 1] + (n[i - 1] + n[i]) / 2.0 });
     }
     let normal = Normal::standard();
-    let z: Vec<f64> = m
-        .iter()
-        .map(|mi| normal.inverse_cdf((mi - 0.5) / total))
-        .collect();
+    let z: Vec<f64> = m.iter().map(|mi| normal.inverse_cdf((mi - 0.5) / total)).collect();
     let data = DoiData {
         te: rows.iter().map(|r| r.0).collect(),
         z,
@@ -337,11 +325,7 @@ fn lr_scattergram() {
         .map(|&(label, tp, fp, fn_, tn)| {
             let (tp, fp, fn_, tn) = corrected(tp, fp, fn_, tn);
             let (se, sp) = (tp / (tp + fn_), tn / (tn + fp));
-            LrPoint {
-                label: label.to_string(),
-                lr_positive: se / (1.0 - sp),
-                lr_negative: (1.0 - se) / sp,
-            }
+            LrPoint { label: label.to_string(), lr_positive: se / (1.0 - sp), lr_negative: (1.0 - se) / sp }
         })
         .collect();
     let data = LrScatterData {
@@ -377,9 +361,8 @@ fn quadas_data() -> QuadasData {
     use Judgement::*;
     let pattern = [Low, Low, Unclear, High, Low, Unclear, Low];
     let studies: Vec<String> = AUDIT_C.iter().take(8).map(|r| r.0.to_string()).collect();
-    let judgements = (0..studies.len())
-        .map(|i| (0..7).map(|j| pattern[(i * 3 + j * 2) % 7]).collect())
-        .collect();
+    let judgements =
+        (0..studies.len()).map(|i| (0..7).map(|j| pattern[(i * 3 + j * 2) % 7]).collect()).collect();
     QuadasData {
         studies,
         domains: [
@@ -400,17 +383,13 @@ fn quadas_data() -> QuadasData {
 #[test]
 fn quadas_traffic_light() {
     let data = quadas_data();
-    let svg = to_svg(900, quadas_height(data.studies.len()), |a| {
-        draw_quadas_traffic_light(a, &data, &style())
-    })
-    .expect("drawn");
+    let svg =
+        to_svg(900, quadas_height(data.studies.len()), |a| draw_quadas_traffic_light(a, &data, &style()))
+            .expect("drawn");
     snapshot("quadas_traffic_light", &svg);
     assert!(svg.contains("QUADAS-2: risk of bias and applicability concerns"));
     assert!(svg.contains("Risk of bias") && svg.contains("Applicability concerns"));
-    assert!(
-        svg.contains("Flow and") && svg.contains("timing"),
-        "wrapped header"
-    );
+    assert!(svg.contains("Flow and") && svg.contains("timing"), "wrapped header");
     assert!(svg.contains("AuditC_08"));
     // 8 studies × 7 domains + 3 legend markers.
     assert_eq!(count(&svg, "<circle"), 8 * 7 + 3);
@@ -468,16 +447,8 @@ fn empty_data_draws_empty_frames() {
             post_positive: f64::NAN,
             post_negative: f64::NAN,
         },
-        DeeksData {
-            p_value: f64::NAN,
-            intercept: f64::NAN,
-            slope: f64::NAN,
-            ..Default::default()
-        },
-        DoiData {
-            lfk: f64::NAN,
-            ..Default::default()
-        },
+        DeeksData { p_value: f64::NAN, intercept: f64::NAN, slope: f64::NAN, ..Default::default() },
+        DoiData { lfk: f64::NAN, ..Default::default() },
         LrScatterData::default(),
         QuadasData::default(),
     );
@@ -493,11 +464,7 @@ fn one_study_and_degenerate_ranges() {
     let one = &AUDIT_C[..1];
     let mut forest = forest_data();
     forest.rows.truncate(1);
-    let sroc = SrocData {
-        series: vec![sroc_series("one", one, 0.0)],
-        auc_label: None,
-        title: "One".into(),
-    };
+    let sroc = SrocData { series: vec![sroc_series("one", one, 0.0)], auc_label: None, title: "One".into() };
     let mut deeks = deeks_data();
     deeks.points.truncate(1);
     let doi = DoiData {
@@ -508,11 +475,7 @@ fn one_study_and_degenerate_ranges() {
         x_label: "ln DOR".into(),
     };
     let lr = LrScatterData {
-        points: vec![LrPoint {
-            label: "only".into(),
-            lr_positive: 5.0,
-            lr_negative: 0.2,
-        }],
+        points: vec![LrPoint { label: "only".into(), lr_positive: 5.0, lr_negative: 0.2 }],
         summary: None,
         title: "One".into(),
     };
@@ -565,26 +528,11 @@ fn non_finite_values_are_skipped() {
     };
     let lr = LrScatterData {
         points: vec![
-            LrPoint {
-                label: "a".into(),
-                lr_positive: 5.0,
-                lr_negative: 0.2,
-            },
-            LrPoint {
-                label: "b".into(),
-                lr_positive: 0.0,
-                lr_negative: 0.2,
-            },
-            LrPoint {
-                label: "c".into(),
-                lr_positive: inf,
-                lr_negative: nan,
-            },
+            LrPoint { label: "a".into(), lr_positive: 5.0, lr_negative: 0.2 },
+            LrPoint { label: "b".into(), lr_positive: 0.0, lr_negative: 0.2 },
+            LrPoint { label: "c".into(), lr_positive: inf, lr_negative: nan },
         ],
-        summary: Some(LrSummary {
-            lr_positive: (4.0, nan, 6.0),
-            lr_negative: (nan, 0.1, 0.3),
-        }),
+        summary: Some(LrSummary { lr_positive: (4.0, nan, 6.0), lr_negative: (nan, 0.1, 0.3) }),
         title: "NaN".into(),
     };
     let fagan = FaganData {
@@ -637,23 +585,11 @@ fn small_figures_draw() {
     let deeks = deeks_data();
     let quadas = quadas_data();
     let svgs = [
-        (
-            "small_forest",
-            to_svg(600, forest_height(14), |a| draw_forest(a, &forest, &st)),
-        ),
+        ("small_forest", to_svg(600, forest_height(14), |a| draw_forest(a, &forest, &st))),
         ("small_sroc", to_svg(600, 400, |a| draw_sroc(a, &sroc, &st))),
-        (
-            "small_fagan",
-            to_svg(600, 400, |a| draw_fagan(a, &fagan, &st)),
-        ),
-        (
-            "small_deeks",
-            to_svg(600, 400, |a| draw_deeks(a, &deeks, &st)),
-        ),
-        (
-            "small_quadas",
-            to_svg(600, 400, |a| draw_quadas_traffic_light(a, &quadas, &st)),
-        ),
+        ("small_fagan", to_svg(600, 400, |a| draw_fagan(a, &fagan, &st))),
+        ("small_deeks", to_svg(600, 400, |a| draw_deeks(a, &deeks, &st))),
+        ("small_quadas", to_svg(600, 400, |a| draw_quadas_traffic_light(a, &quadas, &st))),
     ];
     for (name, svg) in svgs {
         let svg = svg.expect(name);

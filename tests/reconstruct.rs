@@ -10,12 +10,7 @@ use fourfold::data::{DataErrorKind as K, Study};
 fn refs() -> String {
     let near = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/refs/data");
     let far = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/refs/data");
-    if std::path::Path::new(near).is_dir() {
-        near
-    } else {
-        far
-    }
-    .to_string()
+    if std::path::Path::new(near).is_dir() { near } else { far }.to_string()
 }
 
 fn all_studies() -> Vec<(String, Study)> {
@@ -27,11 +22,7 @@ fn all_studies() -> Vec<(String, Study)> {
         .collect();
     paths.sort();
     for p in paths {
-        let name = p
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or_default()
-            .to_string();
+        let name = p.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
         let o = parse_table(&std::fs::read_to_string(&p).expect("read"));
         assert!(o.errors.is_empty());
         for s in o.dataset.studies {
@@ -65,12 +56,7 @@ struct Tally {
 /// can never be inconsistent; when it is unique it must be `t`.
 fn round_trip(tally: &mut Tally, what: &str, t: &Study, rep: Reported) {
     match reconstruct(&rep) {
-        Ok(Reconstruction {
-            study,
-            status,
-            max_abs_deviation,
-            ..
-        }) => match status {
+        Ok(Reconstruction { study, status, max_abs_deviation, .. }) => match status {
             Status::Exact => {
                 tally.exact += 1;
                 assert_eq!(counts(&study), counts(t), "{what}: {} {rep:?}", t.label);
@@ -119,35 +105,20 @@ fn round_trip_every_reference_table() {
                 &mut t1,
                 "Se Sp n1 n0",
                 t,
-                Reported::SensSpecCounts {
-                    sens: se,
-                    spec: sp,
-                    n_pos: n1,
-                    n_neg: n0,
-                },
+                Reported::SensSpecCounts { sens: se, spec: sp, n_pos: n1, n_neg: n0 },
             );
             round_trip(
                 &mut t2,
                 "Se Sp N prev",
                 t,
-                Reported::SensSpecTotalPrev {
-                    sens: se,
-                    spec: sp,
-                    total: n,
-                    prevalence: r(M::Prevalence),
-                },
+                Reported::SensSpecTotalPrev { sens: se, spec: sp, total: n, prevalence: r(M::Prevalence) },
             );
             if t.tp + t.fp > 0 {
                 round_trip(
                     &mut t3,
                     "Se Sp PPV N",
                     t,
-                    Reported::SensSpecPpvTotal {
-                        sens: se,
-                        spec: sp,
-                        ppv: r(M::Ppv),
-                        total: n,
-                    },
+                    Reported::SensSpecPpvTotal { sens: se, spec: sp, ppv: r(M::Ppv), total: n },
                 );
             }
             if t.tn + t.fn_ > 0 {
@@ -155,12 +126,7 @@ fn round_trip_every_reference_table() {
                     &mut t4,
                     "Se Sp NPV N",
                     t,
-                    Reported::SensSpecNpvTotal {
-                        sens: se,
-                        spec: sp,
-                        npv: r(M::Npv),
-                        total: n,
-                    },
+                    Reported::SensSpecNpvTotal { sens: se, spec: sp, npv: r(M::Npv), total: n },
                 );
             }
             let acc = r(M::Accuracy);
@@ -168,23 +134,13 @@ fn round_trip_every_reference_table() {
                 &mut t5,
                 "acc Se",
                 t,
-                Reported::AccuracySensCounts {
-                    accuracy: acc,
-                    sens: se,
-                    n_pos: n1,
-                    n_neg: n0,
-                },
+                Reported::AccuracySensCounts { accuracy: acc, sens: se, n_pos: n1, n_neg: n0 },
             );
             round_trip(
                 &mut t6,
                 "acc Sp",
                 t,
-                Reported::AccuracySpecCounts {
-                    accuracy: acc,
-                    spec: sp,
-                    n_pos: n1,
-                    n_neg: n0,
-                },
+                Reported::AccuracySpecCounts { accuracy: acc, spec: sp, n_pos: n1, n_neg: n0 },
             );
             if t.tp > 0 {
                 let f1 = r(M::F1);
@@ -192,34 +148,19 @@ fn round_trip_every_reference_table() {
                     &mut t7,
                     "F1 Se",
                     t,
-                    Reported::F1SensCounts {
-                        f1,
-                        sens: se,
-                        n_pos: n1,
-                        n_neg: n0,
-                    },
+                    Reported::F1SensCounts { f1, sens: se, n_pos: n1, n_neg: n0 },
                 );
                 round_trip(
                     &mut t8,
                     "F1 PPV",
                     t,
-                    Reported::F1PpvCounts {
-                        f1,
-                        ppv: r(M::Ppv),
-                        n_pos: n1,
-                        n_neg: n0,
-                    },
+                    Reported::F1PpvCounts { f1, ppv: r(M::Ppv), n_pos: n1, n_neg: n0 },
                 );
                 round_trip(
                     &mut t9,
                     "Se PPV n1 N",
                     t,
-                    Reported::SensPpvNposTotal {
-                        sens: se,
-                        ppv: r(M::Ppv),
-                        n_pos: n1,
-                        total: n,
-                    },
+                    Reported::SensPpvNposTotal { sens: se, ppv: r(M::Ppv), n_pos: n1, total: n },
                 );
             }
             if t.fp > 0 && t.tn > 0 {
@@ -227,12 +168,7 @@ fn round_trip_every_reference_table() {
                     &mut t10,
                     "LR+ LR-",
                     t,
-                    Reported::LrCounts {
-                        lr_pos: r(M::LrPos),
-                        lr_neg: r(M::LrNeg),
-                        n_pos: n1,
-                        n_neg: n0,
-                    },
+                    Reported::LrCounts { lr_pos: r(M::LrPos), lr_neg: r(M::LrNeg), n_pos: n1, n_neg: n0 },
                 );
             }
         }
@@ -248,10 +184,7 @@ fn round_trip_every_reference_table() {
             "Se PPV n1 N",
             "LR+ LR-",
         ];
-        for (name, t) in names
-            .into_iter()
-            .zip([t1, t2, t3, t4, t5, t6, t7, t8, t9, t10])
-        {
+        for (name, t) in names.into_iter().zip([t1, t2, t3, t4, t5, t6, t7, t8, t9, t10]) {
             println!("{d} decimals, {name}: {t:?}");
             tallies.push((name, t));
         }
@@ -312,11 +245,7 @@ fn inconsistent_case() {
     assert_eq!(counts(&r.study), (9, 24, 1, 96));
     // Prevalence contradicting N: 0.30 of 101 = 30.3 → n1 = 30 → then Se 0.95 needs TP/30 ∈ [0.945, 0.955).
     let r = reconstruct_from_text("sens=0.95 spec=0.90 n=101 prev=0.30").expect("ok");
-    assert!(
-        matches!(r.status, Status::Inconsistent { .. }),
-        "{:?}",
-        r.status
-    );
+    assert!(matches!(r.status, Status::Inconsistent { .. }), "{:?}", r.status);
 }
 
 #[test]
@@ -363,24 +292,19 @@ fn errors() {
     assert_eq!(e.kind, K::NotIdentifiable);
     let e = reconstruct_from_text("sens=0.87 foo=1").expect_err("an error");
     assert_eq!(e.to_string(), "column \"foo\": unknown key \"foo\"");
-    let e =
-        reconstruct_from_text("sens=0.87 sens=0.9 spec=0.8 npos=1 nneg=2").expect_err("an error");
+    let e = reconstruct_from_text("sens=0.87 sens=0.9 spec=0.8 npos=1 nneg=2").expect_err("an error");
     assert_eq!(e.to_string(), "column \"sens\": \"sens\" is given twice");
     let e = reconstruct_from_text("sens=abc spec=0.8 npos=1 nneg=2").expect_err("an error");
     assert_eq!(e.to_string(), "column \"sens\": \"abc\" is not a number");
     let e = reconstruct_from_text("sens=1.2 spec=0.8 npos=10 nneg=20").expect_err("an error");
-    assert_eq!(
-        e.to_string(),
-        "column \"Se\": Se = 1.2 is not a proportion between 0 and 1"
-    );
+    assert_eq!(e.to_string(), "column \"Se\": Se = 1.2 is not a proportion between 0 and 1");
     let e = reconstruct_from_text("sens=0.8 spec=0.8 npos=0 nneg=20").expect_err("an error");
     assert_eq!(e.to_string(), "column \"n+\": n+ must be at least 1");
     let e = reconstruct_from_text("lr+=2 lr-=2 npos=10 nneg=20").expect_err("an error");
     assert_eq!(e.kind, K::NotIdentifiable);
     let e = reconstruct_from_text("f1=0.9 ppv=0.4 npos=10 nneg=20").expect_err("an error");
     assert_eq!(e.kind, K::NotIdentifiable);
-    let e =
-        reconstruct_from_text("sens=0.8 spec=0.8 npos=99999999999 nneg=20").expect_err("an error");
+    let e = reconstruct_from_text("sens=0.8 spec=0.8 npos=99999999999 nneg=20").expect_err("an error");
     assert_eq!(e.kind, K::BadMetric);
 }
 

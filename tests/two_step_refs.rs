@@ -10,18 +10,18 @@ use fourfold::data::correction::{Correction, CorrectionRule};
 use fourfold::data::Study;
 use fourfold::stats::accuracy::{per_study, two_step_rows, AccuracyConfig, CiMethod};
 use fourfold::stats::fagan::{
-    fagan, lr_scattergram, nomogram_axes, pooled_prevalence, post_test_probability,
-    probability_curves, unconditional_predictive_values, FaganInput, LrQuadrant,
+    fagan, lr_scattergram, nomogram_axes, pooled_prevalence, post_test_probability, probability_curves,
+    unconditional_predictive_values, FaganInput, LrQuadrant,
 };
 use fourfold::stats::heterogeneity::{
     higgins_thompson_i2, icc, loglik_fixed_effect, lrt_heterogeneity, median_odds_ratio, midas_q,
-    prediction_interval, prediction_interval_z, threshold_share_rho2, univariate_log_dor,
-    univariate_logit, zhou_dendukuri, zhou_dendukuri_from_sizes, Margin,
+    prediction_interval, prediction_interval_z, threshold_share_rho2, univariate_log_dor, univariate_logit,
+    zhou_dendukuri, zhou_dendukuri_from_sizes, Margin,
 };
 use fourfold::stats::pubbias::{deeks_test, lfk, DeeksConfig, EssSource};
 use fourfold::stats::threshold::{
-    mid_ranks, pearson, spearman, spearman_p_exact, spearman_p_t, spearman_threshold,
-    SpearmanConfig, SpearmanPMethod,
+    mid_ranks, pearson, spearman, spearman_p_exact, spearman_p_t, spearman_threshold, SpearmanConfig,
+    SpearmanPMethod,
 };
 use fourfold::stats::StatsError;
 use serde_json::Value;
@@ -44,13 +44,7 @@ struct Block {
 
 impl Block {
     fn new(name: &'static str) -> Self {
-        Block {
-            name,
-            worst: 0.0,
-            worst_at: String::new(),
-            failures: Vec::new(),
-            compared: 0,
-        }
+        Block { name, worst: 0.0, worst_at: String::new(), failures: Vec::new(), compared: 0 }
     }
     /// Compare with an absolute tolerance scaled by max(1, |expected|) (relative for big numbers).
     fn check(&mut self, at: impl Into<String>, actual: f64, expected: f64, tol: f64) {
@@ -59,9 +53,7 @@ impl Block {
         let dev = (actual - expected).abs();
         let scaled = dev / expected.abs().max(1.0);
         if scaled.is_nan() || scaled > tol {
-            self.failures.push(format!(
-                "{at}: got {actual}, expected {expected} (|Δ| = {dev:e})"
-            ));
+            self.failures.push(format!("{at}: got {actual}, expected {expected} (|Δ| = {dev:e})"));
         }
         if scaled > self.worst || scaled.is_nan() {
             self.worst = scaled;
@@ -72,18 +64,13 @@ impl Block {
         let at = at.into();
         match actual {
             Some(a) => self.check(at, a, expected, tol),
-            None => self
-                .failures
-                .push(format!("{at}: got None, expected {expected}")),
+            None => self.failures.push(format!("{at}: got None, expected {expected}")),
         }
     }
     fn check_str(&mut self, at: impl Into<String>, actual: &str, expected: &str) {
         self.compared += 1;
         if actual != expected {
-            self.failures.push(format!(
-                "{}: got {actual:?}, expected {expected:?}",
-                at.into()
-            ));
+            self.failures.push(format!("{}: got {actual:?}, expected {expected:?}", at.into()));
         }
     }
     fn finish(self) {
@@ -103,9 +90,7 @@ impl Block {
 }
 
 fn num(v: &Value, path: &str) -> f64 {
-    v.pointer(path)
-        .and_then(Value::as_f64)
-        .unwrap_or_else(|| panic!("expected JSON number at {path}"))
+    v.pointer(path).and_then(Value::as_f64).unwrap_or_else(|| panic!("expected JSON number at {path}"))
 }
 
 fn arr(v: &Value, path: &str) -> Vec<f64> {
@@ -124,10 +109,7 @@ fn pairs(v: &Value, path: &str) -> Vec<[f64; 2]> {
         .iter()
         .map(|x| {
             let a = x.as_array().unwrap_or_else(|| panic!("non-pair in {path}"));
-            [
-                a[0].as_f64().unwrap_or(f64::NAN),
-                a[1].as_f64().unwrap_or(f64::NAN),
-            ]
+            [a[0].as_f64().unwrap_or(f64::NAN), a[1].as_f64().unwrap_or(f64::NAN)]
         })
         .collect()
 }
@@ -139,11 +121,7 @@ fn single() -> Correction {
 #[test]
 fn every_expected_file_has_data() {
     let names = expected_names();
-    assert_eq!(
-        names.len(),
-        9,
-        "expected nine reference files, found {names:?}"
-    );
+    assert_eq!(names.len(), 9, "expected nine reference files, found {names:?}");
     for n in &names {
         let d = load_data(n);
         let e = load_expected(n);
@@ -194,8 +172,7 @@ fn per_study_corrected_matches_reference() {
         for (i, (r, f)) in t.rows.iter().zip(&flags).enumerate() {
             b.compared += 1;
             if r.corrected != *f {
-                b.failures
-                    .push(format!("{n} row {}: corrected flag {}", i + 1, r.corrected));
+                b.failures.push(format!("{n} row {}: corrected flag {}", i + 1, r.corrected));
             }
             // Identity: LR+/LR− = DOR per study.
             if let (Some(p), Some(m), Some(d)) = (r.lr_positive, r.lr_negative, r.dor) {
@@ -224,17 +201,13 @@ fn mada_madad_matches_reference() {
         let studies = load_data(&n).studies;
         let e = load_expected(&n);
         let t = per_study(&studies, &cfg).expect("table");
-        let applied = e
-            .pointer("/mada_madad/continuity_correction_applied")
-            .and_then(Value::as_bool)
-            .expect("flag");
+        let applied =
+            e.pointer("/mada_madad/continuity_correction_applied").and_then(Value::as_bool).expect("flag");
         b.compared += 1;
         if t.rows.iter().any(|r| r.corrected) != applied {
-            b.failures
-                .push(format!("{n}: correction fired = {}", !applied));
+            b.failures.push(format!("{n}: correction fired = {}", !applied));
         }
-        type Get =
-            fn(&fourfold::stats::accuracy::StudyAccuracy) -> Option<fourfold::stats::Estimate>;
+        type Get = fn(&fourfold::stats::accuracy::StudyAccuracy) -> Option<fourfold::stats::Estimate>;
         let blocks: [(&str, Get); 5] = [
             ("sens", |r| r.sensitivity),
             ("spec", |r| r.specificity),
@@ -268,49 +241,29 @@ fn spearman_matches_reference() {
         let studies = load_data(&n).studies;
         let e = load_expected(&n);
         let r = spearman_threshold(&studies, &SpearmanConfig::default()).expect("spearman");
-        b.check(
-            format!("{n} rho"),
-            r.result.rho,
-            num(&e, "/spearman_threshold/rho"),
-            TOL_REF,
-        );
+        b.check(format!("{n} rho"), r.result.rho, num(&e, "/spearman_threshold/rho"), TOL_REF);
         b.check(
             format!("{n} p_t"),
             r.result.p_value,
             num(&e, "/spearman_threshold/p_t_approximation"),
             TOL_REF,
         );
-        let ties = e
-            .pointer("/spearman_threshold/ties")
-            .and_then(Value::as_bool)
-            .expect("ties");
+        let ties = e.pointer("/spearman_threshold/ties").and_then(Value::as_bool).expect("ties");
         b.compared += 1;
         if r.result.ties != ties {
             b.failures.push(format!("{n}: ties {}", r.result.ties));
         }
         // Identity: Spearman = Pearson of mid-ranks.
         let pr = pearson(&mid_ranks(&r.x), &mid_ranks(&r.y)).expect("pearson");
-        b.check(
-            format!("{n} Spearman = Pearson of ranks"),
-            r.result.rho,
-            pr,
-            TOL_IDENTITY,
-        );
+        b.check(format!("{n} Spearman = Pearson of ranks"), r.result.rho, pr, TOL_IDENTITY);
         // R's exact p (AS 89) is exact enumeration for k ≤ 9 without ties.
         if !ties && studies.len() <= 9 {
             let ex = spearman_threshold(
                 &studies,
-                &SpearmanConfig {
-                    p_method: SpearmanPMethod::Exact,
-                    ..SpearmanConfig::default()
-                },
+                &SpearmanConfig { p_method: SpearmanPMethod::Exact, ..SpearmanConfig::default() },
             )
             .expect("exact");
-            b.check_str(
-                format!("{n} method"),
-                &ex.result.method,
-                "exact permutation",
-            );
+            b.check_str(format!("{n} method"), &ex.result.method, "exact permutation");
             b.check(
                 format!("{n} exact p"),
                 ex.result.p_value,
@@ -321,20 +274,12 @@ fn spearman_matches_reference() {
         if ties {
             let ex = spearman_threshold(
                 &studies,
-                &SpearmanConfig {
-                    p_method: SpearmanPMethod::Exact,
-                    ..SpearmanConfig::default()
-                },
+                &SpearmanConfig { p_method: SpearmanPMethod::Exact, ..SpearmanConfig::default() },
             )
             .expect("fallback");
             b.compared += 1;
-            if !ex
-                .result
-                .method
-                .starts_with("t approximation (exact p requested")
-            {
-                b.failures
-                    .push(format!("{n}: fallback method {:?}", ex.result.method));
+            if !ex.result.method.starts_with("t approximation (exact p requested") {
+                b.failures.push(format!("{n}: fallback method {:?}", ex.result.method));
             }
         }
     }
@@ -347,20 +292,14 @@ fn univariate_logit_matches_reference() {
     for n in expected_names() {
         let studies = load_data(&n).studies;
         let e = load_expected(&n);
-        for (margin, key) in [
-            (Margin::Sensitivity, "univariate_logit_sens"),
-            (Margin::Specificity, "univariate_logit_spec"),
-        ] {
+        for (margin, key) in
+            [(Margin::Sensitivity, "univariate_logit_sens"), (Margin::Specificity, "univariate_logit_spec")]
+        {
             let r = univariate_logit(&studies, margin, &single(), 0.95).expect("univariate");
             let p = |s: &str| format!("/{key}/{s}");
             b.check(format!("{n} {key} Q"), r.q, num(&e, &p("Q")), TOL_REF);
             b.check(format!("{n} {key} df"), r.df as f64, num(&e, &p("df")), 0.0);
-            b.check(
-                format!("{n} {key} Q_p"),
-                r.p_value,
-                num(&e, &p("Q_p")),
-                TOL_REF,
-            );
+            b.check(format!("{n} {key} Q_p"), r.p_value, num(&e, &p("Q_p")), TOL_REF);
             b.check(format!("{n} {key} I2"), r.i2.i2, num(&e, &p("I2")), TOL_REF);
             b.check(
                 format!("{n} {key} I2 identity"),
@@ -368,55 +307,15 @@ fn univariate_logit_matches_reference() {
                 ((r.q - r.df as f64) / r.q).max(0.0),
                 TOL_IDENTITY,
             );
-            b.check(
-                format!("{n} {key} FE mu"),
-                r.fixed_effect.mu,
-                num(&e, &p("fixed_effect/mu")),
-                TOL_REF,
-            );
-            b.check(
-                format!("{n} {key} FE se"),
-                r.fixed_effect.se,
-                num(&e, &p("fixed_effect/se")),
-                TOL_REF,
-            );
+            b.check(format!("{n} {key} FE mu"), r.fixed_effect.mu, num(&e, &p("fixed_effect/mu")), TOL_REF);
+            b.check(format!("{n} {key} FE se"), r.fixed_effect.se, num(&e, &p("fixed_effect/se")), TOL_REF);
             let dl = &r.dersimonian_laird;
-            b.check(
-                format!("{n} {key} tau2"),
-                dl.tau2,
-                num(&e, &p("dersimonian_laird/tau2")),
-                TOL_REF,
-            );
-            b.check(
-                format!("{n} {key} mu"),
-                dl.mu,
-                num(&e, &p("dersimonian_laird/mu")),
-                TOL_REF,
-            );
-            b.check(
-                format!("{n} {key} se"),
-                dl.se,
-                num(&e, &p("dersimonian_laird/se")),
-                TOL_REF,
-            );
-            b.check(
-                format!("{n} {key} ci lo"),
-                dl.ci[0],
-                num(&e, &p("dersimonian_laird/ci/0")),
-                TOL_REF,
-            );
-            b.check(
-                format!("{n} {key} ci hi"),
-                dl.ci[1],
-                num(&e, &p("dersimonian_laird/ci/1")),
-                TOL_REF,
-            );
-            b.check(
-                format!("{n} {key} prob"),
-                dl.prob,
-                num(&e, &p("dersimonian_laird/prob")),
-                TOL_REF,
-            );
+            b.check(format!("{n} {key} tau2"), dl.tau2, num(&e, &p("dersimonian_laird/tau2")), TOL_REF);
+            b.check(format!("{n} {key} mu"), dl.mu, num(&e, &p("dersimonian_laird/mu")), TOL_REF);
+            b.check(format!("{n} {key} se"), dl.se, num(&e, &p("dersimonian_laird/se")), TOL_REF);
+            b.check(format!("{n} {key} ci lo"), dl.ci[0], num(&e, &p("dersimonian_laird/ci/0")), TOL_REF);
+            b.check(format!("{n} {key} ci hi"), dl.ci[1], num(&e, &p("dersimonian_laird/ci/1")), TOL_REF);
+            b.check(format!("{n} {key} prob"), dl.prob, num(&e, &p("dersimonian_laird/prob")), TOL_REF);
             b.check(
                 format!("{n} {key} prob lo"),
                 dl.prob_ci[0],
@@ -442,62 +341,21 @@ fn deeks_matches_reference() {
         let e = load_expected(&n);
         for (ess, base) in [
             (EssSource::Uncorrected, "/deeks".to_string()),
-            (
-                EssSource::Corrected,
-                "/deeks/variant_ess_from_corrected_counts".to_string(),
-            ),
+            (EssSource::Corrected, "/deeks/variant_ess_from_corrected_counts".to_string()),
         ] {
-            let r = deeks_test(
-                &studies,
-                &DeeksConfig {
-                    ess,
-                    ..DeeksConfig::default()
-                },
-            )
-            .expect("deeks");
+            let r = deeks_test(&studies, &DeeksConfig { ess, ..DeeksConfig::default() }).expect("deeks");
             let p = |s: &str| format!("{base}/{s}");
             let tag = format!("{n} {ess:?}");
-            b.check(
-                format!("{tag} slope"),
-                r.slope,
-                num(&e, &p("slope")),
-                TOL_REF,
-            );
-            b.check(
-                format!("{tag} slope_se"),
-                r.slope_se,
-                num(&e, &p("slope_se")),
-                TOL_REF,
-            );
-            b.check(
-                format!("{tag} slope_t"),
-                r.slope_t,
-                num(&e, &p("slope_t")),
-                TOL_REF,
-            );
-            b.check(
-                format!("{tag} slope_p"),
-                r.slope_p,
-                num(&e, &p("slope_p")),
-                TOL_REF,
-            );
-            b.check(
-                format!("{tag} intercept"),
-                r.intercept,
-                num(&e, &p("intercept")),
-                TOL_REF,
-            );
-            b.check(
-                format!("{tag} intercept_se"),
-                r.intercept_se,
-                num(&e, &p("intercept_se")),
-                TOL_REF,
-            );
+            b.check(format!("{tag} slope"), r.slope, num(&e, &p("slope")), TOL_REF);
+            b.check(format!("{tag} slope_se"), r.slope_se, num(&e, &p("slope_se")), TOL_REF);
+            b.check(format!("{tag} slope_t"), r.slope_t, num(&e, &p("slope_t")), TOL_REF);
+            b.check(format!("{tag} slope_p"), r.slope_p, num(&e, &p("slope_p")), TOL_REF);
+            b.check(format!("{tag} intercept"), r.intercept, num(&e, &p("intercept")), TOL_REF);
+            b.check(format!("{tag} intercept_se"), r.intercept_se, num(&e, &p("intercept_se")), TOL_REF);
             b.check(format!("{tag} df"), r.df as f64, num(&e, &p("df")), 0.0);
             b.compared += 1;
             if (r.k < 10) != r.warnings.iter().any(|w| w.contains("low power")) {
-                b.failures
-                    .push(format!("{tag}: low-power warning {:?}", r.warnings));
+                b.failures.push(format!("{tag}: low-power warning {:?}", r.warnings));
             }
         }
     }
@@ -511,16 +369,8 @@ fn lfk_matches_reference() {
         let studies = load_data(&n).studies;
         let e = load_expected(&n);
         let r = lfk(&studies, &single()).expect("lfk");
-        b.check(
-            format!("{n} lfk_index"),
-            r.lfk_index,
-            num(&e, "/lfk/lfk_index"),
-            TOL_REF,
-        );
-        let interp = e
-            .pointer("/lfk/interpretation")
-            .and_then(Value::as_str)
-            .expect("interp");
+        b.check(format!("{n} lfk_index"), r.lfk_index, num(&e, "/lfk/lfk_index"), TOL_REF);
+        let interp = e.pointer("/lfk/interpretation").and_then(Value::as_str).expect("interp");
         b.check_str(format!("{n} interpretation"), r.interpretation, interp);
         let te = arr(&e, "/lfk/sorted_TE");
         let z = arr(&e, "/lfk/zscore");
@@ -540,24 +390,15 @@ fn audit_c() -> Vec<Study> {
 
 fn rel(at: &str, got: f64, printed: f64) {
     let d = (got - printed).abs() / printed.abs().max(1e-300);
-    assert!(
-        d <= TOL_PRINTED_REL,
-        "{at}: got {got}, METHODS prints {printed} (rel {d:e})"
-    );
+    assert!(d <= TOL_PRINTED_REL, "{at}: got {got}, METHODS prints {printed} (rel {d:e})");
 }
 
 #[test]
 fn audit_c_per_study_section_12_1() {
     let s = audit_c();
     let cp = per_study(&s, &AccuracyConfig::default()).expect("cp");
-    let wi = per_study(
-        &s,
-        &AccuracyConfig {
-            ci_method: CiMethod::Wilson,
-            ..AccuracyConfig::default()
-        },
-    )
-    .expect("wilson");
+    let wi = per_study(&s, &AccuracyConfig { ci_method: CiMethod::Wilson, ..AccuracyConfig::default() })
+        .expect("wilson");
     // Row 1
     let (r, w) = (&cp.rows[0], &wi.rows[0]);
     let se = r.sensitivity.expect("se");
@@ -594,16 +435,8 @@ fn audit_c_per_study_section_12_1() {
     rel("row7 LR+ lo", lrp.ci[0], 4.0085);
     rel("row7 LR+ hi", lrp.ci[1], 5.5811);
     let lrn = r.lr_negative.expect("lr-");
-    assert!(
-        (lrn.estimate - 0.00917).abs() < 0.5e-5,
-        "row7 LR- {}",
-        lrn.estimate
-    );
-    assert!(
-        (lrn.ci[0] - 0.00058).abs() < 0.5e-5,
-        "row7 LR- lo {}",
-        lrn.ci[0]
-    );
+    assert!((lrn.estimate - 0.00917).abs() < 0.5e-5, "row7 LR- {}", lrn.estimate);
+    assert!((lrn.ci[0] - 0.00058).abs() < 0.5e-5, "row7 LR- lo {}", lrn.ci[0]);
     rel("row7 LR- hi", lrn.ci[1], 0.14521);
     let d = r.dor.expect("dor");
     rel("row7 DOR", d.estimate, 515.729);
@@ -637,14 +470,8 @@ fn audit_c_spearman_deeks_lfk_section_12() {
     rel("r_s", sp.result.rho, 0.7142857);
     rel("p", sp.result.p_value, 0.004104);
     // METHODS §12.4 prints Deeks with ESS from corrected counts (midas 2.x style).
-    let d = deeks_test(
-        &s,
-        &DeeksConfig {
-            ess: EssSource::Corrected,
-            ..DeeksConfig::default()
-        },
-    )
-    .expect("deeks");
+    let d =
+        deeks_test(&s, &DeeksConfig { ess: EssSource::Corrected, ..DeeksConfig::default() }).expect("deeks");
     rel("intercept", d.intercept, 7.054648);
     rel("intercept se", d.intercept_se, 1.052548);
     rel("slope", d.slope, -57.420087);
@@ -676,21 +503,10 @@ fn audit_c_glmm_based_heterogeneity_section_12() {
     assert_eq!(pi.df, Some(12));
     assert!((pi.logit[0] + pi.logit[1] - 2.0 * 2.511161).abs() < TOL_IDENTITY);
     let t12 = 2.178812829663418;
-    rel(
-        "PI hi",
-        pi.logit[1],
-        2.511161 + t12 * (2.601147f64 + 0.461782 * 0.461782).sqrt(),
-    );
+    rel("PI hi", pi.logit[1], 2.511161 + t12 * (2.601147f64 + 0.461782 * 0.461782).sqrt());
     // Median odds ratio: exp(√(2τ²)·Φ⁻¹(0.75)).
     let m = median_odds_ratio(2.601147, Some([1.0420, 6.4934])).expect("mor");
-    rel(
-        "MOR",
-        m.mor.estimate,
-        (2.0f64 * 2.601147)
-            .sqrt()
-            .mul_add(0.6744897501960817, 0.0)
-            .exp(),
-    );
+    rel("MOR", m.mor.estimate, (2.0f64 * 2.601147).sqrt().mul_add(0.6744897501960817, 0.0).exp());
     assert!(m.mor.ci[0] < m.mor.estimate && m.mor.estimate < m.mor.ci[1]);
 }
 
@@ -700,17 +516,9 @@ fn audit_c_glmm_based_heterogeneity_section_12() {
 fn metadisc_published_spearman_p_values() {
     // Meta-DiSc prints r to three decimals; with k = 6 the attainable Spearman values are
     // 1 − 6Σd²/210, and the one printed as 0.086 is 3/35 = 0.0857… (Σd² = 32).
-    for (r, k, p) in [
-        (0.400, 4, 0.600),
-        (-0.200, 5, 0.747),
-        (0.500, 3, 0.667),
-        (3.0 / 35.0, 6, 0.872),
-    ] {
+    for (r, k, p) in [(0.400, 4, 0.600), (-0.200, 5, 0.747), (0.500, 3, 0.667), (3.0 / 35.0, 6, 0.872)] {
         let (_, got) = spearman_p_t(r, k).expect("p");
-        assert!(
-            (got - p).abs() < 0.0005,
-            "r = {r}, k = {k}: p = {got}, Meta-DiSc printed {p}"
-        );
+        assert!((got - p).abs() < 0.0005, "r = {r}, k = {k}: p = {got}, Meta-DiSc printed {p}");
     }
     assert_eq!(spearman_p_t(1.0, 5).expect("p").1, 0.0);
 }
@@ -721,12 +529,8 @@ fn exact_spearman_permutation() {
     // r = −0.8 each occur 3 times, |r| = 1 twice in all → P(|r| ≥ 0.8) = 8/24.
     let p = spearman_p_exact(0.8, 4).expect("p");
     assert!((p - 8.0 / 24.0).abs() < TOL_IDENTITY);
-    let r = spearman(
-        &[1.0, 2.0, 3.0, 4.0, 5.0],
-        &[2.0, 1.0, 4.0, 3.0, 5.0],
-        SpearmanPMethod::Exact,
-    )
-    .expect("spearman");
+    let r = spearman(&[1.0, 2.0, 3.0, 4.0, 5.0], &[2.0, 1.0, 4.0, 3.0, 5.0], SpearmanPMethod::Exact)
+        .expect("spearman");
     assert_eq!(r.method, "exact permutation");
     assert!((r.rho - 0.8).abs() < TOL_IDENTITY);
     // k > 10 falls back to the t approximation and says so.
@@ -760,22 +564,12 @@ fn seed_paper_fagan_numbers() {
             lr_negative_ci: None,
         })
         .expect("fagan");
-        assert_eq!(
-            percent(f.post_test_positive.estimate),
-            qp,
-            "pre {pre}, LR+ {lrp}"
-        );
-        assert_eq!(
-            percent(f.post_test_negative.estimate),
-            qn,
-            "pre {pre}, LR− {lrn}"
-        );
+        assert_eq!(percent(f.post_test_positive.estimate), qp, "pre {pre}, LR+ {lrp}");
+        assert_eq!(percent(f.post_test_negative.estimate), qn, "pre {pre}, LR− {lrn}");
         // Geometry: the line from the pre-test axis through the LR tick hits the post-test value.
         let l = f.line_positive;
         assert!(((l.start[1] + l.end[1]) / 2.0 - l.middle[1]).abs() < TOL_IDENTITY);
-        assert!(
-            (1.0 / (1.0 + (-l.end[1]).exp()) - f.post_test_positive.estimate).abs() < TOL_IDENTITY
-        );
+        assert!((1.0 / (1.0 + (-l.end[1]).exp()) - f.post_test_positive.estimate).abs() < TOL_IDENTITY);
     }
     // Prior 39 %, LR+ 3.9, LR− 0.29 → printed 71 % and 15 %. From the rounded inputs the negative
     // post-test is 15.64 % (→ 16 %): the paper used unrounded inputs (e.g. LR− < 0.2869 or prior
@@ -814,9 +608,7 @@ fn fagan_ci_and_axes() {
     assert_eq!(c.prior.len(), 11);
     assert_eq!(c.post_positive[0], 0.0);
     assert_eq!(c.post_positive[10], 1.0);
-    assert!(
-        (c.post_positive[4] - post_test_probability(0.4, 4.6).expect("q")).abs() < TOL_IDENTITY
-    );
+    assert!((c.post_positive[4] - post_test_probability(0.4, 4.6).expect("q")).abs() < TOL_IDENTITY);
 }
 
 #[test]
@@ -828,10 +620,7 @@ fn lr_scattergram_quadrants() {
     assert_eq!(g.points[6].quadrant, LrQuadrant::LeftLower);
     assert_eq!(LrQuadrant::classify(12.0, 0.05).code(), "LUQ");
     assert_eq!(LrQuadrant::classify(12.0, 0.5).code(), "RUQ");
-    assert_eq!(
-        LrQuadrant::classify(2.0, 0.5).description(),
-        "neither exclusion nor confirmation"
-    );
+    assert_eq!(LrQuadrant::classify(2.0, 0.5).description(), "neither exclusion nor confirmation");
 }
 
 // ---------------------------------------------------------------- edge cases
@@ -842,48 +631,21 @@ fn zero_rows_and_too_few_studies() {
     let t = per_study(&none, &AccuracyConfig::default()).expect("empty table");
     assert!(t.rows.is_empty() && t.warnings.is_empty());
     let too_few = |e: StatsError, needed: usize, got: usize| match e {
-        StatsError::TooFewStudies {
-            needed: n,
-            got: g,
-            what,
-        } => {
+        StatsError::TooFewStudies { needed: n, got: g, what } => {
             assert_eq!((n, g), (needed, got), "{what}");
-            let msg = format!(
-                "{}",
-                StatsError::TooFewStudies {
-                    needed: n,
-                    got: g,
-                    what
-                }
-            );
+            let msg = format!("{}", StatsError::TooFewStudies { needed: n, got: g, what });
             assert!(msg.contains("at least"), "{msg}");
         }
         other => panic!("expected TooFewStudies, got {other:?}"),
     };
-    too_few(
-        deeks_test(&none, &DeeksConfig::default()).expect_err("deeks"),
-        3,
-        0,
-    );
+    too_few(deeks_test(&none, &DeeksConfig::default()).expect_err("deeks"), 3, 0);
     too_few(lfk(&none, &single()).expect_err("lfk"), 3, 0);
-    too_few(
-        spearman_threshold(&none, &SpearmanConfig::default()).expect_err("sp"),
-        3,
-        0,
-    );
+    too_few(spearman_threshold(&none, &SpearmanConfig::default()).expect_err("sp"), 3, 0);
     too_few(midas_q(&none, 0.95).expect_err("q"), 2, 0);
     let two = vec![Study::new("a", 5, 1, 2, 9), Study::new("b", 7, 2, 1, 8)];
-    too_few(
-        deeks_test(&two, &DeeksConfig::default()).expect_err("deeks"),
-        3,
-        2,
-    );
+    too_few(deeks_test(&two, &DeeksConfig::default()).expect_err("deeks"), 3, 2);
     too_few(lfk(&two, &single()).expect_err("lfk"), 3, 2);
-    too_few(
-        spearman_threshold(&two, &SpearmanConfig::default()).expect_err("sp"),
-        3,
-        2,
-    );
+    too_few(spearman_threshold(&two, &SpearmanConfig::default()).expect_err("sp"), 3, 2);
     assert!(univariate_logit(&two, Margin::Sensitivity, &single(), 0.95).is_ok());
     assert!(loglik_fixed_effect(&none).is_err());
 }
@@ -938,11 +700,7 @@ fn rows_without_diseased_or_healthy_are_excluded_with_warning() {
         .into_iter()
         .flatten()
         {
-            assert!(
-                !e.estimate.is_nan() && !e.ci[0].is_nan() && !e.ci[1].is_nan(),
-                "{}",
-                r.label
-            );
+            assert!(!e.estimate.is_nan() && !e.ci[0].is_nan() && !e.ci[1].is_nan(), "{}", r.label);
         }
     }
 }
@@ -950,10 +708,8 @@ fn rows_without_diseased_or_healthy_are_excluded_with_warning() {
 #[test]
 fn deeks_without_correction_drops_zero_rows() {
     let s = audit_c();
-    let cfg = DeeksConfig {
-        correction: Correction::new(CorrectionRule::None, 0.5),
-        ..DeeksConfig::default()
-    };
+    let cfg =
+        DeeksConfig { correction: Correction::new(CorrectionRule::None, 0.5), ..DeeksConfig::default() };
     let r = deeks_test(&s, &cfg).expect("deeks");
     assert_eq!(r.k, 12, "AuditC rows 7 and 8 have FN = 0");
     assert!(r.warnings.iter().any(|w| w.contains("AuditC_07")));
@@ -969,15 +725,9 @@ fn higgins_thompson_branches() {
     assert_eq!(ci[0], 0.0);
     // SE(ln H) = √((1/(2·23))(1 − 1/(3·23²))), H² reset to 1 → upper = z·2·SE(ln H).
     let se = ((1.0f64 / 46.0) * (1.0 - 1.0 / (3.0 * 529.0))).sqrt();
-    assert!(
-        (ci[1] - 1.959963984540054 * 2.0 * se).abs() < 1e-9,
-        "{ci:?}"
-    );
+    assert!((ci[1] - 1.959963984540054 * 2.0 * se).abs() < 1e-9, "{ci:?}");
     // df = 1 and Q ≤ K: interval undefined, reported as None (never NaN).
-    assert!(higgins_thompson_i2(1.5, 1.0, 0.95)
-        .expect("i2")
-        .ci
-        .is_none());
+    assert!(higgins_thompson_i2(1.5, 1.0, 0.95).expect("i2").ci.is_none());
     assert!(higgins_thompson_i2(3.0, 0.0, 0.95).is_err());
     assert!(higgins_thompson_i2(3.0, 2.0, 1.5).is_err());
 }
@@ -995,11 +745,7 @@ fn zhou_dendukuri_on_mada_reml_fit_section_12_3() {
     let zd = zhou_dendukuri_from_sizes(&n1, &n0, 2.0997422, 1.2636909, t1, t2, rho).expect("zd");
     assert!((zd.i2_sens - 0.8450).abs() < 0.5e-4, "{}", zd.i2_sens);
     assert!((zd.i2_spec - 0.9512).abs() < 0.5e-4, "{}", zd.i2_spec);
-    assert!(
-        (zd.i2_bivariate - 0.8427).abs() < 0.5e-4,
-        "{}",
-        zd.i2_bivariate
-    );
+    assert!((zd.i2_bivariate - 0.8427).abs() < 0.5e-4, "{}", zd.i2_bivariate);
     assert!(zhou_dendukuri(&s, 0.0, 0.0, 1.0, 1.0, 1.5).is_err());
 }
 
@@ -1016,10 +762,7 @@ fn icc_mor_rho2_and_z_prediction_interval() {
     assert_eq!(m.mor.estimate, 1.0);
     assert_eq!(m.median_probability.estimate, 0.5);
     assert!(median_odds_ratio(-1.0, None).is_err());
-    assert_eq!(
-        threshold_share_rho2(-0.817852).map(|x| (x * 1e6).round()),
-        Some(668882.0)
-    );
+    assert_eq!(threshold_share_rho2(-0.817852).map(|x| (x * 1e6).round()), Some(668882.0));
     let z = prediction_interval_z(0.0, 0.0, 1.0, 0.95).expect("pi");
     assert!((z.logit[1] - 1.959963984540054).abs() < 1e-9);
     assert_eq!(z.df, None);
@@ -1035,10 +778,7 @@ fn estimate_serialises_as_documented() {
     assert_eq!(obj["ci"].as_array().map(Vec::len), Some(2));
     // The whole table serialises (no NaN sneaks in: serde_json writes NaN as null).
     let all = serde_json::to_string(&t).expect("json");
-    assert!(
-        !all.contains("null"),
-        "AuditC has every entry estimable under `single`"
-    );
+    assert!(!all.contains("null"), "AuditC has every entry estimable under `single`");
 }
 
 #[test]
@@ -1074,37 +814,12 @@ fn dor_univariate_standard_matches_reference() {
         let p = |s: &str| format!("/dor_univariate_standard/{s}");
         b.check(format!("{n} Q"), r.q, num(&e, &p("Q")), TOL_REF);
         b.check(format!("{n} I2"), r.i2.i2, num(&e, &p("I2")), TOL_REF);
-        b.check(
-            format!("{n} FE mu"),
-            r.fixed_effect.mu,
-            num(&e, &p("fixed_effect/mu")),
-            TOL_REF,
-        );
+        b.check(format!("{n} FE mu"), r.fixed_effect.mu, num(&e, &p("fixed_effect/mu")), TOL_REF);
         let dl = &r.dersimonian_laird;
-        b.check(
-            format!("{n} tau2"),
-            dl.tau2,
-            num(&e, &p("dersimonian_laird/tau2")),
-            TOL_REF,
-        );
-        b.check(
-            format!("{n} mu"),
-            dl.mu,
-            num(&e, &p("dersimonian_laird/mu")),
-            TOL_REF,
-        );
-        b.check(
-            format!("{n} se"),
-            dl.se,
-            num(&e, &p("dersimonian_laird/se")),
-            TOL_REF,
-        );
-        b.check(
-            format!("{n} DOR"),
-            dl.mu.exp(),
-            num(&e, &p("dersimonian_laird/DOR")),
-            TOL_REF,
-        );
+        b.check(format!("{n} tau2"), dl.tau2, num(&e, &p("dersimonian_laird/tau2")), TOL_REF);
+        b.check(format!("{n} mu"), dl.mu, num(&e, &p("dersimonian_laird/mu")), TOL_REF);
+        b.check(format!("{n} se"), dl.se, num(&e, &p("dersimonian_laird/se")), TOL_REF);
+        b.check(format!("{n} DOR"), dl.mu.exp(), num(&e, &p("dersimonian_laird/DOR")), TOL_REF);
     }
     b.finish();
 }

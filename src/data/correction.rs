@@ -43,10 +43,7 @@ pub struct Correction {
 
 impl Default for Correction {
     fn default() -> Self {
-        Correction {
-            rule: CorrectionRule::Single,
-            increment: 0.5,
-        }
+        Correction { rule: CorrectionRule::Single, increment: 0.5 }
     }
 }
 

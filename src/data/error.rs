@@ -74,23 +74,11 @@ pub struct DataError {
 impl DataError {
     /// An error (severity [`Severity::Error`]).
     pub fn error(kind: DataErrorKind, message: impl Into<String>) -> Self {
-        DataError {
-            kind,
-            severity: Severity::Error,
-            line: None,
-            column: None,
-            message: message.into(),
-        }
+        DataError { kind, severity: Severity::Error, line: None, column: None, message: message.into() }
     }
     /// A warning (severity [`Severity::Warning`]).
     pub fn warning(kind: DataErrorKind, message: impl Into<String>) -> Self {
-        DataError {
-            kind,
-            severity: Severity::Warning,
-            line: None,
-            column: None,
-            message: message.into(),
-        }
+        DataError { kind, severity: Severity::Warning, line: None, column: None, message: message.into() }
     }
     /// The same error located at `line` (1-based).
     pub fn at_line(mut self, line: usize) -> Self {

@@ -28,13 +28,7 @@ pub struct Study {
 
 impl Study {
     pub fn new(label: impl Into<String>, tp: u64, fp: u64, fn_: u64, tn: u64) -> Self {
-        Study {
-            label: label.into(),
-            tp,
-            fp,
-            fn_,
-            tn,
-        }
+        Study { label: label.into(), tp, fp, fn_, tn }
     }
     /// `n1 = TP + FN`, the reference-positive (diseased) count.
     pub fn n_diseased(&self) -> u64 {
@@ -55,13 +49,7 @@ impl Study {
     /// The same table with the roles of diseased and non-diseased swapped (TP↔TN, FP↔FN):
     /// sensitivity and specificity trade places. Used by the relabelling identity tests.
     pub fn swapped_roles(&self) -> Study {
-        Study {
-            label: self.label.clone(),
-            tp: self.tn,
-            fp: self.fn_,
-            fn_: self.fp,
-            tn: self.tp,
-        }
+        Study { label: self.label.clone(), tp: self.tn, fp: self.fn_, fn_: self.fp, tn: self.tp }
     }
 }
 
@@ -141,16 +129,10 @@ pub struct Dataset {
 
 impl Dataset {
     pub fn from_studies(studies: Vec<Study>) -> Self {
-        Dataset {
-            studies,
-            covariates: Vec::new(),
-            cluster: None,
-        }
+        Dataset { studies, covariates: Vec::new(), cluster: None }
     }
     pub fn covariate(&self, name: &str) -> Option<&Covariate> {
-        self.covariates
-            .iter()
-            .find(|c| c.name.eq_ignore_ascii_case(name))
+        self.covariates.iter().find(|c| c.name.eq_ignore_ascii_case(name))
     }
     /// The rows whose indices are in `keep` (in that order), with their covariate values.
     pub fn subset(&self, keep: &[usize]) -> Dataset {

@@ -103,12 +103,7 @@ fn read_records(text: &str, delim: u8, limit: usize) -> Vec<Record> {
                 while cells.last().is_some_and(|c| c.is_empty()) {
                     cells.pop();
                 }
-                out.push(Record {
-                    index: out.len(),
-                    line,
-                    raw_len,
-                    cells,
-                });
+                out.push(Record { index: out.len(), line, raw_len, cells });
             }
             Ok(false) => break,
             Err(_) => {
@@ -154,10 +149,7 @@ fn collapse_ws(s: &str) -> String {
 }
 
 fn is_missing_token(s: &str) -> bool {
-    matches!(
-        s.to_ascii_lowercase().as_str(),
-        "" | "na" | "n/a" | "nan" | "null" | "." | "-" | "?"
-    )
+    matches!(s.to_ascii_lowercase().as_str(), "" | "na" | "n/a" | "nan" | "null" | "." | "-" | "?")
 }
 
 /// True for `1,234` / `12,345,678` style digit groups with `sep`.
@@ -166,9 +158,7 @@ fn is_grouped(digits: &str, sep: char) -> bool {
     let parts: Vec<&str> = body.split(sep).collect();
     parts.len() >= 2
         && parts.first().is_some_and(|p| (1..=3).contains(&p.len()))
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
         && parts.iter().skip(1).all(|p| p.len() == 3)
 }
 
@@ -184,9 +174,7 @@ fn normalize_number(raw: &str, decimal_comma: bool) -> Option<String> {
         .collect();
     if s.is_empty()
         || !s.chars().any(|c| c.is_ascii_digit())
-        || !s
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | ',' | 'e' | 'E'))
+        || !s.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | ',' | 'e' | 'E'))
     {
         return None;
     }
@@ -252,17 +240,10 @@ fn parse_count(raw: &str, decimal_comma: bool) -> Result<u64, (K, String)> {
     };
     let value: f64 = norm.parse().unwrap_or(f64::NAN);
     if norm.starts_with('-') && value != 0.0 {
-        return Err((
-            K::Negative,
-            format!("\"{t}\" is negative; counts must be 0 or more"),
-        ));
+        return Err((K::Negative, format!("\"{t}\" is negative; counts must be 0 or more")));
     }
-    let too_large = || {
-        (
-            K::Overflow,
-            format!("\"{t}\" is too large (the largest accepted count is {MAX_COUNT})"),
-        )
-    };
+    let too_large =
+        || (K::Overflow, format!("\"{t}\" is too large (the largest accepted count is {MAX_COUNT})"));
     let digits = norm.strip_prefix('+').unwrap_or(&norm);
     if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
         return match digits.parse::<u64>() {
@@ -295,27 +276,23 @@ enum Role {
 fn normalize_header(h: &str) -> String {
     let mapped: String = h
         .chars()
-        .map(|c| {
-            if c.is_alphanumeric() {
-                c.to_lowercase().next().unwrap_or(c)
-            } else {
-                ' '
-            }
-        })
+        .map(|c| if c.is_alphanumeric() { c.to_lowercase().next().unwrap_or(c) } else { ' ' })
         .collect();
     collapse_ws(&mapped)
 }
 
 fn role_of(header: &str) -> Role {
     match normalize_header(header).as_str() {
-        "tp" | "a" | "true positive" | "true positives" | "true pos" | "truepositive"
-        | "truepositives" => Role::Count(0),
+        "tp" | "a" | "true positive" | "true positives" | "true pos" | "truepositive" | "truepositives" => {
+            Role::Count(0)
+        }
         "fp" | "b" | "false positive" | "false positives" | "false pos" | "falsepositive"
         | "falsepositives" => Role::Count(1),
         "fn" | "c" | "false negative" | "false negatives" | "false neg" | "falsenegative"
         | "falsenegatives" => Role::Count(2),
-        "tn" | "d" | "true negative" | "true negatives" | "true neg" | "truenegative"
-        | "truenegatives" => Role::Count(3),
+        "tn" | "d" | "true negative" | "true negatives" | "true neg" | "truenegative" | "truenegatives" => {
+            Role::Count(3)
+        }
         "study" | "studies" | "study name" | "study label" => Role::Label(0),
         "author" | "authors" | "first author" | "author year" | "author s" => Role::Label(1),
         "label" | "name" => Role::Label(2),
@@ -361,37 +338,23 @@ pub fn parse_table(text: &str) -> ParseOutcome {
     let mut out = ParseOutcome::default();
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
-        out.errors.push(DataError::error(
-            K::EmptyInput,
-            "no data: the text is empty",
-        ));
+        out.errors.push(DataError::error(K::EmptyInput, "no data: the text is empty"));
         return out;
     }
     let delim = sniff_delimiter(text);
     let records: Vec<Record> = read_records(text, delim, usize::MAX);
-    let mut nonempty = records
-        .iter()
-        .filter(|r| r.cells.iter().any(|c| !c.is_empty()));
+    let mut nonempty = records.iter().filter(|r| r.cells.iter().any(|c| !c.is_empty()));
     let Some(first) = nonempty.next().cloned() else {
-        out.errors.push(DataError::error(
-            K::EmptyInput,
-            "no data: the text holds only empty cells",
-        ));
+        out.errors.push(DataError::error(K::EmptyInput, "no data: the text holds only empty cells"));
         return out;
     };
-    out.notes
-        .push(format!("read as {}-separated text", delimiter_name(delim)));
+    out.notes.push(format!("read as {}-separated text", delimiter_name(delim)));
 
     // Decimal convention for the whole table: semicolon files, or any `12,5`-style cell.
     let decimal_comma = delim == b';'
-        || (delim != b','
-            && records
-                .iter()
-                .flat_map(|r| r.cells.iter())
-                .any(|c| is_decimal_comma_cell(c)));
+        || (delim != b',' && records.iter().flat_map(|r| r.cells.iter()).any(|c| is_decimal_comma_cell(c)));
     if decimal_comma {
-        out.notes
-            .push("numbers read with a decimal comma".to_string());
+        out.notes.push("numbers read with a decimal comma".to_string());
     }
 
     let has_header = !headerless_shape(&first.cells);
@@ -410,10 +373,7 @@ pub fn parse_table(text: &str) -> ParseOutcome {
         l
     };
 
-    let data: Vec<&Record> = records
-        .iter()
-        .filter(|r| !(has_header && r.index == first.index))
-        .collect();
+    let data: Vec<&Record> = records.iter().filter(|r| !(has_header && r.index == first.index)).collect();
     read_rows(&data, &layout, decimal_comma, &mut out);
     out
 }
@@ -458,9 +418,7 @@ fn headerless_layout(cells: &[String]) -> Layout {
             counts: [1, 2, 3, 4],
             count_names,
             label: Some((0, "study".to_string())),
-            covariates: (5..cells.len())
-                .map(|i| (i, format!("column {}", i + 1)))
-                .collect(),
+            covariates: (5..cells.len()).map(|i| (i, format!("column {}", i + 1))).collect(),
             cluster: None,
             n_columns: cells.len(),
         }
@@ -505,10 +463,7 @@ fn header_layout(header: &Record, records: &[Record], out: &mut ParseOutcome) ->
             out.errors.push(
                 DataError::error(
                     K::MissingColumn,
-                    format!(
-                        "missing required column {} (accepted headers: {})",
-                        COUNT_NAMES[k], ALIASES[k]
-                    ),
+                    format!("missing required column {} (accepted headers: {})", COUNT_NAMES[k], ALIASES[k]),
                 )
                 .at_line(line),
             );
@@ -532,10 +487,7 @@ fn header_layout(header: &Record, records: &[Record], out: &mut ParseOutcome) ->
         .map(|(_, i)| i);
     let cluster_col = roles.iter().position(|r| *r == Role::Cluster).or_else(|| {
         // `study_id` next to a real label column means "cluster" (smoking data).
-        roles
-            .iter()
-            .enumerate()
-            .position(|(i, r)| *r == Role::Label(4) && Some(i) != label)
+        roles.iter().enumerate().position(|(i, r)| *r == Role::Label(4) && Some(i) != label)
     });
 
     let mut covariates: Vec<(usize, String)> = Vec::new();
@@ -547,9 +499,9 @@ fn header_layout(header: &Record, records: &[Record], out: &mut ParseOutcome) ->
         }
         let mut name = names.get(i).cloned().unwrap_or_default();
         if name.is_empty() {
-            let has_data = records.iter().any(|rec| {
-                rec.index != header.index && rec.cells.get(i).is_some_and(|c| !c.is_empty())
-            });
+            let has_data = records
+                .iter()
+                .any(|rec| rec.index != header.index && rec.cells.get(i).is_some_and(|c| !c.is_empty()));
             if !has_data {
                 continue;
             }
@@ -557,24 +509,15 @@ fn header_layout(header: &Record, records: &[Record], out: &mut ParseOutcome) ->
             out.warnings.push(
                 DataError::warning(
                     K::UnnamedColumn,
-                    format!(
-                        "column {} has data but no header; it was named \"{name}\"",
-                        i + 1
-                    ),
+                    format!("column {} has data but no header; it was named \"{name}\"", i + 1),
                 )
                 .at_line(line),
             );
         }
-        if covariates
-            .iter()
-            .any(|(_, n)| n.eq_ignore_ascii_case(&name))
-        {
+        if covariates.iter().any(|(_, n)| n.eq_ignore_ascii_case(&name)) {
             let original = name.clone();
             let mut k = 2;
-            while covariates
-                .iter()
-                .any(|(_, n)| n.eq_ignore_ascii_case(&name))
-            {
+            while covariates.iter().any(|(_, n)| n.eq_ignore_ascii_case(&name)) {
                 name = format!("{original} ({k})");
                 k += 1;
             }
@@ -593,14 +536,10 @@ fn header_layout(header: &Record, records: &[Record], out: &mut ParseOutcome) ->
         covariates.push((i, name));
     }
     if let Some(c) = cluster.and_then(|c| covariates.get(c)) {
-        out.notes.push(format!(
-            "column \"{}\" read as the cluster (publication) of each row",
-            c.1
-        ));
+        out.notes.push(format!("column \"{}\" read as the cluster (publication) of each row", c.1));
     }
     if label.is_none() {
-        out.notes
-            .push("no study-label column: rows are named Study 1, Study 2, …".to_string());
+        out.notes.push("no study-label column: rows are named Study 1, Study 2, …".to_string());
     }
     Some(Layout {
         counts: count_idx,
@@ -647,11 +586,7 @@ fn read_rows(data: &[&Record], layout: &Layout, decimal_comma: bool, out: &mut P
                 Ok(v) => *val = v,
                 Err((kind, msg)) => {
                     ok = false;
-                    out.errors.push(
-                        DataError::error(kind, msg)
-                            .at_line(line)
-                            .in_column(name.clone()),
-                    );
+                    out.errors.push(DataError::error(kind, msg).at_line(line).in_column(name.clone()));
                 }
             }
         }
@@ -701,11 +636,7 @@ fn read_rows(data: &[&Record], layout: &Layout, decimal_comma: bool, out: &mut P
                 n_unlabelled += 1;
             }
         } else if let Some((_, first_line)) = seen_labels.iter().find(|(l, _)| *l == label) {
-            let col = layout
-                .label
-                .as_ref()
-                .map(|(_, n)| n.clone())
-                .unwrap_or_default();
+            let col = layout.label.as_ref().map(|(_, n)| n.clone()).unwrap_or_default();
             out.warnings.push(
                 DataError::warning(
                     K::DuplicateLabel,
@@ -726,21 +657,16 @@ fn read_rows(data: &[&Record], layout: &Layout, decimal_comma: bool, out: &mut P
         out.row_lines.push(line);
     }
     if n_data == 0 {
-        out.errors
-            .push(DataError::error(K::NoRows, "no data rows below the header"));
+        out.errors.push(DataError::error(K::NoRows, "no data rows below the header"));
     }
     if n_empty > 0 {
         out.notes.push(format!("{n_empty} empty row(s) ignored"));
     }
     if n_unlabelled > 0 {
-        out.notes.push(format!(
-            "{n_unlabelled} row(s) without a label were named Study N (N = row number)"
-        ));
+        out.notes.push(format!("{n_unlabelled} row(s) without a label were named Study N (N = row number)"));
     }
     for ((_, name), raw) in layout.covariates.iter().zip(raw_cov) {
-        out.dataset
-            .covariates
-            .push(type_covariate(name, &raw, decimal_comma));
+        out.dataset.covariates.push(type_covariate(name, &raw, decimal_comma));
     }
     out.dataset.cluster = layout.cluster;
 }
@@ -748,18 +674,14 @@ fn read_rows(data: &[&Record], layout: &Layout, decimal_comma: bool, out: &mut P
 /// Numeric when every non-missing cell is a number (and there is one), else categorical.
 fn type_covariate(name: &str, raw: &[String], decimal_comma: bool) -> Covariate {
     let present: Vec<&String> = raw.iter().filter(|c| !is_missing_token(c)).collect();
-    let numeric = !present.is_empty()
-        && present
-            .iter()
-            .all(|c| parse_number(c, decimal_comma).is_some());
+    let numeric = !present.is_empty() && present.iter().all(|c| parse_number(c, decimal_comma).is_some());
     let values = raw
         .iter()
         .map(|c| {
             if is_missing_token(c) {
                 CovariateValue::Missing
             } else if numeric {
-                parse_number(c, decimal_comma)
-                    .map_or(CovariateValue::Missing, CovariateValue::Number)
+                parse_number(c, decimal_comma).map_or(CovariateValue::Missing, CovariateValue::Number)
             } else {
                 CovariateValue::Category(collapse_ws(c))
             }
@@ -767,11 +689,7 @@ fn type_covariate(name: &str, raw: &[String], decimal_comma: bool) -> Covariate 
         .collect();
     Covariate {
         name: name.to_string(),
-        kind: if numeric {
-            CovariateKind::Numeric
-        } else {
-            CovariateKind::Categorical
-        },
+        kind: if numeric { CovariateKind::Numeric } else { CovariateKind::Categorical },
         values,
     }
 }
@@ -843,10 +761,7 @@ mod unit {
     fn numbers() {
         assert_eq!(normalize_number("1,234", false).as_deref(), Some("1234"));
         assert_eq!(normalize_number("1,234", true).as_deref(), Some("1.234"));
-        assert_eq!(
-            normalize_number("1.234,5", false).as_deref(),
-            Some("1234.5")
-        );
+        assert_eq!(normalize_number("1.234,5", false).as_deref(), Some("1234.5"));
         assert_eq!(normalize_number("1 234", false).as_deref(), Some("1234"));
         assert_eq!(normalize_number("12,5", false).as_deref(), Some("12.5"));
         assert_eq!(normalize_number("inf", false), None);

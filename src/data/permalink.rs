@@ -69,7 +69,9 @@ impl fmt::Display for PermalinkError {
                 f,
                 "this link uses format {v}, which this version of Fourfold cannot read (it reads v{VERSION})"
             ),
-            E::TooLong { len } => write!(f, "the link is too long ({len} characters; at most {MAX_FRAGMENT})"),
+            E::TooLong { len } => {
+                write!(f, "the link is too long ({len} characters; at most {MAX_FRAGMENT})")
+            }
             E::Base64(m) => write!(f, "the link is damaged (not valid base64: {m})"),
             E::Corrupt(m) => write!(f, "the link is damaged (the compressed data does not unpack: {m})"),
             E::TooLarge => write!(f, "the link unpacks to more than {} MiB; refused", MAX_DECOMPRESSED >> 20),
@@ -92,9 +94,7 @@ pub fn encode(dataset: &Dataset, settings: &AnalysisSettings) -> String {
 /// See [`PermalinkError`]; never panics.
 pub fn decode(fragment: &str) -> Result<(Dataset, AnalysisSettings), PermalinkError> {
     if fragment.len() > MAX_FRAGMENT {
-        return Err(PermalinkError::TooLong {
-            len: fragment.len(),
-        });
+        return Err(PermalinkError::TooLong { len: fragment.len() });
     }
     let s = fragment.trim();
     let s = s.strip_prefix('#').unwrap_or(s);
@@ -104,9 +104,8 @@ pub fn decode(fragment: &str) -> Result<(Dataset, AnalysisSettings), PermalinkEr
     let Some((version, rest)) = s.split_once('.') else {
         return Err(PermalinkError::NoVersion);
     };
-    let Some(number) = version
-        .strip_prefix('v')
-        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    let Some(number) =
+        version.strip_prefix('v').filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
     else {
         return Err(PermalinkError::NoVersion);
     };
@@ -114,15 +113,13 @@ pub fn decode(fragment: &str) -> Result<(Dataset, AnalysisSettings), PermalinkEr
         let shown: String = version.chars().take(12).collect();
         return Err(PermalinkError::UnsupportedVersion(shown));
     }
-    let compressed = URL_SAFE_NO_PAD
-        .decode(rest.as_bytes())
-        .map_err(|e| PermalinkError::Base64(e.to_string()))?;
-    let body =
-        miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&compressed, MAX_DECOMPRESSED)
-            .map_err(|e| match e.status {
-                miniz_oxide::inflate::TINFLStatus::HasMoreOutput => PermalinkError::TooLarge,
-                other => PermalinkError::Corrupt(format!("{other:?}")),
-            })?;
+    let compressed =
+        URL_SAFE_NO_PAD.decode(rest.as_bytes()).map_err(|e| PermalinkError::Base64(e.to_string()))?;
+    let body = miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&compressed, MAX_DECOMPRESSED)
+        .map_err(|e| match e.status {
+            miniz_oxide::inflate::TINFLStatus::HasMoreOutput => PermalinkError::TooLarge,
+            other => PermalinkError::Corrupt(format!("{other:?}")),
+        })?;
     decode_payload(&body)
 }
 
@@ -250,12 +247,7 @@ fn write_dataset(w: &mut Writer, d: &Dataset) {
     for s in &d.studies {
         w.str(&s.label);
     }
-    for get in [
-        |s: &Study| s.tp,
-        |s: &Study| s.fp,
-        |s: &Study| s.fn_,
-        |s: &Study| s.tn,
-    ] {
+    for get in [|s: &Study| s.tp, |s: &Study| s.fp, |s: &Study| s.fn_, |s: &Study| s.tn] {
         for s in &d.studies {
             w.varint(get(s));
         }
@@ -314,10 +306,7 @@ impl Reader<'_> {
         self.buf.len().saturating_sub(self.pos)
     }
     fn u8(&mut self, what: &'static str) -> Result<u8, PermalinkError> {
-        let b = *self
-            .buf
-            .get(self.pos)
-            .ok_or(PermalinkError::Truncated(what))?;
+        let b = *self.buf.get(self.pos).ok_or(PermalinkError::Truncated(what))?;
         self.pos += 1;
         Ok(b)
     }
@@ -339,18 +328,15 @@ impl Reader<'_> {
     /// A length that must fit in the rest of the body (each element needs ≥ `min_bytes`).
     fn len(&mut self, what: &'static str, min_bytes: usize) -> Result<usize, PermalinkError> {
         let n = self.varint(what)?;
-        let n = usize::try_from(n)
-            .map_err(|_| PermalinkError::Invalid(format!("{what}: count too large")))?;
+        let n =
+            usize::try_from(n).map_err(|_| PermalinkError::Invalid(format!("{what}: count too large")))?;
         if n.saturating_mul(min_bytes.max(1)) > self.remaining() {
             return Err(PermalinkError::Truncated(what));
         }
         Ok(n)
     }
     fn f64(&mut self, what: &'static str) -> Result<f64, PermalinkError> {
-        let end = self
-            .pos
-            .checked_add(8)
-            .ok_or(PermalinkError::Truncated(what))?;
+        let end = self.pos.checked_add(8).ok_or(PermalinkError::Truncated(what))?;
         let bytes: [u8; 8] = self
             .buf
             .get(self.pos..end)
@@ -361,14 +347,8 @@ impl Reader<'_> {
     }
     fn str(&mut self, what: &'static str) -> Result<String, PermalinkError> {
         let n = self.len(what, 1)?;
-        let end = self
-            .pos
-            .checked_add(n)
-            .ok_or(PermalinkError::Truncated(what))?;
-        let bytes = self
-            .buf
-            .get(self.pos..end)
-            .ok_or(PermalinkError::Truncated(what))?;
+        let end = self.pos.checked_add(n).ok_or(PermalinkError::Truncated(what))?;
+        let bytes = self.buf.get(self.pos..end).ok_or(PermalinkError::Truncated(what))?;
         self.pos = end;
         String::from_utf8(bytes.to_vec())
             .map_err(|_| PermalinkError::Invalid(format!("{what}: not UTF-8 text")))
@@ -383,60 +363,38 @@ impl Reader<'_> {
     fn choice(&mut self, what: &'static str, n: u8) -> Result<u8, PermalinkError> {
         let b = self.u8(what)?;
         if b >= n {
-            return Err(PermalinkError::Invalid(format!(
-                "{what}: unknown option {b}"
-            )));
+            return Err(PermalinkError::Invalid(format!("{what}: unknown option {b}")));
         }
         Ok(b)
     }
 }
 
 fn read_settings(r: &mut Reader) -> Result<AnalysisSettings, PermalinkError> {
-    let model =
-        [Model::Aghq, Model::Laplace, Model::Reitsma][usize::from(r.choice("the model", 3)?)];
+    let model = [Model::Aghq, Model::Laplace, Model::Reitsma][usize::from(r.choice("the model", 3)?)];
     let nodes = u32::try_from(r.varint("the number of nodes")?)
         .map_err(|_| PermalinkError::Invalid("the number of nodes is too large".to_string()))?;
     let ci_level = r.f64("the confidence level")?;
-    let rule = [
-        CorrectionRule::Single,
-        CorrectionRule::All,
-        CorrectionRule::None,
-    ][usize::from(r.choice("the continuity correction", 3)?)];
+    let rule = [CorrectionRule::Single, CorrectionRule::All, CorrectionRule::None]
+        [usize::from(r.choice("the continuity correction", 3)?)];
     let increment = r.f64("the continuity correction")?;
-    let ci_method =
-        [CiMethod::ClopperPearson, CiMethod::Wilson][usize::from(r.choice("the CI method", 2)?)];
-    let region =
-        [RegionKind::F, RegionKind::ChiSquare][usize::from(r.choice("the region type", 2)?)];
-    let covariate = if r.flag("the covariate")? {
-        Some(r.str("the covariate")?)
-    } else {
-        None
-    };
-    let split_threshold = if r.flag("the split threshold")? {
-        Some(r.f64("the split threshold")?)
-    } else {
-        None
-    };
+    let ci_method = [CiMethod::ClopperPearson, CiMethod::Wilson][usize::from(r.choice("the CI method", 2)?)];
+    let region = [RegionKind::F, RegionKind::ChiSquare][usize::from(r.choice("the region type", 2)?)];
+    let covariate = if r.flag("the covariate")? { Some(r.str("the covariate")?) } else { None };
+    let split_threshold =
+        if r.flag("the split threshold")? { Some(r.f64("the split threshold")?) } else { None };
     let cross = if r.flag("the crossed covariates")? {
-        Some((
-            r.str("the crossed covariates")?,
-            r.str("the crossed covariates")?,
-        ))
+        Some((r.str("the crossed covariates")?, r.str("the crossed covariates")?))
     } else {
         None
     };
-    let pretest = if r.flag("the pre-test probability")? {
-        Some(r.f64("the pre-test probability")?)
-    } else {
-        None
-    };
+    let pretest =
+        if r.flag("the pre-test probability")? { Some(r.f64("the pre-test probability")?) } else { None };
     let n_excluded = r.len("the excluded studies", 1)?;
     let mut excluded = Vec::with_capacity(n_excluded);
     for _ in 0..n_excluded {
         excluded.push(r.str("the excluded studies")?);
     }
-    let auc_ci =
-        [AucCi::Bootstrap, AucCi::Delta][usize::from(r.choice("the AUC interval method", 2)?)];
+    let auc_ci = [AucCi::Bootstrap, AucCi::Delta][usize::from(r.choice("the AUC interval method", 2)?)];
     Ok(AnalysisSettings {
         model,
         nodes,
@@ -502,12 +460,9 @@ fn read_dataset(r: &mut Reader) -> Result<Dataset, PermalinkError> {
                     CovariateValue::Number(x)
                 }
                 j => {
-                    let level = usize::try_from(j - 3)
-                        .ok()
-                        .and_then(|j| levels.get(j))
-                        .ok_or_else(|| {
-                            PermalinkError::Invalid("a covariate value names no level".to_string())
-                        })?;
+                    let level = usize::try_from(j - 3).ok().and_then(|j| levels.get(j)).ok_or_else(|| {
+                        PermalinkError::Invalid("a covariate value names no level".to_string())
+                    })?;
                     CovariateValue::Category(level.clone())
                 }
             });
@@ -517,17 +472,9 @@ fn read_dataset(r: &mut Reader) -> Result<Dataset, PermalinkError> {
     let cluster = match r.varint("the cluster column")? {
         0 => None,
         c => {
-            let i = usize::try_from(c - 1)
-                .ok()
-                .filter(|&i| i < covariates.len());
-            Some(i.ok_or_else(|| {
-                PermalinkError::Invalid("the cluster column does not exist".to_string())
-            })?)
+            let i = usize::try_from(c - 1).ok().filter(|&i| i < covariates.len());
+            Some(i.ok_or_else(|| PermalinkError::Invalid("the cluster column does not exist".to_string()))?)
         }
     };
-    Ok(Dataset {
-        studies,
-        covariates,
-        cluster,
-    })
+    Ok(Dataset { studies, covariates, cluster })
 }

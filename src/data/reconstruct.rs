@@ -35,19 +35,11 @@ pub const MAX_DECIMALS: u32 = 12;
 impl Rounded {
     /// `value` reported with `decimals` decimals (e.g. `Rounded::new(0.87, 2)`).
     pub fn new(value: f64, decimals: u32) -> Self {
-        Rounded {
-            value,
-            decimals: decimals.min(MAX_DECIMALS),
-            percent: false,
-        }
+        Rounded { value, decimals: decimals.min(MAX_DECIMALS), percent: false }
     }
     /// A percentage with `decimals` decimals: `Rounded::percent(87.5, 1)` = 0.875 at 3 decimals.
     pub fn percent(value_percent: f64, decimals: u32) -> Self {
-        Rounded {
-            value: value_percent / 100.0,
-            decimals: (decimals + 2).min(MAX_DECIMALS),
-            percent: true,
-        }
+        Rounded { value: value_percent / 100.0, decimals: (decimals + 2).min(MAX_DECIMALS), percent: true }
     }
     /// Read a number as typed: `0.87` (2 decimals), `87%`, `87.5 %`, `0,87` (decimal comma).
     ///
@@ -72,22 +64,11 @@ impl Rounded {
         }
         let decimals = digits.split_once('.').map_or(0, |(_, f)| f.len()) as u32;
         let value: f64 = body.parse().map_err(|_| bad())?;
-        let max = if percent {
-            MAX_DECIMALS - 2
-        } else {
-            MAX_DECIMALS
-        };
+        let max = if percent { MAX_DECIMALS - 2 } else { MAX_DECIMALS };
         if decimals > max {
-            return Err(DataError::error(
-                K::BadMetric,
-                format!("\"{t}\" has more than {max} decimals"),
-            ));
+            return Err(DataError::error(K::BadMetric, format!("\"{t}\" has more than {max} decimals")));
         }
-        Ok(if percent {
-            Rounded::percent(value, decimals)
-        } else {
-            Rounded::new(value, decimals)
-        })
+        Ok(if percent { Rounded::percent(value, decimals) } else { Rounded::new(value, decimals) })
     }
     /// `value · 10^decimals` as an integer (the printed digits).
     fn scaled(&self) -> i128 {
@@ -111,13 +92,9 @@ impl Rounded {
         let p = 10i128.pow(self.d());
         let two_x = x.checked_mul(2);
         let (Some(lo), Some(mid), Some(hi)) = (
-            two_x
-                .and_then(|v| v.checked_sub(1))
-                .and_then(|v| v.checked_mul(den)),
+            two_x.and_then(|v| v.checked_sub(1)).and_then(|v| v.checked_mul(den)),
             (2 * p).checked_mul(num),
-            two_x
-                .and_then(|v| v.checked_add(1))
-                .and_then(|v| v.checked_mul(den)),
+            two_x.and_then(|v| v.checked_add(1)).and_then(|v| v.checked_mul(den)),
         ) else {
             return false;
         };
@@ -128,12 +105,7 @@ impl Rounded {
 impl std::fmt::Display for Rounded {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.percent {
-            write!(
-                f,
-                "{:.*}%",
-                self.decimals.saturating_sub(2) as usize,
-                self.value * 100.0
-            )
+            write!(f, "{:.*}%", self.decimals.saturating_sub(2) as usize, self.value * 100.0)
         } else {
             write!(f, "{:.*}", self.decimals as usize, self.value)
         }
@@ -144,66 +116,16 @@ impl std::fmt::Display for Rounded {
 /// `n_pos` = n1 (reference positive), `n_neg` = n0, `total` = N.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Reported {
-    SensSpecCounts {
-        sens: Rounded,
-        spec: Rounded,
-        n_pos: u64,
-        n_neg: u64,
-    },
-    SensSpecTotalPrev {
-        sens: Rounded,
-        spec: Rounded,
-        total: u64,
-        prevalence: Rounded,
-    },
-    SensSpecPpvTotal {
-        sens: Rounded,
-        spec: Rounded,
-        ppv: Rounded,
-        total: u64,
-    },
-    SensSpecNpvTotal {
-        sens: Rounded,
-        spec: Rounded,
-        npv: Rounded,
-        total: u64,
-    },
-    AccuracySensCounts {
-        accuracy: Rounded,
-        sens: Rounded,
-        n_pos: u64,
-        n_neg: u64,
-    },
-    AccuracySpecCounts {
-        accuracy: Rounded,
-        spec: Rounded,
-        n_pos: u64,
-        n_neg: u64,
-    },
-    F1SensCounts {
-        f1: Rounded,
-        sens: Rounded,
-        n_pos: u64,
-        n_neg: u64,
-    },
-    F1PpvCounts {
-        f1: Rounded,
-        ppv: Rounded,
-        n_pos: u64,
-        n_neg: u64,
-    },
-    SensPpvNposTotal {
-        sens: Rounded,
-        ppv: Rounded,
-        n_pos: u64,
-        total: u64,
-    },
-    LrCounts {
-        lr_pos: Rounded,
-        lr_neg: Rounded,
-        n_pos: u64,
-        n_neg: u64,
-    },
+    SensSpecCounts { sens: Rounded, spec: Rounded, n_pos: u64, n_neg: u64 },
+    SensSpecTotalPrev { sens: Rounded, spec: Rounded, total: u64, prevalence: Rounded },
+    SensSpecPpvTotal { sens: Rounded, spec: Rounded, ppv: Rounded, total: u64 },
+    SensSpecNpvTotal { sens: Rounded, spec: Rounded, npv: Rounded, total: u64 },
+    AccuracySensCounts { accuracy: Rounded, sens: Rounded, n_pos: u64, n_neg: u64 },
+    AccuracySpecCounts { accuracy: Rounded, spec: Rounded, n_pos: u64, n_neg: u64 },
+    F1SensCounts { f1: Rounded, sens: Rounded, n_pos: u64, n_neg: u64 },
+    F1PpvCounts { f1: Rounded, ppv: Rounded, n_pos: u64, n_neg: u64 },
+    SensPpvNposTotal { sens: Rounded, ppv: Rounded, n_pos: u64, total: u64 },
+    LrCounts { lr_pos: Rounded, lr_neg: Rounded, n_pos: u64, n_neg: u64 },
 }
 
 /// A metric implied by a 2×2 table (METHODS §1.2).
@@ -294,16 +216,8 @@ fn not_identifiable(msg: impl Into<String>) -> DataError {
 /// Integer candidates for a cell whose real value lies in `[lo, hi]`, widened by one on each side
 /// against floating-point error and clamped to `[min, max]`. Non-finite bounds mean "no limit".
 fn span(lo: f64, hi: f64, min: u64, max: u64) -> std::ops::RangeInclusive<u64> {
-    let start = if lo.is_finite() {
-        (lo.floor() - 1.0).max(min as f64) as u64
-    } else {
-        min
-    };
-    let end = if hi.is_finite() {
-        (hi.ceil() + 1.0).min(max as f64).max(0.0) as u64
-    } else {
-        max
-    };
+    let start = if lo.is_finite() { (lo.floor() - 1.0).max(min as f64) as u64 } else { min };
+    let end = if hi.is_finite() { (hi.ceil() + 1.0).min(max as f64).max(0.0) as u64 } else { max };
     start.max(min)..=end.min(max)
 }
 
@@ -317,16 +231,8 @@ fn span_times(m: &Rounded, n: u64, max: u64) -> std::ops::RangeInclusive<u64> {
 fn span_other_from_pv(pv: &Rounded, cell: u64, max: u64) -> std::ops::RangeInclusive<u64> {
     let (lo, hi) = pv.interval();
     let c = cell as f64;
-    let low = if hi > 0.0 {
-        c * (1.0 - hi.min(1.0)) / hi
-    } else {
-        0.0
-    };
-    let high = if lo > 0.0 {
-        c * (1.0 - lo) / lo
-    } else {
-        f64::INFINITY
-    };
+    let low = if hi > 0.0 { c * (1.0 - hi.min(1.0)) / hi } else { 0.0 };
+    let high = if lo > 0.0 { c * (1.0 - lo) / lo } else { f64::INFINITY };
     span(low, high, 0, max)
 }
 
@@ -378,11 +284,7 @@ impl Search<'_> {
             r.matches(n, d)
         }) {
             self.n_found += 1;
-            let ss: f64 = self
-                .metrics
-                .iter()
-                .map(|(m, r)| (m.value(&t) - r.value).powi(2))
-                .sum();
+            let ss: f64 = self.metrics.iter().map(|(m, r)| (m.value(&t) - r.value).powi(2)).sum();
             if self.best.as_ref().is_none_or(|(b, _)| ss < *b) {
                 self.best = Some((ss, t));
             }
@@ -402,24 +304,11 @@ pub fn reconstruct(reported: &Reported) -> Result<Reconstruction, DataError> {
     use Reported as R;
     let metrics: Vec<(Metric, Rounded)> = match *reported {
         R::SensSpecCounts { sens, spec, .. } => vec![(M::Sens, sens), (M::Spec, spec)],
-        R::SensSpecTotalPrev {
-            sens,
-            spec,
-            prevalence,
-            ..
-        } => {
-            vec![
-                (M::Sens, sens),
-                (M::Spec, spec),
-                (M::Prevalence, prevalence),
-            ]
+        R::SensSpecTotalPrev { sens, spec, prevalence, .. } => {
+            vec![(M::Sens, sens), (M::Spec, spec), (M::Prevalence, prevalence)]
         }
-        R::SensSpecPpvTotal {
-            sens, spec, ppv, ..
-        } => vec![(M::Sens, sens), (M::Spec, spec), (M::Ppv, ppv)],
-        R::SensSpecNpvTotal {
-            sens, spec, npv, ..
-        } => vec![(M::Sens, sens), (M::Spec, spec), (M::Npv, npv)],
+        R::SensSpecPpvTotal { sens, spec, ppv, .. } => vec![(M::Sens, sens), (M::Spec, spec), (M::Ppv, ppv)],
+        R::SensSpecNpvTotal { sens, spec, npv, .. } => vec![(M::Sens, sens), (M::Spec, spec), (M::Npv, npv)],
         R::AccuracySensCounts { accuracy, sens, .. } => {
             vec![(M::Accuracy, accuracy), (M::Sens, sens)]
         }
@@ -447,10 +336,8 @@ pub fn reconstruct(reported: &Reported) -> Result<Reconstruction, DataError> {
     }
     let positive = |name: &str, n: u64| {
         if n == 0 {
-            Err(
-                DataError::error(K::BadMetric, format!("{name} must be at least 1"))
-                    .in_column(name.to_string()),
-            )
+            Err(DataError::error(K::BadMetric, format!("{name} must be at least 1"))
+                .in_column(name.to_string()))
         } else {
             Ok(())
         }
@@ -464,22 +351,12 @@ pub fn reconstruct(reported: &Reported) -> Result<Reconstruction, DataError> {
             .in_column(name));
         }
     }
-    let mut s = Search {
-        metrics: &metrics,
-        visited: 0,
-        n_found: 0,
-        best: None,
-    };
+    let mut s = Search { metrics: &metrics, visited: 0, n_found: 0, best: None };
     let initial: Study;
     let derivation: String;
     {
         match *reported {
-            R::SensSpecCounts {
-                sens,
-                spec,
-                n_pos,
-                n_neg,
-            } => {
+            R::SensSpecCounts { sens, spec, n_pos, n_neg } => {
                 positive("n+", n_pos)?;
                 positive("n−", n_neg)?;
                 derivation = format!("from Se {sens}, Sp {spec}, n+ {n_pos}, n− {n_neg}");
@@ -492,15 +369,9 @@ pub fn reconstruct(reported: &Reported) -> Result<Reconstruction, DataError> {
                     }
                 }
             }
-            R::SensSpecTotalPrev {
-                sens,
-                spec,
-                total,
-                prevalence,
-            } => {
+            R::SensSpecTotalPrev { sens, spec, total, prevalence } => {
                 positive("N", total)?;
-                derivation =
-                    format!("from Se {sens}, Sp {spec}, N {total}, prevalence {prevalence}");
+                derivation = format!("from Se {sens}, Sp {spec}, N {total}, prevalence {prevalence}");
                 let n1 = round_clamp(prevalence.value * total as f64, total);
                 let n0 = total - n1;
                 let tp = round_clamp(sens.value * n1 as f64, n1);
@@ -515,12 +386,7 @@ pub fn reconstruct(reported: &Reported) -> Result<Reconstruction, DataError> {
                     }
                 }
             }
-            R::SensSpecPpvTotal {
-                sens,
-                spec,
-                ppv,
-                total,
-            } => {
+            R::SensSpecPpvTotal { sens, spec, ppv, total } => {
                 positive("N", total)?;
                 derivation = format!("from Se {sens}, Sp {spec}, PPV {ppv}, N {total}");
                 let (se, sp, pv) = (sens.value, spec.value, ppv.value);
@@ -547,12 +413,7 @@ pub fn reconstruct(reported: &Reported) -> Result<Reconstruction, DataError> {
                     }
                 }
             }
-            R::SensSpecNpvTotal {
-                sens,
-                spec,
-                npv,
-                total,
-            } => {
+            R::SensSpecNpvTotal { sens, spec, npv, total } => {
                 positive("N", total)?;
                 derivation = format!("from Se {sens}, Sp {spec}, NPV {npv}, N {total}");
                 let (se, sp, nv) = (sens.value, spec.value, npv.value);
@@ -579,12 +440,7 @@ pub fn reconstruct(reported: &Reported) -> Result<Reconstruction, DataError> {
                     }
                 }
             }
-            R::AccuracySensCounts {
-                accuracy,
-                sens,
-                n_pos,
-                n_neg,
-            } => {
+            R::AccuracySensCounts { accuracy, sens, n_pos, n_neg } => {
                 positive("n+", n_pos)?;
                 positive("n−", n_neg)?;
                 derivation = format!("from accuracy {accuracy}, Se {sens}, n+ {n_pos}, n− {n_neg}");
@@ -599,12 +455,7 @@ pub fn reconstruct(reported: &Reported) -> Result<Reconstruction, DataError> {
                     }
                 }
             }
-            R::AccuracySpecCounts {
-                accuracy,
-                spec,
-                n_pos,
-                n_neg,
-            } => {
+            R::AccuracySpecCounts { accuracy, spec, n_pos, n_neg } => {
                 positive("n+", n_pos)?;
                 positive("n−", n_neg)?;
                 derivation = format!("from accuracy {accuracy}, Sp {spec}, n+ {n_pos}, n− {n_neg}");
@@ -619,12 +470,7 @@ pub fn reconstruct(reported: &Reported) -> Result<Reconstruction, DataError> {
                     }
                 }
             }
-            R::F1SensCounts {
-                f1,
-                sens,
-                n_pos,
-                n_neg,
-            } => {
+            R::F1SensCounts { f1, sens, n_pos, n_neg } => {
                 positive("n+", n_pos)?;
                 positive("n−", n_neg)?;
                 derivation = format!("from F1 {f1}, Se {sens}, n+ {n_pos}, n− {n_neg}");
@@ -640,34 +486,19 @@ pub fn reconstruct(reported: &Reported) -> Result<Reconstruction, DataError> {
                 let (lo, hi) = f1.interval();
                 for tp in span_times(&sens, n_pos, n_pos) {
                     let (t, f) = (tp as f64, (n_pos - tp) as f64);
-                    let low = if hi > 0.0 {
-                        2.0 * t / hi - 2.0 * t - f
-                    } else {
-                        0.0
-                    };
-                    let high = if lo > 0.0 {
-                        2.0 * t / lo - 2.0 * t - f
-                    } else {
-                        f64::INFINITY
-                    };
+                    let low = if hi > 0.0 { 2.0 * t / hi - 2.0 * t - f } else { 0.0 };
+                    let high = if lo > 0.0 { 2.0 * t / lo - 2.0 * t - f } else { f64::INFINITY };
                     for fp in span(low, high, 0, n_neg) {
                         s.visit(tp, fp, n_pos - tp, n_neg - fp)?;
                     }
                 }
             }
-            R::F1PpvCounts {
-                f1,
-                ppv,
-                n_pos,
-                n_neg,
-            } => {
+            R::F1PpvCounts { f1, ppv, n_pos, n_neg } => {
                 positive("n+", n_pos)?;
                 positive("n−", n_neg)?;
                 derivation = format!("from F1 {f1}, PPV {ppv}, n+ {n_pos}, n− {n_neg}");
                 if 2.0 * ppv.value <= f1.value || ppv.value <= 0.0 {
-                    return Err(not_identifiable(
-                        "Se = F1·PPV/(2·PPV − F1) needs 2·PPV > F1 and PPV > 0",
-                    ));
+                    return Err(not_identifiable("Se = F1·PPV/(2·PPV − F1) needs 2·PPV > F1 and PPV > 0"));
                 }
                 let se = f1.value * ppv.value / (2.0 * ppv.value - f1.value);
                 let tp = round_clamp(se * n_pos as f64, n_pos);
@@ -680,24 +511,16 @@ pub fn reconstruct(reported: &Reported) -> Result<Reconstruction, DataError> {
                     }
                 }
             }
-            R::SensPpvNposTotal {
-                sens,
-                ppv,
-                n_pos,
-                total,
-            } => {
+            R::SensPpvNposTotal { sens, ppv, n_pos, total } => {
                 positive("n+", n_pos)?;
                 derivation = format!("from Se {sens}, PPV {ppv}, n+ {n_pos}, N {total}");
                 if total <= n_pos {
                     return Err(
-                        not_identifiable(format!("N = {total} must exceed n+ = {n_pos}"))
-                            .in_column("N"),
+                        not_identifiable(format!("N = {total} must exceed n+ = {n_pos}")).in_column("N")
                     );
                 }
                 if ppv.value <= 0.0 {
-                    return Err(not_identifiable(
-                        "with PPV = 0 the false positives cannot be recovered",
-                    ));
+                    return Err(not_identifiable("with PPV = 0 the false positives cannot be recovered"));
                 }
                 let n_neg = total - n_pos;
                 let tp = round_clamp(sens.value * n_pos as f64, n_pos);
@@ -709,12 +532,7 @@ pub fn reconstruct(reported: &Reported) -> Result<Reconstruction, DataError> {
                     }
                 }
             }
-            R::LrCounts {
-                lr_pos,
-                lr_neg,
-                n_pos,
-                n_neg,
-            } => {
+            R::LrCounts { lr_pos, lr_neg, n_pos, n_neg } => {
                 positive("n+", n_pos)?;
                 positive("n−", n_neg)?;
                 derivation = format!("from LR+ {lr_pos}, LR− {lr_neg}, n+ {n_pos}, n− {n_neg}");
@@ -763,12 +581,7 @@ pub fn reconstruct(reported: &Reported) -> Result<Reconstruction, DataError> {
             }
         })
         .fold(0.0, f64::max);
-    Ok(Reconstruction {
-        study,
-        derivation,
-        status,
-        max_abs_deviation,
-    })
+    Ok(Reconstruction { study, derivation, status, max_abs_deviation })
 }
 
 fn reported_counts(r: &Reported) -> Vec<(&'static str, u64)> {
@@ -799,11 +612,7 @@ fn worst_metric(metrics: &[(Metric, Rounded)], t: &Study) -> (String, f64) {
         }
         let v = m.value(t);
         let by = v - r.value;
-        let size = if by.is_finite() {
-            by.abs()
-        } else {
-            f64::INFINITY
-        };
+        let size = if by.is_finite() { by.abs() } else { f64::INFINITY };
         if size > worst.2 {
             worst = (m.name().to_string(), by, size);
         }
@@ -828,10 +637,7 @@ pub fn reconstruct_from_text(line: &str) -> Result<Reconstruction, DataError> {
     let tokens = line
         .split(|c: char| c.is_whitespace() || c == ';')
         .flat_map(|t| {
-            if t.split(',')
-                .filter(|p| !p.is_empty())
-                .all(|p| p.contains('=') || p.contains(':'))
-            {
+            if t.split(',').filter(|p| !p.is_empty()).all(|p| p.contains('=') || p.contains(':')) {
                 t.split(',').collect::<Vec<_>>()
             } else {
                 vec![t]
@@ -840,10 +646,7 @@ pub fn reconstruct_from_text(line: &str) -> Result<Reconstruction, DataError> {
         .filter(|t| !t.is_empty());
     for tok in tokens {
         let Some((k, v)) = tok.split_once('=').or_else(|| tok.split_once(':')) else {
-            return Err(DataError::error(
-                K::BadMetric,
-                format!("\"{tok}\" is not of the form key=value"),
-            ));
+            return Err(DataError::error(K::BadMetric, format!("\"{tok}\" is not of the form key=value")));
         };
         let key = k.trim().to_lowercase().replace('−', "-");
         let v = v.trim();
@@ -865,10 +668,8 @@ pub fn reconstruct_from_text(line: &str) -> Result<Reconstruction, DataError> {
             "nneg" | "n0" | "n-" | "nhealthy" => Some(2),
             _ => None,
         };
-        let dup = || {
-            DataError::error(K::BadMetric, format!("\"{k}\" is given twice"))
-                .in_column(k.to_string())
-        };
+        let dup =
+            || DataError::error(K::BadMetric, format!("\"{k}\" is given twice")).in_column(k.to_string());
         if let Some(i) = metric_slot {
             let r = Rounded::parse(v).map_err(|e| e.in_column(k.to_string()))?;
             if m[i].replace(r).is_some() {
@@ -886,8 +687,7 @@ pub fn reconstruct_from_text(line: &str) -> Result<Reconstruction, DataError> {
             label = Some(v.trim_matches('"').to_string());
         } else {
             return Err(
-                DataError::error(K::BadMetric, format!("unknown key \"{k}\""))
-                    .in_column(k.to_string()),
+                DataError::error(K::BadMetric, format!("unknown key \"{k}\"")).in_column(k.to_string())
             );
         }
     }

@@ -42,13 +42,10 @@ pub(crate) fn wrap(name: &str, size: f64, max_w: i32) -> Vec<String> {
 
 /// Minimum and maximum of the finite values, if any.
 pub(crate) fn finite_range(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
-    values
-        .into_iter()
-        .filter(|v| v.is_finite())
-        .fold(None, |acc, v| match acc {
-            None => Some((v, v)),
-            Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
-        })
+    values.into_iter().filter(|v| v.is_finite()).fold(None, |acc, v| match acc {
+        None => Some((v, v)),
+        Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
+    })
 }
 
 /// Pad a data range by `frac` of its width on both sides; a missing range becomes `default`,
@@ -89,12 +86,7 @@ pub(crate) fn fmt_ci((est, lo, hi): (f64, f64, f64), decimals: usize) -> String 
     if !lo.is_finite() || !hi.is_finite() {
         return fmt_dec(est, decimals);
     }
-    format!(
-        "{} [{}, {}]",
-        fmt_dec(est, decimals),
-        fmt_dec(lo, decimals),
-        fmt_dec(hi, decimals)
-    )
+    format!("{} [{}, {}]", fmt_dec(est, decimals), fmt_dec(lo, decimals), fmt_dec(hi, decimals))
 }
 
 /// `sig` significant digits, but never scientific notation and at least the integer part
@@ -150,11 +142,7 @@ pub(crate) fn fmt_tick(v: f64) -> String {
         return String::new();
     }
     let a = v.abs();
-    let decimals = if a >= 1.0 || a == 0.0 {
-        0
-    } else {
-        (-a.log10().floor()) as usize + 1
-    };
+    let decimals = if a >= 1.0 || a == 0.0 { 0 } else { (-a.log10().floor()) as usize + 1 };
     trim_num(&fmt_dec(v, decimals.min(6)))
 }
 
@@ -164,9 +152,7 @@ pub(crate) fn log10_ticks(lo: f64, hi: f64) -> Vec<f64> {
     if !(lo.is_finite() && hi.is_finite()) || hi <= lo || hi - lo > 40.0 {
         return Vec::new();
     }
-    let decades: Vec<f64> = ((lo.ceil() as i64)..=(hi.floor() as i64))
-        .map(|k| k as f64)
-        .collect();
+    let decades: Vec<f64> = ((lo.ceil() as i64)..=(hi.floor() as i64)).map(|k| k as f64).collect();
     if decades.len() >= 2 {
         return decades;
     }
@@ -195,12 +181,7 @@ pub(crate) fn clip_segment(
     let (dx, dy) = (b.0 - a.0, b.1 - a.1);
     let mut t0: f64 = 0.0;
     let mut t1: f64 = 1.0;
-    for (p, q) in [
-        (-dx, a.0 - xr.0),
-        (dx, xr.1 - a.0),
-        (-dy, a.1 - yr.0),
-        (dy, yr.1 - a.1),
-    ] {
+    for (p, q) in [(-dx, a.0 - xr.0), (dx, xr.1 - a.0), (-dy, a.1 - yr.0), (dy, yr.1 - a.1)] {
         if p == 0.0 {
             if q < 0.0 {
                 return None;
@@ -217,18 +198,11 @@ pub(crate) fn clip_segment(
     if t0 > t1 {
         return None;
     }
-    Some((
-        (a.0 + t0 * dx, a.1 + t0 * dy),
-        (a.0 + t1 * dx, a.1 + t1 * dy),
-    ))
+    Some(((a.0 + t0 * dx, a.1 + t0 * dy), (a.0 + t1 * dx, a.1 + t1 * dy)))
 }
 
 /// Clip a polyline to a rectangle: the visible runs (non-finite vertices break the line).
-pub(crate) fn clip_polyline(
-    points: &[(f64, f64)],
-    xr: (f64, f64),
-    yr: (f64, f64),
-) -> Vec<Vec<(f64, f64)>> {
+pub(crate) fn clip_polyline(points: &[(f64, f64)], xr: (f64, f64), yr: (f64, f64)) -> Vec<Vec<(f64, f64)>> {
     let mut runs: Vec<Vec<(f64, f64)>> = Vec::new();
     let mut current: Vec<(f64, f64)> = Vec::new();
     for w in points.windows(2) {
@@ -261,11 +235,8 @@ pub(crate) fn clip_polyline(
 /// A closed copy of a polygon outline (first vertex repeated at the end), non-finite
 /// vertices removed.
 pub(crate) fn closed(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
-    let mut v: Vec<(f64, f64)> = points
-        .iter()
-        .copied()
-        .filter(|p| p.0.is_finite() && p.1.is_finite())
-        .collect();
+    let mut v: Vec<(f64, f64)> =
+        points.iter().copied().filter(|p| p.0.is_finite() && p.1.is_finite()).collect();
     if v.len() >= 3 && v.first() != v.last() {
         if let Some(&f) = v.first() {
             v.push(f);
@@ -276,12 +247,7 @@ pub(crate) fn closed(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
 
 /// Vertices of a diamond centred at `c` with half-width `rx` and half-height `ry`.
 pub(crate) fn diamond_px(c: Px, rx: i32, ry: i32) -> Vec<Px> {
-    vec![
-        (c.0, c.1 - ry),
-        (c.0 + rx, c.1),
-        (c.0, c.1 + ry),
-        (c.0 - rx, c.1),
-    ]
+    vec![(c.0, c.1 - ry), (c.0 + rx, c.1), (c.0, c.1 + ry), (c.0 - rx, c.1)]
 }
 
 /// Draw a dashed pixel path.
@@ -335,11 +301,7 @@ pub(crate) fn check_size<DB: DrawingBackend>(
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Marker {
     /// A line sample.
-    Line {
-        colour: RGBColor,
-        width: u32,
-        dashed: bool,
-    },
+    Line { colour: RGBColor, width: u32, dashed: bool },
     /// An unfilled circle (study point).
     HollowCircle(RGBColor),
     /// A filled circle.
@@ -359,10 +321,7 @@ pub(crate) struct LegendEntry {
 
 impl LegendEntry {
     pub(crate) fn new(marker: Marker, text: impl Into<String>) -> Self {
-        LegendEntry {
-            marker,
-            text: text.into(),
-        }
+        LegendEntry { marker, text: text.into() }
     }
 }
 
@@ -375,15 +334,8 @@ fn legend_line_height(style: &PlotStyle) -> i32 {
 
 /// Width and height in pixels of the legend box for `entries`.
 pub(crate) fn legend_size(entries: &[LegendEntry], style: &PlotStyle) -> (i32, i32) {
-    let tw = entries
-        .iter()
-        .map(|e| text_width(&e.text, style.text_size))
-        .max()
-        .unwrap_or(0);
-    (
-        tw + LEGEND_SAMPLE + 3 * LEGEND_PAD,
-        entries.len() as i32 * legend_line_height(style) + LEGEND_PAD,
-    )
+    let tw = entries.iter().map(|e| text_width(&e.text, style.text_size)).max().unwrap_or(0);
+    (tw + LEGEND_SAMPLE + 3 * LEGEND_PAD, entries.len() as i32 * legend_line_height(style) + LEGEND_PAD)
 }
 
 /// Draw a legend box with its top-left corner at `at`.
@@ -397,14 +349,8 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(
         return Ok(());
     }
     let (w, h) = legend_size(entries, style);
-    area.draw(&Rectangle::new(
-        [at, (at.0 + w, at.1 + h)],
-        style.background.mix(0.9).filled(),
-    ))?;
-    area.draw(&Rectangle::new(
-        [at, (at.0 + w, at.1 + h)],
-        style.grid.mix(1.0).stroke_width(1),
-    ))?;
+    area.draw(&Rectangle::new([at, (at.0 + w, at.1 + h)], style.background.mix(0.9).filled()))?;
+    area.draw(&Rectangle::new([at, (at.0 + w, at.1 + h)], style.grid.mix(1.0).stroke_width(1)))?;
     draw_legend_entries_unboxed(area, at, entries, style)
 }
 
@@ -421,11 +367,7 @@ pub(crate) fn draw_legend_entries_unboxed<DB: DrawingBackend>(
         let x0 = at.0 + LEGEND_PAD;
         let cx = x0 + LEGEND_SAMPLE / 2;
         match e.marker {
-            Marker::Line {
-                colour,
-                width,
-                dashed,
-            } => {
+            Marker::Line { colour, width, dashed } => {
                 let pts = vec![(x0, cy), (x0 + LEGEND_SAMPLE, cy)];
                 if dashed {
                     dashed_px(area, pts, 6, 4, colour.stroke_width(width))?;
@@ -489,13 +431,10 @@ pub(crate) fn draw_point_labels<DB: DrawingBackend>(
     let th = text_height(size);
     let r = 6;
     // Axis-aligned boxes (x0, y0, x1, y1) already taken: the points themselves first.
-    let mut taken: Vec<(i32, i32, i32, i32)> = points
-        .iter()
-        .map(|((x, y), _)| (x - r, y - r, x + r, y + r))
-        .collect();
+    let mut taken: Vec<(i32, i32, i32, i32)> =
+        points.iter().map(|((x, y), _)| (x - r, y - r, x + r, y + r)).collect();
     let overlaps = |b: &(i32, i32, i32, i32), t: &[(i32, i32, i32, i32)]| {
-        t.iter()
-            .any(|o| b.0 < o.2 && o.0 < b.2 && b.1 < o.3 && o.1 < b.3)
+        t.iter().any(|o| b.0 < o.2 && o.0 < b.2 && b.1 < o.3 && o.1 < b.3)
     };
     for ((x, y), label) in points {
         if label.is_empty() {
@@ -503,33 +442,13 @@ pub(crate) fn draw_point_labels<DB: DrawingBackend>(
         }
         let tw = text_width(label, size);
         let candidates = [
-            (
-                HPos::Left,
-                (x + r + 2, *y),
-                (x + r + 2, y - th / 2, x + r + 2 + tw, y + th / 2),
-            ),
-            (
-                HPos::Right,
-                (x - r - 2, *y),
-                (x - r - 2 - tw, y - th / 2, x - r - 2, y + th / 2),
-            ),
-            (
-                HPos::Center,
-                (*x, y - r - th / 2 - 1),
-                (x - tw / 2, y - r - th - 1, x + tw / 2, y - r - 1),
-            ),
-            (
-                HPos::Center,
-                (*x, y + r + th / 2 + 1),
-                (x - tw / 2, y + r + 1, x + tw / 2, y + r + th + 1),
-            ),
+            (HPos::Left, (x + r + 2, *y), (x + r + 2, y - th / 2, x + r + 2 + tw, y + th / 2)),
+            (HPos::Right, (x - r - 2, *y), (x - r - 2 - tw, y - th / 2, x - r - 2, y + th / 2)),
+            (HPos::Center, (*x, y - r - th / 2 - 1), (x - tw / 2, y - r - th - 1, x + tw / 2, y - r - 1)),
+            (HPos::Center, (*x, y + r + th / 2 + 1), (x - tw / 2, y + r + 1, x + tw / 2, y + r + th + 1)),
         ];
         if let Some((h, at, b)) = candidates.iter().find(|c| !overlaps(&c.2, &taken)) {
-            area.draw(&Text::new(
-                label.to_string(),
-                *at,
-                style.text(size, *h, VPos::Center),
-            ))?;
+            area.draw(&Text::new(label.to_string(), *at, style.text(size, *h, VPos::Center)))?;
             taken.push(*b);
         }
     }
@@ -602,13 +521,7 @@ mod tests {
         assert_eq!(r, Some(((0.0, 0.5), (1.0, 0.5))));
         assert!(clip_segment((2.0, 2.0), (3.0, 3.0), (0.0, 1.0), (0.0, 1.0)).is_none());
         let runs = clip_polyline(
-            &[
-                (0.1, 0.1),
-                (0.5, 0.5),
-                (f64::NAN, 0.0),
-                (0.2, 0.2),
-                (0.3, 0.3),
-            ],
+            &[(0.1, 0.1), (0.5, 0.5), (f64::NAN, 0.0), (0.2, 0.2), (0.3, 0.3)],
             (0.0, 1.0),
             (0.0, 1.0),
         );

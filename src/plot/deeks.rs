@@ -7,9 +7,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::common::{
-    chart_polyline, chart_px, check_size, draw_frame, draw_legend, draw_point_labels, finite_range,
-    fmt_dec, fmt_p, fmt_tick, legend_size, log10_ticks, pad_range, text_height, LegendEntry,
-    Marker,
+    chart_polyline, chart_px, check_size, draw_frame, draw_legend, draw_point_labels, finite_range, fmt_dec,
+    fmt_p, fmt_tick, legend_size, log10_ticks, pad_range, text_height, LegendEntry, Marker,
 };
 use super::style::{PlotError, PlotStyle};
 
@@ -37,48 +36,26 @@ pub fn draw_deeks<DB: DrawingBackend>(
 ) -> Result<(), PlotError> {
     let (w, h) = check_size(area, 300, 250)?;
     let top = draw_frame(area, "Deeks' funnel plot asymmetry test", style)?;
-    let pts: Vec<&(f64, f64, String)> = data
-        .points
-        .iter()
-        .filter(|p| p.0.is_finite() && p.1.is_finite() && p.1 >= 0.0)
-        .collect();
+    let pts: Vec<&(f64, f64, String)> =
+        data.points.iter().filter(|p| p.0.is_finite() && p.1.is_finite() && p.1 >= 0.0).collect();
 
     let summary = data.summary_ln_dor.filter(|v| v.is_finite());
-    let xr = pad_range(
-        finite_range(pts.iter().map(|p| p.0).chain(summary)),
-        0.08,
-        (0.0, 10f64.ln() * 2.0),
-    );
-    let ymax = finite_range(pts.iter().map(|p| p.1))
-        .map(|r| r.1)
-        .filter(|v| *v > 0.0)
-        .unwrap_or(0.2)
-        * 1.1;
+    let xr = pad_range(finite_range(pts.iter().map(|p| p.0).chain(summary)), 0.08, (0.0, 10f64.ln() * 2.0));
+    let ymax = finite_range(pts.iter().map(|p| p.1)).map(|r| r.1).filter(|v| *v > 0.0).unwrap_or(0.2) * 1.1;
     let ln10 = 10f64.ln();
-    let keys: Vec<f64> = log10_ticks(xr.0 / ln10, xr.1 / ln10)
-        .into_iter()
-        .map(|v| v * ln10)
-        .collect();
+    let keys: Vec<f64> = log10_ticks(xr.0 / ln10, xr.1 / ln10).into_iter().map(|v| v * ln10).collect();
 
     let colour = style.series_colour(0);
     let mut entries = vec![
         LegendEntry::new(Marker::HollowCircle(colour), "Study"),
         LegendEntry::new(
-            Marker::Line {
-                colour: style.series_colour(1),
-                width: style.line_width,
-                dashed: false,
-            },
+            Marker::Line { colour: style.series_colour(1), width: style.line_width, dashed: false },
             "Regression line",
         ),
     ];
     if summary.is_some() {
         entries.push(LegendEntry::new(
-            Marker::Line {
-                colour: style.foreground,
-                width: 1,
-                dashed: true,
-            },
+            Marker::Line { colour: style.foreground, width: 1, dashed: true },
             "Summary DOR",
         ));
     }
@@ -110,31 +87,18 @@ pub fn draw_deeks<DB: DrawingBackend>(
 
     // Log-scale x ticks (DOR 1, 10, 100, …) drawn by hand at their logarithms.
     for &k in &keys {
-        chart_polyline(
-            &mut chart,
-            &[(k, 0.0), (k, -ymax)],
-            style.grid.stroke_width(1),
-            false,
-        )?;
+        chart_polyline(&mut chart, &[(k, 0.0), (k, -ymax)], style.grid.stroke_width(1), false)?;
     }
     let base = chart_px(&chart, area, (xr.0, -ymax));
     let tick = style.text(style.tick_size, HPos::Center, VPos::Top);
     for &k in &keys {
         let (x, _) = chart_px(&chart, area, (k, -ymax));
-        area.draw(&PathElement::new(
-            vec![(x, base.1), (x, base.1 + 5)],
-            style.foreground.stroke_width(1),
-        ))?;
+        area.draw(&PathElement::new(vec![(x, base.1), (x, base.1 + 5)], style.foreground.stroke_width(1)))?;
         area.draw(&Text::new(fmt_tick(k.exp()), (x, base.1 + 7), tick.clone()))?;
     }
 
     if let Some(s) = summary {
-        chart_polyline(
-            &mut chart,
-            &[(s, 0.0), (s, -ymax)],
-            style.foreground.stroke_width(1),
-            true,
-        )?;
+        chart_polyline(&mut chart, &[(s, 0.0), (s, -ymax)], style.foreground.stroke_width(1), true)?;
     }
     if data.intercept.is_finite() && data.slope.is_finite() {
         let line: Vec<(f64, f64)> = (0..=50)
@@ -143,22 +107,12 @@ pub fn draw_deeks<DB: DrawingBackend>(
                 (data.intercept + data.slope * y, -y)
             })
             .collect();
-        chart_polyline(
-            &mut chart,
-            &line,
-            style.series_colour(1).stroke_width(style.line_width),
-            false,
-        )?;
+        chart_polyline(&mut chart, &line, style.series_colour(1).stroke_width(style.line_width), false)?;
     }
-    chart.draw_series(
-        pts.iter()
-            .map(|p| Circle::new((p.0, -p.1), 5, colour.stroke_width(2))),
-    )?;
+    chart.draw_series(pts.iter().map(|p| Circle::new((p.0, -p.1), 5, colour.stroke_width(2))))?;
     if style.label_points && pts.len() <= style.max_point_labels {
-        let labelled: Vec<_> = pts
-            .iter()
-            .map(|p| (chart_px(&chart, area, (p.0, -p.1)), p.2.as_str()))
-            .collect();
+        let labelled: Vec<_> =
+            pts.iter().map(|p| (chart_px(&chart, area, (p.0, -p.1)), p.2.as_str())).collect();
         draw_point_labels(area, &labelled, style)?;
     }
 

@@ -5,9 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::common::{
-    chart_polyline, check_size, draw_frame, finite_range, fmt_dec, pad_range, text_height,
-};
+use super::common::{chart_polyline, check_size, draw_frame, finite_range, fmt_dec, pad_range, text_height};
 use super::style::{PlotError, PlotStyle};
 
 /// Everything the Doi plot shows.
@@ -38,11 +36,7 @@ pub fn draw_doi<DB: DrawingBackend>(
     let annotation = if data.interpretation.is_empty() {
         format!("LFK index {}", fmt_dec(data.lfk, 2))
     } else {
-        format!(
-            "LFK index {} ({})",
-            fmt_dec(data.lfk, 2),
-            data.interpretation
-        )
+        format!("LFK index {} ({})", fmt_dec(data.lfk, 2), data.interpretation)
     };
     area.draw(&Text::new(
         annotation,
@@ -61,11 +55,7 @@ pub fn draw_doi<DB: DrawingBackend>(
     pts.sort_by(|a, b| a.0.total_cmp(&b.0));
 
     let xr = pad_range(finite_range(pts.iter().map(|p| p.0)), 0.08, (-1.0, 1.0));
-    let ymax = finite_range(pts.iter().map(|p| p.1))
-        .map(|r| r.1)
-        .filter(|v| *v > 0.0)
-        .unwrap_or(2.0)
-        * 1.1;
+    let ymax = finite_range(pts.iter().map(|p| p.1)).map(|r| r.1).filter(|v| *v > 0.0).unwrap_or(2.0) * 1.1;
 
     let plot_area = area.margin(top as u32, 10, 20, 30);
     let x_lab = text_height(style.tick_size) + text_height(style.label_size) + 26;
@@ -91,12 +81,7 @@ pub fn draw_doi<DB: DrawingBackend>(
 
     let colour = style.series_colour(0);
     let line: Vec<(f64, f64)> = pts.iter().map(|&(x, y)| (x, -y)).collect();
-    chart_polyline(
-        &mut chart,
-        &line,
-        colour.stroke_width(style.line_width),
-        false,
-    )?;
+    chart_polyline(&mut chart, &line, colour.stroke_width(style.line_width), false)?;
     chart.draw_series(line.iter().map(|&p| Circle::new(p, 5, colour.filled())))?;
     Ok(())
 }

@@ -8,8 +8,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::common::{
-    check_size, clip_segment, dashed_px, draw_frame, draw_legend, fmt_pct, fmt_sig, legend_size,
-    text_height, trim_num, wrap, LegendEntry, Marker,
+    check_size, clip_segment, dashed_px, draw_frame, draw_legend, fmt_pct, fmt_sig, legend_size, text_height,
+    trim_num, wrap, LegendEntry, Marker,
 };
 use super::style::{PlotError, PlotStyle};
 
@@ -30,13 +30,12 @@ pub struct FaganData {
 
 /// Probability tick labels (%) used by midas.
 const PROB_TICKS: [f64; 29] = [
-    0.1, 0.2, 0.3, 0.5, 0.7, 1., 2., 3., 5., 7., 10., 20., 30., 40., 50., 60., 70., 80., 90., 93.,
-    95., 97., 98., 99., 99.3, 99.5, 99.7, 99.8, 99.9,
+    0.1, 0.2, 0.3, 0.5, 0.7, 1., 2., 3., 5., 7., 10., 20., 30., 40., 50., 60., 70., 80., 90., 93., 95., 97.,
+    98., 99., 99.3, 99.5, 99.7, 99.8, 99.9,
 ];
 /// Likelihood-ratio tick labels used by midas.
 const LR_TICKS: [f64; 19] = [
-    0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1., 2., 5., 10., 20., 50., 100., 200.,
-    500., 1000.,
+    0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1., 2., 5., 10., 20., 50., 100., 200., 500., 1000.,
 ];
 /// One nomogram axis: pixel x, ticks `(u, label)`, side of the labels (−1 left, +1 right).
 type Axis = (i32, Vec<(f64, String)>, i32);
@@ -87,28 +86,12 @@ pub fn draw_fagan<DB: DrawingBackend>(
     let entries = vec![
         LegendEntry::new(Marker::None, format!("Prior {}", fmt_pct(data.pretest))),
         LegendEntry::new(
-            Marker::Line {
-                colour: style.positive,
-                width: lw,
-                dashed: false,
-            },
-            format!(
-                "LR+ {}, post-test {}",
-                fmt_sig(data.lr_positive, 2),
-                fmt_pct(q_pos)
-            ),
+            Marker::Line { colour: style.positive, width: lw, dashed: false },
+            format!("LR+ {}, post-test {}", fmt_sig(data.lr_positive, 2), fmt_pct(q_pos)),
         ),
         LegendEntry::new(
-            Marker::Line {
-                colour: style.negative,
-                width: lw,
-                dashed: true,
-            },
-            format!(
-                "LR− {}, post-test {}",
-                fmt_sig(data.lr_negative, 2),
-                fmt_pct(q_neg)
-            ),
+            Marker::Line { colour: style.negative, width: lw, dashed: true },
+            format!("LR− {}, post-test {}", fmt_sig(data.lr_negative, 2), fmt_pct(q_neg)),
         ),
     ];
     let (legw, legh) = legend_size(&entries, style);
@@ -122,17 +105,10 @@ pub fn draw_fagan<DB: DrawingBackend>(
         [w / 4, w / 2, 3 * w / 4]
     };
     let title_y = top;
-    const HEADERS: [&str; 3] = [
-        "Pre-test probability (%)",
-        "Likelihood ratio",
-        "Post-test probability (%)",
-    ];
+    const HEADERS: [&str; 3] = ["Pre-test probability (%)", "Likelihood ratio", "Post-test probability (%)"];
     let spacing = xs[1] - xs[0] + 12;
-    let header_lines = HEADERS
-        .iter()
-        .map(|t| wrap(t, style.label_size, spacing).len() as i32)
-        .max()
-        .unwrap_or(1);
+    let header_lines =
+        HEADERS.iter().map(|t| wrap(t, style.label_size, spacing).len() as i32).max().unwrap_or(1);
     let y_top = title_y + header_lines * (text_height(style.label_size) + 2) + 18;
     let y_bot = if legend_right { h - 20 } else { h - legh - 24 }.max(y_top + 50);
     let y_mid = (y_top + y_bot) as f64 / 2.0;
@@ -154,35 +130,15 @@ pub fn draw_fagan<DB: DrawingBackend>(
     let axis = style.foreground.stroke_width(2);
     let thin = style.foreground.stroke_width(1);
     let min_gap = (text_height(style.tick_size) as f64 * 0.85).round() as i32;
-    let probs: Vec<(f64, String)> = PROB_TICKS
-        .iter()
-        .map(|&pc| (pc / 100.0, trim_num(&format!("{pc:.1}"))))
-        .collect();
+    let probs: Vec<(f64, String)> =
+        PROB_TICKS.iter().map(|&pc| (pc / 100.0, trim_num(&format!("{pc:.1}")))).collect();
     let axes: [Axis; 3] = [
-        (
-            xs[0],
-            probs.iter().map(|(p, s)| (-logit(*p), s.clone())).collect(),
-            -1,
-        ),
-        (
-            xs[1],
-            LR_TICKS
-                .iter()
-                .map(|&lr| (0.5 * lr.ln(), super::common::fmt_tick(lr)))
-                .collect(),
-            1,
-        ),
-        (
-            xs[2],
-            probs.iter().map(|(p, s)| (logit(*p), s.clone())).collect(),
-            1,
-        ),
+        (xs[0], probs.iter().map(|(p, s)| (-logit(*p), s.clone())).collect(), -1),
+        (xs[1], LR_TICKS.iter().map(|&lr| (0.5 * lr.ln(), super::common::fmt_tick(lr))).collect(), 1),
+        (xs[2], probs.iter().map(|(p, s)| (logit(*p), s.clone())).collect(), 1),
     ];
     for (x, ticks, side) in axes.iter() {
-        area.draw(&PathElement::new(
-            vec![(*x, y_of(U_MAX)), (*x, y_of(-U_MAX))],
-            axis,
-        ))?;
+        area.draw(&PathElement::new(vec![(*x, y_of(U_MAX)), (*x, y_of(-U_MAX))], axis))?;
         let mut sorted: Vec<(i32, &String)> = ticks.iter().map(|(u, s)| (y_of(*u), s)).collect();
         sorted.sort_by_key(|t| t.0);
         let mut last: Option<i32> = None;
@@ -209,16 +165,14 @@ pub fn draw_fagan<DB: DrawingBackend>(
     // Lines from (−1, −logit p) to (+1, logit p + ln LR), clipped to |u| ≤ U_MAX.
     if valid_prob(data.pretest) {
         let u0 = -logit(data.pretest);
-        for (lr, colour, dashed) in [
-            (data.lr_positive, style.positive, false),
-            (data.lr_negative, style.negative, true),
-        ] {
+        for (lr, colour, dashed) in
+            [(data.lr_positive, style.positive, false), (data.lr_negative, style.negative, true)]
+        {
             if !valid_lr(lr) {
                 continue;
             }
             let u1 = -u0 + lr.ln();
-            if let Some((a, b)) = clip_segment((-1.0, u0), (1.0, u1), (-1.0, 1.0), (-U_MAX, U_MAX))
-            {
+            if let Some((a, b)) = clip_segment((-1.0, u0), (1.0, u1), (-1.0, 1.0), (-U_MAX, U_MAX)) {
                 let pts = vec![(x_of(a.0), y_of(a.1)), (x_of(b.0), y_of(b.1))];
                 let st = colour.stroke_width(lw);
                 if dashed {

@@ -93,20 +93,13 @@ pub fn draw_forest<DB: DrawingBackend>(
     let plot_w = (panel_w - ci_w).max(panel_w / 2);
     let panels = [0, 1].map(|i| {
         let left = margin + label_w + i * panel_w;
-        Panel {
-            x0: left + 10,
-            x1: left + plot_w - 12,
-            text_x: left + plot_w + 6,
-        }
+        Panel { x0: left + 10, x1: left + plot_w - 12, text_x: left + plot_w + 6 }
     });
 
     // Rows.
     let header_y = y_title_end + 10;
     // Headers wrap onto two lines when the CI column is narrow.
-    let room = [
-        panels[1].x0 - panels[0].text_x + 16,
-        w - panels[1].text_x + 4,
-    ];
+    let room = [panels[1].x0 - panels[0].text_x + 16, w - panels[1].text_x + 4];
     let headers: Vec<Vec<String>> = ["Sensitivity (95% CI)", "Specificity (95% CI)"]
         .iter()
         .zip(room)
@@ -114,17 +107,12 @@ pub fn draw_forest<DB: DrawingBackend>(
         .collect();
     let header_lines = headers.iter().map(Vec::len).max().unwrap_or(1) as i32;
     let line_h = text_height(style.label_size) + 3;
-    let rows_top = header_y
-        + (header_lines - 1) * line_h
-        + (text_height(style.label_size) as f64 * 1.9).ceil() as i32;
+    let rows_top =
+        header_y + (header_lines - 1) * line_h + (text_height(style.label_size) as f64 * 1.9).ceil() as i32;
     let has_summary = data.summary_sens.is_some() || data.summary_spec.is_some();
     let n_slots = data.rows.len() as i32 + if has_summary { 2 } else { 0 };
     let avail = h - rows_top - FOOTER_H as i32;
-    let rh = if n_slots > 0 {
-        (avail / n_slots.max(1)).clamp(4, 36)
-    } else {
-        0
-    };
+    let rh = if n_slots > 0 { (avail / n_slots.max(1)).clamp(4, 36) } else { 0 };
     let rows_bottom = rows_top + rh * n_slots.max(1);
     let axis_y = rows_bottom + 4;
 
@@ -150,10 +138,7 @@ pub fn draw_forest<DB: DrawingBackend>(
     // Zebra bands for readability.
     for i in (0..data.rows.len() as i32).step_by(2) {
         let y = rows_top + i * rh;
-        area.draw(&Rectangle::new(
-            [(margin, y), (w - margin, y + rh)],
-            RGBColor(0xF4, 0xF4, 0xF4).filled(),
-        ))?;
+        area.draw(&Rectangle::new([(margin, y), (w - margin, y + rh)], RGBColor(0xF4, 0xF4, 0xF4).filled()))?;
     }
 
     // Vertical dashed lines at the summary estimates.
@@ -219,12 +204,8 @@ pub fn draw_forest<DB: DrawingBackend>(
             let Some(s) = s else { continue };
             area.draw(&Text::new(fmt_ci(s, 2), (p.text_x, sy), bold.clone()))?;
             if finite3(s) {
-                let pts: Vec<Px> = vec![
-                    (p.x(s.1), sy),
-                    (p.x(s.0), sy - ry),
-                    (p.x(s.2), sy),
-                    (p.x(s.0), sy + ry),
-                ];
+                let pts: Vec<Px> =
+                    vec![(p.x(s.1), sy), (p.x(s.0), sy - ry), (p.x(s.2), sy), (p.x(s.0), sy + ry)];
                 area.draw(&Polygon::new(pts, style.series_colour(1).filled()))?;
             } else if s.0.is_finite() {
                 area.draw(&Polygon::new(
@@ -238,16 +219,9 @@ pub fn draw_forest<DB: DrawingBackend>(
     // Axes.
     let tick = style.text(style.tick_size, HPos::Center, VPos::Top);
     for (p, name) in panels.iter().zip(["Sensitivity", "Specificity"]) {
-        area.draw(&PathElement::new(
-            vec![(p.x0, axis_y), (p.x1, axis_y)],
-            style.foreground.stroke_width(1),
-        ))?;
+        area.draw(&PathElement::new(vec![(p.x0, axis_y), (p.x1, axis_y)], style.foreground.stroke_width(1)))?;
         // Ticks every 0.2, or every 0.5 on a narrow panel.
-        let n_ticks = if p.x1 - p.x0 >= 6 * text_width("0.8", style.tick_size) + 30 {
-            5
-        } else {
-            2
-        };
+        let n_ticks = if p.x1 - p.x0 >= 6 * text_width("0.8", style.tick_size) + 30 { 5 } else { 2 };
         for k in 0..=n_ticks {
             let v = k as f64 / n_ticks as f64;
             let x = p.x(v);
@@ -255,19 +229,12 @@ pub fn draw_forest<DB: DrawingBackend>(
                 vec![(x, axis_y), (x, axis_y + 5)],
                 style.foreground.stroke_width(1),
             ))?;
-            let label = if k == 0 || k == n_ticks {
-                format!("{}", k / n_ticks)
-            } else {
-                format!("{v:.1}")
-            };
+            let label = if k == 0 || k == n_ticks { format!("{}", k / n_ticks) } else { format!("{v:.1}") };
             area.draw(&Text::new(label, (x, axis_y + 8), tick.clone()))?;
         }
         area.draw(&Text::new(
             name,
-            (
-                (p.x0 + p.x1) / 2,
-                axis_y + 14 + text_height(style.tick_size),
-            ),
+            ((p.x0 + p.x1) / 2, axis_y + 14 + text_height(style.tick_size)),
             style.text(style.label_size, HPos::Center, VPos::Top),
         ))?;
     }

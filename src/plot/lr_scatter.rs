@@ -68,16 +68,8 @@ pub fn draw_lr_scatter<DB: DrawingBackend>(
         .collect();
     let summ = data.summary.map(|s| {
         (
-            (
-                lg(s.lr_negative.0),
-                lg(s.lr_negative.1),
-                lg(s.lr_negative.2),
-            ),
-            (
-                lg(s.lr_positive.0),
-                lg(s.lr_positive.1),
-                lg(s.lr_positive.2),
-            ),
+            (lg(s.lr_negative.0), lg(s.lr_negative.1), lg(s.lr_negative.2)),
+            (lg(s.lr_positive.0), lg(s.lr_positive.1), lg(s.lr_positive.2)),
         )
     });
     let sx = summ.iter().flat_map(|s| [s.0 .0, s.0 .1, s.0 .2]);
@@ -85,10 +77,7 @@ pub fn draw_lr_scatter<DB: DrawingBackend>(
     let xr = finite_range(pts.iter().map(|p| p.0).chain(sx)).unwrap_or((-1.0, -1.0));
     let yr = finite_range(pts.iter().map(|p| p.1).chain(sy)).unwrap_or((1.0, 1.0));
     // Whole decades, always containing the reference lines with a decade either side.
-    let xr = (
-        xr.0.floor().clamp(-12.0, -2.0),
-        xr.1.ceil().clamp(0.0, 12.0),
-    );
+    let xr = (xr.0.floor().clamp(-12.0, -2.0), xr.1.ceil().clamp(0.0, 12.0));
     let yr = (yr.0.floor().clamp(-12.0, 0.0), yr.1.ceil().clamp(2.0, 12.0));
 
     let colour = style.series_colour(0);
@@ -131,11 +120,7 @@ pub fn draw_lr_scatter<DB: DrawingBackend>(
             vec![(x, origin.1), (x, origin.1 + 5)],
             style.foreground.stroke_width(1),
         ))?;
-        area.draw(&Text::new(
-            fmt_tick(10f64.powf(k)),
-            (x, origin.1 + 7),
-            tick_x.clone(),
-        ))?;
+        area.draw(&Text::new(fmt_tick(10f64.powf(k)), (x, origin.1 + 7), tick_x.clone()))?;
     }
     for k in log10_ticks(yr.0, yr.1) {
         chart_polyline(&mut chart, &[(xr.0, k), (xr.1, k)], grid, false)?;
@@ -144,11 +129,7 @@ pub fn draw_lr_scatter<DB: DrawingBackend>(
             vec![(origin.0 - 5, y), (origin.0, y)],
             style.foreground.stroke_width(1),
         ))?;
-        area.draw(&Text::new(
-            fmt_tick(10f64.powf(k)),
-            (origin.0 - 7, y),
-            tick_y.clone(),
-        ))?;
+        area.draw(&Text::new(fmt_tick(10f64.powf(k)), (origin.0 - 7, y), tick_y.clone()))?;
     }
 
     // Reference lines LR− = 0.1 and LR+ = 10.
@@ -161,56 +142,21 @@ pub fn draw_lr_scatter<DB: DrawingBackend>(
     let small = style.small_size;
     let lh = text_height(small) + 3;
     let quads = [
-        (
-            corner(xr.0, yr.1),
-            HPos::Left,
-            1,
-            "LUQ: Exclusion & Confirmation",
-            "LR+ > 10, LR− < 0.1",
-        ),
-        (
-            corner(xr.1, yr.1),
-            HPos::Right,
-            1,
-            "RUQ: Confirmation Only",
-            "LR+ > 10, LR− > 0.1",
-        ),
-        (
-            corner(xr.0, yr.0),
-            HPos::Left,
-            -1,
-            "LLQ: Exclusion Only",
-            "LR+ < 10, LR− < 0.1",
-        ),
-        (
-            corner(xr.1, yr.0),
-            HPos::Right,
-            -1,
-            "RLQ: No Exclusion or Confirmation",
-            "LR+ < 10, LR− > 0.1",
-        ),
+        (corner(xr.0, yr.1), HPos::Left, 1, "LUQ: Exclusion & Confirmation", "LR+ > 10, LR− < 0.1"),
+        (corner(xr.1, yr.1), HPos::Right, 1, "RUQ: Confirmation Only", "LR+ > 10, LR− > 0.1"),
+        (corner(xr.0, yr.0), HPos::Left, -1, "LLQ: Exclusion Only", "LR+ < 10, LR− < 0.1"),
+        (corner(xr.1, yr.0), HPos::Right, -1, "RLQ: No Exclusion or Confirmation", "LR+ < 10, LR− > 0.1"),
     ];
     for ((cx, cy), hpos, down, l1, l2) in quads {
-        let x = if matches!(hpos, HPos::Left) {
-            cx + 8
-        } else {
-            cx - 8
-        };
-        let (y1, y2) = if down > 0 {
-            (cy + 6, cy + 6 + lh)
-        } else {
-            (cy - 6 - 2 * lh, cy - 6 - lh)
-        };
+        let x = if matches!(hpos, HPos::Left) { cx + 8 } else { cx - 8 };
+        let (y1, y2) = if down > 0 { (cy + 6, cy + 6 + lh) } else { (cy - 6 - 2 * lh, cy - 6 - lh) };
         let bold = style.bold(small, hpos, VPos::Top);
         let plain = style.text(small, hpos, VPos::Top);
         area.draw(&Text::new(l1, (x, y1), bold))?;
         area.draw(&Text::new(l2, (x, y2), plain))?;
     }
 
-    chart.draw_series(
-        pts.iter()
-            .map(|p| Circle::new((p.0, p.1), 5, colour.stroke_width(2))),
-    )?;
+    chart.draw_series(pts.iter().map(|p| Circle::new((p.0, p.1), 5, colour.stroke_width(2))))?;
     if let Some((nx, py)) = summ {
         let st = c_sum.stroke_width(style.line_width);
         if nx.0.is_finite() {
@@ -221,17 +167,13 @@ pub fn draw_lr_scatter<DB: DrawingBackend>(
         }
         if nx.0.is_finite() && py.0.is_finite() {
             chart.draw_series(std::iter::once(
-                EmptyElement::at((nx.0, py.0))
-                    + Polygon::new(diamond_px((0, 0), 8, 8), c_sum.filled()),
+                EmptyElement::at((nx.0, py.0)) + Polygon::new(diamond_px((0, 0), 8, 8), c_sum.filled()),
             ))?;
         }
     }
 
     if style.label_points && pts.len() <= style.max_point_labels {
-        let mut labelled: Vec<_> = pts
-            .iter()
-            .map(|p| (chart_px(&chart, area, (p.0, p.1)), p.2))
-            .collect();
+        let mut labelled: Vec<_> = pts.iter().map(|p| (chart_px(&chart, area, (p.0, p.1)), p.2)).collect();
         // The summary diamond is an obstacle, not a label.
         if let Some((nx, py)) = summ.filter(|s| s.0 .0.is_finite() && s.1 .0.is_finite()) {
             labelled.push((chart_px(&chart, area, (nx.0, py.0)), ""));

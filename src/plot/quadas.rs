@@ -10,8 +10,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::common::{
-    check_size, draw_frame, draw_legend_row, legend_size, text_height, text_width, wrap,
-    LegendEntry, Marker,
+    check_size, draw_frame, draw_legend_row, legend_size, text_height, text_width, wrap, LegendEntry, Marker,
 };
 use super::style::{PlotError, PlotStyle};
 
@@ -96,19 +95,10 @@ pub fn draw_quadas_traffic_light<DB: DrawingBackend>(
 ) -> Result<(), PlotError> {
     let (w, h) = check_size(area, 300, 200)?;
     let (w, h) = (w as i32, h as i32);
-    let mut y = draw_frame(
-        area,
-        "QUADAS-2: risk of bias and applicability concerns",
-        style,
-    )?;
+    let mut y = draw_frame(area, "QUADAS-2: risk of bias and applicability concerns", style)?;
     let nd = data.domains.len().max(1) as i32;
     let margin = 12;
-    let widest = data
-        .studies
-        .iter()
-        .map(|s| text_width(s, style.text_size))
-        .max()
-        .unwrap_or(0);
+    let widest = data.studies.iter().map(|s| text_width(s, style.text_size)).max().unwrap_or(0);
     let label_w = (widest + 20).clamp(80, w * 3 / 10);
     let col_w = (w - 2 * margin - label_w) / nd;
     let col_x = |j: usize| margin + label_w + j as i32 * col_w + col_w / 2;
@@ -122,10 +112,7 @@ pub fn draw_quadas_traffic_light<DB: DrawingBackend>(
             let x1 = x0 + *n as i32 * col_w - 12;
             area.draw(&Text::new(*name, ((x0 + x1) / 2, y), bold.clone()))?;
             let ly = y + text_height(style.text_size) + 4;
-            area.draw(&PathElement::new(
-                vec![(x0, ly), (x1, ly)],
-                style.foreground.stroke_width(1),
-            ))?;
+            area.draw(&PathElement::new(vec![(x0, ly), (x1, ly)], style.foreground.stroke_width(1)))?;
         }
         y += text_height(style.text_size) + 12;
     }
@@ -135,18 +122,11 @@ pub fn draw_quadas_traffic_light<DB: DrawingBackend>(
     let hs = style.text(style.text_size, HPos::Center, VPos::Top);
     for (j, d) in data.domains.iter().enumerate() {
         for (k, line) in wrap(d, style.text_size, col_w - 6).iter().enumerate() {
-            area.draw(&Text::new(
-                line.clone(),
-                (col_x(j), y + k as i32 * th),
-                hs.clone(),
-            ))?;
+            area.draw(&Text::new(line.clone(), (col_x(j), y + k as i32 * th), hs.clone()))?;
         }
     }
     y += 2 * th + 8;
-    area.draw(&PathElement::new(
-        vec![(margin, y - 4), (w - margin, y - 4)],
-        style.grid.stroke_width(1),
-    ))?;
+    area.draw(&PathElement::new(vec![(margin, y - 4), (w - margin, y - 4)], style.grid.stroke_width(1)))?;
 
     // Rows.
     let (_, leg_h) = legend_size(&legend(style)[..1], style);
@@ -170,21 +150,13 @@ pub fn draw_quadas_traffic_light<DB: DrawingBackend>(
                     FontStyle::Bold,
                 )
                 .color(&jd.text_colour(style))
-                .pos(plotters::style::text_anchor::Pos::new(
-                    HPos::Center,
-                    VPos::Center,
-                ));
+                .pos(plotters::style::text_anchor::Pos::new(HPos::Center, VPos::Center));
                 area.draw(&Text::new(jd.symbol(), c, ts))?;
             }
         }
     }
     let bottom = y + n * rh;
-    draw_legend_row(
-        area,
-        (w / 2, bottom + 10 + leg_h / 2),
-        &legend(style),
-        style,
-    )?;
+    draw_legend_row(area, (w / 2, bottom + 10 + leg_h / 2), &legend(style), style)?;
     Ok(())
 }
 
@@ -203,12 +175,7 @@ pub fn draw_quadas_summary<DB: DrawingBackend>(
     // Row list: group headings (None) and domains (Some(index)).
     let mut rows: Vec<(Option<usize>, String)> = Vec::new();
     if gs.is_empty() {
-        rows.extend(
-            data.domains
-                .iter()
-                .enumerate()
-                .map(|(j, d)| (Some(j), d.clone())),
-        );
+        rows.extend(data.domains.iter().enumerate().map(|(j, d)| (Some(j), d.clone())));
     } else {
         for (name, first, n) in &gs {
             rows.push((None, name.to_string()));
@@ -219,11 +186,7 @@ pub fn draw_quadas_summary<DB: DrawingBackend>(
     }
 
     let margin = 12;
-    let widest = rows
-        .iter()
-        .map(|r| text_width(&r.1, style.text_size))
-        .max()
-        .unwrap_or(0);
+    let widest = rows.iter().map(|r| text_width(&r.1, style.text_size)).max().unwrap_or(0);
     let label_w = (widest + 24).clamp(80, w * 35 / 100);
     let x0 = margin + label_w;
     let x1 = w - margin - 20;
@@ -243,18 +206,13 @@ pub fn draw_quadas_summary<DB: DrawingBackend>(
             continue;
         };
         area.draw(&Text::new(name.clone(), (x0 - 8, cy), plain.clone()))?;
-        let cells: Vec<Judgement> = data
-            .judgements
-            .iter()
-            .filter_map(|r| r.get(*j).copied())
-            .collect();
+        let cells: Vec<Judgement> = data.judgements.iter().filter_map(|r| r.get(*j).copied()).collect();
         if cells.is_empty() {
             continue;
         }
         let mut acc = 0.0;
         for jd in ORDER {
-            let pct =
-                100.0 * cells.iter().filter(|c| **c == jd).count() as f64 / cells.len() as f64;
+            let pct = 100.0 * cells.iter().filter(|c| **c == jd).count() as f64 / cells.len() as f64;
             if pct <= 0.0 {
                 continue;
             }
@@ -268,10 +226,7 @@ pub fn draw_quadas_summary<DB: DrawingBackend>(
                 let ts = style
                     .font(style.tick_size)
                     .color(&jd.text_colour(style))
-                    .pos(plotters::style::text_anchor::Pos::new(
-                        HPos::Center,
-                        VPos::Center,
-                    ));
+                    .pos(plotters::style::text_anchor::Pos::new(HPos::Center, VPos::Center));
                 area.draw(&Text::new(label, ((a + b) / 2, cy), ts))?;
             }
             acc += pct;
@@ -280,33 +235,18 @@ pub fn draw_quadas_summary<DB: DrawingBackend>(
 
     // Axis.
     let ay = top + n * rh + 4;
-    area.draw(&PathElement::new(
-        vec![(x0, ay), (x1, ay)],
-        style.foreground.stroke_width(1),
-    ))?;
+    area.draw(&PathElement::new(vec![(x0, ay), (x1, ay)], style.foreground.stroke_width(1)))?;
     let tick = style.text(style.tick_size, HPos::Center, VPos::Top);
     for k in 0..=4 {
         let x = xpx(25.0 * k as f64);
-        area.draw(&PathElement::new(
-            vec![(x, ay), (x, ay + 5)],
-            style.foreground.stroke_width(1),
-        ))?;
-        area.draw(&Text::new(
-            format!("{}%", 25 * k),
-            (x, ay + 7),
-            tick.clone(),
-        ))?;
+        area.draw(&PathElement::new(vec![(x, ay), (x, ay + 5)], style.foreground.stroke_width(1)))?;
+        area.draw(&Text::new(format!("{}%", 25 * k), (x, ay + 7), tick.clone()))?;
     }
     area.draw(&Text::new(
         "Percentage of studies",
         ((x0 + x1) / 2, ay + 12 + text_height(style.tick_size)),
         style.text(style.label_size, HPos::Center, VPos::Top),
     ))?;
-    draw_legend_row(
-        area,
-        ((x0 + x1) / 2, ay + axis_h + leg_h / 2),
-        &legend(style),
-        style,
-    )?;
+    draw_legend_row(area, ((x0 + x1) / 2, ay + axis_h + leg_h / 2), &legend(style), style)?;
     Ok(())
 }

@@ -8,8 +8,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::common::{
-    chart_polyline, check_size, closed, diamond_px, draw_frame, draw_legend, legend_size,
-    text_height, LegendEntry, Marker,
+    chart_polyline, check_size, closed, diamond_px, draw_frame, draw_legend, legend_size, text_height,
+    LegendEntry, Marker,
 };
 use super::style::{PlotError, PlotStyle};
 
@@ -42,10 +42,7 @@ pub struct SrocData {
 }
 
 fn ok_point(x: f64, y: f64) -> bool {
-    x.is_finite()
-        && y.is_finite()
-        && (-1e-9..=1.0 + 1e-9).contains(&x)
-        && (-1e-9..=1.0 + 1e-9).contains(&y)
+    x.is_finite() && y.is_finite() && (-1e-9..=1.0 + 1e-9).contains(&x) && (-1e-9..=1.0 + 1e-9).contains(&y)
 }
 
 /// Draw the SROC plot. Non-finite or out-of-range points are skipped; empty series draw the
@@ -79,60 +76,31 @@ pub fn draw_sroc<DB: DrawingBackend>(
     if !single {
         for (i, s) in data.series.iter().enumerate() {
             entries.push(LegendEntry::new(
-                Marker::Line {
-                    colour: style.series_colour(i),
-                    width: 3,
-                    dashed: false,
-                },
+                Marker::Line { colour: style.series_colour(i), width: 3, dashed: false },
                 s.name.clone(),
             ));
         }
     }
-    let (c_study, c_summary) = if single {
-        colours(0)
-    } else {
-        (style.foreground, style.foreground)
-    };
+    let (c_study, c_summary) = if single { colours(0) } else { (style.foreground, style.foreground) };
     if any_points {
-        entries.push(LegendEntry::new(
-            Marker::HollowCircle(c_study),
-            "Studies (area ∝ N)",
-        ));
+        entries.push(LegendEntry::new(Marker::HollowCircle(c_study), "Studies (area ∝ N)"));
     }
     if any_summary {
-        entries.push(LegendEntry::new(
-            Marker::Diamond(c_summary),
-            "Summary point",
-        ));
+        entries.push(LegendEntry::new(Marker::Diamond(c_summary), "Summary point"));
     }
     if any_curve {
         let width = style.line_width;
-        entries.push(LegendEntry::new(
-            Marker::Line {
-                colour: c_study,
-                width,
-                dashed: false,
-            },
-            "SROC curve",
-        ));
+        entries.push(LegendEntry::new(Marker::Line { colour: c_study, width, dashed: false }, "SROC curve"));
     }
     if any_conf {
         entries.push(LegendEntry::new(
-            Marker::Line {
-                colour: c_summary,
-                width: 2,
-                dashed: false,
-            },
+            Marker::Line { colour: c_summary, width: 2, dashed: false },
             "95% confidence region",
         ));
     }
     if any_pred {
         entries.push(LegendEntry::new(
-            Marker::Line {
-                colour: c_summary,
-                width: 2,
-                dashed: true,
-            },
+            Marker::Line { colour: c_summary, width: 2, dashed: true },
             "95% prediction region",
         ));
     }
@@ -167,12 +135,7 @@ pub fn draw_sroc<DB: DrawingBackend>(
         .draw()?;
 
     // Chance line.
-    chart_polyline(
-        &mut chart,
-        &[(0.0, 0.0), (1.0, 1.0)],
-        RGBColor(0xBB, 0xBB, 0xBB).stroke_width(1),
-        true,
-    )?;
+    chart_polyline(&mut chart, &[(0.0, 0.0), (1.0, 1.0)], RGBColor(0xBB, 0xBB, 0xBB).stroke_width(1), true)?;
 
     // Radius ∝ √N over all series; largest circle ≈ 3.5 % of the plot side.
     let n_max = data
@@ -194,12 +157,7 @@ pub fn draw_sroc<DB: DrawingBackend>(
             chart_polyline(&mut chart, &conf, c_sum.stroke_width(2), false)?;
         }
         if s.curve.len() >= 2 {
-            chart_polyline(
-                &mut chart,
-                &s.curve,
-                c_points.stroke_width(style.line_width),
-                false,
-            )?;
+            chart_polyline(&mut chart, &s.curve, c_points.stroke_width(style.line_width), false)?;
         }
         let pts: Vec<_> = s
             .points

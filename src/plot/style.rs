@@ -111,13 +111,9 @@ impl PlotStyle {
     /// `CanvasBackend` (which, unlike the SVG backend, does not shrink font sizes).
     pub fn for_canvas() -> Self {
         let mut s = PlotStyle::default();
-        for size in [
-            &mut s.title_size,
-            &mut s.label_size,
-            &mut s.tick_size,
-            &mut s.text_size,
-            &mut s.small_size,
-        ] {
+        for size in
+            [&mut s.title_size, &mut s.label_size, &mut s.tick_size, &mut s.text_size, &mut s.small_size]
+        {
             *size /= 1.24;
         }
         s
@@ -161,9 +157,7 @@ pub struct PlotError {
 impl PlotError {
     /// An error with this message.
     pub fn new(message: impl Into<String>) -> Self {
-        PlotError {
-            message: message.into(),
-        }
+        PlotError { message: message.into() }
     }
 }
 
@@ -175,9 +169,7 @@ impl fmt::Display for PlotError {
 
 impl std::error::Error for PlotError {}
 
-impl<E: std::error::Error + Send + Sync> From<plotters::drawing::DrawingAreaErrorKind<E>>
-    for PlotError
-{
+impl<E: std::error::Error + Send + Sync> From<plotters::drawing::DrawingAreaErrorKind<E>> for PlotError {
     fn from(e: plotters::drawing::DrawingAreaErrorKind<E>) -> Self {
         PlotError::new(e.to_string())
     }

@@ -75,10 +75,9 @@ pub struct SummaryRow {
 /// The summary row of a block.
 pub fn summary_row(label: &str, b: &Block) -> SummaryRow {
     let fit = b.fit.as_ref();
-    let auc = fit.and_then(|f| f.auc.as_ref()).map(|a| Estimate {
-        estimate: a.estimate,
-        ci: a.ci.unwrap_or([f64::NAN; 2]),
-    });
+    let auc = fit
+        .and_then(|f| f.auc.as_ref())
+        .map(|a| Estimate { estimate: a.estimate, ci: a.ci.unwrap_or([f64::NAN; 2]) });
     let mut note = b.fit_error.clone();
     if let Some(f) = fit {
         if f.model.rung != "B2" || f.model.boundary.is_some() {
@@ -135,9 +134,7 @@ pub const SUMMARY_HEADERS: [&str; 12] = [
 
 /// The text cells of a row, in the order of [`SUMMARY_HEADERS`].
 pub fn summary_cells(r: &SummaryRow) -> Vec<String> {
-    let o = |e: &Option<Estimate>, f: &dyn Fn(&Estimate) -> String| {
-        e.as_ref().map_or("–".to_string(), f)
-    };
+    let o = |e: &Option<Estimate>, f: &dyn Fn(&Estimate) -> String| e.as_ref().map_or("–".to_string(), f);
     vec![
         r.label.clone(),
         r.k.to_string(),
@@ -181,12 +178,7 @@ pub fn text_table(headers: &[&str], rows: &[Vec<String>]) -> String {
     };
     let mut out = line(headers.iter().map(|h| h.to_string()).collect());
     out.push('\n');
-    out.push_str(
-        &w.iter()
-            .map(|x| "─".repeat(*x))
-            .collect::<Vec<_>>()
-            .join("  "),
-    );
+    out.push_str(&w.iter().map(|x| "─".repeat(*x)).collect::<Vec<_>>().join("  "));
     out.push('\n');
     for r in rows {
         out.push_str(&line(r.clone()));

@@ -120,18 +120,8 @@ pub fn clopper_pearson(x: f64, n: f64, level: f64) -> Option<Estimate> {
         return None;
     }
     let alpha = 1.0 - level;
-    let lower = if x <= 0.0 {
-        0.0
-    } else {
-        Beta::new(x, n - x + 1.0).ok()?.inverse_cdf(alpha / 2.0)
-    };
-    let upper = if x >= n {
-        1.0
-    } else {
-        Beta::new(x + 1.0, n - x)
-            .ok()?
-            .inverse_cdf(1.0 - alpha / 2.0)
-    };
+    let lower = if x <= 0.0 { 0.0 } else { Beta::new(x, n - x + 1.0).ok()?.inverse_cdf(alpha / 2.0) };
+    let upper = if x >= n { 1.0 } else { Beta::new(x + 1.0, n - x).ok()?.inverse_cdf(1.0 - alpha / 2.0) };
     Estimate::new(x / n, lower, upper).not_nan()
 }
 
@@ -173,12 +163,7 @@ fn log_ratio_estimate(log_est: f64, se: f64, z: f64) -> Option<Estimate> {
     if !(log_est.is_finite() && se.is_finite() && se >= 0.0) {
         return None;
     }
-    Estimate::new(
-        log_est.exp(),
-        (log_est - z * se).exp(),
-        (log_est + z * se).exp(),
-    )
-    .not_nan()
+    Estimate::new(log_est.exp(), (log_est - z * se).exp(), (log_est + z * se).exp()).not_nan()
 }
 
 /// LR+ with its log-method CI from (corrected) counts.
@@ -197,9 +182,7 @@ pub fn lr_positive(c: &CorrectedCounts, level: f64) -> Option<Estimate> {
         return None;
     }
     let est = (c.tp / n1) / (c.fp / n0);
-    let se = (1.0 / c.tp - 1.0 / n1 + 1.0 / c.fp - 1.0 / n0)
-        .max(0.0)
-        .sqrt();
+    let se = (1.0 / c.tp - 1.0 / n1 + 1.0 / c.fp - 1.0 / n0).max(0.0).sqrt();
     log_ratio_estimate(est.ln(), se, z_for_level(level))
 }
 
@@ -218,9 +201,7 @@ pub fn lr_negative(c: &CorrectedCounts, level: f64) -> Option<Estimate> {
         return None;
     }
     let est = (c.fn_ / n1) / (c.tn / n0);
-    let se = (1.0 / c.fn_ - 1.0 / n1 + 1.0 / c.tn - 1.0 / n0)
-        .max(0.0)
-        .sqrt();
+    let se = (1.0 / c.fn_ - 1.0 / n1 + 1.0 / c.tn - 1.0 / n0).max(0.0).sqrt();
     log_ratio_estimate(est.ln(), se, z_for_level(level))
 }
 
@@ -275,11 +256,7 @@ pub fn two_step_rows(studies: &[Study]) -> (Vec<usize>, Vec<String>) {
             (false, true) => "no non-diseased participants (FP+TN = 0)",
             (true, true) => "no participants (all four cells are 0)",
         };
-        warnings.push(format!(
-            "row {} ({}): {reason}; it is excluded from two-step methods",
-            i + 1,
-            s.label
-        ));
+        warnings.push(format!("row {} ({}): {reason}; it is excluded from two-step methods", i + 1, s.label));
     }
     (kept, warnings)
 }
@@ -287,10 +264,7 @@ pub fn two_step_rows(studies: &[Study]) -> (Vec<usize>, Vec<String>) {
 /// The studies kept by [`two_step_rows`], cloned, with the warnings.
 pub(crate) fn two_step_subset(studies: &[Study]) -> (Vec<Study>, Vec<usize>, Vec<String>) {
     let (kept, warnings) = two_step_rows(studies);
-    let sub = kept
-        .iter()
-        .filter_map(|&i| studies.get(i).cloned())
-        .collect();
+    let sub = kept.iter().filter_map(|&i| studies.get(i).cloned()).collect();
     (sub, kept, warnings)
 }
 
@@ -309,10 +283,7 @@ pub fn per_study(studies: &[Study], cfg: &AccuracyConfig) -> Result<PerStudyTabl
     if !(cfg.correction.increment.is_finite() && cfg.correction.increment >= 0.0) {
         return Err(StatsError::InvalidArgument {
             what: "continuity correction",
-            detail: format!(
-                "increment {} must be a finite number ≥ 0",
-                cfg.correction.increment
-            ),
+            detail: format!("increment {} must be a finite number ≥ 0", cfg.correction.increment),
         });
     }
     let corrected = cfg.correction.apply(studies);
@@ -348,26 +319,10 @@ pub fn per_study(studies: &[Study], cfg: &AccuracyConfig) -> Result<PerStudyTabl
                 lr_positive: lr_positive(c, level),
                 lr_negative: lr_negative(c, level),
                 dor: dor(c, level),
-                logit_sens: if sens_ok {
-                    finite(c.logit_sens())
-                } else {
-                    None
-                },
-                var_logit_sens: if sens_ok {
-                    finite(c.var_logit_sens())
-                } else {
-                    None
-                },
-                logit_spec: if spec_ok {
-                    finite(c.logit_spec())
-                } else {
-                    None
-                },
-                var_logit_spec: if spec_ok {
-                    finite(c.var_logit_spec())
-                } else {
-                    None
-                },
+                logit_sens: if sens_ok { finite(c.logit_sens()) } else { None },
+                var_logit_sens: if sens_ok { finite(c.var_logit_sens()) } else { None },
+                logit_spec: if spec_ok { finite(c.logit_spec()) } else { None },
+                var_logit_spec: if spec_ok { finite(c.var_logit_spec()) } else { None },
                 log_dor: if dor_ok { finite(c.log_dor()) } else { None },
                 se_log_dor: if dor_ok { finite(c.se_log_dor()) } else { None },
                 corrected: c.corrected,

@@ -10,8 +10,8 @@ use super::glmm::likelihood::CovStructure;
 use super::reitsma::fit_reitsma;
 use super::rng::SplitMix64;
 use super::summary::{
-    auc_exact, auc_mada, hsroc, region, region_radius, sroc_curve, summary_point, truncate_metandi,
-    Curve, Hsroc, Pooled, RegionKind, SummaryPoint,
+    auc_exact, auc_mada, hsroc, region, region_radius, sroc_curve, summary_point, truncate_metandi, Curve,
+    Hsroc, Pooled, RegionKind, SummaryPoint,
 };
 use super::transform::{logit_from_prob, prob_from_logit, z_for_level};
 use crate::data::correction::{Correction, CorrectionRule};
@@ -329,8 +329,7 @@ pub(crate) fn fit_b2(studies: &[Study], design: &Design, nodes: usize, start: &[
     let nb = design.n_beta();
     let full = fit_structure(studies, design, CovStructure::Full, nodes, start);
     let (t1, t2, rho) = CovStructure::Full.tau_rho(&full.theta[nb..]);
-    let interior_ok =
-        full.converged && t1 >= TAU_BOUNDARY && t2 >= TAU_BOUNDARY && rho.abs() <= RHO_BOUNDARY;
+    let interior_ok = full.converged && t1 >= TAU_BOUNDARY && t2 >= TAU_BOUNDARY && rho.abs() <= RHO_BOUNDARY;
     if interior_ok {
         return full;
     }
@@ -352,13 +351,7 @@ pub(crate) fn fit_b2(studies: &[Study], design: &Design, nodes: usize, start: &[
     }
     let mut best = full;
     for cov in candidates {
-        let f = fit_structure(
-            studies,
-            design,
-            cov,
-            nodes,
-            &project(&best.theta_full_like(nb), nb, cov),
-        );
+        let f = fit_structure(studies, design, cov, nodes, &project(&best.theta_full_like(nb), nb, cov));
         let better = f.converged && (!best.converged || f.loglik >= best.loglik - 1e-6);
         if better {
             best = f;
@@ -386,11 +379,7 @@ impl FullLike for StructFit {
     fn theta_full_like(&self, nb: usize) -> Vec<f64> {
         let (t1, t2, rho) = self.cov.tau_rho(&self.theta[nb..]);
         let lt = |t: f64| if t > 0.0 { t.ln() } else { -4.0 };
-        let r = if rho.is_nan() {
-            0.0
-        } else {
-            rho.clamp(-0.999, 0.999)
-        };
+        let r = if rho.is_nan() { 0.0 } else { rho.clamp(-0.999, 0.999) };
         let mut v = self.theta[..nb].to_vec();
         v.extend_from_slice(&[lt(t1), lt(t2), r.atanh()]);
         v
@@ -398,12 +387,7 @@ impl FullLike for StructFit {
 }
 
 /// The B0 rung: ρ = 0, dropping a margin's random effect when its τ vanishes (FE for that margin).
-pub(crate) fn fit_b0(
-    studies: &[Study],
-    design: &Design,
-    nodes: usize,
-    start: &[f64],
-) -> (StructFit, Rung) {
+pub(crate) fn fit_b0(studies: &[Study], design: &Design, nodes: usize, start: &[f64]) -> (StructFit, Rung) {
     let nb = design.n_beta();
     let ind = fit_structure(
         studies,
@@ -413,22 +397,13 @@ pub(crate) fn fit_b0(
         &project(start, nb, CovStructure::Independent),
     );
     let (t1, t2, _) = CovStructure::Independent.tau_rho(&ind.theta[nb..]);
-    let (cov, rung) = match (
-        t1 < TAU_BOUNDARY || !ind.converged,
-        t2 < TAU_BOUNDARY || !ind.converged,
-    ) {
+    let (cov, rung) = match (t1 < TAU_BOUNDARY || !ind.converged, t2 < TAU_BOUNDARY || !ind.converged) {
         (false, false) => return (ind, Rung::B0),
         (true, false) => (CovStructure::SpecOnly, Rung::FeSens),
         (false, true) => (CovStructure::SensOnly, Rung::FeSpec),
         (true, true) => (CovStructure::NoRandom, Rung::Fe),
     };
-    let f = fit_structure(
-        studies,
-        design,
-        cov,
-        nodes,
-        &project(&ind.theta_full_like(nb), nb, cov),
-    );
+    let f = fit_structure(studies, design, cov, nodes, &project(&ind.theta_full_like(nb), nb, cov));
     if f.converged || !ind.converged {
         (f, rung)
     } else {
@@ -453,11 +428,7 @@ fn glmm_result(
         let (b0, rung) = fit_b0(studies, &design, nodes, &start);
         if !b0.converged {
             return Err(FitError::Failed {
-                reason: format!(
-                    "{} did not converge ({})",
-                    rung.name(),
-                    b0.termination.describe()
-                ),
+                reason: format!("{} did not converge ({})", rung.name(), b0.termination.describe()),
             });
         }
         warnings.push(format!("only {k} studies: the bivariate model needs at least 4 (metandi's minimum), so correlated random effects were not fitted"));
@@ -511,10 +482,7 @@ fn glmm_result(
                 Vec::new(),
             );
             simp.simplified = None;
-            res.model.fallback = Some(format!(
-                "{} computed beside B2: boundary ({b})",
-                rung.name()
-            ));
+            res.model.fallback = Some(format!("{} computed beside B2: boundary ({b})", rung.name()));
             res.simplified = Some(Box::new(simp));
         }
     }
@@ -539,7 +507,10 @@ fn build_glmm_result(
         None => [[f64::NAN; 2]; 2],
     };
     if vcov.is_none() {
-        warnings.push("the observed information matrix is not positive definite: standard errors are unavailable".into());
+        warnings.push(
+            "the observed information matrix is not positive definite: standard errors are unavailable"
+                .into(),
+        );
     }
     let var_of = |i: usize| vcov.as_ref().map(|v| v[(i, i)]);
     let ln_tau_ci = |idx: Option<usize>, t: f64| -> Option<[f64; 2]> {
@@ -567,14 +538,7 @@ fn build_glmm_result(
     let cov12 = if rho.is_nan() { 0.0 } else { rho * t1 * t2 };
     let nodes = f.nodes;
     let check = if nodes > 1 {
-        loglik_at(
-            studies,
-            &Design::intercepts(k),
-            f.cov,
-            2 * nodes + 1,
-            &f.theta,
-        )
-        .map(|l| (2 * nodes + 1, l))
+        loglik_at(studies, &Design::intercepts(k), f.cov, 2 * nodes + 1, &f.theta).map(|l| (2 * nodes + 1, l))
     } else {
         None
     };
@@ -623,12 +587,7 @@ fn build_glmm_result(
 }
 
 /// Everything that follows from the pooled parameters (§4, §5.6).
-fn finish(
-    studies: &[Study],
-    cfg: &FitConfig,
-    model: ModelBlock,
-    internal: Internal,
-) -> BivariateResult {
+fn finish(studies: &[Study], cfg: &FitConfig, model: ModelBlock, internal: Internal) -> BivariateResult {
     let k = studies.len();
     let z = z_for_level(cfg.level);
     let pooled = Pooled {
@@ -648,12 +607,9 @@ fn finish(
                 Some(cfg.seed),
                 "parametric bootstrap",
             ),
-            (AucCi::Delta, Some(cov), Some(v)) => (
-                auc_delta(*cov, &internal.theta, v, z),
-                None,
-                None,
-                "delta method on logit(AUC)",
-            ),
+            (AucCi::Delta, Some(cov), Some(v)) => {
+                (auc_delta(*cov, &internal.theta, v, z), None, None, "delta method on logit(AUC)")
+            }
             (AucCi::None, _, _) => (None, None, None, "not computed"),
             _ => (None, None, None, "not available for this model"),
         };
@@ -669,10 +625,7 @@ fn finish(
     let radius = region_radius(cfg.region, k, cfg.level);
     let has_se = pooled.vcov_mu[0][0].is_finite();
     let (conf, pred) = match (radius, has_se) {
-        (Some(c), true) => (
-            region(&pooled, c, false, 361),
-            region(&pooled, c, true, 361),
-        ),
+        (Some(c), true) => (region(&pooled, c, false, 361), region(&pooled, c, true, 361)),
         _ => (Vec::new(), Vec::new()),
     };
     let full = sroc_curve(&pooled, (0.0, 1.0), 201);
@@ -693,10 +646,7 @@ fn finish(
         }
         let t = super::transform::t_quantile(1.0 - (1.0 - cfg.level) / 2.0, k as f64 - 2.0);
         let s = (pooled.tau2[j] + pooled.vcov_mu[j][j]).sqrt();
-        Some([
-            prob_from_logit(pooled.mu[j] - t * s),
-            prob_from_logit(pooled.mu[j] + t * s),
-        ])
+        Some([prob_from_logit(pooled.mu[j] - t * s), prob_from_logit(pooled.mu[j] + t * s)])
     };
     BivariateResult {
         k,
@@ -750,10 +700,7 @@ pub fn auc_bootstrap(
     }
     draws.sort_by(|a, b| a.total_cmp(b));
     let alpha = 1.0 - cfg.level;
-    Some([
-        quantile_sorted(&draws, alpha / 2.0),
-        quantile_sorted(&draws, 1.0 - alpha / 2.0),
-    ])
+    Some([quantile_sorted(&draws, alpha / 2.0), quantile_sorted(&draws, 1.0 - alpha / 2.0)])
 }
 
 /// Type-7 (R default) sample quantile of sorted data.
@@ -812,11 +759,7 @@ fn reitsma_result(studies: &[Study], cfg: &FitConfig) -> Result<BivariateResult,
         iterations: f.iterations,
         evaluations: 0,
         termination: f.termination.describe().into(),
-        boundary: if rho.abs() > RHO_BOUNDARY {
-            Some(format!("|rho| > {RHO_BOUNDARY}"))
-        } else {
-            None
-        },
+        boundary: if rho.abs() > RHO_BOUNDARY { Some(format!("|rho| > {RHO_BOUNDARY}")) } else { None },
         rung: "B2".into(),
         fallback: None,
         warnings,

@@ -7,11 +7,7 @@ use std::fmt;
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum StatsError {
     /// Fewer usable rows than the method needs.
-    TooFewStudies {
-        needed: usize,
-        got: usize,
-        what: &'static str,
-    },
+    TooFewStudies { needed: usize, got: usize, what: &'static str },
     /// An argument is outside its domain (e.g. a probability outside (0, 1)).
     InvalidArgument { what: &'static str, detail: String },
     /// The data do not identify the quantity (zero variance, all ranks tied, …).

@@ -20,10 +20,7 @@ impl Estimate {
     /// # References
     /// None.
     pub fn new(estimate: f64, lower: f64, upper: f64) -> Self {
-        Estimate {
-            estimate,
-            ci: [lower, upper],
-        }
+        Estimate { estimate, ci: [lower, upper] }
     }
 
     /// True when the estimate and both limits are finite numbers (no NaN, no ±∞).

@@ -11,14 +11,14 @@ use serde::Serialize;
 
 /// Probability tick labels of the nomogram (per cent), as midas draws them.
 pub const PROBABILITY_TICKS_PERCENT: [f64; 29] = [
-    0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0,
-    80.0, 90.0, 93.0, 95.0, 97.0, 98.0, 99.0, 99.3, 99.5, 99.7, 99.8, 99.9,
+    0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0,
+    93.0, 95.0, 97.0, 98.0, 99.0, 99.3, 99.5, 99.7, 99.8, 99.9,
 ];
 
 /// Likelihood-ratio tick labels of the nomogram.
 pub const LR_TICKS: [f64; 19] = [
-    0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0,
-    200.0, 500.0, 1000.0,
+    0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0,
+    500.0, 1000.0,
 ];
 
 /// Half-range of the shared vertical coordinate u.
@@ -28,10 +28,7 @@ fn check_prob(p: f64, what: &'static str) -> Result<(), StatsError> {
     if p.is_finite() && p > 0.0 && p < 1.0 {
         Ok(())
     } else {
-        Err(StatsError::InvalidArgument {
-            what,
-            detail: format!("{p} is not strictly between 0 and 1"),
-        })
+        Err(StatsError::InvalidArgument { what, detail: format!("{p} is not strictly between 0 and 1") })
     }
 }
 
@@ -39,10 +36,7 @@ fn check_lr(lr: f64, what: &'static str) -> Result<(), StatsError> {
     if lr.is_finite() && lr > 0.0 {
         Ok(())
     } else {
-        Err(StatsError::InvalidArgument {
-            what,
-            detail: format!("{lr} is not a finite number > 0"),
-        })
+        Err(StatsError::InvalidArgument { what, detail: format!("{lr} is not a finite number > 0") })
     }
 }
 
@@ -152,37 +146,21 @@ pub fn nomogram_axes() -> [NomogramAxis; 3] {
             .iter()
             .map(|&pc| {
                 let p = pc / 100.0;
-                Tick {
-                    u: sign * logit_from_prob(p),
-                    value: p,
-                    label: fmt_num(pc),
-                }
+                Tick { u: sign * logit_from_prob(p), value: p, label: fmt_num(pc) }
             })
             .collect()
     };
     [
-        NomogramAxis {
-            name: "pre-test probability (%)",
-            x: -1.0,
-            ticks: prob_ticks(-1.0),
-        },
+        NomogramAxis { name: "pre-test probability (%)", x: -1.0, ticks: prob_ticks(-1.0) },
         NomogramAxis {
             name: "likelihood ratio",
             x: 0.0,
             ticks: LR_TICKS
                 .iter()
-                .map(|&lr| Tick {
-                    u: 0.5 * lr.ln(),
-                    value: lr,
-                    label: fmt_num(lr),
-                })
+                .map(|&lr| Tick { u: 0.5 * lr.ln(), value: lr, label: fmt_num(lr) })
                 .collect(),
         },
-        NomogramAxis {
-            name: "post-test probability (%)",
-            x: 1.0,
-            ticks: prob_ticks(1.0),
-        },
+        NomogramAxis { name: "post-test probability (%)", x: 1.0, ticks: prob_ticks(1.0) },
     ]
 }
 
@@ -198,10 +176,7 @@ pub fn fagan(input: &FaganInput) -> Result<Fagan, StatsError> {
     check_prob(input.pre_test, "pre-test probability")?;
     check_lr(input.lr_positive, "LR+")?;
     check_lr(input.lr_negative, "LR−")?;
-    for ci in [input.lr_positive_ci, input.lr_negative_ci]
-        .into_iter()
-        .flatten()
-    {
+    for ci in [input.lr_positive_ci, input.lr_negative_ci].into_iter().flatten() {
         check_lr(ci[0], "LR confidence limit")?;
         check_lr(ci[1], "LR confidence limit")?;
     }
@@ -380,13 +355,7 @@ pub fn lr_scattergram(
         }
         None => None,
     };
-    Ok(LrScattergram {
-        points,
-        summary,
-        lr_positive_reference: 10.0,
-        lr_negative_reference: 0.1,
-        warnings,
-    })
+    Ok(LrScattergram { points, summary, lr_positive_reference: 10.0, lr_negative_reference: 0.1, warnings })
 }
 
 /// Probability-modifying curves over the prior.
@@ -420,9 +389,7 @@ pub fn probability_curves(
             detail: format!("need at least 2 grid points, got {n_points}"),
         });
     }
-    let prior: Vec<f64> = (0..n_points)
-        .map(|i| i as f64 / (n_points - 1) as f64)
-        .collect();
+    let prior: Vec<f64> = (0..n_points).map(|i| i as f64 / (n_points - 1) as f64).collect();
     let f = |lr: f64, p: f64| lr * p / (1.0 - p + lr * p);
     Ok(ProbabilityCurves {
         post_positive: prior.iter().map(|&p| f(lr_positive, p)).collect(),
@@ -471,10 +438,10 @@ pub fn unconditional_predictive_values(
     let fpr = 1.0 - spec;
     let fnr = 1.0 - sens;
     let w = (c2 - c1) * d * d;
-    let ppv = sens / d
-        - sens * fpr * ((c2 * sens + (1.0 - c2) * fpr) / (c1 * sens + (1.0 - c1) * fpr)).ln() / w;
-    let npv = spec / d
-        - spec * fnr * (((1.0 - c1) * spec + c1 * fnr) / ((1.0 - c2) * spec + c2 * fnr)).ln() / w;
+    let ppv =
+        sens / d - sens * fpr * ((c2 * sens + (1.0 - c2) * fpr) / (c1 * sens + (1.0 - c1) * fpr)).ln() / w;
+    let npv =
+        spec / d - spec * fnr * (((1.0 - c1) * spec + c1 * fnr) / ((1.0 - c2) * spec + c2 * fnr)).ln() / w;
     if ppv.is_finite() && npv.is_finite() {
         Ok(UnconditionalPredictiveValues { ppv, npv })
     } else {

@@ -7,9 +7,7 @@
 use super::accuracy::{check_level, two_step_subset};
 use super::error::StatsError;
 use super::estimate::Estimate;
-use super::transform::{
-    chi2_sf, ln_choose, normal_quantile, prob_from_logit, t_quantile, z_for_level,
-};
+use super::transform::{chi2_sf, ln_choose, normal_quantile, prob_from_logit, t_quantile, z_for_level};
 use crate::data::correction::Correction;
 use crate::data::Study;
 use serde::Serialize;
@@ -42,11 +40,7 @@ pub fn higgins_thompson_i2(q: f64, df: f64, level: f64) -> Result<ISquared, Stat
             detail: format!("need finite Q ≥ 0 and df ≥ 1, got Q = {q}, df = {df}"),
         });
     }
-    let i2 = if q > 0.0 {
-        ((q - df) / q).clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
+    let i2 = if q > 0.0 { ((q - df) / q).clamp(0.0, 1.0) } else { 0.0 };
     let k = df + 1.0;
     let se_ln_h = if q > k {
         0.5 * (q.ln() - df.ln()) / ((2.0 * q).sqrt() - (2.0 * k - 3.0).sqrt())
@@ -59,10 +53,7 @@ pub fn higgins_thompson_i2(q: f64, df: f64, level: f64) -> Result<ISquared, Stat
     let var = 4.0 * se_ln_h * se_ln_h / (h2 * h2);
     let z = z_for_level(level);
     let ci = if var.is_finite() {
-        Some([
-            (i2 - z * var.sqrt()).max(0.0),
-            (i2 + z * var.sqrt()).min(1.0),
-        ])
+        Some([(i2 - z * var.sqrt()).max(0.0), (i2 + z * var.sqrt()).min(1.0)])
     } else {
         None
     };
@@ -129,20 +120,10 @@ pub fn midas_q(studies: &[Study], level: f64) -> Result<MidasHeterogeneity, Stat
     check_level(level)?;
     let (sub, _, warnings) = two_step_subset(studies);
     if sub.len() < 2 {
-        return Err(StatsError::TooFewStudies {
-            needed: 2,
-            got: sub.len(),
-            what: "Cochran's Q",
-        });
+        return Err(StatsError::TooFewStudies { needed: 2, got: sub.len(), what: "Cochran's Q" });
     }
-    let se: Vec<(f64, f64)> = sub
-        .iter()
-        .map(|s| (s.tp as f64, s.n_diseased() as f64))
-        .collect();
-    let sp: Vec<(f64, f64)> = sub
-        .iter()
-        .map(|s| (s.tn as f64, s.n_healthy() as f64))
-        .collect();
+    let se: Vec<(f64, f64)> = sub.iter().map(|s| (s.tp as f64, s.n_diseased() as f64)).collect();
+    let sp: Vec<(f64, f64)> = sub.iter().map(|s| (s.tn as f64, s.n_healthy() as f64)).collect();
     Ok(MidasHeterogeneity {
         k: sub.len(),
         sensitivity: pearson_q(&se, level, "Pearson Q of sensitivity")?,
@@ -192,11 +173,7 @@ pub struct InverseVarianceQ {
 ///
 /// # References
 /// Cochran (1954); DerSimonian & Laird (1986), Control Clin Trials 7:177; Higgins & Thompson (2002).
-pub fn inverse_variance_q(
-    y: &[f64],
-    v: &[f64],
-    level: f64,
-) -> Result<InverseVarianceQ, StatsError> {
+pub fn inverse_variance_q(y: &[f64], v: &[f64], level: f64) -> Result<InverseVarianceQ, StatsError> {
     check_level(level)?;
     if y.len() != v.len() {
         return Err(StatsError::InvalidArgument {
@@ -205,11 +182,7 @@ pub fn inverse_variance_q(
         });
     }
     if y.len() < 2 {
-        return Err(StatsError::TooFewStudies {
-            needed: 2,
-            got: y.len(),
-            what: "Cochran's Q",
-        });
+        return Err(StatsError::TooFewStudies { needed: 2, got: y.len(), what: "Cochran's Q" });
     }
     if y.iter().any(|x| !x.is_finite()) || v.iter().any(|x| !(x.is_finite() && *x > 0.0)) {
         return Err(StatsError::InvalidArgument {
@@ -225,11 +198,7 @@ pub fn inverse_variance_q(
     let df = y.len() - 1;
     let dff = df as f64;
     let c = sw - sw2 / sw;
-    let tau2 = if c > 0.0 {
-        ((q - dff) / c).max(0.0)
-    } else {
-        0.0
-    };
+    let tau2 = if c > 0.0 { ((q - dff) / c).max(0.0) } else { 0.0 };
     let ws: Vec<f64> = v.iter().map(|x| 1.0 / (x + tau2)).collect();
     let sws: f64 = ws.iter().sum();
     let mu = ws.iter().zip(y).map(|(w, y)| w * y).sum::<f64>() / sws;
@@ -242,10 +211,7 @@ pub fn inverse_variance_q(
         df,
         p_value: chi2_sf(q, dff),
         i2: higgins_thompson_i2(q, dff, level)?,
-        fixed_effect: FixedEffect {
-            mu: mu_fe,
-            se: 1.0 / sw.sqrt(),
-        },
+        fixed_effect: FixedEffect { mu: mu_fe, se: 1.0 / sw.sqrt() },
         dersimonian_laird: DerSimonianLaird {
             tau2,
             mu,
@@ -294,10 +260,8 @@ pub fn univariate_logit(
             y.push((a / b).ln());
             v.push(1.0 / a + 1.0 / b);
         } else {
-            warnings.push(format!(
-                "{}: a zero cell remains after the correction; the row is left out",
-                s.label
-            ));
+            warnings
+                .push(format!("{}: a zero cell remains after the correction; the row is left out", s.label));
         }
     }
     let mut out = inverse_variance_q(&y, &v, level)?;
@@ -328,10 +292,8 @@ pub fn univariate_log_dor(
             y.push(c.log_dor());
             v.push(c.se_log_dor().powi(2));
         } else {
-            warnings.push(format!(
-                "{}: ln DOR is undefined after the correction; the row is left out",
-                s.label
-            ));
+            warnings
+                .push(format!("{}: ln DOR is undefined after the correction; the row is left out", s.label));
         }
     }
     let mut out = inverse_variance_q(&y, &v, level)?;
@@ -367,17 +329,8 @@ pub fn lrt_heterogeneity(loglik_glmm: f64, loglik_fe: f64) -> Result<LrtHeteroge
         });
     }
     let stat = (2.0 * (loglik_glmm - loglik_fe)).max(0.0);
-    let i2 = if stat > 0.0 {
-        ((stat - 3.0) / stat).max(0.0)
-    } else {
-        0.0
-    };
-    Ok(LrtHeterogeneity {
-        statistic: stat,
-        df: 3,
-        p_value: 0.5 * chi2_sf(stat, 3.0),
-        i2,
-    })
+    let i2 = if stat > 0.0 { ((stat - 3.0) / stat).max(0.0) } else { 0.0 };
+    Ok(LrtHeterogeneity { statistic: stat, df: 3, p_value: 0.5 * chi2_sf(stat, 3.0), i2 })
 }
 
 /// Fixed-effect bivariate model (Σ = 0).
@@ -430,11 +383,7 @@ pub fn loglik_fixed_effect(studies: &[Study]) -> Result<FixedEffectFit, StatsErr
                 + xlny(s.fp as f64, 1.0 - sp)
         })
         .sum();
-    Ok(FixedEffectFit {
-        sensitivity: se,
-        specificity: sp,
-        loglik,
-    })
+    Ok(FixedEffectFit { sensitivity: se, specificity: sp, loglik })
 }
 
 /// Zhou–Dendukuri I² values (fractions).
@@ -504,11 +453,7 @@ pub fn zhou_dendukuri_from_sizes(
         });
     }
     let mean_inv = |v: &[f64]| -> Option<f64> {
-        let w: Vec<f64> = v
-            .iter()
-            .filter(|n| n.is_finite() && **n > 0.0)
-            .map(|n| 1.0 / n)
-            .collect();
+        let w: Vec<f64> = v.iter().filter(|n| n.is_finite() && **n > 0.0).map(|n| 1.0 / n).collect();
         if w.is_empty() {
             None
         } else {
@@ -536,10 +481,7 @@ pub fn zhou_dendukuri_from_sizes(
         within_var_sens: s1,
         within_var_spec: s2,
     };
-    if [out.i2_sens, out.i2_spec, out.i2_bivariate]
-        .iter()
-        .all(|x| x.is_finite())
-    {
+    if [out.i2_sens, out.i2_spec, out.i2_bivariate].iter().all(|x| x.is_finite()) {
         Ok(out)
     } else {
         Err(StatsError::NotEstimable {
@@ -569,11 +511,7 @@ pub fn icc(tau2: f64, se_tau2: f64, level: f64) -> Result<Estimate, StatsError> 
     let v = tau2 / (tau2 + c);
     let se = se_tau2 * c / (tau2 + c).powi(2);
     let z = z_for_level(level);
-    Ok(Estimate::new(
-        v,
-        (v - z * se).max(0.0),
-        (v + z * se).min(1.0),
-    ))
+    Ok(Estimate::new(v, (v - z * se).max(0.0), (v + z * se).min(1.0)))
 }
 
 /// Median odds ratio and midas's "MED" probability for one margin.
@@ -593,10 +531,7 @@ pub struct MedianOddsRatio {
 ///
 /// # References
 /// Larsen & Merlo (2005), Am J Epidemiol 161:81; midas 2.x.
-pub fn median_odds_ratio(
-    tau2: f64,
-    tau2_ci: Option<[f64; 2]>,
-) -> Result<MedianOddsRatio, StatsError> {
+pub fn median_odds_ratio(tau2: f64, tau2_ci: Option<[f64; 2]>) -> Result<MedianOddsRatio, StatsError> {
     let bad = |x: f64| !(x.is_finite() && x >= 0.0);
     if bad(tau2) || tau2_ci.is_some_and(|c| bad(c[0]) || bad(c[1])) {
         return Err(StatsError::InvalidArgument {
@@ -654,11 +589,7 @@ pub fn prediction_interval(
     check_level(level)?;
     pi_check(mu, se, tau2)?;
     if k < 3 {
-        return Err(StatsError::TooFewStudies {
-            needed: 3,
-            got: k,
-            what: "a t-based prediction interval",
-        });
+        return Err(StatsError::TooFewStudies { needed: 3, got: k, what: "a t-based prediction interval" });
     }
     let t = t_quantile(1.0 - (1.0 - level) / 2.0, (k - 2) as f64);
     let h = t * (tau2 + se * se).sqrt();
@@ -687,11 +618,7 @@ pub fn prediction_interval_z(
     pi_check(mu, se, tau2)?;
     let h = z_for_level(level) * (tau2 + se * se).sqrt();
     let logit = [mu - h, mu + h];
-    Ok(PredictionInterval {
-        logit,
-        prob: [prob_from_logit(logit[0]), prob_from_logit(logit[1])],
-        df: None,
-    })
+    Ok(PredictionInterval { logit, prob: [prob_from_logit(logit[0]), prob_from_logit(logit[1])], df: None })
 }
 
 /// midas's "proportion of heterogeneity likely due to threshold effect" = ρ².

@@ -27,9 +27,7 @@ pub struct LooConfig {
 
 impl Default for LooConfig {
     fn default() -> Self {
-        LooConfig {
-            auc_ci: AucCi::None,
-        }
+        LooConfig { auc_ci: AucCi::None }
     }
 }
 
@@ -85,10 +83,7 @@ pub fn warm_start(full: &BivariateResult) -> Option<&[f64]> {
 
 /// The configuration of the refits: the user's, with the AUC interval from `loo`.
 pub fn loo_fit_config(cfg: &FitConfig, loo: &LooConfig) -> FitConfig {
-    FitConfig {
-        auc_ci: loo.auc_ci,
-        ..cfg.clone()
-    }
+    FitConfig { auc_ci: loo.auc_ci, ..cfg.clone() }
 }
 
 /// Refit `studies` (already reduced) exactly as a user would: [`analyze_with_start`] with the
@@ -101,18 +96,8 @@ fn refit(
     omitted_rows: Vec<usize>,
 ) -> LooRow {
     match analyze_with_start(studies, cfg, warm_start(full)) {
-        Ok(r) => LooRow {
-            omitted,
-            omitted_rows,
-            fit: Some(loo_fit_of(&r, &full.model.rung)),
-            error: None,
-        },
-        Err(e) => LooRow {
-            omitted,
-            omitted_rows,
-            fit: None,
-            error: Some(e.to_string()),
-        },
+        Ok(r) => LooRow { omitted, omitted_rows, fit: Some(loo_fit_of(&r, &full.model.rung)), error: None },
+        Err(e) => LooRow { omitted, omitted_rows, fit: None, error: Some(e.to_string()) },
     }
 }
 
@@ -159,12 +144,8 @@ pub fn leave_one_out_with(
     let c = loo_fit_config(cfg, loo);
     (0..studies.len())
         .map(|i| {
-            let rest: Vec<Study> = studies
-                .iter()
-                .enumerate()
-                .filter(|&(j, _)| j != i)
-                .map(|(_, s)| s.clone())
-                .collect();
+            let rest: Vec<Study> =
+                studies.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, s)| s.clone()).collect();
             refit(&rest, &c, full, studies[i].label.clone(), vec![i])
         })
         .collect()
@@ -172,9 +153,7 @@ pub fn leave_one_out_with(
 
 /// The cluster column: a covariate named `cluster` or `study_id` (case-insensitive; `cluster` first).
 pub fn cluster_column(dataset: &Dataset) -> Option<&crate::data::Covariate> {
-    dataset
-        .covariate("cluster")
-        .or_else(|| dataset.covariate("study_id"))
+    dataset.covariate("cluster").or_else(|| dataset.covariate("study_id"))
 }
 
 /// Cluster label per row; a missing value makes the row its own cluster (labelled by the study).
@@ -254,8 +233,7 @@ pub fn one_row_per_cluster_with_note(dataset: &Dataset) -> OneRowPerCluster {
             studies: dataset.studies.clone(),
             kept_rows: (0..dataset.studies.len()).collect(),
             n_clusters: dataset.studies.len(),
-            note: "no cluster column (`cluster` or `study_id`): every row is its own cluster"
-                .into(),
+            note: "no cluster column (`cluster` or `study_id`): every row is its own cluster".into(),
         };
     };
     let kept_rows: Vec<usize> = cl
@@ -311,15 +289,8 @@ fn mu_and_factor(full: &BivariateResult) -> ([f64; 2], M2) {
     }
     let t1 = m.tau2_logit_sens.max(0.0).sqrt();
     let t2 = m.tau2_logit_spec.max(0.0).sqrt();
-    let rho = if t1 > 0.0 && t2 > 0.0 {
-        (m.cov_logit_sens_spec / (t1 * t2)).clamp(-1.0, 1.0)
-    } else {
-        0.0
-    };
-    (
-        mu,
-        M2::new(t1, 0.0, rho * t2, t2 * (1.0 - rho * rho).max(0.0).sqrt()),
-    )
+    let rho = if t1 > 0.0 && t2 > 0.0 { (m.cov_logit_sens_spec / (t1 * t2)).clamp(-1.0, 1.0) } else { 0.0 };
+    (mu, M2::new(t1, 0.0, rho * t2, t2 * (1.0 - rho * rho).max(0.0).sqrt()))
 }
 
 #[derive(Clone, Copy)]
@@ -329,10 +300,7 @@ struct Counts {
 }
 
 fn counts(s: &Study) -> Counts {
-    Counts {
-        y: [s.tp as f64, s.tn as f64],
-        n: [s.n_diseased() as f64, s.n_healthy() as f64],
-    }
+    Counts { y: [s.tp as f64, s.tn as f64], n: [s.n_diseased() as f64, s.n_healthy() as f64] }
 }
 
 fn margin_ll(y: f64, n: f64, eta: f64) -> f64 {
@@ -362,21 +330,13 @@ fn state(c: &Counts, mu: [f64; 2], cf: &M2, u: [f64; 2]) -> Mode {
     let p = [prob_from_logit(mu[0] + e[0]), prob_from_logit(mu[1] + e[1])];
     let s = [c.y[0] - c.n[0] * p[0], c.y[1] - c.n[1] * p[1]];
     let d = [c.n[0] * p[0] * (1.0 - p[0]), c.n[1] * p[1] * (1.0 - p[1])];
-    Mode {
-        u,
-        s,
-        a: cf.t_diag_m(d).add(&M2::new(1.0, 0.0, 0.0, 1.0)),
-    }
+    Mode { u, s, a: cf.t_diag_m(d).add(&M2::new(1.0, 0.0, 0.0, 1.0)) }
 }
 
 /// Newton for the conditional mode (METHODS §2.4), started at `start` (the engine's stored mode,
 /// so normally 0–1 steps). Returns `None` if it does not converge.
 fn mode_of(c: &Counts, mu: [f64; 2], cf: &M2, start: [f64; 2]) -> Option<Mode> {
-    let mut u = if start[0].is_finite() && start[1].is_finite() {
-        start
-    } else {
-        [0.0; 2]
-    };
+    let mut u = if start[0].is_finite() && start[1].is_finite() { start } else { [0.0; 2] };
     let mut g0 = g_of(c, mu, cf, u);
     for _ in 0..100 {
         let st = state(c, mu, cf, u);
@@ -491,9 +451,7 @@ pub fn empirical_bayes(studies: &[Study], full: &BivariateResult) -> Vec<EbRow> 
             raw_specificity: raw(1),
             residual_sens: r1,
             residual_spec: r2,
-            outlier: [r1, r2]
-                .iter()
-                .any(|r| r.is_some_and(|v| v.abs() > OUTLIER_RESIDUAL)),
+            outlier: [r1, r2].iter().any(|r| r.is_some_and(|v| v.abs() > OUTLIER_RESIDUAL)),
         });
     }
     out
@@ -520,8 +478,7 @@ fn posterior_mean(
         for (l, &xl) in gh.nodes.iter().enumerate() {
             let zz = r.mv([xj, xl]);
             let u = [md.u[0] + sq2 * zz[0], md.u[1] + sq2 * zz[1]];
-            let lw =
-                gh.log_weights[j] + gh.log_weights[l] + g_of(c, mu, cf, u) - g0 + xj * xj + xl * xl;
+            let lw = gh.log_weights[j] + gh.log_weights[l] + g_of(c, mu, cf, u) - g0 + xj * xj + xl * xl;
             let w = lw.exp();
             sw += w;
             s0 += w * u[0];
@@ -603,16 +560,8 @@ pub fn study_weights(studies: &[Study], full: &BivariateResult) -> Vec<WeightRow
         };
         let e = cf.mv(md.u);
         let p = [prob_from_logit(mu[0] + e[0]), prob_from_logit(mu[1] + e[1])];
-        let w = M2::new(
-            c.n[0] * p[0] * (1.0 - p[0]),
-            0.0,
-            0.0,
-            c.n[1] * p[1] * (1.0 - p[1]),
-        );
-        let f = M2::new(1.0, 0.0, 0.0, 1.0)
-            .add(&w.mul(&sigma))
-            .inv()
-            .mul(&w);
+        let w = M2::new(c.n[0] * p[0] * (1.0 - p[0]), 0.0, 0.0, c.n[1] * p[1] * (1.0 - p[1]));
+        let f = M2::new(1.0, 0.0, 0.0, 1.0).add(&w.mul(&sigma)).inv().mul(&w);
         fi.push(sym_m2(&f));
     }
     let ftot = fi.iter().fold(M2::ZERO, |a, f| a.add(f));
@@ -702,9 +651,7 @@ pub fn goodness_of_fit(studies: &[Study], full: &BivariateResult) -> GoodnessOfF
     let mu = [full.model.mu_logit_sens, full.model.mu_logit_spec];
     let k = eb.len();
     // Sample mean and covariance (divisor k−1) of the b̂_i.
-    let mean = eb
-        .iter()
-        .fold([0.0; 2], |a, r| [a[0] + r.b[0], a[1] + r.b[1]]);
+    let mean = eb.iter().fold([0.0; 2], |a, r| [a[0] + r.b[0], a[1] + r.b[1]]);
     let mean = [mean[0] / k.max(1) as f64, mean[1] / k.max(1) as f64];
     let mut s = M2::ZERO;
     for r in &eb {
@@ -730,9 +677,7 @@ pub fn goodness_of_fit(studies: &[Study], full: &BivariateResult) -> GoodnessOfF
         })
         .collect();
     let pick = |f: &dyn Fn(&GofRow) -> Option<f64>| -> Vec<(String, f64)> {
-        rows.iter()
-            .filter_map(|r| f(r).map(|v| (r.label.clone(), v)))
-            .collect()
+        rows.iter().filter_map(|r| f(r).map(|v| (r.label.clone(), v))).collect()
     };
     GoodnessOfFit {
         qq_deviance_sens: qq(pick(&|r| r.deviance_sens), normal_quantile),

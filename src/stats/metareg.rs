@@ -30,11 +30,7 @@ pub struct LrTest {
 impl LrTest {
     fn new(ll_full: f64, ll_reduced: f64, df: usize) -> LrTest {
         let stat = (2.0 * (ll_full - ll_reduced)).max(0.0);
-        LrTest {
-            statistic: stat,
-            df,
-            p_value: chi2_sf(stat, df as f64),
-        }
+        LrTest { statistic: stat, df, p_value: chi2_sf(stat, df as f64) }
     }
 }
 
@@ -124,14 +120,12 @@ impl std::fmt::Display for MetaRegError {
             MetaRegError::NoVariation { covariate } => {
                 write!(f, "covariate '{covariate}' does not vary among the studies")
             }
-            MetaRegError::TooFewStudies { got } => write!(
-                f,
-                "meta-regression needs at least 4 studies with the covariate; {got} given"
-            ),
-            MetaRegError::NeedsMl => write!(
-                f,
-                "likelihood-ratio tests need maximum-likelihood fits (exact or Laplace), not REML"
-            ),
+            MetaRegError::TooFewStudies { got } => {
+                write!(f, "meta-regression needs at least 4 studies with the covariate; {got} given")
+            }
+            MetaRegError::NeedsMl => {
+                write!(f, "likelihood-ratio tests need maximum-likelihood fits (exact or Laplace), not REML")
+            }
             MetaRegError::Failed { reason } => write!(f, "meta-regression failed: {reason}"),
         }
     }
@@ -156,20 +150,11 @@ fn coding(cov: &Covariate, k: usize) -> Coding {
                 .iter()
                 .map(|&i| {
                     let l = cov.label_of(i).unwrap_or_default();
-                    levels[1..]
-                        .iter()
-                        .map(|lv| if *lv == l { 1.0 } else { 0.0 })
-                        .collect()
+                    levels[1..].iter().map(|lv| if *lv == l { 1.0 } else { 0.0 }).collect()
                 })
                 .collect();
             let names = levels[1..].to_vec();
-            Coding {
-                rows,
-                cols,
-                names,
-                levels,
-                centre: None,
-            }
+            Coding { rows, cols, names, levels, centre: None }
         }
         CovariateKind::Numeric => {
             let rows: Vec<usize> = (0..k).filter(|&i| cov.number_of(i).is_some()).collect();
@@ -208,10 +193,9 @@ fn coef_label(name: &str, cov: &Covariate, c: &Coding) -> String {
                 ("specificity", name.trim_start_matches("spec_cov"))
             };
             match cov.kind {
-                CovariateKind::Categorical => format!(
-                    "{margin}: {} = {rest} vs {reference} (logit difference)",
-                    cov.name
-                ),
+                CovariateKind::Categorical => {
+                    format!("{margin}: {} = {rest} vs {reference} (logit difference)", cov.name)
+                }
                 CovariateKind::Numeric => {
                     format!("{margin}: change in logit per unit of {}", cov.name)
                 }
@@ -297,9 +281,7 @@ pub fn meta_regression(
         CovariateKind::Numeric => c.cols.iter().any(|v| v[0].abs() > 1e-12),
     };
     if !varies {
-        return Err(MetaRegError::NoVariation {
-            covariate: cov.name.clone(),
-        });
+        return Err(MetaRegError::NoVariation { covariate: cov.name.clone() });
     }
     let nodes = nodes_of(cfg);
     let base = start_values(&sub);
@@ -313,18 +295,8 @@ pub fn meta_regression(
     };
     let d_both = design(&c, Acts::Both, &cov.name);
     let full = fit(&sub, &d_both, nodes, &base_null);
-    let sens_only = fit(
-        &sub,
-        &design(&c, Acts::SensOnly, &cov.name),
-        nodes,
-        &base_null,
-    );
-    let spec_only = fit(
-        &sub,
-        &design(&c, Acts::SpecOnly, &cov.name),
-        nodes,
-        &base_null,
-    );
+    let sens_only = fit(&sub, &design(&c, Acts::SensOnly, &cov.name), nodes, &base_null);
+    let spec_only = fit(&sub, &design(&c, Acts::SpecOnly, &cov.name), nodes, &base_null);
     let q = c.names.len();
     let mut warnings = Vec::new();
     for (what, f) in [
@@ -334,10 +306,7 @@ pub fn meta_regression(
         ("covariate on specificity only", &spec_only),
     ] {
         if !f.converged {
-            warnings.push(format!(
-                "the {what} did not converge ({})",
-                f.termination.describe()
-            ));
+            warnings.push(format!("the {what} did not converge ({})", f.termination.describe()));
         }
     }
     if !full.converged {
@@ -367,13 +336,8 @@ pub fn meta_regression(
             }
         })
         .collect();
-    let vcov: Vec<Vec<f64>> = (0..nb)
-        .map(|i| {
-            (0..nb)
-                .map(|j| v.as_ref().map_or(f64::NAN, |v| v[(i, j)]))
-                .collect()
-        })
-        .collect();
+    let vcov: Vec<Vec<f64>> =
+        (0..nb).map(|i| (0..nb).map(|j| v.as_ref().map_or(f64::NAN, |v| v[(i, j)])).collect()).collect();
     let (t1, t2, rho) = full.cov.tau_rho(&full.theta[nb..]);
     let z = z_for_level(cfg.level);
     // Per-level estimates (categorical): c'β and c'Vc for c picking the intercept and the level's dummy.
@@ -399,20 +363,11 @@ pub fn meta_regression(
             };
             let mu1: f64 = c1.iter().zip(&full.theta).map(|(a, b)| a * b).sum();
             let mu2: f64 = c2.iter().zip(&full.theta).map(|(a, b)| a * b).sum();
-            let vm = [
-                [dotv(&c1, &c1), dotv(&c1, &c2)],
-                [dotv(&c2, &c1), dotv(&c2, &c2)],
-            ];
+            let vm = [[dotv(&c1, &c1), dotv(&c1, &c2)], [dotv(&c2, &c1), dotv(&c2, &c2)]];
             let kg = c
                 .cols
                 .iter()
-                .filter(|col| {
-                    if g == 0 {
-                        col.iter().all(|x| *x == 0.0)
-                    } else {
-                        col[g - 1] == 1.0
-                    }
-                })
+                .filter(|col| if g == 0 { col.iter().all(|x| *x == 0.0) } else { col[g - 1] == 1.0 })
                 .count();
             let pooled = Pooled {
                 mu: [mu1, mu2],

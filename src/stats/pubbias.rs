@@ -78,10 +78,7 @@ fn low_power_warning(k: usize, warnings: &mut Vec<String>) {
 }
 
 /// Kept rows with all four corrected cells > 0: (label, study, corrected counts).
-fn usable_rows(
-    studies: &[Study],
-    correction: &Correction,
-) -> (Vec<(Study, CorrectedCounts)>, Vec<String>) {
+fn usable_rows(studies: &[Study], correction: &Correction) -> (Vec<(Study, CorrectedCounts)>, Vec<String>) {
     let (sub, _, mut warnings) = two_step_subset(studies);
     let cc = correction.apply(&sub);
     let mut rows = Vec::with_capacity(sub.len());
@@ -114,11 +111,7 @@ pub fn deeks_test(studies: &[Study], cfg: &DeeksConfig) -> Result<DeeksResult, S
     let (rows, mut warnings) = usable_rows(studies, &cfg.correction);
     let k = rows.len();
     if k < 3 {
-        return Err(StatsError::TooFewStudies {
-            needed: 3,
-            got: k,
-            what: "Deeks' test",
-        });
+        return Err(StatsError::TooFewStudies { needed: 3, got: k, what: "Deeks' test" });
     }
     let points: Vec<FunnelPoint> = rows
         .iter()
@@ -128,12 +121,7 @@ pub fn deeks_test(studies: &[Study], cfg: &DeeksConfig) -> Result<DeeksResult, S
                 EssSource::Corrected => (c.n_diseased(), c.n_healthy()),
             };
             let ess = 4.0 * n1 * n0 / (n1 + n0);
-            FunnelPoint {
-                label: s.label.clone(),
-                ln_dor: c.log_dor(),
-                inv_sqrt_ess: 1.0 / ess.sqrt(),
-                ess,
-            }
+            FunnelPoint { label: s.label.clone(), ln_dor: c.log_dor(), inv_sqrt_ess: 1.0 / ess.sqrt(), ess }
         })
         .collect();
     let (mut sw, mut swx, mut swxx, mut swy, mut swxy) = (0.0, 0.0, 0.0, 0.0, 0.0);
@@ -154,10 +142,8 @@ pub fn deeks_test(studies: &[Study], cfg: &DeeksConfig) -> Result<DeeksResult, S
     }
     let slope = (sw * swxy - swx * swy) / det;
     let intercept = (swy - slope * swx) / sw;
-    let rss: f64 = points
-        .iter()
-        .map(|p| p.ess * (p.ln_dor - intercept - slope * p.inv_sqrt_ess).powi(2))
-        .sum();
+    let rss: f64 =
+        points.iter().map(|p| p.ess * (p.ln_dor - intercept - slope * p.inv_sqrt_ess).powi(2)).sum();
     let df = k - 2;
     let sigma2 = rss / df as f64;
     let slope_se = (sigma2 * sw / det).sqrt();
@@ -171,10 +157,7 @@ pub fn deeks_test(studies: &[Study], cfg: &DeeksConfig) -> Result<DeeksResult, S
     let slope_t = slope / slope_se;
     let slope_p = t_two_sided_p(slope_t, df as f64);
     let xmax = points.iter().map(|p| p.inv_sqrt_ess).fold(0.0, f64::max);
-    let fitted_line = FittedLine {
-        inv_sqrt_ess: [0.0, xmax],
-        ln_dor: [intercept, intercept + slope * xmax],
-    };
+    let fitted_line = FittedLine { inv_sqrt_ess: [0.0, xmax], ln_dor: [intercept, intercept + slope * xmax] };
     low_power_warning(k, &mut warnings);
     Ok(DeeksResult {
         k,
@@ -254,11 +237,7 @@ pub fn lfk_index(te: &[f64], se: &[f64]) -> Result<(f64, Vec<(usize, f64)>), Sta
     }
     let k = te.len();
     if k < 3 {
-        return Err(StatsError::TooFewStudies {
-            needed: 3,
-            got: k,
-            what: "the LFK index",
-        });
+        return Err(StatsError::TooFewStudies { needed: 3, got: k, what: "the LFK index" });
     }
     if te.iter().any(|x| !x.is_finite()) || se.iter().any(|x| !(x.is_finite() && *x > 0.0)) {
         return Err(StatsError::InvalidArgument {
@@ -275,24 +254,14 @@ pub fn lfk_index(te: &[f64], se: &[f64]) -> Result<(f64, Vec<(usize, f64)>), Sta
     let mut z = Vec::with_capacity(k);
     let mut m = 0.0;
     for i in 0..k {
-        m = if i == 0 {
-            n[0] / 2.0
-        } else {
-            m + (n[i - 1] + n[i]) / 2.0
-        };
+        m = if i == 0 { n[0] / 2.0 } else { m + (n[i - 1] + n[i]) / 2.0 };
         z.push(normal_quantile((m - 0.5) / total));
     }
     let ts: Vec<f64> = order.iter().map(|&i| te[i]).collect();
     let jstar = z
         .iter()
         .enumerate()
-        .fold((0usize, f64::INFINITY), |acc, (i, zi)| {
-            if zi.abs() < acc.1 {
-                (i, zi.abs())
-            } else {
-                acc
-            }
-        })
+        .fold((0usize, f64::INFINITY), |acc, (i, zi)| if zi.abs() < acc.1 { (i, zi.abs()) } else { acc })
         .0;
     let d: Vec<f64> = ts.iter().map(|t| t - ts[jstar]).collect();
     let range = |x: &[f64]| {
@@ -302,16 +271,9 @@ pub fn lfk_index(te: &[f64], se: &[f64]) -> Result<(f64, Vec<(usize, f64)>), Sta
     };
     let (rz, rd) = (range(&z), range(&d));
     if rd.is_nan() || rd <= 0.0 || z.iter().any(|x| !x.is_finite()) {
-        return Err(StatsError::NotEstimable {
-            what: "LFK index",
-            reason: "all effects are equal".into(),
-        });
+        return Err(StatsError::NotEstimable { what: "LFK index", reason: "all effects are equal".into() });
     }
-    let lfk = 5.0 / (2.0 * k as f64)
-        * z.iter()
-            .zip(&d)
-            .map(|(zi, di)| zi + rz / rd * di)
-            .sum::<f64>();
+    let lfk = 5.0 / (2.0 * k as f64) * z.iter().zip(&d).map(|(zi, di)| zi + rz / rd * di).sum::<f64>();
     Ok((lfk, order.into_iter().zip(z).collect()))
 }
 
@@ -331,12 +293,7 @@ pub fn lfk(studies: &[Study], correction: &Correction) -> Result<LfkResult, Stat
     let points = sorted
         .into_iter()
         .filter_map(|(i, z)| {
-            rows.get(i).map(|(s, _)| DoiPoint {
-                label: s.label.clone(),
-                te: te[i],
-                se: se[i],
-                z,
-            })
+            rows.get(i).map(|(s, _)| DoiPoint { label: s.label.clone(), te: te[i], se: se[i], z })
         })
         .collect();
     low_power_warning(rows.len(), &mut warnings);
@@ -357,9 +314,7 @@ mod tests {
     fn too_few() {
         let s = vec![Study::new("a", 5, 1, 2, 9), Study::new("b", 7, 2, 1, 8)];
         match deeks_test(&s, &DeeksConfig::default()) {
-            Err(StatsError::TooFewStudies {
-                needed: 3, got: 2, ..
-            }) => {}
+            Err(StatsError::TooFewStudies { needed: 3, got: 2, .. }) => {}
             other => panic!("unexpected {other:?}"),
         }
         assert!(lfk(&s, &Correction::default()).is_err());

@@ -137,11 +137,7 @@ pub fn fit_reitsma(
     if y.len() < 3 {
         return None;
     }
-    let mut obj = Reml {
-        y: &y,
-        s: &s,
-        x: &x,
-    };
+    let mut obj = Reml { y: &y, s: &s, x: &x };
     // Start: Ψ from the sample covariance of Y minus the mean within-study variance, floored.
     let n = y.len() as f64;
     let m0 = y.iter().map(|v| v[0]).sum::<f64>() / n;
@@ -154,11 +150,7 @@ pub fn fit_reitsma(
         .max(0.05);
     let mut best: Option<(Vec<f64>, f64, usize, Termination)> = None;
     for r0 in [0.0, 0.5, -0.5] {
-        let l0 = [
-            v0.sqrt(),
-            r0 * v1.sqrt(),
-            v1.sqrt() * (1.0 - r0 * r0).sqrt(),
-        ];
+        let l0 = [v0.sqrt(), r0 * v1.sqrt(), v1.sqrt() * (1.0 - r0 * r0).sqrt()];
         let r = bfgs(&mut obj, &l0, None, 1e-9, 500, 1.0);
         if r.f.is_finite() && best.as_ref().is_none_or(|b| r.f < b.1 - 1e-12) {
             best = Some((r.x, r.f, r.iterations, r.termination));

@@ -11,10 +11,7 @@ pub struct SplitMix64 {
 
 impl SplitMix64 {
     pub fn new(seed: u64) -> Self {
-        SplitMix64 {
-            state: seed,
-            spare: None,
-        }
+        SplitMix64 { state: seed, spare: None }
     }
     pub fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);

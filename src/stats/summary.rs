@@ -62,11 +62,7 @@ pub fn summary_point(p: &Pooled, z: f64) -> SummaryPoint {
     let sens = prob_from_logit(p.mu[0]);
     let spec = prob_from_logit(p.mu[1]);
     let logit_ci = |m: f64, s: f64| {
-        Estimate::new(
-            prob_from_logit(m),
-            prob_from_logit(m - z * s),
-            prob_from_logit(m + z * s),
-        )
+        Estimate::new(prob_from_logit(m), prob_from_logit(m - z * s), prob_from_logit(m + z * s))
     };
     let log_ci = |lv: f64, g: [f64; 2]| {
         let s = quad(g, &p.vcov_mu).sqrt();
@@ -103,11 +99,7 @@ pub fn region_radius(kind: RegionKind, k: usize, level: f64) -> Option<f64> {
 
 /// Confidence (`prediction = false`) or prediction region, `n_points` points (METHODS §4.3).
 pub fn region(p: &Pooled, c: f64, prediction: bool, n_points: usize) -> Curve {
-    let (s1, s2, c12) = (
-        p.vcov_mu[0][0].sqrt(),
-        p.vcov_mu[1][1].sqrt(),
-        p.vcov_mu[0][1],
-    );
+    let (s1, s2, c12) = (p.vcov_mu[0][0].sqrt(), p.vcov_mu[1][1].sqrt(), p.vcov_mu[0][1]);
     let (a1, a2, r) = if prediction {
         let sp1 = (p.tau2[0] + s1 * s1).sqrt();
         let sp2 = (p.tau2[1] + s2 * s2).sqrt();
@@ -172,10 +164,7 @@ pub fn sroc_curve(p: &Pooled, fpr_range: (f64, f64), n: usize) -> Curve {
     (0..n)
         .map(|i| {
             let x = lo + (hi - lo) * i as f64 / (n - 1).max(1) as f64;
-            (
-                x,
-                prob_from_logit(sroc_logit_sens(p.mu, p.tau2, logit_from_prob(x))),
-            )
+            (x, prob_from_logit(sroc_logit_sens(p.mu, p.tau2, logit_from_prob(x))))
         })
         .collect()
 }
@@ -183,11 +172,7 @@ pub fn sroc_curve(p: &Pooled, fpr_range: (f64, f64), n: usize) -> Curve {
 /// The metandi display rule: keep the points with specificity ≥ the smallest observed specificity
 /// and sensitivity ≥ the smallest observed sensitivity (METHODS §4.5).
 pub fn truncate_metandi(curve: &Curve, min_spec: f64, min_sens: f64) -> Curve {
-    curve
-        .iter()
-        .copied()
-        .filter(|&(fpr, se)| 1.0 - fpr >= min_spec && se >= min_sens)
-        .collect()
+    curve.iter().copied().filter(|&(fpr, se)| 1.0 - fpr >= min_spec && se >= min_sens).collect()
 }
 
 /// Exact area under the Rutter–Gatsonis SROC curve (METHODS §4.6):
@@ -245,10 +230,7 @@ mod tests {
         // METHODS §12.2 Laplace optimum.
         Pooled {
             mu: [2.511161, 1.276197],
-            vcov_mu: [
-                [0.461782f64.powi(2), -0.058295],
-                [-0.058295, 0.168868f64.powi(2)],
-            ],
+            vcov_mu: [[0.461782f64.powi(2), -0.058295], [-0.058295, 0.168868f64.powi(2)]],
             tau2: [2.601147, 0.381193],
             cov12: -0.817852 * (2.601147f64 * 0.381193).sqrt(),
             k: 14,

@@ -114,11 +114,7 @@ pub fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
 /// Meta-DiSc 1.4 (Zamora et al. 2006); Stata `spearman`.
 pub fn spearman_p_t(r: f64, k: usize) -> Result<(Option<f64>, f64), StatsError> {
     if k < 3 {
-        return Err(StatsError::TooFewStudies {
-            needed: 3,
-            got: k,
-            what: "the Spearman t test",
-        });
+        return Err(StatsError::TooFewStudies { needed: 3, got: k, what: "the Spearman t test" });
     }
     if !(r.is_finite() && r.abs() <= 1.0) {
         return Err(StatsError::InvalidArgument {
@@ -157,11 +153,7 @@ pub fn spearman_p_exact(r: f64, k: usize) -> Result<f64, StatsError> {
     let mut count: u64 = 0;
     let mut total: u64 = 0;
     let rho_of = |p: &[i64]| -> f64 {
-        let d2: i64 = p
-            .iter()
-            .enumerate()
-            .map(|(i, &v)| (i as i64 + 1 - v).pow(2))
-            .sum();
+        let d2: i64 = p.iter().enumerate().map(|(i, &v)| (i as i64 + 1 - v).pow(2)).sum();
         1.0 - 6.0 * d2 as f64 / denom
     };
     // Heap's algorithm (iterative).
@@ -208,11 +200,7 @@ pub fn spearman(x: &[f64], y: &[f64], method: SpearmanPMethod) -> Result<Spearma
     }
     let k = x.len();
     if k < 3 {
-        return Err(StatsError::TooFewStudies {
-            needed: 3,
-            got: k,
-            what: "Spearman correlation",
-        });
+        return Err(StatsError::TooFewStudies { needed: 3, got: k, what: "Spearman correlation" });
     }
     if x.iter().chain(y).any(|v| !v.is_finite()) {
         return Err(StatsError::InvalidArgument {
@@ -242,23 +230,11 @@ pub fn spearman(x: &[f64], y: &[f64], method: SpearmanPMethod) -> Result<Spearma
             p_t,
             format!(
                 "t approximation (exact p requested but {})",
-                if ties {
-                    "the data contain ties"
-                } else {
-                    "k > 10"
-                }
+                if ties { "the data contain ties" } else { "k > 10" }
             ),
         ),
     };
-    Ok(Spearman {
-        k,
-        rho,
-        df: k - 2,
-        t,
-        p_value,
-        method,
-        ties,
-    })
+    Ok(Spearman { k, rho, df: k - 2, t, p_value, method, ties })
 }
 
 /// Threshold effect: Spearman ρ between logit Se' and logit FPR' across studies.
@@ -269,10 +245,7 @@ pub fn spearman(x: &[f64], y: &[f64], method: SpearmanPMethod) -> Result<Spearma
 ///
 /// # References
 /// Zamora et al. (2006), Meta-DiSc; Moses, Shapiro & Littenberg (1993).
-pub fn spearman_threshold(
-    studies: &[Study],
-    cfg: &SpearmanConfig,
-) -> Result<SpearmanThreshold, StatsError> {
+pub fn spearman_threshold(studies: &[Study], cfg: &SpearmanConfig) -> Result<SpearmanThreshold, StatsError> {
     let (sub, _, mut warnings) = two_step_subset(studies);
     let cc = cfg.correction.apply(&sub);
     let (mut labels, mut x, mut y) = (Vec::new(), Vec::new(), Vec::new());
@@ -282,20 +255,12 @@ pub fn spearman_threshold(
             x.push(c.logit_sens());
             y.push(-c.logit_spec());
         } else {
-            warnings.push(format!(
-                "{}: a zero cell remains after the correction; the row is left out",
-                s.label
-            ));
+            warnings
+                .push(format!("{}: a zero cell remains after the correction; the row is left out", s.label));
         }
     }
     let result = spearman(&x, &y, cfg.p_method)?;
-    Ok(SpearmanThreshold {
-        labels,
-        x,
-        y,
-        result,
-        warnings,
-    })
+    Ok(SpearmanThreshold { labels, x, y, result, warnings })
 }
 
 #[cfg(test)]

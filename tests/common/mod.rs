@@ -18,15 +18,9 @@ pub fn refs_dir() -> PathBuf {
     if let Ok(p) = std::env::var("FOURFOLD_REFS_DIR") {
         candidates.push(PathBuf::from(p));
     }
-    candidates.push(PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/refs"
-    )));
+    candidates.push(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/refs")));
     candidates.push(PathBuf::from("../shared/refs"));
-    candidates.push(PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/refs"
-    )));
+    candidates.push(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/refs")));
     candidates.push(PathBuf::from("../../shared/refs"));
     for c in &candidates {
         if c.join("expected").is_dir() && c.join("data").is_dir() {
@@ -74,14 +68,10 @@ pub fn split_csv_line(line: &str) -> Vec<String> {
 
 /// Read `study,TP,FP,FN,TN[,covariates…]`.
 pub fn read_csv(path: &Path) -> RefData {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let header = split_csv_line(
-        lines
-            .next()
-            .unwrap_or_else(|| panic!("{} is empty", path.display())),
-    );
+    let header = split_csv_line(lines.next().unwrap_or_else(|| panic!("{} is empty", path.display())));
     let col = |name: &str| {
         header
             .iter()
@@ -89,42 +79,23 @@ pub fn read_csv(path: &Path) -> RefData {
             .unwrap_or_else(|| panic!("{}: no column {name}", path.display()))
     };
     let (ci, tpi, fpi, fni, tni) = (col("study"), col("TP"), col("FP"), col("FN"), col("TN"));
-    let cov_idx: Vec<usize> = (0..header.len())
-        .filter(|i| ![ci, tpi, fpi, fni, tni].contains(i))
-        .collect();
+    let cov_idx: Vec<usize> = (0..header.len()).filter(|i| ![ci, tpi, fpi, fni, tni].contains(i)).collect();
     let mut studies = Vec::new();
-    let mut covariates: Vec<(String, Vec<String>)> = cov_idx
-        .iter()
-        .map(|&i| (header[i].clone(), Vec::new()))
-        .collect();
+    let mut covariates: Vec<(String, Vec<String>)> =
+        cov_idx.iter().map(|&i| (header[i].clone(), Vec::new())).collect();
     for (lineno, line) in lines.enumerate() {
         let f = split_csv_line(line);
         let num = |i: usize| -> u64 {
             f.get(i)
                 .and_then(|s| s.trim().parse().ok())
-                .unwrap_or_else(|| {
-                    panic!(
-                        "{} line {}: bad count in column {i}",
-                        path.display(),
-                        lineno + 2
-                    )
-                })
+                .unwrap_or_else(|| panic!("{} line {}: bad count in column {i}", path.display(), lineno + 2))
         };
-        studies.push(Study::new(
-            f[ci].clone(),
-            num(tpi),
-            num(fpi),
-            num(fni),
-            num(tni),
-        ));
+        studies.push(Study::new(f[ci].clone(), num(tpi), num(fpi), num(fni), num(tni)));
         for (slot, &i) in covariates.iter_mut().zip(&cov_idx) {
             slot.1.push(f.get(i).cloned().unwrap_or_default());
         }
     }
-    RefData {
-        studies,
-        covariates,
-    }
+    RefData { studies, covariates }
 }
 
 /// Names (without `.json`) of every file in `expected/`, sorted.
@@ -142,11 +113,7 @@ pub fn expected_names() -> Vec<String> {
         })
         .collect();
     names.sort();
-    assert!(
-        !names.is_empty(),
-        "no expected/*.json files in {}",
-        dir.display()
-    );
+    assert!(!names.is_empty(), "no expected/*.json files in {}", dir.display());
     names
 }
 
@@ -158,7 +125,6 @@ pub fn load_data(name: &str) -> RefData {
 /// Load `expected/NAME.json`.
 pub fn load_expected(name: &str) -> serde_json::Value {
     let p = refs_dir().join("expected").join(format!("{name}.json"));
-    let text =
-        std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()));
+    let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: bad JSON: {e}", p.display()))
 }

@@ -17,8 +17,8 @@ pub fn refs_dir() -> PathBuf {
 
 /// Minimal reader for the reference CSVs (quoted labels, integer counts).
 pub fn read_studies(name: &str) -> Vec<Study> {
-    let text = std::fs::read_to_string(refs_dir().join("data").join(format!("{name}.csv")))
-        .expect("data file");
+    let text =
+        std::fs::read_to_string(refs_dir().join("data").join(format!("{name}.csv"))).expect("data file");
     let mut lines = text.lines();
     let header: Vec<String> = split(lines.next().expect("header"));
     let col = |n: &str| header.iter().position(|h| h == n).expect("column");
@@ -49,8 +49,8 @@ pub fn split(line: &str) -> Vec<String> {
 }
 
 pub fn expected(name: &str) -> Value {
-    let text = std::fs::read_to_string(refs_dir().join("expected").join(format!("{name}.json")))
-        .expect("json");
+    let text =
+        std::fs::read_to_string(refs_dir().join("expected").join(format!("{name}.json"))).expect("json");
     serde_json::from_str(&text).expect("valid json")
 }
 
@@ -70,14 +70,11 @@ pub fn all_data_sets() -> Vec<String> {
 /// A categorical covariate column of a reference data set, as a [`fourfold::data::Covariate`].
 pub fn read_categorical(name: &str, column: &str) -> fourfold::data::Covariate {
     use fourfold::data::{Covariate, CovariateKind, CovariateValue};
-    let text = std::fs::read_to_string(refs_dir().join("data").join(format!("{name}.csv")))
-        .expect("data file");
+    let text =
+        std::fs::read_to_string(refs_dir().join("data").join(format!("{name}.csv"))).expect("data file");
     let mut lines = text.lines();
     let header = split(lines.next().expect("header"));
-    let ci = header
-        .iter()
-        .position(|h| h == column)
-        .expect("covariate column");
+    let ci = header.iter().position(|h| h == column).expect("covariate column");
     let values = lines
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
@@ -89,9 +86,5 @@ pub fn read_categorical(name: &str, column: &str) -> fourfold::data::Covariate {
             }
         })
         .collect();
-    Covariate {
-        name: column.to_string(),
-        kind: CovariateKind::Categorical,
-        values,
-    }
+    Covariate { name: column.to_string(), kind: CovariateKind::Categorical, values }
 }

@@ -58,12 +58,7 @@ pub fn problem(studies: &[Study], design: &Design, cov: CovStructure, nodes: usi
             x2: design.x2[i].clone(),
         })
         .collect();
-    GlmmProblem {
-        rows,
-        n_beta: design.n_beta(),
-        cov,
-        gh: gauss_hermite(nodes),
-    }
+    GlmmProblem { rows, n_beta: design.n_beta(), cov, gh: gauss_hermite(nodes) }
 }
 
 struct NegLogLik<'a> {
@@ -142,12 +137,8 @@ pub fn fit_structure(
     let mut modes = vec![[0.0; 2]; k];
     if nodes > 7 {
         let p1 = problem(studies, design, cov, 5);
-        let mut o1 = NegLogLik {
-            ws: p1.workspace(),
-            p: &p1,
-            best_modes: modes.clone(),
-            best_f: f64::INFINITY,
-        };
+        let mut o1 =
+            NegLogLik { ws: p1.workspace(), p: &p1, best_modes: modes.clone(), best_f: f64::INFINITY };
         let r1 = bfgs(&mut o1, &x, None, 1e-5, 300, 3.0);
         iterations += r1.iterations;
         evaluations += r1.evaluations;
@@ -158,12 +149,7 @@ pub fn fit_structure(
         }
     }
     let p = problem(studies, design, cov, nodes);
-    let mut o = NegLogLik {
-        ws: p.workspace(),
-        p: &p,
-        best_modes: modes,
-        best_f: f64::INFINITY,
-    };
+    let mut o = NegLogLik { ws: p.workspace(), p: &p, best_modes: modes, best_f: f64::INFINITY };
     let r: MinResult = bfgs(&mut o, &x, inv_h, GRAD_TOL, 500, 3.0);
     iterations += r.iterations;
     evaluations += r.evaluations;
@@ -209,9 +195,7 @@ pub fn fit_structure(
         grad = g;
     }
     let modes = o.ws.modes.clone();
-    let vcov = hess
-        .as_ref()
-        .and_then(|h| h.clone().cholesky().map(|c| c.inverse()));
+    let vcov = hess.as_ref().and_then(|h| h.clone().cholesky().map(|c| c.inverse()));
     let gradient: Vec<f64> = grad.iter().map(|v| -v).collect();
     let gmax = gradient.iter().fold(0.0f64, |a, b| a.max(b.abs()));
     let converged = f.is_finite() && gmax < GRAD_TOL_CONVERGED && vcov.is_some();
@@ -271,13 +255,7 @@ pub fn start_values(studies: &[Study]) -> [f64; 5] {
         .map(|c| (c.logit_sens(), c.logit_spec()))
         .collect();
     let rho = pearson(&both).clamp(-0.9, 0.9);
-    [
-        m1,
-        m2,
-        0.5 * t1.max(0.01).ln(),
-        0.5 * t2.max(0.01).ln(),
-        rho.atanh(),
-    ]
+    [m1, m2, 0.5 * t1.max(0.01).ln(), 0.5 * t2.max(0.01).ln(), rho.atanh()]
 }
 
 fn dl(y: &[f64], v: &[f64]) -> (f64, f64) {
@@ -290,11 +268,7 @@ fn dl(y: &[f64], v: &[f64]) -> (f64, f64) {
     let q: f64 = w.iter().zip(y).map(|(w, y)| w * (y - ybar).powi(2)).sum();
     let sw2: f64 = w.iter().map(|w| w * w).sum();
     let df = y.len() as f64 - 1.0;
-    let tau2 = if df > 0.0 {
-        ((q - df) / (sw - sw2 / sw)).max(0.0)
-    } else {
-        0.0
-    };
+    let tau2 = if df > 0.0 { ((q - df) / (sw - sw2 / sw)).max(0.0) } else { 0.0 };
     let wr: Vec<f64> = v.iter().map(|v| 1.0 / (v + tau2)).collect();
     let swr: f64 = wr.iter().sum();
     let mu = wr.iter().zip(y).map(|(w, y)| w * y).sum::<f64>() / swr;

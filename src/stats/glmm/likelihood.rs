@@ -94,10 +94,7 @@ impl CovStructure {
             }
             CovStructure::Independent => {
                 let (t1, t2) = (phi[0].exp(), phi[1].exp());
-                (
-                    M2::new(t1, 0.0, 0.0, t2),
-                    vec![M2::new(t1, 0.0, 0.0, 0.0), M2::new(0.0, 0.0, 0.0, t2)],
-                )
+                (M2::new(t1, 0.0, 0.0, t2), vec![M2::new(t1, 0.0, 0.0, 0.0), M2::new(0.0, 0.0, 0.0, t2)])
             }
             CovStructure::SensOnly => {
                 let t1 = phi[0].exp();
@@ -167,11 +164,7 @@ pub const NODE_PRUNE: f64 = 1e-20;
 #[inline]
 fn margin_ll_and_p(y: f64, n: f64, eta: f64) -> (f64, f64) {
     let e = (-eta.abs()).exp();
-    let p = if eta >= 0.0 {
-        1.0 / (1.0 + e)
-    } else {
-        e / (1.0 + e)
-    };
+    let p = if eta >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) };
     if n == 0.0 {
         return (0.0, p);
     }
@@ -222,13 +215,7 @@ impl GlmmProblem {
             - 0.5 * (u[0] * u[0] + u[1] * u[1])
     }
 
-    fn mode(
-        row: &GlmmRow,
-        eta0: [f64; 2],
-        c: &M2,
-        start: [f64; 2],
-        i: usize,
-    ) -> Result<ModeInfo, EvalError> {
+    fn mode(row: &GlmmRow, eta0: [f64; 2], c: &M2, start: [f64; 2], i: usize) -> Result<ModeInfo, EvalError> {
         let mut u = start;
         if !(u[0].is_finite() && u[1].is_finite()) {
             u = [0.0; 2];
@@ -386,10 +373,7 @@ impl GlmmProblem {
             let ctsz = c.t().mul(&sz);
             let gz = M2::new(ctsz.a - uz.a, ctsz.b - uz.b, ctsz.c - uz.c, ctsz.d - uz.d); // Σπ ∇g z'
             let rinv = r.inv_lower();
-            let dd_fac = [
-                mi.d[0] * (1.0 - 2.0 * mi.p[0]),
-                mi.d[1] * (1.0 - 2.0 * mi.p[1]),
-            ];
+            let dd_fac = [mi.d[0] * (1.0 - 2.0 * mi.p[0]), mi.d[1] * (1.0 - 2.0 * mi.p[1])];
             let one = |p: usize, deta0: [f64; 2], dc: &M2| -> f64 {
                 let _ = p;
                 let dcu = dc.mv(mi.u);
@@ -402,12 +386,7 @@ impl GlmmProblem {
                 let deta = [dlin[0] + cdu[0], dlin[1] + cdu[1]];
                 let dd = [dd_fac[0] * deta[0], dd_fac[1] * deta[1]];
                 let dmd = |x: &M2, y: &M2| {
-                    x.t().mul(&M2::new(
-                        mi.d[0] * y.a,
-                        mi.d[0] * y.b,
-                        mi.d[1] * y.c,
-                        mi.d[1] * y.d,
-                    ))
+                    x.t().mul(&M2::new(mi.d[0] * y.a, mi.d[0] * y.b, mi.d[1] * y.c, mi.d[1] * y.d))
                 };
                 let da = dmd(dc, &c).add(&dmd(&c, dc)).add(&c.t_diag_m(dd));
                 let dm = minv.mul(&da).mul(&minv).scale(-1.0);
@@ -420,8 +399,8 @@ impl GlmmProblem {
                     + sqrt2 * gz.dot(&dr)
                     - 0.5 * minv.mul(&da).trace()
             };
-            for q in 0..nb {
-                g[q] += one(q, [row.x1[q], row.x2[q]], &M2::ZERO);
+            for (q, gq) in g.iter_mut().enumerate().take(nb) {
+                *gq += one(q, [row.x1[q], row.x2[q]], &M2::ZERO);
             }
             for (q, dc) in dcs.iter().enumerate() {
                 g[nb + q] += one(nb + q, [0.0, 0.0], dc);

@@ -10,12 +10,7 @@ pub struct M2 {
 }
 
 impl M2 {
-    pub const ZERO: M2 = M2 {
-        a: 0.0,
-        b: 0.0,
-        c: 0.0,
-        d: 0.0,
-    };
+    pub const ZERO: M2 = M2 { a: 0.0, b: 0.0, c: 0.0, d: 0.0 };
     pub const fn new(a: f64, b: f64, c: f64, d: f64) -> M2 {
         M2 { a, b, c, d }
     }

@@ -101,11 +101,7 @@ pub fn bfgs<O: Objective>(
             first = true;
         }
         let dn = d.amax();
-        let mut t = if first {
-            (0.1 / dn.max(1e-12)).min(1.0)
-        } else {
-            1.0
-        };
+        let mut t = if first { (0.1 / dn.max(1e-12)).min(1.0) } else { 1.0 };
         if t * dn > max_step {
             t = max_step / dn;
         }
@@ -169,11 +165,7 @@ pub fn bfgs<O: Objective>(
             stall = 0;
         }
     }
-    let term = if max_abs(&g) < gtol {
-        Termination::GradientTolerance
-    } else {
-        Termination::MaxIterations
-    };
+    let term = if max_abs(&g) < gtol { Termination::GradientTolerance } else { Termination::MaxIterations };
     MinResult {
         x,
         f,

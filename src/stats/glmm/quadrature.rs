@@ -39,11 +39,7 @@ pub fn gauss_hermite(m: usize) -> GaussHermite {
     let m = m.max(1);
     if m == 1 {
         let w = std::f64::consts::PI.sqrt();
-        return GaussHermite {
-            nodes: vec![0.0],
-            weights: vec![w],
-            log_weights: vec![w.ln()],
-        };
+        return GaussHermite { nodes: vec![0.0], weights: vec![w], log_weights: vec![w.ln()] };
     }
     let mut jac = DMatrix::<f64>::zeros(m, m);
     for j in 1..m {
@@ -82,11 +78,7 @@ pub fn gauss_hermite(m: usize) -> GaussHermite {
         nodes[m / 2] = 0.0;
     }
     let log_weights = weights.iter().map(|w| w.ln()).collect();
-    GaussHermite {
-        nodes,
-        weights,
-        log_weights,
-    }
+    GaussHermite { nodes, weights, log_weights }
 }
 
 /// The `m`-point Gauss–Legendre rule on `[−1, 1]` (Golub–Welsch, off-diagonals `j/√(4j²−1)`).
@@ -100,14 +92,10 @@ pub fn gauss_legendre(m: usize) -> (Vec<f64>, Vec<f64>) {
         jac[(j, j - 1)] = b;
     }
     let eig = SymmetricEigen::new(jac);
-    let mut pairs: Vec<(f64, f64)> = (0..m)
-        .map(|i| (eig.eigenvalues[i], 2.0 * eig.eigenvectors[(0, i)].powi(2)))
-        .collect();
+    let mut pairs: Vec<(f64, f64)> =
+        (0..m).map(|i| (eig.eigenvalues[i], 2.0 * eig.eigenvectors[(0, i)].powi(2))).collect();
     pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    (
-        pairs.iter().map(|p| p.0).collect(),
-        pairs.iter().map(|p| p.1).collect(),
-    )
+    (pairs.iter().map(|p| p.0).collect(), pairs.iter().map(|p| p.1).collect())
 }
 
 #[cfg(test)]
@@ -119,10 +107,7 @@ mod tests {
         for m in [1, 2, 5, 7, 15, 21, 41] {
             let gh = gauss_hermite(m);
             let s: f64 = gh.weights.iter().sum();
-            assert!(
-                (s - std::f64::consts::PI.sqrt()).abs() < 1e-13,
-                "m={m} sum={s}"
-            );
+            assert!((s - std::f64::consts::PI.sqrt()).abs() < 1e-13, "m={m} sum={s}");
         }
     }
 
@@ -130,12 +115,7 @@ mod tests {
     fn hermite_integrates_moments() {
         // ∫ x^4 e^{−x²} dx = 3√π/4, exact for m ≥ 3.
         let gh = gauss_hermite(5);
-        let s: f64 = gh
-            .nodes
-            .iter()
-            .zip(&gh.weights)
-            .map(|(x, w)| w * x.powi(4))
-            .sum();
+        let s: f64 = gh.nodes.iter().zip(&gh.weights).map(|(x, w)| w * x.powi(4)).sum();
         assert!((s - 0.75 * std::f64::consts::PI.sqrt()).abs() < 1e-13);
         // Known 2-point rule: ±1/√2, weights √π/2.
         let gh2 = gauss_hermite(2);

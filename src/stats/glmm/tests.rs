@@ -70,11 +70,7 @@ fn audit_c_laplace_and_agq_match_methods_12_2() {
     assert!((f1.loglik - -122.79198).abs() < 1e-4, "{}", f1.loglik);
     assert!((f1.theta[0] - 2.511161).abs() < 1e-5);
     let v = f1.vcov.clone().unwrap();
-    assert!(
-        (v[(0, 0)].sqrt() - 0.461782).abs() < 1e-4,
-        "{}",
-        v[(0, 0)].sqrt()
-    );
+    assert!((v[(0, 0)].sqrt() - 0.461782).abs() < 1e-4, "{}", v[(0, 0)].sqrt());
     let f20 = fit_structure(&s, &d, CovStructure::Full, 20, &start);
     assert!(f20.converged);
     assert!((f20.loglik - -122.746711).abs() < 1e-5, "{}", f20.loglik);
