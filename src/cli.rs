@@ -254,7 +254,7 @@ fn analyze_cmd(args: &[String]) -> i32 {
 /// Leave-one-out rows as JSON (a plain loop over the public `analyze`; the influence module adds
 /// Cook's distance and empirical-Bayes residuals).
 fn loo_rows(studies: &[fourfold::data::Study], fit: &FitConfig) -> serde_json::Value {
-    let cfg = FitConfig { auc_ci: AucCi::None, ..fit.clone() };
+    let cfg = FitConfig { auc_ci: AucCi::None, node_check: false, ..fit.clone() };
     let rows: Vec<serde_json::Value> = (0..studies.len())
         .map(|i| {
             let rest: Vec<_> =

@@ -82,6 +82,14 @@ pub struct FitConfig {
     pub seed: u64,
     /// Continuity correction used by the REML model (the GLMM is never corrected, §1.3).
     pub reml_correction: Correction,
+    /// Re-evaluate ℓ at the estimate with `2m+1` nodes and warn when it moves by > 0.01 (§2.6).
+    /// On by default; leave-one-out refits turn it off.
+    #[serde(default = "yes")]
+    pub node_check: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for FitConfig {
@@ -95,6 +103,7 @@ impl Default for FitConfig {
             bootstrap_draws: 2000,
             seed: 20240601,
             reml_correction: Correction::new(CorrectionRule::All, 0.5),
+            node_check: true,
         }
     }
 }
@@ -537,7 +546,7 @@ fn build_glmm_result(
     });
     let cov12 = if rho.is_nan() { 0.0 } else { rho * t1 * t2 };
     let nodes = f.nodes;
-    let check = if nodes > 1 {
+    let check = if nodes > 1 && cfg.node_check {
         loglik_at(studies, &Design::intercepts(k), f.cov, 2 * nodes + 1, &f.theta).map(|l| (2 * nodes + 1, l))
     } else {
         None

@@ -83,7 +83,7 @@ pub fn warm_start(full: &BivariateResult) -> Option<&[f64]> {
 
 /// The configuration of the refits: the user's, with the AUC interval from `loo`.
 pub fn loo_fit_config(cfg: &FitConfig, loo: &LooConfig) -> FitConfig {
-    FitConfig { auc_ci: loo.auc_ci, ..cfg.clone() }
+    FitConfig { auc_ci: loo.auc_ci, node_check: false, ..cfg.clone() }
 }
 
 /// Refit `studies` (already reduced) exactly as a user would: [`analyze_with_start`] with the

@@ -124,7 +124,42 @@ pub struct GlmmProblem {
     pub rows: Vec<GlmmRow>,
     pub n_beta: usize,
     pub cov: CovStructure,
+    /// The quadrature rules in use; `row_rule[i]` indexes the rule of study `i`.
+    pub rules: Vec<QuadRule>,
+    pub row_rule: Vec<usize>,
+}
+
+/// A Gauss–Hermite product rule with its retained node pairs.
+#[derive(Clone, Debug)]
+pub struct QuadRule {
     pub gh: GaussHermite,
+    pub pairs: Vec<(usize, usize)>,
+}
+
+impl QuadRule {
+    /// The `m × m` product rule, keeping the pairs whose weight `w_j·w_l` is at least
+    /// [`NODE_PRUNE`] times the largest. 1e-14 was measured to move ℓ by 2.4e-7 on gould_pet (a
+    /// heavy-tailed posterior inflates the corner nodes); at 1e-20 every reference set agrees with
+    /// the full rule to < 1e-11 (10% of the m = 25 pairs are skipped).
+    pub fn new(m: usize) -> QuadRule {
+        let gh = super::quadrature::gauss_hermite(m);
+        let lw = &gh.log_weights;
+        let m = lw.len();
+        let lmax = lw.iter().copied().fold(f64::NEG_INFINITY, f64::max) * 2.0;
+        let cut = lmax + NODE_PRUNE.ln();
+        let mut pairs = Vec::with_capacity(m * m);
+        for j in 0..m {
+            for l in 0..m {
+                if lw[j] + lw[l] >= cut {
+                    pairs.push((j, l));
+                }
+            }
+        }
+        QuadRule { gh, pairs }
+    }
+    pub fn m(&self) -> usize {
+        self.gh.nodes.len()
+    }
 }
 
 /// Per-study scratch kept between evaluations (warm-started modes).
@@ -185,28 +220,19 @@ impl GlmmProblem {
         self.n_beta + self.cov.n_par()
     }
 
-    /// The product nodes kept: pairs whose weight `w_j·w_l` is at least [`NODE_PRUNE`] times the
-    /// largest. 1e-14 was measured to move ℓ by 2.4e-7 on gould_pet (a heavy-tailed posterior inflates
-    /// the corner nodes); at 1e-20 every reference set agrees with the full rule to < 1e-11 while
-    /// about a third of the m = 25 product nodes are skipped.
-    pub fn pairs(&self) -> Vec<(usize, usize)> {
-        let lw = &self.gh.log_weights;
-        let m = lw.len();
-        let lmax = lw.iter().copied().fold(f64::NEG_INFINITY, f64::max) * 2.0;
-        let cut = lmax + NODE_PRUNE.ln();
-        let mut v = Vec::with_capacity(m * m);
-        for j in 0..m {
-            for l in 0..m {
-                if lw[j] + lw[l] >= cut {
-                    v.push((j, l));
-                }
-            }
-        }
-        v
+    /// One rule for every study.
+    pub fn single_rule(rows: Vec<GlmmRow>, n_beta: usize, cov: CovStructure, m: usize) -> GlmmProblem {
+        let k = rows.len();
+        GlmmProblem { rows, n_beta, cov, rules: vec![QuadRule::new(m)], row_rule: vec![0; k] }
+    }
+
+    /// The largest node count in use.
+    pub fn max_nodes(&self) -> usize {
+        self.rules.iter().map(QuadRule::m).max().unwrap_or(1)
     }
 
     pub fn workspace(&self) -> Workspace {
-        Workspace::new(self.rows.len(), self.gh.nodes.len())
+        Workspace::new(self.rows.len(), self.max_nodes())
     }
 
     fn g_value(row: &GlmmRow, eta0: [f64; 2], c: &M2, u: [f64; 2]) -> f64 {
@@ -263,11 +289,19 @@ impl GlmmProblem {
 
     /// The marginal log-likelihood `ℓ(θ)` (including the binomial coefficients) and, if `grad` is
     /// given, its exact gradient, for `θ = (β, φ)`.
-    pub fn eval(
+    pub fn eval(&self, theta: &[f64], ws: &mut Workspace, grad: Option<&mut [f64]>) -> Result<f64, EvalError> {
+        self.eval_rows(theta, ws, grad, None, None)
+    }
+
+    /// As [`GlmmProblem::eval`], restricted to the studies in `only` (all when `None`), writing each
+    /// study's `ℓ_i` into `per_row` when given.
+    pub fn eval_rows(
         &self,
         theta: &[f64],
         ws: &mut Workspace,
         mut grad: Option<&mut [f64]>,
+        only: Option<&[usize]>,
+        mut per_row: Option<&mut [f64]>,
     ) -> Result<f64, EvalError> {
         let nb = self.n_beta;
         let beta = &theta[..nb];
@@ -275,14 +309,18 @@ impl GlmmProblem {
         if let Some(g) = grad.as_deref_mut() {
             g.iter_mut().for_each(|v| *v = 0.0);
         }
-        let xs = &self.gh.nodes;
-        let lw = &self.gh.log_weights;
         let sqrt2 = std::f64::consts::SQRT_2;
         let base = -(2.0 * std::f64::consts::PI).ln() + 2f64.ln();
         let want_grad = grad.is_some();
-        let pairs = &self.pairs();
         let mut total = 0.0;
         for (i, row) in self.rows.iter().enumerate() {
+            if let Some(rows) = only {
+                if !rows.contains(&i) {
+                    continue;
+                }
+            }
+            let rule = &self.rules[self.row_rule[i]];
+            let (xs, lw, pairs) = (&rule.gh.nodes, &rule.gh.log_weights, &rule.pairs);
             let eta0 = [dot(&row.x1, beta), dot(&row.x2, beta)];
             let mi = Self::mode(row, eta0, &c, ws.modes[i], i)?;
             ws.modes[i] = mi.u;
@@ -326,6 +364,9 @@ impl GlmmProblem {
                 return Err(EvalError::NonFinite { row: i });
             }
             total += lli;
+            if let Some(out) = per_row.as_deref_mut() {
+                out[i] = lli;
+            }
             let Some(g) = grad.as_deref_mut() else {
                 continue;
             };

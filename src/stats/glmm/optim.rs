@@ -177,9 +177,10 @@ pub fn bfgs<O: Objective>(
     }
 }
 
-/// Hessian of `f` at `x` by central differences of the analytic gradient (step `h·max(1,|x_j|)`),
-/// symmetrised.
-pub fn hessian_from_gradient<O: Objective>(obj: &mut O, x: &[f64], h: f64) -> Option<DMatrix<f64>> {
+/// Hessian of `f` at `x` from differences of the analytic gradient (step `h·max(1,|x_j|)`),
+/// symmetrised: forward differences against `g0 = ∇f(x)` when it is given (n gradient
+/// evaluations), central differences otherwise (2n).
+pub fn hessian_from_gradient<O: Objective>(obj: &mut O, x: &[f64], h: f64, g0: Option<&[f64]>) -> Option<DMatrix<f64>> {
     let n = x.len();
     let mut hm = DMatrix::zeros(n, n);
     let mut gp = vec![0.0; n];
@@ -189,11 +190,20 @@ pub fn hessian_from_gradient<O: Objective>(obj: &mut O, x: &[f64], h: f64) -> Op
         let mut xp = x.to_vec();
         xp[j] += step;
         obj.value_grad(&xp, &mut gp)?;
-        let mut xm = x.to_vec();
-        xm[j] -= step;
-        obj.value_grad(&xm, &mut gm)?;
-        for i in 0..n {
-            hm[(i, j)] = (gp[i] - gm[i]) / (2.0 * step);
+        match g0 {
+            Some(g0) => {
+                for i in 0..n {
+                    hm[(i, j)] = (gp[i] - g0[i]) / step;
+                }
+            }
+            None => {
+                let mut xm = x.to_vec();
+                xm[j] -= step;
+                obj.value_grad(&xm, &mut gm)?;
+                for i in 0..n {
+                    hm[(i, j)] = (gp[i] - gm[i]) / (2.0 * step);
+                }
+            }
         }
     }
     let ht = hm.transpose();
