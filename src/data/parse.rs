@@ -372,13 +372,26 @@ pub fn parse_table(text: &str) -> ParseOutcome {
     let mut nonempty = records
         .iter()
         .filter(|r| r.cells.iter().any(|c| !c.is_empty()));
-    let Some(first) = nonempty.next().cloned() else {
+    let Some(mut first) = nonempty.next().cloned() else {
         out.errors.push(DataError::error(
             K::EmptyInput,
             "no data: the text holds only empty cells",
         ));
         return out;
     };
+    // A title or caption above the table (pasted from a paper): take as header the first of the
+    // next few rows that names all four counts.
+    let all_counts =
+        |r: &Record| (0..4).all(|k| r.cells.iter().any(|c| role_of(c) == Role::Count(k)));
+    if !headerless_shape(&first.cells) && !all_counts(&first) {
+        if let Some(h) = nonempty.take(10).find(|r| all_counts(r)) {
+            out.notes.push(format!(
+                "the table starts on line {}; the lines above it were ignored",
+                h.line
+            ));
+            first = h.clone();
+        }
+    }
     out.notes
         .push(format!("read as {}-separated text", delimiter_name(delim)));
 
@@ -412,7 +425,7 @@ pub fn parse_table(text: &str) -> ParseOutcome {
 
     let data: Vec<&Record> = records
         .iter()
-        .filter(|r| !(has_header && r.index == first.index))
+        .filter(|r| r.index > first.index || (!has_header && r.index == first.index))
         .collect();
     read_rows(&data, &layout, decimal_comma, &mut out);
     out
@@ -548,7 +561,7 @@ fn header_layout(header: &Record, records: &[Record], out: &mut ParseOutcome) ->
         let mut name = names.get(i).cloned().unwrap_or_default();
         if name.is_empty() {
             let has_data = records.iter().any(|rec| {
-                rec.index != header.index && rec.cells.get(i).is_some_and(|c| !c.is_empty())
+                rec.index > header.index && rec.cells.get(i).is_some_and(|c| !c.is_empty())
             });
             if !has_data {
                 continue;
