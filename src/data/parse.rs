@@ -627,7 +627,7 @@ fn header_layout(header: &Record, records: &[Record], out: &mut ParseOutcome) ->
 
 fn read_rows(data: &[&Record], layout: &Layout, decimal_comma: bool, out: &mut ParseOutcome) {
     let mut raw_cov: Vec<Vec<String>> = vec![Vec::new(); layout.covariates.len()];
-    let mut seen_labels: Vec<(String, usize)> = Vec::new();
+    let mut seen_labels: std::collections::HashMap<String, usize> = Default::default();
     let mut n_empty = 0usize;
     let mut n_data = 0usize;
     let mut n_unlabelled = 0usize;
@@ -713,7 +713,7 @@ fn read_rows(data: &[&Record], layout: &Layout, decimal_comma: bool, out: &mut P
             if layout.label.is_some() {
                 n_unlabelled += 1;
             }
-        } else if let Some((_, first_line)) = seen_labels.iter().find(|(l, _)| *l == label) {
+        } else if let Some(first_line) = seen_labels.get(&label) {
             let col = layout
                 .label
                 .as_ref()
@@ -728,7 +728,7 @@ fn read_rows(data: &[&Record], layout: &Layout, decimal_comma: bool, out: &mut P
                 .in_column(col),
             );
         } else {
-            seen_labels.push((label.clone(), line));
+            seen_labels.insert(label.clone(), line);
         }
         for (j, (i, _)) in layout.covariates.iter().enumerate() {
             if let Some(col) = raw_cov.get_mut(j) {

@@ -285,7 +285,7 @@ pub struct Reconstruction {
 }
 
 /// Largest number of candidate tables examined.
-pub const SEARCH_BUDGET: u64 = 50_000_000;
+pub const SEARCH_BUDGET: u64 = 20_000_000;
 
 fn not_identifiable(msg: impl Into<String>) -> DataError {
     DataError::error(K::NotIdentifiable, msg)
@@ -363,7 +363,7 @@ impl Search<'_> {
         if self.visited > SEARCH_BUDGET {
             return Err(DataError::error(
                 K::SearchTooLarge,
-                "the consistency search is too large (more than 50 million tables); report more decimals or the \
+                "the consistency search is too large (more than 20 million tables); report more decimals or the \
                  group sizes",
             ));
         }
