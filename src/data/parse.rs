@@ -12,7 +12,7 @@ use super::error::{DataError, DataErrorKind as K};
 use super::{Covariate, CovariateKind, CovariateValue, Dataset, Study};
 
 /// The result of [`parse_table`]: the good rows, and every problem found.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ParseOutcome {
     /// The rows that passed validation (bad rows are skipped), with their covariates.
     pub dataset: Dataset,
