@@ -4,7 +4,7 @@
 //!
 //! | module | owns | may use |
 //! |---|---|---|
-//! | [`data`] | text → validated [`data::Dataset`]; continuity correction (the one place it is applied) | — |
+//! | [`data`] | text / spreadsheets → validated [`data::Dataset`] with positioned errors (`parse`, `error`); 2×2 reconstruction from reported metrics (`reconstruct`, METHODS §11); permalinks (`permalink`); continuity correction (the one place it is applied) | `settings` (permalinks only) |
 //! | [`settings`] | [`settings::AnalysisSettings`]: every user choice, with defaults (plain data) | `data` |
 //! | [`stats`] | every number: per-study accuracy, the bivariate GLMM / REML engine, summaries, heterogeneity, bias, subgroups | `data` |
 //! | [`report`] | numbers → JSON / text tables; computes nothing | `data`, `stats` |

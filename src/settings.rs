@@ -114,3 +114,29 @@ impl Default for AnalysisSettings {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::correction::CorrectionRule;
+
+    #[test]
+    fn defaults_and_json() {
+        let s = AnalysisSettings::default();
+        assert_eq!((s.model, s.nodes, s.ci_level), (Model::Aghq, 21, 0.95));
+        assert_eq!(s.correction.rule, CorrectionRule::Single);
+        assert_eq!(
+            (s.ci_method, s.region, s.auc_ci),
+            (CiMethod::ClopperPearson, RegionKind::F, AucCi::Bootstrap)
+        );
+        let json = serde_json::to_string(&s).expect("serialise");
+        assert!(json.contains("\"ci_method\":\"clopper-pearson\""), "{json}");
+        assert!(json.contains("\"region\":\"f\""), "{json}");
+        let back: AnalysisSettings = serde_json::from_str(&json).expect("parse");
+        assert_eq!(back, s);
+        // Missing fields take their defaults.
+        let partial: AnalysisSettings = serde_json::from_str("{\"model\":\"reitsma\"}").expect("parse");
+        assert_eq!(partial, AnalysisSettings { model: Model::Reitsma, ..AnalysisSettings::default() });
+        assert_eq!(CiMethod::from_name("Wilson"), Some(CiMethod::Wilson));
+    }
+}

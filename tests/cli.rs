@@ -24,8 +24,23 @@ fn json_has_the_documented_keys_and_matches_the_reference() {
     assert_eq!(v["k"], 14);
     let m = &v["model"];
     for key in [
-        "method", "nodes", "converged", "iterations", "boundary", "fallback", "warnings", "mu_logit_sens", "mu_logit_spec",
-        "se_logit_sens", "se_logit_spec", "vcov_mu", "tau2_logit_sens", "tau2_logit_spec", "cov_logit_sens_spec", "rho", "loglik",
+        "method",
+        "nodes",
+        "converged",
+        "iterations",
+        "boundary",
+        "fallback",
+        "warnings",
+        "mu_logit_sens",
+        "mu_logit_spec",
+        "se_logit_sens",
+        "se_logit_spec",
+        "vcov_mu",
+        "tau2_logit_sens",
+        "tau2_logit_spec",
+        "cov_logit_sens_spec",
+        "rho",
+        "loglik",
     ] {
         assert!(m.get(key).is_some(), "model.{key} missing");
     }
@@ -58,10 +73,12 @@ fn json_has_the_documented_keys_and_matches_the_reference() {
 fn laplace_and_reitsma_modes_match_their_references() {
     let e = expected("scheidler");
     let v = analyze_json("scheidler", &["--model", "laplace", "--auc-ci", "none"]);
-    let d = v["model"]["mu_logit_spec"].as_f64().expect("mu") - e["glmer_laplace_tight"]["mu_logit_spec"].as_f64().expect("ref");
+    let d = v["model"]["mu_logit_spec"].as_f64().expect("mu")
+        - e["glmer_laplace_tight"]["mu_logit_spec"].as_f64().expect("ref");
     assert!(d.abs() < 1e-4, "{d}");
     let v = analyze_json("scheidler", &["--model", "reitsma"]);
-    let d = v["model"]["mu_logit_sens"].as_f64().expect("mu") - e["mada_reitsma"]["coefficients"]["tsens"].as_f64().expect("ref");
+    let d = v["model"]["mu_logit_sens"].as_f64().expect("mu")
+        - e["mada_reitsma"]["coefficients"]["tsens"].as_f64().expect("ref");
     assert!(d.abs() < 1e-5, "{d}");
 }
 

@@ -445,3 +445,12 @@ fn spreadsheet_garbage_is_an_error() {
     assert_eq!(e.kind, K::Spreadsheet);
     assert!(fourfold::data::parse::parse_ods(&[]).is_err());
 }
+
+/// A caption pasted above the table (from a paper's PDF or a web page).
+#[test]
+fn caption_above_header_is_skipped() {
+    let o = parse_table("Table 1. Included studies (n = 2)\n\nstudy,TP,FP,FN,TN\nA,1,2,3,4\nB,5,6,7,x\n");
+    assert_eq!(studies(&o), vec![s("A", 1, 2, 3, 4)]);
+    assert_eq!(messages(&o.errors), vec!["line 5, column \"TN\": \"x\" is not a number"]);
+    assert!(o.notes.contains(&"the table starts on line 3; the lines above it were ignored".to_string()));
+}

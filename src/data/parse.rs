@@ -12,7 +12,7 @@ use super::error::{DataError, DataErrorKind as K};
 use super::{Covariate, CovariateKind, CovariateValue, Dataset, Study};
 
 /// The result of [`parse_table`]: the good rows, and every problem found.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ParseOutcome {
     /// The rows that passed validation (bad rows are skipped), with their covariates.
     pub dataset: Dataset,
@@ -344,10 +344,19 @@ pub fn parse_table(text: &str) -> ParseOutcome {
     let delim = sniff_delimiter(text);
     let records: Vec<Record> = read_records(text, delim, usize::MAX);
     let mut nonempty = records.iter().filter(|r| r.cells.iter().any(|c| !c.is_empty()));
-    let Some(first) = nonempty.next().cloned() else {
+    let Some(mut first) = nonempty.next().cloned() else {
         out.errors.push(DataError::error(K::EmptyInput, "no data: the text holds only empty cells"));
         return out;
     };
+    // A title or caption above the table (pasted from a paper): take as header the first of the
+    // next few rows that names all four counts.
+    let all_counts = |r: &Record| (0..4).all(|k| r.cells.iter().any(|c| role_of(c) == Role::Count(k)));
+    if !headerless_shape(&first.cells) && !all_counts(&first) {
+        if let Some(h) = nonempty.take(10).find(|r| all_counts(r)) {
+            out.notes.push(format!("the table starts on line {}; the lines above it were ignored", h.line));
+            first = h.clone();
+        }
+    }
     out.notes.push(format!("read as {}-separated text", delimiter_name(delim)));
 
     // Decimal convention for the whole table: semicolon files, or any `12,5`-style cell.
@@ -373,7 +382,8 @@ pub fn parse_table(text: &str) -> ParseOutcome {
         l
     };
 
-    let data: Vec<&Record> = records.iter().filter(|r| !(has_header && r.index == first.index)).collect();
+    let data: Vec<&Record> =
+        records.iter().filter(|r| r.index > first.index || (!has_header && r.index == first.index)).collect();
     read_rows(&data, &layout, decimal_comma, &mut out);
     out
 }
@@ -501,7 +511,7 @@ fn header_layout(header: &Record, records: &[Record], out: &mut ParseOutcome) ->
         if name.is_empty() {
             let has_data = records
                 .iter()
-                .any(|rec| rec.index != header.index && rec.cells.get(i).is_some_and(|c| !c.is_empty()));
+                .any(|rec| rec.index > header.index && rec.cells.get(i).is_some_and(|c| !c.is_empty()));
             if !has_data {
                 continue;
             }
@@ -553,7 +563,7 @@ fn header_layout(header: &Record, records: &[Record], out: &mut ParseOutcome) ->
 
 fn read_rows(data: &[&Record], layout: &Layout, decimal_comma: bool, out: &mut ParseOutcome) {
     let mut raw_cov: Vec<Vec<String>> = vec![Vec::new(); layout.covariates.len()];
-    let mut seen_labels: Vec<(String, usize)> = Vec::new();
+    let mut seen_labels: std::collections::HashMap<String, usize> = Default::default();
     let mut n_empty = 0usize;
     let mut n_data = 0usize;
     let mut n_unlabelled = 0usize;
@@ -635,7 +645,7 @@ fn read_rows(data: &[&Record], layout: &Layout, decimal_comma: bool, out: &mut P
             if layout.label.is_some() {
                 n_unlabelled += 1;
             }
-        } else if let Some((_, first_line)) = seen_labels.iter().find(|(l, _)| *l == label) {
+        } else if let Some(first_line) = seen_labels.get(&label) {
             let col = layout.label.as_ref().map(|(_, n)| n.clone()).unwrap_or_default();
             out.warnings.push(
                 DataError::warning(
@@ -646,7 +656,7 @@ fn read_rows(data: &[&Record], layout: &Layout, decimal_comma: bool, out: &mut P
                 .in_column(col),
             );
         } else {
-            seen_labels.push((label.clone(), line));
+            seen_labels.insert(label.clone(), line);
         }
         for (j, (i, _)) in layout.covariates.iter().enumerate() {
             if let Some(col) = raw_cov.get_mut(j) {

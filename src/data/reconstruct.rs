@@ -19,7 +19,7 @@ use super::Study;
 ///
 /// Percentages are stored as proportions with two more decimals (`87.5 %` = 0.875 at 3 decimals)
 /// and remember that they were typed as percentages (for display).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct Rounded {
     /// The value as a proportion (or ratio, for likelihood ratios).
     pub value: f64,
@@ -184,7 +184,7 @@ impl Metric {
 }
 
 /// How well the reported metrics pin the table down.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub enum Status {
     /// Exactly one integer table reproduces every reported metric.
     Exact,
@@ -195,7 +195,7 @@ pub enum Status {
 }
 
 /// A rebuilt table with its provenance.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Reconstruction {
     /// The table (label `"reconstructed"`; [`reconstruct_from_text`] takes `label=`).
     pub study: Study,
@@ -207,7 +207,7 @@ pub struct Reconstruction {
 }
 
 /// Largest number of candidate tables examined.
-pub const SEARCH_BUDGET: u64 = 50_000_000;
+pub const SEARCH_BUDGET: u64 = 20_000_000;
 
 fn not_identifiable(msg: impl Into<String>) -> DataError {
     DataError::error(K::NotIdentifiable, msg)
@@ -269,7 +269,7 @@ impl Search<'_> {
         if self.visited > SEARCH_BUDGET {
             return Err(DataError::error(
                 K::SearchTooLarge,
-                "the consistency search is too large (more than 50 million tables); report more decimals or the \
+                "the consistency search is too large (more than 20 million tables); report more decimals or the \
                  group sizes",
             ));
         }

@@ -289,7 +289,12 @@ impl GlmmProblem {
 
     /// The marginal log-likelihood `ℓ(θ)` (including the binomial coefficients) and, if `grad` is
     /// given, its exact gradient, for `θ = (β, φ)`.
-    pub fn eval(&self, theta: &[f64], ws: &mut Workspace, grad: Option<&mut [f64]>) -> Result<f64, EvalError> {
+    pub fn eval(
+        &self,
+        theta: &[f64],
+        ws: &mut Workspace,
+        grad: Option<&mut [f64]>,
+    ) -> Result<f64, EvalError> {
         self.eval_rows(theta, ws, grad, None, None)
     }
 

@@ -180,7 +180,12 @@ pub fn bfgs<O: Objective>(
 /// Hessian of `f` at `x` from differences of the analytic gradient (step `h·max(1,|x_j|)`),
 /// symmetrised: forward differences against `g0 = ∇f(x)` when it is given (n gradient
 /// evaluations), central differences otherwise (2n).
-pub fn hessian_from_gradient<O: Objective>(obj: &mut O, x: &[f64], h: f64, g0: Option<&[f64]>) -> Option<DMatrix<f64>> {
+pub fn hessian_from_gradient<O: Objective>(
+    obj: &mut O,
+    x: &[f64],
+    h: f64,
+    g0: Option<&[f64]>,
+) -> Option<DMatrix<f64>> {
     let n = x.len();
     let mut hm = DMatrix::zeros(n, n);
     let mut gp = vec![0.0; n];
