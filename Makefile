@@ -55,14 +55,15 @@ check:
 	$(call step,clippy + check wasm32)
 	cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
 
-## Benchmarks (placeholder until the CLI has a `bench` subcommand).
+## Benchmarks: in-process fit times (median/min) per model and the full subgroup + LOO analysis;
+## the page's own timings (paste → results) when tests/e2e/bench.mjs exists.
 bench:
-	@if grep -q '"bench"' src/cli.rs; then cargo run --release -- bench; \
-	 else echo "bench: no 'fourfold bench' subcommand yet (src/cli.rs)"; fi
+	cargo run --release --quiet -- bench ../shared/refs/data/schuetz.csv ../shared/refs/data/audit_c.csv ../shared/refs/data/smoking.csv
+	@if [ -f tests/e2e/bench.mjs ]; then $(MAKE) --no-print-directory build && cd tests/e2e && node bench.mjs; fi
 
-## Fuzzing (placeholder until fuzz/ exists; needs cargo-fuzz and nightly).
+## Fuzzing on stable: 1 000 000 mutated inputs per target (parser, permalink decoder); see fuzz/README.md.
 fuzz:
-	@if [ -d fuzz ]; then cargo fuzz list; else echo "fuzz: no fuzz/ targets yet"; fi
+	FOURFOLD_FUZZ_ITERS=1000000 cargo test --release --test fuzz_smoke -- --nocapture --test-threads 1
 
 clean:
 	cargo clean

@@ -72,7 +72,7 @@ pub enum AucCi {
 pub struct AnalysisSettings {
     /// Default [`Model::Aghq`].
     pub model: Model,
-    /// Quadrature nodes per dimension for AGHQ (placeholder default 21).
+    /// Quadrature nodes per dimension for AGHQ (default [`crate::stats::bivariate::DEFAULT_NODES`]).
     pub nodes: u32,
     /// Confidence level, default 0.95.
     pub ci_level: f64,
@@ -100,7 +100,7 @@ impl Default for AnalysisSettings {
     fn default() -> Self {
         AnalysisSettings {
             model: Model::Aghq,
-            nodes: 21,
+            nodes: crate::stats::bivariate::DEFAULT_NODES as u32,
             ci_level: 0.95,
             correction: Correction::default(),
             ci_method: CiMethod::ClopperPearson,
