@@ -12,6 +12,7 @@ use crate::stats::heterogeneity::{
     loglik_fixed_effect, lrt_heterogeneity, midas_q, threshold_share_rho2, univariate_logit, zhou_dendukuri,
     InverseVarianceQ, LrtHeterogeneity, Margin, MidasHeterogeneity, ZhouDendukuri,
 };
+use crate::stats::influence;
 use crate::stats::metareg::{meta_regression, MetaRegression};
 use crate::stats::pubbias::{deeks_test, lfk, DeeksConfig, DeeksResult, LfkResult};
 use crate::stats::threshold::{spearman_threshold, SpearmanConfig, SpearmanPMethod};
@@ -45,6 +46,9 @@ pub struct AnalysisConfig {
     pub meta_regression: bool,
     /// Study labels to leave out.
     pub exclude: Vec<String>,
+    /// Leave-one-out, Cook's distance, empirical Bayes, weights and the cluster analysis (§10).
+    #[serde(default)]
+    pub influence: bool,
 }
 
 impl Default for AnalysisConfig {
@@ -58,6 +62,7 @@ impl Default for AnalysisConfig {
             grouping: None,
             meta_regression: true,
             exclude: Vec::new(),
+            influence: false,
         }
     }
 }
@@ -167,6 +172,27 @@ pub enum MetaRegOutcome {
     Error { error: String },
 }
 
+/// Sensitivity and influence analyses of the overall fit (METHODS §10).
+#[derive(Clone, Debug, Serialize)]
+pub struct InfluenceBlock {
+    pub loo: Vec<influence::LooRow>,
+    pub cooks_distance: Vec<Option<f64>>,
+    pub cooks_threshold: f64,
+    pub empirical_bayes: Vec<influence::EbRow>,
+    pub weights: Vec<influence::WeightRow>,
+    /// When a cluster column repeats: the analysis with one row per cluster, and leave-one-cluster-out.
+    pub cluster: Option<ClusterBlock>,
+}
+
+/// The cluster sensitivity analysis (METHODS §1.1, §10.1).
+#[derive(Clone, Debug, Serialize)]
+pub struct ClusterBlock {
+    pub note: String,
+    pub n_clusters: usize,
+    pub one_row_per_cluster: Box<Block>,
+    pub leave_cluster_out: Option<Vec<influence::LooRow>>,
+}
+
 /// The complete analysis.
 #[derive(Clone, Debug, Serialize)]
 pub struct Analysis {
@@ -175,6 +201,7 @@ pub struct Analysis {
     pub excluded: Vec<String>,
     pub subgroups: Option<SubgroupTable>,
     pub meta_regression: Option<BTreeMap<String, MetaRegOutcome>>,
+    pub influence: Option<InfluenceBlock>,
 }
 
 /// Median of the per-study prevalences `n1/N` (the default pre-test probability).
@@ -432,7 +459,40 @@ pub fn run(data: &Dataset, cfg: &AnalysisConfig) -> Result<Analysis, AnalysisErr
             (Some(SubgroupTable { grouping: g.clone(), levels: rows, missing }), mr)
         }
     };
-    Ok(Analysis { overall, excluded, subgroups, meta_regression: metareg })
+    let infl = if cfg.influence { influence_block(&data, &overall, cfg) } else { None };
+    Ok(Analysis { overall, excluded, subgroups, meta_regression: metareg, influence: infl })
+}
+
+/// The §10 analyses of the overall fit (None when there is no pooled fit).
+pub fn influence_block(data: &Dataset, overall: &Block, cfg: &AnalysisConfig) -> Option<InfluenceBlock> {
+    let full = overall.fit.as_ref()?;
+    let loo = influence::leave_one_out(&data.studies, &cfg.fit, full);
+    let cooks = influence::cooks_distance(full, &loo);
+    let cluster = influence::cluster_column(data).and_then(|_| {
+        let one = influence::one_row_per_cluster_with_note(data);
+        if one.n_clusters >= data.studies.len() {
+            return None;
+        }
+        Some(ClusterBlock {
+            note: one.note.clone(),
+            n_clusters: one.n_clusters,
+            one_row_per_cluster: Box::new(analyze_block(&one.studies, cfg)),
+            leave_cluster_out: influence::leave_cluster_out(
+                data,
+                &cfg.fit,
+                full,
+                &influence::LooConfig::default(),
+            ),
+        })
+    });
+    Some(InfluenceBlock {
+        cooks_threshold: influence::cooks_threshold(data.studies.len()),
+        cooks_distance: cooks,
+        empirical_bayes: influence::empirical_bayes(&data.studies, full),
+        weights: influence::study_weights(&data.studies, full),
+        loo,
+        cluster,
+    })
 }
 
 impl AnalysisConfig {

@@ -72,12 +72,11 @@ fn read_input(path: &str) -> Result<String, String> {
 struct Opts {
     file: Option<String>,
     json: bool,
-    loo: bool,
     cfg: AnalysisConfig,
 }
 
 fn parse_opts(args: &[String]) -> Result<Opts, String> {
-    let mut o = Opts { file: None, json: false, loo: false, cfg: AnalysisConfig::default() };
+    let mut o = Opts { file: None, json: false, cfg: AnalysisConfig::default() };
     let mut i = 0;
     let val = |i: &mut usize, name: &str| -> Result<String, String> {
         *i += 1;
@@ -87,7 +86,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
         let a = args[i].as_str();
         match a {
             "--json" => o.json = true,
-            "--loo" => o.loo = true,
+            "--loo" => o.cfg.influence = true,
             "--model" => {
                 let v = val(&mut i, a)?;
                 o.cfg.fit.method =
@@ -220,63 +219,20 @@ fn analyze_cmd(args: &[String]) -> i32 {
             return 2;
         }
     };
-    let loo = if o.loo { Some(loo_rows(&parsed.dataset.studies, &o.cfg.fit)) } else { None };
     if o.json {
-        let mut v = match serde_json::to_value(&analysis) {
-            Ok(v) => v,
+        return match serde_json::to_string_pretty(&analysis) {
+            Ok(s) => {
+                println!("{s}");
+                0
+            }
             Err(e) => {
                 eprintln!("fourfold: cannot serialise: {e}");
-                return 1;
+                1
             }
         };
-        if let (Some(l), Some(obj)) = (loo, v.as_object_mut()) {
-            obj.insert("loo".into(), l);
-        }
-        match serde_json::to_string_pretty(&v) {
-            Ok(s) => println!("{s}"),
-            Err(e) => {
-                eprintln!("fourfold: cannot serialise: {e}");
-                return 1;
-            }
-        }
-        return 0;
     }
     print!("{}", text_report(&analysis));
-    if let Some(l) = loo {
-        println!(
-            "\nLeave-one-out: see --json for the full table ({} refits)",
-            l.as_array().map_or(0, |a| a.len())
-        );
-    }
     0
-}
-
-/// Leave-one-out rows as JSON (a plain loop over the public `analyze`; the influence module adds
-/// Cook's distance and empirical-Bayes residuals).
-fn loo_rows(studies: &[fourfold::data::Study], fit: &FitConfig) -> serde_json::Value {
-    let cfg = FitConfig { auc_ci: AucCi::None, node_check: false, ..fit.clone() };
-    let rows: Vec<serde_json::Value> = (0..studies.len())
-        .map(|i| {
-            let rest: Vec<_> =
-                studies.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, s)| s.clone()).collect();
-            match analyze(&rest, &cfg) {
-                Ok(r) => serde_json::json!({
-                    "left_out": studies[i].label,
-                    "sensitivity": r.summary.sensitivity,
-                    "specificity": r.summary.specificity,
-                    "LR_positive": r.summary.lr_positive,
-                    "LR_negative": r.summary.lr_negative,
-                    "DOR": r.summary.dor,
-                    "auc": r.auc.as_ref().map(|a| a.estimate),
-                    "rung": r.model.rung,
-                    "boundary": r.model.boundary,
-                    "loglik": r.model.loglik,
-                }),
-                Err(e) => serde_json::json!({"left_out": studies[i].label, "error": e.to_string()}),
-            }
-        })
-        .collect();
-    serde_json::Value::Array(rows)
 }
 
 fn text_report(a: &fourfold::analysis::Analysis) -> String {
@@ -342,6 +298,47 @@ fn text_report(a: &fourfold::analysis::Analysis) -> String {
                     fourfold::report::fmt_p(m.lrt.spec.p_value)
                 )),
                 fourfold::analysis::MetaRegOutcome::Error { error } => out.push_str(&format!("Meta-regression on {name}: {error}\n")),
+            }
+        }
+    }
+    if let Some(inf) = &a.influence {
+        out.push_str("\nLeave-one-out (each study omitted in turn):\n");
+        let rows: Vec<Vec<String>> = inf
+            .loo
+            .iter()
+            .zip(&inf.cooks_distance)
+            .map(|(r, d)| match &r.fit {
+                Some(f) => vec![
+                    r.omitted.clone(),
+                    fourfold::report::fmt_est(&f.sensitivity, 3),
+                    fourfold::report::fmt_est(&f.specificity, 3),
+                    fourfold::report::fmt_ratio(&f.dor),
+                    d.map_or("–".into(), |d| {
+                        format!("{d:.3}{}", if d > inf.cooks_threshold { " *" } else { "" })
+                    }),
+                    f.rung.clone(),
+                ],
+                None => vec![r.omitted.clone(), r.error.clone().unwrap_or_default()],
+            })
+            .collect();
+        out.push_str(&text_table(
+            &["Omitted", "Sensitivity", "Specificity", "DOR", "Cook's D", "Rung"],
+            &rows,
+        ));
+        out.push_str(&format!("* Cook's distance above 4/k = {:.3}\n", inf.cooks_threshold));
+        let outliers: Vec<String> =
+            inf.empirical_bayes.iter().filter(|e| e.outlier).map(|e| e.label.clone()).collect();
+        if !outliers.is_empty() {
+            out.push_str(&format!("Standardized residual |r| > 2: {}\n", outliers.join(", ")));
+        }
+        if let Some(c) = &inf.cluster {
+            out.push_str(&format!("Clusters: {}\n", c.note));
+            if let Some(f) = &c.one_row_per_cluster.fit {
+                out.push_str(&format!(
+                    "  one row per cluster: sensitivity {}, specificity {}\n",
+                    fourfold::report::fmt_est(&f.summary.sensitivity, 3),
+                    fourfold::report::fmt_est(&f.summary.specificity, 3)
+                ));
             }
         }
     }
@@ -412,8 +409,16 @@ fn bench_cmd(args: &[String]) -> i32 {
             let ok = run(&parsed.dataset, &cfg).is_ok();
             let full_ms = t.elapsed().as_secs_f64() * 1e3;
             let t = Instant::now();
-            let _ = loo_rows(studies, &cfg.fit);
-            let loo_ms = t.elapsed().as_secs_f64() * 1e3;
+            let loo_ok = match run(&parsed.dataset, &cfg) {
+                Ok(a) => a
+                    .overall
+                    .fit
+                    .as_ref()
+                    .map(|f| fourfold::stats::influence::leave_one_out(studies, &cfg.fit, f).len()),
+                Err(_) => None,
+            };
+            let loo_ms = t.elapsed().as_secs_f64() * 1e3 - full_ms;
+            let _ = loo_ok;
             out.push(serde_json::json!({"file": f, "model": "full-analysis", "by": cov.name, "k": studies.len(), "analysis_ms": full_ms, "loo_ms": loo_ms, "ok": ok}));
             if !json {
                 println!("{f:40} full analysis by {} (subgroups, meta-regression, bootstrap AUC): {full_ms:.0} ms; leave-one-out ({} refits): {loo_ms:.0} ms", cov.name, studies.len());

@@ -135,3 +135,20 @@ fn reconstruct_rebuilds_a_table() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.lines().nth(1).is_some_and(|l| l.starts_with("40\t10\t10\t90")), "{text}");
 }
+
+#[test]
+fn loo_adds_the_influence_block() {
+    let v = analyze_json("audit_c", &["--loo", "--auc-ci", "none"]);
+    let inf = &v["influence"];
+    let loo = inf["loo"].as_array().expect("loo rows");
+    assert_eq!(loo.len(), 14);
+    assert_eq!(inf["cooks_distance"].as_array().map(Vec::len), Some(14));
+    assert!((inf["cooks_threshold"].as_f64().expect("threshold") - 4.0 / 14.0).abs() < 1e-12);
+    let w: f64 = inf["weights"]
+        .as_array()
+        .expect("weights")
+        .iter()
+        .map(|r| r["sensitivity"].as_f64().unwrap_or(f64::NAN))
+        .sum();
+    assert!((w - 100.0).abs() < 1e-9, "{w}");
+}
