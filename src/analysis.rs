@@ -428,6 +428,20 @@ pub fn run(data: &Dataset, cfg: &AnalysisConfig) -> Result<Analysis, AnalysisErr
     let overall = analyze_block(&data.studies, cfg);
     let (subgroups, metareg) = match &cfg.grouping {
         None => (None, None),
+        Some(Grouping::By(c)) if data.covariate(c).is_some_and(|cv| cv.kind == CovariateKind::Numeric) => {
+            // A numeric covariate is a regressor, not a grouping: no table with one row per value.
+            let cov = data.covariate(c).cloned().ok_or_else(|| AnalysisError::UnknownCovariate(c.clone()))?;
+            let mr = if cfg.meta_regression && cfg.fit.method != Method::Reitsma {
+                let out = match meta_regression(&data.studies, &cov, &cfg.fit) {
+                    Ok(r) => MetaRegOutcome::Fit(Box::new(r)),
+                    Err(e) => MetaRegOutcome::Error { error: e.to_string() },
+                };
+                Some(BTreeMap::from([(cov.name.clone(), out)]))
+            } else {
+                None
+            };
+            (None, mr)
+        }
         Some(g) => {
             let labels = group_labels(&data, g)?;
             let mut levels: Vec<String> = labels.iter().flatten().cloned().collect();

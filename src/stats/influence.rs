@@ -142,13 +142,41 @@ pub fn leave_one_out_with(
     loo: &LooConfig,
 ) -> Vec<LooRow> {
     let c = loo_fit_config(cfg, loo);
-    (0..studies.len())
-        .map(|i| {
-            let rest: Vec<Study> =
-                studies.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, s)| s.clone()).collect();
-            refit(&rest, &c, full, studies[i].label.clone(), vec![i])
-        })
-        .collect()
+    par_map(studies.len(), |i| {
+        let rest: Vec<Study> =
+            studies.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, s)| s.clone()).collect();
+        refit(&rest, &c, full, studies[i].label.clone(), vec![i])
+    })
+}
+
+/// `(0..n).map(f)`, spread over the available cores natively (each refit is independent, so the
+/// result does not depend on the thread count); sequential on wasm32.
+fn par_map<T: Send, F: Fn(usize) -> T + Sync>(n: usize, f: F) -> Vec<T> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(n);
+        if threads > 1 {
+            let mut out: Vec<Option<T>> = (0..n).map(|_| None).collect();
+            std::thread::scope(|scope| {
+                // Interleaved assignment balances slow (boundary) refits across threads.
+                let slots: Vec<(usize, &mut Option<T>)> = out.iter_mut().enumerate().collect();
+                let mut per: Vec<Vec<(usize, &mut Option<T>)>> = (0..threads).map(|_| Vec::new()).collect();
+                for (i, slot) in slots {
+                    per[i % threads].push((i, slot));
+                }
+                for work in per {
+                    let f = &f;
+                    scope.spawn(move || {
+                        for (i, slot) in work {
+                            *slot = Some(f(i));
+                        }
+                    });
+                }
+            });
+            return out.into_iter().flatten().collect();
+        }
+    }
+    (0..n).map(f).collect()
 }
 
 /// The cluster column: a covariate named `cluster` or `study_id` (case-insensitive; `cluster` first).
