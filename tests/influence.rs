@@ -12,7 +12,7 @@
 //!   optimiser's gradient tolerance and the quadrature error.
 
 use fourfold::data::{Covariate, CovariateKind, CovariateValue, Dataset, Study};
-use fourfold::stats::bivariate::{analyze, analyze_with_start, AucCi, FitConfig};
+use fourfold::stats::bivariate::{analyze, analyze_with_start, AucCi, FitConfig, WarmStart};
 use fourfold::stats::influence::*;
 use fourfold::stats::transform::prob_from_logit;
 use std::time::Instant;
@@ -70,8 +70,11 @@ fn loo_audit_c_equals_independent_fits() {
     assert_eq!(loo.len(), s.len());
     // The same rule, written out independently of the module.
     let cfg_loo = FitConfig { auc_ci: AucCi::None, ..cfg.clone() };
-    let start: Option<&[f64]> =
-        if full.internal.theta.len() == 5 { Some(&full.internal.theta) } else { None };
+    let start = if full.internal.theta.len() == 5 {
+        Some(WarmStart { theta: &full.internal.theta, inv_hessian: full.internal.vcov_theta.as_ref() })
+    } else {
+        None
+    };
     assert!(start.is_some(), "audit_c is an interior B2 fit");
     let (mut max_same, mut max_cold_mu, mut max_cold_p, mut max_cold_ll) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
     for (i, row) in loo.iter().enumerate() {

@@ -4,7 +4,8 @@
 
 use super::estimate::Estimate;
 use super::glmm::fit::{
-    fit_structure, loglik_at, start_values, Design, StructFit, RHO_BOUNDARY, TAU_BOUNDARY,
+    fit_structure, fit_structure_seeded, loglik_at, start_values, Design, StructFit, RHO_BOUNDARY,
+    TAU_BOUNDARY,
 };
 use super::glmm::likelihood::CovStructure;
 use super::reitsma::fit_reitsma;
@@ -266,12 +267,20 @@ pub fn analyze(studies: &[Study], cfg: &FitConfig) -> Result<BivariateResult, Fi
     analyze_with_start(studies, cfg, None)
 }
 
-/// As [`analyze`], optionally warm-starting the GLMM from another fit's working parameters
-/// (leave-one-out uses the full fit).
+/// A warm start for the GLMM: working parameters of the full bivariate model (`μ1, μ2, ln τ1, ln τ2,
+/// atanh ρ`) and, optionally, an inverse Hessian to seed the quasi-Newton stage.
+#[derive(Clone, Copy, Debug)]
+pub struct WarmStart<'a> {
+    pub theta: &'a [f64],
+    pub inv_hessian: Option<&'a DMatrix<f64>>,
+}
+
+/// As [`analyze`], optionally warm-starting the GLMM from another fit (leave-one-out uses the full
+/// fit): the small-m stage is skipped when an inverse Hessian is given.
 pub fn analyze_with_start(
     studies: &[Study],
     cfg: &FitConfig,
-    start: Option<&[f64]>,
+    start: Option<WarmStart<'_>>,
 ) -> Result<BivariateResult, FitError> {
     let k = studies.len();
     match cfg.method {
@@ -335,8 +344,18 @@ pub(crate) fn boundary_of(fit: &StructFit, nb: usize) -> Option<String> {
 
 /// Fit the bivariate model (rung B2) with the boundary rules of §2.9. `start` is a Full working vector.
 pub(crate) fn fit_b2(studies: &[Study], design: &Design, nodes: usize, start: &[f64]) -> StructFit {
+    fit_b2_seeded(studies, design, nodes, start, None)
+}
+
+fn fit_b2_seeded(
+    studies: &[Study],
+    design: &Design,
+    nodes: usize,
+    start: &[f64],
+    seed: Option<&DMatrix<f64>>,
+) -> StructFit {
     let nb = design.n_beta();
-    let full = fit_structure(studies, design, CovStructure::Full, nodes, start);
+    let full = fit_structure_seeded(studies, design, CovStructure::Full, nodes, start, seed);
     let (t1, t2, rho) = CovStructure::Full.tau_rho(&full.theta[nb..]);
     let interior_ok = full.converged && t1 >= TAU_BOUNDARY && t2 >= TAU_BOUNDARY && rho.abs() <= RHO_BOUNDARY;
     if interior_ok {
@@ -423,14 +442,14 @@ pub(crate) fn fit_b0(studies: &[Study], design: &Design, nodes: usize, start: &[
 fn glmm_result(
     studies: &[Study],
     cfg: &FitConfig,
-    start: Option<&[f64]>,
+    warm: Option<WarmStart<'_>>,
 ) -> Result<BivariateResult, FitError> {
     let k = studies.len();
     let nodes = nodes_of(cfg);
     let design = Design::intercepts(k);
-    let start: Vec<f64> = match start {
-        Some(s) if s.len() == 5 => s.to_vec(),
-        _ => start_values(studies).to_vec(),
+    let (start, seed): (Vec<f64>, Option<&DMatrix<f64>>) = match warm {
+        Some(w) if w.theta.len() == 5 => (w.theta.to_vec(), w.inv_hessian),
+        _ => (start_values(studies).to_vec(), None),
     };
     let mut warnings = Vec::new();
     if k < 4 {
@@ -450,7 +469,7 @@ fn glmm_result(
             warnings,
         ));
     }
-    let b2 = fit_b2(studies, &design, nodes, &start);
+    let b2 = fit_b2_seeded(studies, &design, nodes, &start, seed);
     if !b2.converged {
         let (b0, rung) = fit_b0(studies, &design, nodes, &start);
         if !b0.converged {

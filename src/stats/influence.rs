@@ -6,7 +6,7 @@
 //! files are not modified. The small per-study computations (conditional mode, `A_i = C'D̂C + I`,
 //! posterior moments) are re-derived here from METHODS §2.3–§2.6.
 
-use super::bivariate::{analyze_with_start, AucCi, BivariateResult, FitConfig};
+use super::bivariate::{analyze_with_start, AucCi, BivariateResult, FitConfig, WarmStart};
 use super::estimate::Estimate;
 use super::glmm::mat2::M2;
 use super::glmm::quadrature::gauss_hermite;
@@ -73,9 +73,11 @@ pub struct LooRow {
 
 /// The warm start used by every refit: the full fit's working parameters when they are a Full
 /// (5-parameter) vector, otherwise none (the engine then computes its own starting values).
-pub fn warm_start(full: &BivariateResult) -> Option<&[f64]> {
-    if full.internal.theta.len() == 5 {
-        Some(&full.internal.theta)
+pub fn warm_start(full: &BivariateResult) -> Option<WarmStart<'_>> {
+    if full.internal.theta.len() == 5
+        && full.internal.cov == Some(crate::stats::glmm::likelihood::CovStructure::Full)
+    {
+        Some(WarmStart { theta: &full.internal.theta, inv_hessian: full.internal.vcov_theta.as_ref() })
     } else {
         None
     }

@@ -184,13 +184,27 @@ pub fn fit_structure(
     nodes: usize,
     start: &[f64],
 ) -> StructFit {
+    fit_structure_seeded(studies, design, cov, nodes, start, None)
+}
+
+/// As [`fit_structure`]; with `seed` (an inverse Hessian of `−ℓ` near `start`, e.g. the full-data
+/// `V_θ` for a leave-one-out refit) the small-`m` stage is skipped and BFGS starts from that
+/// curvature.
+pub fn fit_structure_seeded(
+    studies: &[Study],
+    design: &Design,
+    cov: CovStructure,
+    nodes: usize,
+    start: &[f64],
+    seed: Option<&DMatrix<f64>>,
+) -> StructFit {
     let k = studies.len();
     let mut iterations = 0;
     let mut evaluations = 0;
     let mut x = start.to_vec();
-    let mut inv_h = None;
+    let mut inv_h = seed.filter(|m| m.nrows() == start.len()).cloned();
     let mut modes = vec![[0.0; 2]; k];
-    if nodes > 7 {
+    if nodes > 7 && inv_h.is_none() {
         let p1 = problem(studies, design, cov, 5);
         let mut o1 =
             NegLogLik { ws: p1.workspace(), p: &p1, best_modes: modes.clone(), best_f: f64::INFINITY };
