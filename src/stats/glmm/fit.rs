@@ -44,8 +44,6 @@ impl Design {
     }
 }
 
-/// Per-study node counts tried by [`select_rules`], smallest first.
-pub const ADAPTIVE_CANDIDATES: [usize; 8] = [3, 5, 7, 9, 11, 13, 17, 21];
 /// A study uses the smallest candidate rule whose `ℓ_i` is within this of the full `m`-point rule's
 /// (checked at the stage-1 estimate). Over k studies the fitted ℓ then differs from the full rule's
 /// by at most `k·ROW_RULE_TOL`.
@@ -55,46 +53,48 @@ pub const ROW_RULE_TOL: f64 = 1e-10;
 /// to use the same number). Studies whose conditional posterior is close to Gaussian (large `n`)
 /// reach the full rule's value with few nodes; heavy-tailed ones (zero cells) keep all `m`. The
 /// choice is made once, at `theta`, so the objective optimised afterwards is a fixed smooth function.
+///
+/// Search: every study is tried at 13 points; those that pass are tried at 5 and 9, those that fail
+/// at 21 (and otherwise keep `m`). Candidates at or above `m` are skipped.
 pub fn select_rules(p: &mut GlmmProblem, theta: &[f64], ws: &mut Workspace, m: usize) -> Option<()> {
     let k = p.rows.len();
     *p = GlmmProblem::single_rule(std::mem::take(&mut p.rows), p.n_beta, p.cov, m);
     let mut full = vec![0.0; k];
     p.eval_rows(theta, ws, None, None, Some(&mut full)).ok()?;
-    let mut rules = Vec::new();
-    let mut row_rule = vec![usize::MAX; k];
-    let mut open: Vec<usize> = (0..k).collect();
+    let mut chosen = vec![m; k];
     let mut vals = vec![0.0; k];
-    for &c in ADAPTIVE_CANDIDATES.iter().filter(|&&c| c < m) {
-        if open.is_empty() {
-            break;
-        }
-        p.rules = vec![QuadRule::new(c)];
-        p.row_rule = vec![0; k];
-        p.eval_rows(theta, ws, None, Some(&open), Some(&mut vals)).ok()?;
-        let idx = rules.len();
-        let mut used = false;
-        open.retain(|&i| {
-            if (vals[i] - full[i]).abs() < ROW_RULE_TOL {
-                row_rule[i] = idx;
-                used = true;
-                false
-            } else {
-                true
+    let mut try_rule =
+        |p: &mut GlmmProblem, ws: &mut Workspace, c: usize, rows: &[usize]| -> Option<Vec<usize>> {
+            if c >= m || rows.is_empty() {
+                return Some(Vec::new());
             }
-        });
-        if used {
-            rules.push(p.rules[0].clone());
-        }
+            p.rules = vec![QuadRule::new(c)];
+            p.row_rule = vec![0; k];
+            p.eval_rows(theta, ws, None, Some(rows), Some(&mut vals)).ok()?;
+            Some(rows.iter().copied().filter(|&i| (vals[i] - full[i]).abs() < ROW_RULE_TOL).collect())
+        };
+    let all: Vec<usize> = (0..k).collect();
+    let pass13 = try_rule(p, ws, 13, &all)?;
+    let fail13: Vec<usize> = all.iter().copied().filter(|i| !pass13.contains(i)).collect();
+    for &i in &pass13 {
+        chosen[i] = 13;
     }
-    let full_idx = rules.len();
-    rules.push(QuadRule::new(m));
-    for r in row_rule.iter_mut() {
-        if *r == usize::MAX {
-            *r = full_idx;
-        }
+    let pass5 = try_rule(p, ws, 5, &pass13)?;
+    for &i in &pass5 {
+        chosen[i] = 5;
     }
-    p.rules = rules;
-    p.row_rule = row_rule;
+    let rest: Vec<usize> = pass13.iter().copied().filter(|i| !pass5.contains(i)).collect();
+    for i in try_rule(p, ws, 9, &rest)? {
+        chosen[i] = 9;
+    }
+    for i in try_rule(p, ws, 21, &fail13)? {
+        chosen[i] = 21;
+    }
+    let mut ms: Vec<usize> = chosen.clone();
+    ms.sort_unstable();
+    ms.dedup();
+    p.rules = ms.iter().map(|&c| QuadRule::new(c)).collect();
+    p.row_rule = chosen.iter().map(|c| ms.iter().position(|x| x == c).unwrap_or(0)).collect();
     Some(())
 }
 

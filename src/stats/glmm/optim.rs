@@ -100,13 +100,26 @@ pub fn bfgs<O: Objective>(
             slope = d.dot(&gv);
             first = true;
         }
+        // Below this directional derivative the objective cannot resolve a decrease in double
+        // precision: the remaining work belongs to the Newton polish, which tests the gradient.
+        if slope.abs() < 1e-13 * f.abs().max(1.0) {
+            return MinResult {
+                x,
+                f,
+                grad: g,
+                inv_hessian: hinv,
+                iterations: it,
+                evaluations: evals,
+                termination: Termination::NoProgress,
+            };
+        }
         let dn = d.amax();
         let mut t = if first { (0.1 / dn.max(1e-12)).min(1.0) } else { 1.0 };
         if t * dn > max_step {
             t = max_step / dn;
         }
         let mut accepted = None;
-        for _ in 0..40 {
+        for _ in 0..30 {
             let xt: Vec<f64> = x.iter().zip(d.iter()).map(|(a, b)| a + t * b).collect();
             evals += 1;
             if let Some(ft) = obj.value_grad(&xt, &mut gnew) {
