@@ -276,6 +276,15 @@ fn text_report(a: &fourfold::analysis::Analysis) -> String {
         for w in &m.warnings {
             out.push_str(&format!("warning: {w}\n"));
         }
+        if let Some(simp) = &f.simplified {
+            out.push_str(&format!(
+                "Simplified model beside it ({}): sensitivity {}, specificity {}, DOR {}\n",
+                simp.model.fallback.as_deref().unwrap_or(&simp.model.rung),
+                fourfold::report::fmt_est(&simp.summary.sensitivity, 2),
+                fourfold::report::fmt_est(&simp.summary.specificity, 2),
+                fourfold::report::fmt_ratio(&simp.summary.dor)
+            ));
+        }
     }
     if let Some(fg) = &a.overall.fagan {
         out.push_str(&format!(

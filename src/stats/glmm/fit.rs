@@ -232,7 +232,7 @@ pub fn fit_structure_seeded(
     let mut x = r.x;
     let mut f = r.f;
     let mut grad = r.grad;
-    let termination = r.termination;
+    let mut termination = r.termination;
     // Newton polish (≤ 5 steps) with the Hessian from gradient differences.
     let mut hess = None;
     for _ in 0..5 {
@@ -276,6 +276,10 @@ pub fn fit_structure_seeded(
     let gradient: Vec<f64> = grad.iter().map(|v| -v).collect();
     let gmax = gradient.iter().fold(0.0f64, |a, b| a.max(b.abs()));
     let converged = f.is_finite() && gmax < GRAD_TOL_CONVERGED && vcov.is_some();
+    // How the fit ended is judged at the final point, after the Newton polish.
+    if gmax < GRAD_TOL {
+        termination = Termination::GradientTolerance;
+    }
     StructFit {
         cov,
         nodes,
