@@ -123,7 +123,8 @@ mod tests {
     #[test]
     fn defaults_and_json() {
         let s = AnalysisSettings::default();
-        assert_eq!((s.model, s.nodes, s.ci_level), (Model::Aghq, 21, 0.95));
+        assert_eq!((s.model, s.nodes, s.ci_level), (Model::Aghq, 25, 0.95));
+        assert_eq!(s.nodes as usize, crate::stats::bivariate::DEFAULT_NODES);
         assert_eq!(s.correction.rule, CorrectionRule::Single);
         assert_eq!(
             (s.ci_method, s.region, s.auc_ci),
