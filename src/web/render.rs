@@ -101,8 +101,9 @@ pub fn grid(grid: &Grid, parsed: &ParseOutcome, settings: &AnalysisSettings) -> 
             b.set_attribute("aria-label", &format!("remove line {}", row.line))?;
             b.set_class_name("remove");
         } else {
-            last.set_text_content(Some(""));
-            last.set_attribute("aria-label", "remove")?;
+            let span = add(&last, "span", "Remove")?;
+            span.set_class_name("sr-only");
+            last.set_attribute("scope", "col")?;
         }
         tr.append_child(&last)?;
         if r == 0 {
