@@ -1,0 +1,14 @@
+import http from 'node:http'; import fs from 'node:fs/promises'; import path from 'node:path';
+import { chromium } from 'playwright-core';
+const dist = '/work/wt/page/dist';
+const T = {'.html':'text/html','.js':'text/javascript','.wasm':'application/wasm','.css':'text/css','.csv':'text/csv'};
+const server = http.createServer(async (q, r) => { const u = new URL(q.url, 'http://x'); let f = path.join(dist, u.pathname === '/' ? 'index.html' : decodeURIComponent(u.pathname));
+  try { const b = await fs.readFile(f); r.writeHead(200, {'content-type': T[path.extname(f)] ?? 'application/octet-stream'}); r.end(b); } catch { r.writeHead(404).end(); } });
+await new Promise(ok => server.listen(0, '127.0.0.1', ok));
+const base = `http://127.0.0.1:${server.address().port}/`;
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless','--no-sandbox','--disable-gpu'] });
+const page = await browser.newPage({ viewport: { width: 420, height: 900 } });
+await page.goto(base);
+await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent === 'ready', null, { timeout: 120000 });
+console.log(await page.evaluate(() => document.documentElement.scrollWidth), await page.evaluate(() => { const W = window.innerWidth; return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > W + 1 && !e.closest('.scroll')).slice(0, 15).map(e => `${e.tagName}#${e.id}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`); }));
+await browser.close(); server.close();
