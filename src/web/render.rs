@@ -180,8 +180,15 @@ pub fn messages(parsed: &ParseOutcome) -> Result<(), JsValue> {
         notes.push_str(" Rows with errors are left out until they are fixed.");
     }
     for x in &parsed.notes {
-        notes.push(' ');
-        notes.push_str(x);
+        let mut c = x.chars();
+        if let Some(first) = c.next() {
+            notes.push(' ');
+            notes.extend(first.to_uppercase());
+            notes.push_str(c.as_str());
+            if !x.ends_with('.') {
+                notes.push('.');
+            }
+        }
     }
     super::dom::set_text("parse-notes", &notes)
 }

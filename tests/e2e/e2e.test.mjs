@@ -204,6 +204,7 @@ test('the example is analysed at load, and three pasted data sets match the CLI'
     assert.equal(missing, 0, `${name}: numeric cells without data-value`);
   }
   await page.locator('#results').screenshot({ path: path.join(artifacts, 'results-smoking.png') });
+  await page.locator('.figures').screenshot({ path: path.join(artifacts, 'figures-smoking.png') });
   onlyOwnOrigin(log);
   assert.deepEqual(log.problems, [], 'console errors / failed requests');
   await ctx.close();
@@ -232,6 +233,8 @@ test('choosing a covariate adds subgroup rows equal to the CLI --by', async () =
   const { n } = await ink(page, 'plot-sroc');
   assert.ok(n > 3000, `SROC with overlays: ink ${n}`);
   await page.locator('#results').screenshot({ path: path.join(artifacts, 'subgroups.png') });
+  await page.locator('#summary').screenshot({ path: path.join(artifacts, 'subgroups-table.png') });
+  await page.locator('#plot-sroc').screenshot({ path: path.join(artifacts, 'subgroups-sroc.png') });
   onlyOwnOrigin(log);
   assert.deepEqual(log.problems, []);
   await ctx.close();
