@@ -12,7 +12,7 @@ export WASM_BINDGEN_TEST_WEBDRIVER_JSON := $(CURDIR)/tests/webdriver.json
 T0 := $(shell date +%s)
 step = @echo "== [$$(( $$(date +%s) - $(T0) ))s] $(1)"
 
-.PHONY: setup serve build test test-native test-wasm test-e2e check bench fuzz clean
+.PHONY: setup serve build test test-native test-wasm test-e2e check bench bench-page fuzz clean
 
 ## Install every tool (idempotent; ~15 min on a bare machine, seconds afterwards).
 setup:
@@ -59,6 +59,10 @@ check:
 bench:
 	@if grep -q '"bench"' src/cli.rs; then cargo run --release -- bench; \
 	 else echo "bench: no 'fourfold bench' subcommand yet (src/cli.rs)"; fi
+
+## Page timing in Chromium (schuetz, covariate `test`) and dist/ bundle sizes; not part of `make test`.
+bench-page: build
+	cd tests/e2e && node bench.mjs
 
 ## Fuzzing (placeholder until fuzz/ exists; needs cargo-fuzz and nightly).
 fuzz:
