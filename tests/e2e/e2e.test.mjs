@@ -282,6 +282,41 @@ test('the service worker keeps the page usable offline', async () => {
   await ctx.close();
 });
 
+test('spreadsheet upload, example menu, 2×2 rebuild and a numeric split', async () => {
+  const { page, ctx, log } = await open();
+  await waitReady(page);
+  const k = async () => Number(await page.locator('[data-stat=k]').first().getAttribute('data-value'));
+  // fixtures/four-studies.xlsx is made by fixtures/make_xlsx.py (inline strings and numbers).
+  await page.locator('#file-input').setInputFiles(path.join(here, 'fixtures/four-studies.xlsx'));
+  await page.waitForFunction(() => document.querySelector('[data-testid=data-input]').value.includes('S4'));
+  await waitReady(page);
+  assert.equal(await k(), 4);
+  assert.match(await page.getByTestId('data-input').inputValue(), /^S1\t10\t2\t3\t40$/m);
+
+  await page.locator('summary', { hasText: 'Rebuild a 2×2 table' }).click();
+  await page.locator('#reconstruct-input').fill('label=Smith sens=0.87 spec=0.80 npos=45 nneg=120');
+  await page.locator('#reconstruct-add').click();
+  await waitReady(page);
+  assert.match(await page.locator('#reconstruct-msg').textContent(), /Added Smith: TP 39, FP 24, FN 6, TN 96/);
+  assert.equal(await k(), 5);
+  assert.match(await page.getByTestId('data-input').inputValue(), /^Smith\t39\t24\t6\t96$/m);
+
+  await page.locator('#example-select').selectOption('catheter');
+  await waitReady(page);
+  assert.equal(await k(), 33);
+  await page.getByTestId('covariate').selectOption('prevalence');
+  await waitReady(page);
+  const t = await page.locator('#split').inputValue();
+  assert.ok(Number.isFinite(Number(t)) && t !== '', `split at the median: ${t}`);
+  const want = await cli(path.join(dataDir, 'catheter.csv'), '--split', `prevalence:${t}`);
+  const rows = await summaryRows(page);
+  assert.deepEqual(rows.slice(1).map((r) => r.group), want.subgroups.levels.map((l) => l.level));
+  want.subgroups.levels.forEach((lv, i) => close(rows[i + 1].sensitivity, lv.summary.sensitivity.estimate, lv.level));
+  onlyOwnOrigin(log);
+  assert.deepEqual(log.problems, []);
+  await ctx.close();
+});
+
 test('a permalink reopens the same data, settings and numbers in a fresh browser context', async () => {
   const { page, ctx } = await open();
   await waitReady(page);
