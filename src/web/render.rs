@@ -38,6 +38,11 @@ fn est_text(e: &Option<Estimate>, f: &dyn Fn(&Estimate) -> String) -> String {
     e.as_ref().map_or("–".to_string(), f)
 }
 
+/// A `<span>` with a number and its full-precision `data-value`, appended to `parent`.
+fn num(parent: &Element, text: &str, value: f64) -> Result<(), JsValue> {
+    stat(parent, "span", text, Some(value)).map(|_| ())
+}
+
 /// A `<dt>`/`<dd>` pair in a `<dl>`.
 fn pair(dl: &Element, term: &str, text: &str, value: Option<f64>) -> Result<(), JsValue> {
     add(dl, "dt", term)?;
@@ -381,17 +386,16 @@ pub fn fit_report(a: &Analysis) -> Result<(), JsValue> {
     if !m.converged {
         li.set_class_name("bad");
     }
-    add(
-        &ul,
-        "li",
-        &format!(
-            "{} studies. Between-study variance of logit sensitivity τ² = {:.3}, of logit specificity τ² = {:.3}{}.",
-            b.k,
-            m.tau2_logit_sens,
-            m.tau2_logit_spec,
-            m.rho.map_or(String::new(), |r| format!(", correlation ρ = {r:.2}"))
-        ),
-    )?;
+    let li = add(&ul, "li", "")?;
+    li.append_with_str_1(&format!("{} studies. Between-study variance of logit sensitivity τ² = ", b.k))?;
+    num(&li, &format!("{:.3}", m.tau2_logit_sens), m.tau2_logit_sens)?;
+    li.append_with_str_1(", of logit specificity τ² = ")?;
+    num(&li, &format!("{:.3}", m.tau2_logit_spec), m.tau2_logit_spec)?;
+    if let Some(r) = m.rho {
+        li.append_with_str_1(", correlation ρ = ")?;
+        num(&li, &signed(r, 2), r)?;
+    }
+    li.append_with_str_1(".")?;
     match &m.boundary {
         Some(bd) => {
             let li = add(
@@ -422,17 +426,16 @@ pub fn fit_report(a: &Analysis) -> Result<(), JsValue> {
         add(&ul, "li", fb)?;
     }
     if let Some(s) = &f.simplified {
-        add(
-            &ul,
-            "li",
-            &format!(
-                "Beside it, the simplified fit (rung {}, {}) gives sensitivity {} and specificity {}.",
-                s.model.rung,
-                if s.model.rung == "B0" { "correlation fixed at 0" } else { "simpler model" },
-                fmt_est(&s.summary.sensitivity, 3),
-                fmt_est(&s.summary.specificity, 3)
-            ),
-        )?;
+        let li = add(&ul, "li", "")?;
+        li.append_with_str_1(&format!(
+            "Beside it, the simplified fit (rung {}, {}) gives sensitivity ",
+            s.model.rung,
+            if s.model.rung == "B0" { "correlation fixed at 0" } else { "simpler model" },
+        ))?;
+        num(&li, &fmt_est(&s.summary.sensitivity, 3), s.summary.sensitivity.estimate)?;
+        li.append_with_str_1(" and specificity ")?;
+        num(&li, &fmt_est(&s.summary.specificity, 3), s.summary.specificity.estimate)?;
+        li.append_with_str_1(".")?;
     }
     for w in m.warnings.iter().chain(b.warnings.iter()) {
         let li = add(&ul, "li", w)?;
@@ -445,7 +448,16 @@ pub fn fit_report(a: &Analysis) -> Result<(), JsValue> {
 }
 
 fn ci2(ci: Option<[f64; 2]>, f: impl Fn(f64) -> String) -> String {
-    ci.map_or(String::new(), |[l, u]| format!(" ({}–{})", f(l), f(u)))
+    ci.map_or(String::new(), |[l, u]| {
+        // "−0.98 to 0.70" reads better than "−0.98–0.70" when a bound is negative.
+        let sep = if l < 0.0 || u < 0.0 { " to " } else { "–" };
+        format!(" ({}{sep}{})", f(l), f(u))
+    })
+}
+
+/// `x` with `d` decimals and a true minus sign.
+fn signed(x: f64, d: usize) -> String {
+    format!("{x:.d$}").replace('-', "−")
 }
 
 /// Heterogeneity, threshold effect and publication bias.
@@ -464,7 +476,7 @@ pub fn heterogeneity(b: &Block) -> Result<(), JsValue> {
         pair(&dl, "τ² logit sensitivity", &format!("{:.3}", m.tau2_logit_sens), Some(m.tau2_logit_sens))?;
         pair(&dl, "τ² logit specificity", &format!("{:.3}", m.tau2_logit_spec), Some(m.tau2_logit_spec))?;
         if let Some(r) = m.rho {
-            pair(&dl, "ρ (logit Se, logit Sp)", &format!("{r:.2}{}", ci2(m.rho_ci, |x| format!("{x:.2}"))), Some(r))?;
+            pair(&dl, "ρ (logit Se, logit Sp)", &format!("{}{}", signed(r, 2), ci2(m.rho_ci, |x| signed(x, 2))), Some(r))?;
         }
     }
     if let Some(z) = &h.zhou_dendukuri {
@@ -491,9 +503,15 @@ pub fn heterogeneity(b: &Block) -> Result<(), JsValue> {
     clear(&dl);
     match &b.threshold {
         Some(t) => {
-            pair(&dl, "Spearman ρ (Se, 1 − Sp)", &format!("{:.3}", t.spearman_rho), Some(t.spearman_rho))?;
+            pair(&dl, "Spearman ρ (Se, 1 − Sp)", &signed(t.spearman_rho, 3), Some(t.spearman_rho))?;
             pair(&dl, "p", &fmt_p_cell(t.p_value), Some(t.p_value))?;
             pair(&dl, "Studies", &t.k.to_string(), Some(t.k as f64))?;
+            let words = if t.p_value < 0.05 && t.spearman_rho > 0.0 {
+                "A positive correlation suggests a threshold effect."
+            } else {
+                "No evidence of a threshold effect."
+            };
+            add(&dl, "dd", words)?.set_class_name("note");
         }
         None => {
             add(&dl, "dd", "not estimable")?;
@@ -504,13 +522,19 @@ pub fn heterogeneity(b: &Block) -> Result<(), JsValue> {
     clear(&dl);
     match &b.deeks {
         Some(d) => {
-            pair(&dl, "Deeks' test slope", &format!("{:.2}", d.slope), Some(d.slope))?;
+            pair(&dl, "Deeks' test slope", &signed(d.slope, 2), Some(d.slope))?;
             pair(&dl, "Deeks' test p", &fmt_p_cell(d.slope_p), Some(d.slope_p))?;
+            let words = if d.slope_p < 0.10 {
+                "Funnel-plot asymmetry (p < 0.10): small-study effects or publication bias are possible."
+            } else {
+                "No evidence of funnel-plot asymmetry (Deeks, p ≥ 0.10)."
+            };
+            add(&dl, "dd", words)?.set_class_name("note");
         }
         None => pair(&dl, "Deeks' test", "not estimable", None)?,
     }
     match &b.lfk {
-        Some(l) => pair(&dl, "LFK index", &format!("{:.2} ({})", l.lfk_index, l.interpretation), Some(l.lfk_index))?,
+        Some(l) => pair(&dl, "LFK index", &format!("{} ({})", signed(l.lfk_index, 2), l.interpretation), Some(l.lfk_index))?,
         None => pair(&dl, "LFK index", "not estimable", None)?,
     }
     Ok(())

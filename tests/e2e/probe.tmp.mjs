@@ -7,8 +7,11 @@ const server = http.createServer(async (q, r) => { const u = new URL(q.url, 'htt
 await new Promise(ok => server.listen(0, '127.0.0.1', ok));
 const base = `http://127.0.0.1:${server.address().port}/`;
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless','--no-sandbox','--disable-gpu'] });
-const page = await browser.newPage({ viewport: { width: 420, height: 900 } });
+const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
 await page.goto(base);
 await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent === 'ready', null, { timeout: 120000 });
-console.log(await page.evaluate(() => document.documentElement.scrollWidth), await page.evaluate(() => { const W = window.innerWidth; return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > W + 1 && !e.closest('.scroll')).slice(0, 15).map(e => `${e.tagName}#${e.id}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`); }));
+await page.locator('#example-select').selectOption(process.argv[2] ?? 'gould_pet');
+await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent === 'ready', null, { timeout: 120000 });
+const box = await page.locator('#results').boundingBox();
+await page.screenshot({ path: '/tmp/res_top.png', fullPage: true, clip: { x: box.x, y: box.y, width: box.width, height: 900 } });
 await browser.close(); server.close();
