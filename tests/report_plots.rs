@@ -27,28 +27,17 @@ fn analysis(grouping: Option<Grouping>) -> fourfold::analysis::Analysis {
 fn adapters_carry_the_analysis_numbers() {
     let a = analysis(None);
     let b = &a.overall;
-    let Some(fit) = b.fit.as_ref() else {
-        panic!("no fit")
-    };
+    let Some(fit) = b.fit.as_ref() else { panic!("no fit") };
     let forest = forest_data(b);
     assert_eq!(forest.rows.len(), 44);
     assert_eq!(forest.rows[0].label, "Grumbine_1981");
     // Exact copies: tolerance 0.
-    assert_eq!(
-        forest.summary_sens.map(|s| s.0),
-        Some(fit.summary.sensitivity.estimate)
-    );
+    assert_eq!(forest.summary_sens.map(|s| s.0), Some(fit.summary.sensitivity.estimate));
     let sroc = sroc_data(&a);
     assert_eq!(sroc.series.len(), 1);
     let s = &sroc.series[0];
     assert_eq!(s.points.len(), 44);
-    assert_eq!(
-        s.summary,
-        Some((
-            1.0 - fit.summary.specificity.estimate,
-            fit.summary.sensitivity.estimate
-        ))
-    );
+    assert_eq!(s.summary, Some((1.0 - fit.summary.specificity.estimate, fit.summary.sensitivity.estimate)));
     assert_eq!(s.curve, fit.sroc.curve);
     assert!(sroc.auc_label.as_deref().is_some_and(|l| l.starts_with("AUC 0.85")));
     let fagan = fagan_data(b);
@@ -90,17 +79,13 @@ fn every_figure_renders_as_svg() {
 fn loo_rows_one_at_a_time_equal_the_influence_table() {
     let a = analysis(None);
     let data = parse_table(SCHEIDLER).dataset;
-    let Some(full) = a.overall.fit.as_ref() else {
-        panic!("no fit")
-    };
+    let Some(full) = a.overall.fit.as_ref() else { panic!("no fit") };
     let cfg = AnalysisConfig::default().fit;
     let table = leave_one_out(&data.studies, &cfg, full);
     for i in [0, 17, 43] {
         let row = loo_row(&data.studies, i, &cfg, full);
         assert_eq!(row.omitted, table[i].omitted);
-        let (Some(x), Some(y)) = (&row.fit, &table[i].fit) else {
-            panic!("refit {i} failed")
-        };
+        let (Some(x), Some(y)) = (&row.fit, &table[i].fit) else { panic!("refit {i} failed") };
         // The same function on the same rows with the same start: identical (tolerance 0).
         assert_eq!(x.sensitivity, y.sensitivity);
         assert_eq!(x.dor, y.dor);

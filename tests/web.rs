@@ -3,10 +3,10 @@
 //! (or `make test`). Only `#[wasm_bindgen_test]` functions run on wasm32.
 #![cfg(target_arch = "wasm32")]
 
-use fourfold::data::correction::Correction;
-use fourfold::data::Study;
 use fourfold::analysis::{run, AnalysisConfig};
+use fourfold::data::correction::Correction;
 use fourfold::data::parse_table;
+use fourfold::data::Study;
 use fourfold::report::plots::PlotKind;
 use fourfold::stats::bivariate::AucCi;
 use fourfold::web::render::draw_canvas;

@@ -49,9 +49,32 @@ fn est3(e: &Option<Estimate>) -> [String; 3] {
 /// The summary table (overall + subgroup rows) as CSV with full-precision numbers.
 pub fn summary_csv(a: &Analysis) -> String {
     let mut rows = vec![vec![
-        "group", "k", "rung", "sens", "sens_lo", "sens_hi", "spec", "spec_lo", "spec_hi", "lr_pos",
-        "lr_pos_lo", "lr_pos_hi", "lr_neg", "lr_neg_lo", "lr_neg_hi", "dor", "dor_lo", "dor_hi",
-        "auc", "auc_lo", "auc_hi", "i2_sens", "i2_spec", "deeks_p", "lfk", "note",
+        "group",
+        "k",
+        "rung",
+        "sens",
+        "sens_lo",
+        "sens_hi",
+        "spec",
+        "spec_lo",
+        "spec_hi",
+        "lr_pos",
+        "lr_pos_lo",
+        "lr_pos_hi",
+        "lr_neg",
+        "lr_neg_lo",
+        "lr_neg_hi",
+        "dor",
+        "dor_lo",
+        "dor_hi",
+        "auc",
+        "auc_lo",
+        "auc_hi",
+        "i2_sens",
+        "i2_spec",
+        "deeks_p",
+        "lfk",
+        "note",
     ]
     .into_iter()
     .map(String::from)
@@ -64,14 +87,7 @@ pub fn summary_csv(a: &Analysis) -> String {
 
 fn summary_csv_row(r: &SummaryRow) -> Vec<String> {
     let mut v = vec![r.label.clone(), r.k.to_string(), r.rung.clone()];
-    for e in [
-        &r.sensitivity,
-        &r.specificity,
-        &r.lr_positive,
-        &r.lr_negative,
-        &r.dor,
-        &r.auc,
-    ] {
+    for e in [&r.sensitivity, &r.specificity, &r.lr_positive, &r.lr_negative, &r.dor, &r.auc] {
         v.extend(est3(e));
     }
     v.extend([
@@ -94,13 +110,8 @@ pub fn studies_csv(b: &Block) -> String {
     .map(String::from)
     .collect::<Vec<_>>()];
     for s in &b.studies {
-        let mut r = vec![
-            s.label.clone(),
-            s.tp.to_string(),
-            s.fp.to_string(),
-            s.fn_.to_string(),
-            s.tn.to_string(),
-        ];
+        let mut r =
+            vec![s.label.clone(), s.tp.to_string(), s.fp.to_string(), s.fn_.to_string(), s.tn.to_string()];
         r.extend(est3(&s.sensitivity));
         r.extend(est3(&s.specificity));
         r.push(opt(s.lr_positive.map(|e| e.estimate)));
@@ -113,12 +124,10 @@ pub fn studies_csv(b: &Block) -> String {
 
 /// The leave-one-out table as CSV.
 pub fn loo_csv(rows: &[LooRow]) -> String {
-    let mut out = vec![vec![
-        "omitted", "sens", "spec", "lr_pos", "lr_neg", "dor", "auc", "rung", "error",
-    ]
-    .into_iter()
-    .map(String::from)
-    .collect::<Vec<_>>()];
+    let mut out = vec![vec!["omitted", "sens", "spec", "lr_pos", "lr_neg", "dor", "auc", "rung", "error"]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>()];
     for r in rows {
         let f = r.fit.as_ref();
         out.push(vec![
@@ -140,12 +149,8 @@ pub fn loo_csv(rows: &[LooRow]) -> String {
 /// [`crate::stats::influence::leave_one_out`] does for its row `i` (same configuration, same warm
 /// start), so that the page can compute the table a few rows at a time.
 pub fn loo_row(studies: &[Study], i: usize, cfg: &FitConfig, full: &BivariateResult) -> LooRow {
-    let rest: Vec<Study> = studies
-        .iter()
-        .enumerate()
-        .filter(|&(j, _)| j != i)
-        .map(|(_, s)| s.clone())
-        .collect();
+    let rest: Vec<Study> =
+        studies.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, s)| s.clone()).collect();
     let omitted = studies.get(i).map_or(String::new(), |s| s.label.clone());
     let c = loo_fit_config(cfg, &LooConfig::default());
     match analyze_with_start(&rest, &c, warm_start(full)) {
@@ -178,12 +183,7 @@ pub fn loo_row(studies: &[Study], i: usize, cfg: &FitConfig, full: &BivariateRes
                 error: None,
             }
         }
-        Err(e) => LooRow {
-            omitted,
-            omitted_rows: vec![i],
-            fit: None,
-            error: Some(e.to_string()),
-        },
+        Err(e) => LooRow { omitted, omitted_rows: vec![i], fit: None, error: Some(e.to_string()) },
     }
 }
 
@@ -211,9 +211,8 @@ fn r_vec<T>(xs: &[T], f: impl Fn(&T) -> String) -> String {
 /// An R script (lme4 `glmer` bivariate GLMM by Laplace, and mada `reitsma`) with the analysed
 /// studies inlined, ending with the page's numbers as comments for comparison.
 pub fn r_script(data: &Dataset, excluded: &[String], a: &Analysis) -> String {
-    let keep: Vec<usize> = (0..data.studies.len())
-        .filter(|&i| !excluded.contains(&data.studies[i].label))
-        .collect();
+    let keep: Vec<usize> =
+        (0..data.studies.len()).filter(|&i| !excluded.contains(&data.studies[i].label)).collect();
     let st: Vec<&Study> = keep.iter().filter_map(|&i| data.studies.get(i)).collect();
     let mut s = String::new();
     s.push_str("# Fourfold: bivariate meta-analysis of diagnostic accuracy, reproduced in R.\n");
@@ -255,9 +254,8 @@ pub fn r_script(data: &Dataset, excluded: &[String], a: &Analysis) -> String {
     s.push_str("# quadrature; glmer's Laplace fit above can differ slightly):\n");
     for r in summary_rows(a) {
         let f = |e: &Option<Estimate>| {
-            e.as_ref().map_or("–".to_string(), |e| {
-                format!("{:.4} ({:.4}–{:.4})", e.estimate, e.ci[0], e.ci[1])
-            })
+            e.as_ref()
+                .map_or("–".to_string(), |e| format!("{:.4} ({:.4}–{:.4})", e.estimate, e.ci[0], e.ci[1]))
         };
         s.push_str(&format!(
             "#   {} (k = {}): sensitivity {}, specificity {}, DOR {}\n",
@@ -282,9 +280,6 @@ mod unit {
 
     #[test]
     fn csv_quotes_when_needed() {
-        assert_eq!(
-            csv(&[vec!["a,b".into(), "c\"d".into(), "e".into()]]),
-            "\"a,b\",\"c\"\"d\",e\n"
-        );
+        assert_eq!(csv(&[vec!["a,b".into(), "c\"d".into(), "e".into()]]), "\"a,b\",\"c\"\"d\",e\n");
     }
 }

@@ -41,10 +41,7 @@ fn line_at(text: &str, byte: usize) -> usize {
     }
     let head = &b[..i];
     let lf = head.iter().filter(|&&c| c == b'\n').count();
-    let lone_cr = head
-        .windows(2)
-        .filter(|w| w[0] == b'\r' && w[1] != b'\n')
-        .count()
+    let lone_cr = head.windows(2).filter(|w| w[0] == b'\r' && w[1] != b'\n').count()
         + usize::from(head.last() == Some(&b'\r'));
     1 + lf + lone_cr
 }
@@ -71,10 +68,7 @@ pub fn split(text: &str) -> Grid {
                 let blank = cells.is_empty();
                 let comment = cells.first().is_some_and(|c| c.starts_with('#'));
                 if !blank && !comment {
-                    rows.push(GridRow {
-                        line: line_at(text, byte),
-                        cells,
-                    });
+                    rows.push(GridRow { line: line_at(text, byte), cells });
                 }
             }
             Ok(false) => break,
@@ -137,20 +131,12 @@ impl Grid {
 /// A data set as comma-separated text with a header: `study,TP,FP,FN,TN,<covariates…>`.
 pub fn dataset_to_text(d: &Dataset) -> String {
     let mut rows = Vec::with_capacity(d.studies.len() + 1);
-    let mut header: Vec<String> = ["study", "TP", "FP", "FN", "TN"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut header: Vec<String> = ["study", "TP", "FP", "FN", "TN"].iter().map(|s| s.to_string()).collect();
     header.extend(d.covariates.iter().map(|c| c.name.clone()));
     rows.push(header);
     for (i, s) in d.studies.iter().enumerate() {
-        let mut r = vec![
-            s.label.clone(),
-            s.tp.to_string(),
-            s.fp.to_string(),
-            s.fn_.to_string(),
-            s.tn.to_string(),
-        ];
+        let mut r =
+            vec![s.label.clone(), s.tp.to_string(), s.fp.to_string(), s.fn_.to_string(), s.tn.to_string()];
         for c in &d.covariates {
             r.push(match c.values.get(i) {
                 Some(CovariateValue::Category(v)) => v.clone(),

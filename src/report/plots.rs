@@ -5,9 +5,9 @@
 
 use crate::analysis::{Analysis, Block};
 use crate::plot::{
-    draw_deeks, draw_doi, draw_fagan, draw_forest, draw_lr_scatter, draw_sroc, forest_height,
-    DeeksData, DoiData, FaganData, ForestData, ForestRow, LrPoint, LrScatterData, LrSummary,
-    PlotError, PlotStyle, SrocData, SrocSeries,
+    draw_deeks, draw_doi, draw_fagan, draw_forest, draw_lr_scatter, draw_sroc, forest_height, DeeksData,
+    DoiData, FaganData, ForestData, ForestRow, LrPoint, LrScatterData, LrSummary, PlotError, PlotStyle,
+    SrocData, SrocSeries,
 };
 use crate::stats::bivariate::BivariateResult;
 use crate::stats::estimate::Estimate;
@@ -99,13 +99,7 @@ pub fn sroc_series(name: &str, b: &Block) -> SrocSeries {
         .iter()
         .filter_map(|s| {
             let (n1, n0) = (s.tp + s.fn_, s.fp + s.tn);
-            (n1 > 0 && n0 > 0).then(|| {
-                (
-                    s.fp as f64 / n0 as f64,
-                    s.tp as f64 / n1 as f64,
-                    (n1 + n0) as f64,
-                )
-            })
+            (n1 > 0 && n0 > 0).then(|| (s.fp as f64 / n0 as f64, s.tp as f64 / n1 as f64, (n1 + n0) as f64))
         })
         .collect();
     let fit: Option<&BivariateResult> = b.fit.as_ref();
@@ -113,18 +107,9 @@ pub fn sroc_series(name: &str, b: &Block) -> SrocSeries {
         name: name.to_string(),
         points,
         curve: fit.map(|f| f.sroc.curve.clone()).unwrap_or_default(),
-        summary: fit.map(|f| {
-            (
-                1.0 - f.summary.specificity.estimate,
-                f.summary.sensitivity.estimate,
-            )
-        }),
-        confidence_region: fit
-            .map(|f| f.sroc.confidence_region.clone())
-            .unwrap_or_default(),
-        prediction_region: fit
-            .map(|f| f.sroc.prediction_region.clone())
-            .unwrap_or_default(),
+        summary: fit.map(|f| (1.0 - f.summary.specificity.estimate, f.summary.sensitivity.estimate)),
+        confidence_region: fit.map(|f| f.sroc.confidence_region.clone()).unwrap_or_default(),
+        prediction_region: fit.map(|f| f.sroc.prediction_region.clone()).unwrap_or_default(),
     }
 }
 
@@ -183,19 +168,11 @@ pub fn fagan_data(b: &Block) -> FaganData {
 pub fn deeks_data(b: &Block) -> DeeksData {
     match &b.deeks {
         Some(d) => DeeksData {
-            points: d
-                .points
-                .iter()
-                .map(|p| (p.ln_dor, p.inv_sqrt_ess, p.label.clone()))
-                .collect(),
+            points: d.points.iter().map(|p| (p.ln_dor, p.inv_sqrt_ess, p.label.clone())).collect(),
             intercept: d.intercept,
             slope: d.slope,
             p_value: d.slope_p,
-            summary_ln_dor: b
-                .fit
-                .as_ref()
-                .map(|f| f.summary.dor.estimate.ln())
-                .filter(|x| x.is_finite()),
+            summary_ln_dor: b.fit.as_ref().map(|f| f.summary.dor.estimate.ln()).filter(|x| x.is_finite()),
         },
         None => DeeksData {
             points: Vec::new(),
@@ -290,7 +267,5 @@ pub fn draw_plot<DB: DrawingBackend>(
 /// [`PlotError`] when drawing fails.
 pub fn plot_svg(kind: PlotKind, a: &Analysis) -> Result<String, PlotError> {
     let (w, h) = plot_size(kind, a);
-    crate::plot::to_svg(w, h, |area| {
-        draw_plot(area, kind, a, &PlotStyle::default())
-    })
+    crate::plot::to_svg(w, h, |area| draw_plot(area, kind, a, &PlotStyle::default()))
 }

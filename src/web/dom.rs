@@ -10,9 +10,7 @@ pub fn window() -> Result<Window, JsValue> {
 }
 
 pub fn document() -> Result<Document, JsValue> {
-    window()?
-        .document()
-        .ok_or_else(|| JsValue::from_str("no window.document"))
+    window()?.document().ok_or_else(|| JsValue::from_str("no window.document"))
 }
 
 /// The element `#id`, cast to `T`.

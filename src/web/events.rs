@@ -2,9 +2,7 @@
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{
-    Element, Event, HtmlCanvasElement, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement,
-};
+use web_sys::{Element, Event, HtmlCanvasElement, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 
 use super::dom::{by_id, document, download_blob, download_text, el, set_text, storage, window};
 use super::pipeline::{schedule, AUTOSAVE_KEY};
@@ -62,8 +60,7 @@ fn forget_hash() -> Result<(), JsValue> {
     let loc = w.location();
     if loc.hash()?.len() > 1 {
         let url = format!("{}{}", loc.pathname()?, loc.search()?);
-        w.history()?
-            .replace_state_with_url(&JsValue::NULL, "", Some(&url))?;
+        w.history()?.replace_state_with_url(&JsValue::NULL, "", Some(&url))?;
     }
     Ok(())
 }
@@ -119,7 +116,8 @@ fn read_settings() -> Result<(), JsValue> {
                 (n > 0).then(|| if n % 2 == 1 { v[n / 2] } else { 0.5 * (v[n / 2 - 1] + v[n / 2]) })
             });
         } else {
-            s.split_threshold = split.value().trim().parse::<f64>().ok().filter(|t| t.is_finite() && numeric.is_some());
+            s.split_threshold =
+                split.value().trim().parse::<f64>().ok().filter(|t| t.is_finite() && numeric.is_some());
         }
         s.covariate = new_cov;
         s.pretest = if auto.checked() {
@@ -133,9 +131,8 @@ fn read_settings() -> Result<(), JsValue> {
 }
 
 fn export(kind: &str, plot: Option<String>) -> Result<(), JsValue> {
-    let (analysis, parsed, settings, loo) = state::with(|a| {
-        (a.analysis.clone(), a.parsed.clone(), a.settings.clone(), a.loo.rows.clone())
-    });
+    let (analysis, parsed, settings, loo) =
+        state::with(|a| (a.analysis.clone(), a.parsed.clone(), a.settings.clone(), a.loo.rows.clone()));
     let Some(a) = analysis else {
         return Ok(());
     };
@@ -193,7 +190,10 @@ fn load_file(file: web_sys::File) -> Result<(), JsValue> {
             let text = if name.ends_with(".xlsx") || name.ends_with(".ods") || name.ends_with(".xls") {
                 match crate::data::parse::parse_spreadsheet(&bytes) {
                     Ok(t) => t,
-                    Err(e) => return set_text("link-error", &format!("Could not read the spreadsheet: {e}")).and_then(|_| show_link_error(true)),
+                    Err(e) => {
+                        return set_text("link-error", &format!("Could not read the spreadsheet: {e}"))
+                            .and_then(|_| show_link_error(true))
+                    }
                 }
             } else {
                 String::from_utf8_lossy(&bytes).into_owned()
@@ -288,14 +288,27 @@ pub fn wire() -> Result<(), JsValue> {
                 let s = &r.study;
                 let how = match &r.status {
                     Status::Exact => "the only table that reproduces every reported metric".to_string(),
-                    Status::NonUnique { n_tables } => format!("the closest of {n_tables} tables that reproduce the metrics"),
-                    Status::Inconsistent { metric, by } => format!("no table reproduces every metric ({metric} is off by {by:.3})"),
+                    Status::NonUnique { n_tables } => {
+                        format!("the closest of {n_tables} tables that reproduce the metrics")
+                    }
+                    Status::Inconsistent { metric, by } => {
+                        format!("no table reproduces every metric ({metric} is off by {by:.3})")
+                    }
                 };
                 set_text(
                     "reconstruct-msg",
-                    &format!("Added {}: TP {}, FP {}, FN {}, TN {} ({}; {how}).", s.label, s.tp, s.fp, s.fn_, s.tn, r.derivation),
+                    &format!(
+                        "Added {}: TP {}, FP {}, FN {}, TN {} ({}; {how}).",
+                        s.label, s.tp, s.fp, s.fn_, s.tn, r.derivation
+                    ),
                 )?;
-                append_row(vec![s.label.clone(), s.tp.to_string(), s.fp.to_string(), s.fn_.to_string(), s.tn.to_string()])
+                append_row(vec![
+                    s.label.clone(),
+                    s.tp.to_string(),
+                    s.fp.to_string(),
+                    s.fn_.to_string(),
+                    s.tn.to_string(),
+                ])
             }
             Err(e) => set_text("reconstruct-msg", &format!("Could not rebuild the table: {e}")),
         }

@@ -56,9 +56,8 @@ fn initial_input() -> Result<(String, AnalysisSettings), JsValue> {
     if let Some(saved) = dom::storage().and_then(|s| s.get_item(pipeline::AUTOSAVE_KEY).ok().flatten()) {
         if let Ok(v) = serde_json::from_str::<serde_json::Value>(&saved) {
             let text = v.get("text").and_then(|t| t.as_str()).map(str::to_string);
-            let settings = v
-                .get("settings")
-                .and_then(|s| serde_json::from_value::<AnalysisSettings>(s.clone()).ok());
+            let settings =
+                v.get("settings").and_then(|s| serde_json::from_value::<AnalysisSettings>(s.clone()).ok());
             if let (Some(t), Some(s)) = (text, settings) {
                 return Ok((t, s));
             }

@@ -153,13 +153,8 @@ fn pass2(
     show(&a, &settings)?;
     let full = a.overall.fit.clone();
     state::with(|s| s.analysis = Some(a));
-    let studies: Vec<Study> = parsed
-        .dataset
-        .studies
-        .iter()
-        .filter(|s| !cfg.exclude.contains(&s.label))
-        .cloned()
-        .collect();
+    let studies: Vec<Study> =
+        parsed.dataset.studies.iter().filter(|s| !cfg.exclude.contains(&s.label)).cloned().collect();
     let Some(full) = full else {
         set_text("loo-status", "Leave-one-out: not available (no pooled fit).")?;
         render::loo(&[])?;
@@ -183,13 +178,7 @@ fn pass2(
         return set_status("ready");
     }
     render::loo(&[])?;
-    let job = LooJob {
-        gen,
-        studies,
-        cfg: cfg.fit,
-        full,
-        next: 0,
-    };
+    let job = LooJob { gen, studies, cfg: cfg.fit, full, next: 0 };
     progress(0, job.studies.len())?;
     set_timeout(0, move || report(loo_step(job)))?;
     Ok(())
@@ -211,11 +200,7 @@ fn progress(done: usize, total: usize) -> Result<(), JsValue> {
     p.set_value(done as f64);
     set_text(
         "progress-text",
-        &if finished {
-            String::new()
-        } else {
-            format!("leave-one-out {done} / {total}")
-        },
+        &if finished { String::new() } else { format!("leave-one-out {done} / {total}") },
     )?;
     set_text(
         "loo-status",

@@ -5,9 +5,7 @@ use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{
-    CanvasRenderingContext2d, Element, HtmlCanvasElement, HtmlInputElement, HtmlSelectElement,
-};
+use web_sys::{CanvasRenderingContext2d, Element, HtmlCanvasElement, HtmlInputElement, HtmlSelectElement};
 
 use super::dom::{add, by_id, clear, document, el, set_hidden};
 use crate::analysis::{Analysis, Block, MetaRegOutcome};
@@ -129,10 +127,7 @@ pub fn mark_errors(grid: &Grid, parsed: &ParseOutcome) -> Result<(), JsValue> {
         let Some(tr) = rows.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else {
             continue;
         };
-        let line: usize = tr
-            .get_attribute("data-line")
-            .and_then(|l| l.parse().ok())
-            .unwrap_or(0);
+        let line: usize = tr.get_attribute("data-line").and_then(|l| l.parse().ok()).unwrap_or(0);
         let errs: Vec<_> = parsed.errors.iter().filter(|e| e.line == Some(line)).collect();
         tr.class_list().toggle_with_force("row-error", !errs.is_empty())?;
         let cells = tr.query_selector_all("input.cell")?;
@@ -140,17 +135,13 @@ pub fn mark_errors(grid: &Grid, parsed: &ParseOutcome) -> Result<(), JsValue> {
             let Some(input) = cells.item(j).and_then(|n| n.dyn_into::<Element>().ok()) else {
                 continue;
             };
-            let col: usize = input
-                .get_attribute("data-col")
-                .and_then(|c| c.parse().ok())
-                .unwrap_or(usize::MAX);
+            let col: usize =
+                input.get_attribute("data-col").and_then(|c| c.parse().ok()).unwrap_or(usize::MAX);
             let name = header.get(col).map(String::as_str).unwrap_or("");
             let hit: Vec<String> = errs
                 .iter()
                 .filter(|e| {
-                    e.column
-                        .as_deref()
-                        .is_some_and(|c| !name.is_empty() && c.eq_ignore_ascii_case(name))
+                    e.column.as_deref().is_some_and(|c| !name.is_empty() && c.eq_ignore_ascii_case(name))
                 })
                 .map(|e| e.message.clone())
                 .collect();
@@ -258,8 +249,15 @@ pub fn controls(s: &AnalysisSettings) -> Result<(), JsValue> {
 /// Clear every result (no studies to analyse).
 pub fn clear_results() -> Result<(), JsValue> {
     for id in [
-        "summary-head", "summary-body", "fit-report", "heterogeneity", "threshold", "pubbias",
-        "metareg", "studies", "loo",
+        "summary-head",
+        "summary-body",
+        "fit-report",
+        "heterogeneity",
+        "threshold",
+        "pubbias",
+        "metareg",
+        "studies",
+        "loo",
     ] {
         let e: Element = by_id(id)?;
         clear(&e);
@@ -272,8 +270,18 @@ pub fn clear_results() -> Result<(), JsValue> {
 }
 
 const STAT_KEYS: [&str; 12] = [
-    "group", "k", "sensitivity", "specificity", "lr-positive", "lr-negative", "dor", "auc",
-    "i2-sens", "i2-spec", "deeks-p", "lfk",
+    "group",
+    "k",
+    "sensitivity",
+    "specificity",
+    "lr-positive",
+    "lr-negative",
+    "dor",
+    "auc",
+    "i2-sens",
+    "i2-spec",
+    "deeks-p",
+    "lfk",
 ];
 
 /// The summary table: Table 2 layout, overall row then subgroup rows.
@@ -348,6 +356,18 @@ fn method_words(method: &str, nodes: Option<usize>) -> String {
     }
 }
 
+/// What a rung of the fallback ladder means.
+fn rung_words(rung: &str) -> &'static str {
+    match rung {
+        "B2" => "full bivariate model",
+        "B0" => "correlation fixed at 0",
+        "FE-Se" => "no between-study variance in sensitivity",
+        "FE-Sp" => "no between-study variance in specificity",
+        "FE" => "fixed effects for both",
+        _ => "simpler model",
+    }
+}
+
 /// The fit report in plain words.
 pub fn fit_report(a: &Analysis) -> Result<(), JsValue> {
     let box_: Element = by_id("fit-report")?;
@@ -416,13 +436,14 @@ pub fn fit_report(a: &Analysis) -> Result<(), JsValue> {
             &ul,
             "li",
             &format!(
-                "The full bivariate model could not be used; the fit fell back to rung {}{}.",
+                "The full bivariate model could not be used; the fit fell back to rung {} ({}){}.",
                 m.rung,
+                rung_words(&m.rung),
                 m.fallback.as_deref().map_or(String::new(), |w| format!(" because {w}"))
             ),
         )?;
         li.set_class_name("warn");
-    } else if let Some(fb) = &m.fallback {
+    } else if let (Some(fb), None) = (&m.fallback, &f.simplified) {
         add(&ul, "li", fb)?;
     }
     if let Some(s) = &f.simplified {
@@ -430,7 +451,7 @@ pub fn fit_report(a: &Analysis) -> Result<(), JsValue> {
         li.append_with_str_1(&format!(
             "Beside it, the simplified fit (rung {}, {}) gives sensitivity ",
             s.model.rung,
-            if s.model.rung == "B0" { "correlation fixed at 0" } else { "simpler model" },
+            rung_words(&s.model.rung),
         ))?;
         num(&li, &fmt_est(&s.summary.sensitivity, 3), s.summary.sensitivity.estimate)?;
         li.append_with_str_1(" and specificity ")?;
@@ -438,7 +459,9 @@ pub fn fit_report(a: &Analysis) -> Result<(), JsValue> {
         li.append_with_str_1(".")?;
     }
     for w in m.warnings.iter().chain(b.warnings.iter()) {
-        let li = add(&ul, "li", w)?;
+        let mut c = w.chars();
+        let w: String = c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default();
+        let li = add(&ul, "li", &w)?;
         li.set_class_name("warn");
     }
     if !a.excluded.is_empty() {
@@ -466,17 +489,32 @@ pub fn heterogeneity(b: &Block) -> Result<(), JsValue> {
     clear(&dl);
     let h = &b.heterogeneity;
     if let Some(u) = &h.logit_sens {
-        pair(&dl, "I² logit sensitivity", &format!("{}{}", fmt_pct(u.i2), ci2(u.i2_ci, fmt_pct)), Some(u.i2))?;
+        pair(
+            &dl,
+            "I² logit sensitivity",
+            &format!("{}{}", fmt_pct(u.i2), ci2(u.i2_ci, fmt_pct)),
+            Some(u.i2),
+        )?;
     }
     if let Some(u) = &h.logit_spec {
-        pair(&dl, "I² logit specificity", &format!("{}{}", fmt_pct(u.i2), ci2(u.i2_ci, fmt_pct)), Some(u.i2))?;
+        pair(
+            &dl,
+            "I² logit specificity",
+            &format!("{}{}", fmt_pct(u.i2), ci2(u.i2_ci, fmt_pct)),
+            Some(u.i2),
+        )?;
     }
     if let Some(f) = &b.fit {
         let m = &f.model;
         pair(&dl, "τ² logit sensitivity", &format!("{:.3}", m.tau2_logit_sens), Some(m.tau2_logit_sens))?;
         pair(&dl, "τ² logit specificity", &format!("{:.3}", m.tau2_logit_spec), Some(m.tau2_logit_spec))?;
         if let Some(r) = m.rho {
-            pair(&dl, "ρ (logit Se, logit Sp)", &format!("{}{}", signed(r, 2), ci2(m.rho_ci, |x| signed(x, 2))), Some(r))?;
+            pair(
+                &dl,
+                "ρ (logit Se, logit Sp)",
+                &format!("{}{}", signed(r, 2), ci2(m.rho_ci, |x| signed(x, 2))),
+                Some(r),
+            )?;
         }
     }
     if let Some(z) = &h.zhou_dendukuri {
@@ -534,7 +572,12 @@ pub fn heterogeneity(b: &Block) -> Result<(), JsValue> {
         None => pair(&dl, "Deeks' test", "not estimable", None)?,
     }
     match &b.lfk {
-        Some(l) => pair(&dl, "LFK index", &format!("{} ({})", signed(l.lfk_index, 2), l.interpretation), Some(l.lfk_index))?,
+        Some(l) => pair(
+            &dl,
+            "LFK index",
+            &format!("{} ({})", signed(l.lfk_index, 2), l.interpretation),
+            Some(l.lfk_index),
+        )?,
         None => pair(&dl, "LFK index", "not estimable", None)?,
     }
     Ok(())
@@ -595,7 +638,10 @@ fn header_row(t: &Element, heads: &[&str]) -> Result<Element, JsValue> {
 pub fn studies(b: &Block) -> Result<(), JsValue> {
     let t: Element = by_id("studies")?;
     clear(&t);
-    let body = header_row(&t, &["Study", "TP", "FP", "FN", "TN", "Sensitivity (CI)", "Specificity (CI)", "LR+", "LR−", "DOR"])?;
+    let body = header_row(
+        &t,
+        &["Study", "TP", "FP", "FN", "TN", "Sensitivity (CI)", "Specificity (CI)", "LR+", "LR−", "DOR"],
+    )?;
     for s in &b.studies {
         let tr = add(&body, "tr", "")?;
         add(&tr, "th", &s.label)?.set_attribute("scope", "row")?;
@@ -618,7 +664,10 @@ pub fn loo(rows: &[LooRow]) -> Result<(), JsValue> {
     if rows.is_empty() {
         return Ok(());
     }
-    let body = header_row(&t, &["Study left out", "Sensitivity (CI)", "Specificity (CI)", "LR+", "LR−", "DOR", "AUC", "Rung"])?;
+    let body = header_row(
+        &t,
+        &["Study left out", "Sensitivity (CI)", "Specificity (CI)", "LR+", "LR−", "DOR", "AUC", "Rung"],
+    )?;
     for r in rows {
         let tr = add(&body, "tr", "")?;
         add(&tr, "th", &r.omitted)?.set_attribute("scope", "row")?;
@@ -645,7 +694,12 @@ pub fn loo(rows: &[LooRow]) -> Result<(), JsValue> {
 
 /// Draw figure `kind` of `a` on `canvas` at `scale` × its logical size (the plot's layout stays
 /// that of the logical size; only the resolution grows).
-pub fn draw_canvas(canvas: &HtmlCanvasElement, kind: PlotKind, a: &Analysis, scale: f64) -> Result<(), JsValue> {
+pub fn draw_canvas(
+    canvas: &HtmlCanvasElement,
+    kind: PlotKind,
+    a: &Analysis,
+    scale: f64,
+) -> Result<(), JsValue> {
     let (w, h) = plot_size(kind, a);
     canvas.set_width(w);
     canvas.set_height(h);
@@ -655,16 +709,11 @@ pub fn draw_canvas(canvas: &HtmlCanvasElement, kind: PlotKind, a: &Analysis, sca
     if (scale - 1.0).abs() > 1e-9 {
         canvas.set_width((w as f64 * scale).round() as u32);
         canvas.set_height((h as f64 * scale).round() as u32);
-        let ctx: CanvasRenderingContext2d = canvas
-            .get_context("2d")?
-            .ok_or("no 2-D context")?
-            .dyn_into()?;
+        let ctx: CanvasRenderingContext2d = canvas.get_context("2d")?.ok_or("no 2-D context")?.dyn_into()?;
         ctx.scale(scale, scale)?;
     }
-    draw_plot(&root, kind, a, &PlotStyle::for_canvas())
-        .map_err(|e| JsValue::from_str(&e.to_string()))?;
-    root.present()
-        .map_err(|e| JsValue::from_str(&format!("drawing failed: {e}")))?;
+    draw_plot(&root, kind, a, &PlotStyle::for_canvas()).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    root.present().map_err(|e| JsValue::from_str(&format!("drawing failed: {e}")))?;
     Ok(())
 }
 

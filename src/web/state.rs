@@ -13,10 +13,22 @@ use crate::stats::influence::LooRow;
 /// The embedded example data sets (copies of shared/refs/data under www/examples), `(file stem,
 /// description, text)`. The first is the default.
 pub const EXAMPLES: [(&str, &str, &str); 15] = [
-    ("scheidler", "Scheidler 1997 — lymph-node metastases (CT, LAG, MRI)", include_str!("../../www/examples/scheidler.csv")),
+    (
+        "scheidler",
+        "Scheidler 1997 — lymph-node metastases (CT, LAG, MRI)",
+        include_str!("../../www/examples/scheidler.csv"),
+    ),
     ("audit_c", "AUDIT-C — alcohol misuse", include_str!("../../www/examples/audit_c.csv")),
-    ("smoking", "Smoking — self-report vs biochemical validation", include_str!("../../www/examples/smoking.csv")),
-    ("schuetz", "Schuetz 2010 — CT vs MRI coronary angiography", include_str!("../../www/examples/schuetz.csv")),
+    (
+        "smoking",
+        "Smoking — self-report vs biochemical validation",
+        include_str!("../../www/examples/smoking.csv"),
+    ),
+    (
+        "schuetz",
+        "Schuetz 2010 — CT vs MRI coronary angiography",
+        include_str!("../../www/examples/schuetz.csv"),
+    ),
     ("anti_ccp", "Anti-CCP — rheumatoid arthritis", include_str!("../../www/examples/anti_ccp.csv")),
     ("audit4", "AUDIT — 4 studies", include_str!("../../www/examples/audit4.csv")),
     ("catheter", "Catheter segment culture", include_str!("../../www/examples/catheter.csv")),
@@ -24,7 +36,11 @@ pub const EXAMPLES: [(&str, &str, &str); 15] = [
     ("gould_pet", "Gould — PET for pulmonary nodules", include_str!("../../www/examples/gould_pet.csv")),
     ("mmse4", "MMSE — 4 studies", include_str!("../../www/examples/mmse4.csv")),
     ("pap", "Pap smear", include_str!("../../www/examples/pap.csv")),
-    ("scheidler_lag", "Scheidler — lymphangiography only", include_str!("../../www/examples/scheidler_lag.csv")),
+    (
+        "scheidler_lag",
+        "Scheidler — lymphangiography only",
+        include_str!("../../www/examples/scheidler_lag.csv"),
+    ),
     ("skin_tests", "Skin tests", include_str!("../../www/examples/skin_tests.csv")),
     ("telomerase", "Telomerase — bladder cancer", include_str!("../../www/examples/telomerase.csv")),
     ("xpert_tbm", "Xpert — tuberculous meningitis", include_str!("../../www/examples/xpert_tbm.csv")),
@@ -36,10 +52,7 @@ pub const EXAMPLE_CSV: &str = EXAMPLES[0].2;
 /// The page's default settings: the documented defaults with the engine's default node count, so
 /// that the page and the CLI (`fourfold analyze`) give the same numbers.
 pub fn default_settings() -> AnalysisSettings {
-    AnalysisSettings {
-        nodes: DEFAULT_NODES as u32,
-        ..AnalysisSettings::default()
-    }
+    AnalysisSettings { nodes: DEFAULT_NODES as u32, ..AnalysisSettings::default() }
 }
 
 /// Leave-one-out rows of one input, kept so that changing only e.g. the pre-test probability
