@@ -323,6 +323,7 @@ pub fn wire() -> Result<(), JsValue> {
         let url = format!("{}{}{}#{frag}", loc.origin()?, loc.pathname()?, loc.search()?);
         let out: HtmlInputElement = by_id("permalink")?;
         out.set_value(&url);
+        state::with(|a| a.own_hash = format!("#{frag}"));
         loc.set_hash(&frag)?;
         out.select();
         // The clipboard may be refused (no permission); the link stays selectable in the field.
@@ -383,6 +384,34 @@ pub fn wire() -> Result<(), JsValue> {
     on_id("pretest", "input", |_| {
         read_settings()?;
         schedule(150)
+    })?;
+
+    // A permalink pasted into the address bar of an open page changes only the fragment.
+    let w = window()?;
+    on(&w, "hashchange", |_| {
+        let hash = window()?.location().hash()?;
+        if hash.len() <= 1 || state::with(|a| a.own_hash == hash) {
+            return Ok(());
+        }
+        match permalink::decode(&hash) {
+            Ok((d, s)) => {
+                render::controls(&s)?;
+                state::with(|a| a.settings = s);
+                show_link_error(false)?;
+                let ta: HtmlTextAreaElement = by_id("data-input")?;
+                let text = grid::dataset_to_text(&d);
+                ta.set_value(&text);
+                state::with(|a| {
+                    a.text = text;
+                    a.own_hash = hash;
+                });
+                schedule(0)
+            }
+            Err(e) => {
+                set_text("link-error", &format!("This link could not be opened: {e}."))?;
+                show_link_error(true)
+            }
+        }
     })?;
 
     // Exports (delegated: every button with data-export).

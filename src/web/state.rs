@@ -77,6 +77,8 @@ pub struct App {
     pub loo: LooCache,
     /// The last change came from the grid editor (do not rebuild the grid under the cursor).
     pub from_grid: bool,
+    /// The `#…` fragment this page wrote itself (its own `hashchange` is ignored).
+    pub own_hash: String,
 }
 
 thread_local! {

@@ -342,6 +342,15 @@ test('a permalink reopens the same data, settings and numbers in a fresh browser
   assert.deepEqual(other.log.problems, []);
   await other.ctx.close();
 
+  // The same link typed into an open page (only the fragment changes: no reload).
+  const third = await open();
+  await waitReady(third.page);
+  await third.page.evaluate((h) => { location.hash = h; }, new URL(link).hash);
+  await third.page.waitForFunction(() => document.querySelector('[data-testid=covariate]').value === 'modality');
+  await waitReady(third.page);
+  assert.deepEqual(await summaryRows(third.page), before, 'identical numbers after a hash change');
+  await third.ctx.close();
+
   // A damaged link is reported, and the page still analyses its data.
   const bad = await open(`${base}#v1.AAAA`);
   await waitReady(bad.page);
