@@ -107,3 +107,21 @@ fn exports_inline_the_data() {
     assert!(r.contains("glmer(") && r.contains("reitsma(d)"));
     assert!(r.contains("modality"));
 }
+
+#[test]
+fn hostile_labels_are_escaped_in_svg_exports() {
+    let text = "study,TP,FP,FN,TN\n\"<img src=x onerror=alert(1)>\",10,2,3,40\nB,20,5,3,60\nC,15,4,6,50\nD,30,8,4,90\n";
+    let data = parse_table(text).dataset;
+    let mut cfg = AnalysisConfig::default();
+    cfg.fit.auc_ci = AucCi::None;
+    let a = match run(&data, &cfg) {
+        Ok(a) => a,
+        Err(e) => panic!("{e}"),
+    };
+    let svg = match plot_svg(PlotKind::Forest, &a) {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    };
+    assert!(svg.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    assert!(!svg.contains("<img"));
+}
