@@ -12,7 +12,7 @@ export WASM_BINDGEN_TEST_WEBDRIVER_JSON := $(CURDIR)/tests/webdriver.json
 T0 := $(shell date +%s)
 step = @echo "== [$$(( $$(date +%s) - $(T0) ))s] $(1)"
 
-.PHONY: setup serve build test test-native test-wasm test-e2e check bench fuzz clean
+.PHONY: setup serve build test test-native test-wasm test-e2e check bench bench-page fuzz clean
 
 ## Install every tool (idempotent; ~15 min on a bare machine, seconds afterwards).
 setup:
@@ -59,7 +59,11 @@ check:
 ## the page's own timings (paste → results) when tests/e2e/bench.mjs exists.
 bench:
 	cargo run --release --quiet -- bench ../shared/refs/data/schuetz.csv ../shared/refs/data/audit_c.csv ../shared/refs/data/smoking.csv
-	@if [ -f tests/e2e/bench.mjs ]; then $(MAKE) --no-print-directory build && cd tests/e2e && node bench.mjs; fi
+	$(MAKE) --no-print-directory bench-page
+
+## Page timing in Chromium (schuetz, covariate `test`) and dist/ bundle sizes; not part of `make test`.
+bench-page: build
+	cd tests/e2e && node bench.mjs
 
 ## Fuzzing on stable: 1 000 000 mutated inputs per target (parser, permalink decoder); see fuzz/README.md.
 fuzz:

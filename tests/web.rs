@@ -3,9 +3,14 @@
 //! (or `make test`). Only `#[wasm_bindgen_test]` functions run on wasm32.
 #![cfg(target_arch = "wasm32")]
 
+use fourfold::analysis::{run, AnalysisConfig};
 use fourfold::data::correction::Correction;
+use fourfold::data::parse_table;
 use fourfold::data::Study;
-use fourfold::web::{crude_pooled_sens, draw_study_points, parse_counts, EXAMPLE_CSV};
+use fourfold::report::plots::PlotKind;
+use fourfold::stats::bivariate::AucCi;
+use fourfold::web::render::draw_canvas;
+use fourfold::web::EXAMPLE_CSV;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use wasm_bindgen::{JsCast, JsValue};
@@ -46,13 +51,23 @@ fn plotters_canvas_draws_on_a_real_canvas() -> Result<(), JsValue> {
 }
 
 #[wasm_bindgen_test]
-fn the_shell_plots_the_example_study_points() -> Result<(), JsValue> {
-    let table = parse_counts(EXAMPLE_CSV).map_err(|e| JsValue::from_str(&e))?;
-    assert_eq!(table.studies.len(), 44);
-    let canvas = new_canvas(480, 480)?;
-    draw_study_points(&canvas, &table)?;
-    let ink = count_ink(&canvas)?;
-    assert!(ink > 2_000, "expected axes, labels and 44 points; ink = {ink}");
+fn every_figure_of_the_example_is_drawn_on_a_canvas() -> Result<(), JsValue> {
+    let parsed = parse_table(EXAMPLE_CSV);
+    assert_eq!(parsed.dataset.studies.len(), 44);
+    let mut cfg = AnalysisConfig::default();
+    cfg.fit.auc_ci = AucCi::None;
+    let a = run(&parsed.dataset, &cfg).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    for kind in PlotKind::ALL {
+        let canvas = new_canvas(10, 10)?;
+        draw_canvas(&canvas, kind, &a, 1.0)?;
+        let ink = count_ink(&canvas)?;
+        assert!(ink > 2_000, "{kind:?}: ink = {ink}");
+    }
+    // At 3.125x (the PNG export) the canvas is larger and the layout the same.
+    let canvas = new_canvas(10, 10)?;
+    draw_canvas(&canvas, PlotKind::Sroc, &a, 3.125)?;
+    assert_eq!(canvas.width(), 2000);
+    assert!(count_ink(&canvas)? > 20_000);
     Ok(())
 }
 
@@ -68,17 +83,4 @@ fn continuity_correction_runs_in_wasm() {
     assert_eq!((c[1].tp, c[1].fp, c[1].fn_, c[1].tn), (12.0, 3.0, 3.0, 7.0));
     // logit Se' = ln(0.5/6.5); tolerance 1e-12 (identity).
     assert!((c[0].logit_sens() - (0.5f64 / 6.5).ln()).abs() < 1e-12);
-}
-
-#[wasm_bindgen_test]
-fn crude_pooled_sensitivity_of_the_example() {
-    let table = match parse_counts(EXAMPLE_CSV) {
-        Ok(t) => t,
-        Err(e) => panic!("{e}"),
-    };
-    let tp: u64 = table.studies.iter().map(|s| s.tp).sum();
-    let n1: u64 = table.studies.iter().map(|s| s.tp + s.fn_).sum();
-    assert_eq!(crude_pooled_sens(&table.studies), Some((tp as f64 / n1 as f64, tp, n1)));
-    assert!(parse_counts("study,TP,FP,FN\nA,1,2,3").is_err());
-    assert!(parse_counts("study,TP,FP,FN,TN\nA,1,2,x,4\nB,-1,2,3,4").is_err_and(|e| e.lines().count() == 2));
 }

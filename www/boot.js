@@ -15,6 +15,12 @@ Element.prototype.setAttribute = function (name, value) {
   return setAttribute.call(this, name, value);
 };
 
+// Offline support (www/sw.js). Not under automation (tests) and only over http(s).
+if ('serviceWorker' in navigator && /^https?:$/.test(location.protocol) && !navigator.webdriver) {
+  navigator.serviceWorker.register(new URL('sw.js', document.baseURI), { scope: './' })
+    .catch((e) => console.warn('fourfold: offline cache not available', e));
+}
+
 try {
   const js = new URL(boot.dataset.js, document.baseURI);
   const wasm = new URL(boot.dataset.wasm, document.baseURI);

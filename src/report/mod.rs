@@ -1,6 +1,10 @@
 //! Numbers → presentation. Computes nothing: fixed decimals per quantity class, p-values, and the
 //! rows of the summary table in the layout of the seed review's Table 2 (shared by CLI and page).
 
+pub mod export;
+pub mod grid;
+pub mod plots;
+
 use crate::analysis::{Analysis, Block};
 use crate::stats::estimate::Estimate;
 

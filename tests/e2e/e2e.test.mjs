@@ -1,21 +1,27 @@
-// End-to-end test of the built page: serves ../../dist on 127.0.0.1 (random port) with a tiny
-// static server, drives /usr/bin/chromium through playwright-core, checks what a user sees.
-// Run `make build` (or `trunk build --release`) first; then `cd tests/e2e && node --test`.
+// End-to-end tests of the built page: serve ../../dist on 127.0.0.1 (random port, under a
+// sub-path) with a tiny static server, drive /usr/bin/chromium through playwright-core, check what a
+// user sees against the native CLI. Run `make build` first; then `cd tests/e2e && node --test`.
 // Never `npx playwright install`: the browser is Debian's chromium.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
+const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
-const dist = path.resolve(here, '../../dist');
+const root = path.resolve(here, '../..');
+const dist = path.join(root, 'dist');
 const artifacts = path.join(here, 'artifacts');
-const exampleCsv = path.resolve(here, '../../www/examples/scheidler.csv');
+const dataDir = path.join(root, 'www/examples');
 // Served under a sub-path to prove that dist/ has only relative URLs.
 const SUB = '/sub/path/';
+// Generous: the first analysis includes the AUC bootstrap and the leave-one-out refits.
+const READY_MS = 180_000;
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
@@ -32,7 +38,7 @@ before(async () => {
   server = http.createServer(async (req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
     if (!url.pathname.startsWith(SUB)) { res.writeHead(404).end(); return; }
-    let rel = decodeURIComponent(url.pathname.slice(SUB.length)) || 'index.html';
+    const rel = decodeURIComponent(url.pathname.slice(SUB.length)) || 'index.html';
     const file = path.resolve(dist, rel);
     if (!file.startsWith(dist + path.sep)) { res.writeHead(403).end(); return; }
     try {
@@ -50,6 +56,7 @@ before(async () => {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
   });
+  await fs.mkdir(artifacts, { recursive: true });
 });
 
 after(async () => {
@@ -57,74 +64,400 @@ after(async () => {
   await new Promise((ok) => (server ? server.close(ok) : ok()));
 });
 
-/** The expected numbers, computed here from the CSV independently of the Rust code. */
-async function expectedFromCsv() {
-  const lines = (await fs.readFile(exampleCsv, 'utf8')).split(/\r?\n/).filter((l) => l.trim());
-  const header = lines[0].split(',').map((h) => h.replace(/"/g, '').trim().toLowerCase());
-  const [iTP, iFN] = [header.indexOf('tp'), header.indexOf('fn')];
-  let tp = 0, n1 = 0;
-  for (const line of lines.slice(1)) {
-    const cells = line.split(',');
-    tp += Number(cells[iTP]);
-    n1 += Number(cells[iTP]) + Number(cells[iFN]);
-  }
-  return { rows: lines.length - 1, tp, n1, sens: tp / n1 };
+// ------------------------------------------------------------------ helpers
+
+/** The CLI's JSON for a data file (the release binary when built, else `cargo run --release`). */
+async function cli(file, ...args) {
+  const bin = path.join(root, 'target/release/fourfold');
+  const exists = await fs.access(bin).then(() => true, () => false);
+  const [cmd, pre] = exists ? [bin, []] : ['cargo', ['run', '--release', '--quiet', '--']];
+  const { stdout } = await run(cmd, [...pre, 'analyze', file, '--json', ...args],
+    { cwd: root, maxBuffer: 64 << 20 });
+  return JSON.parse(stdout);
 }
 
-test('the example is analysed offline, shown, and plotted', async () => {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
-  const problems = [];
-  const foreign = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
-  page.on('request', (r) => {
-    const u = new URL(r.url());
-    if (!(u.protocol === 'data:' || u.hostname === '127.0.0.1')) foreign.push(r.url());
-  });
+/** Minimal CSV reader (quoted cells, doubled quotes) → rows of cells. */
+function parseCsv(text) {
+  const rows = [];
+  let row = [], cell = '', q = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (q) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') q = false; else cell += c;
+    } else if (c === '"') q = true;
+    else if (c === ',') { row.push(cell); cell = ''; }
+    else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(cell); cell = '';
+      if (row.some((x) => x !== '')) rows.push(row);
+      row = [];
+    } else cell += c;
+  }
+  if (cell !== '' || row.length) { row.push(cell); rows.push(row); }
+  return rows;
+}
 
-  await page.goto(base, { waitUntil: 'load' });
-  const status = page.getByTestId('status');
-  await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent !== 'loading',
-    null, { timeout: 30_000 });
-  assert.equal(await status.textContent(), 'ready', `status; problems: ${problems.join('; ')}`);
+/** What Excel puts on the clipboard: tab-separated cells, CRLF line ends. */
+async function excelTsv(name) {
+  const rows = parseCsv(await fs.readFile(path.join(dataDir, `${name}.csv`), 'utf8'));
+  return rows.map((r) => r.join('\t')).join('\r\n') + '\r\n';
+}
 
-  const want = await expectedFromCsv();
-  assert.equal(want.rows, 44);
-  assert.equal(await page.locator('[data-testid=data-table] tbody tr').count(), want.rows);
-  assert.equal(await page.locator('[data-testid=data-table] thead th').count(), 6);
-  const sensText = await page.getByTestId('crude-sens').textContent();
-  assert.equal(sensText, `${want.sens.toFixed(3)} (${want.tp} / ${want.n1})`);
+/** A new page (in its own context unless one is given) that records problems and foreign requests. */
+async function open(url = base, { context, viewport = { width: 1400, height: 1000 } } = {}) {
+  const ctx = context ?? await browser.newContext({ viewport });
+  const page = await ctx.newPage();
+  const log = { problems: [], requests: [], dialogs: [] };
+  page.on('console', (m) => { if (m.type() === 'error') log.problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => log.problems.push(`pageerror: ${e.message}`));
+  page.on('requestfailed', (r) => log.problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  page.on('response', (r) => { if (r.status() >= 400) log.problems.push(`HTTP ${r.status()}: ${r.url()}`); });
+  page.on('request', (r) => log.requests.push(r.url()));
+  page.on('dialog', async (d) => { log.dialogs.push(d.message()); await d.dismiss(); });
+  await page.goto(url, { waitUntil: 'load' });
+  return { page, ctx, log };
+}
 
-  // The canvas has been drawn on: count pixels that differ from the white background.
-  const ink = await page.evaluate(() => {
-    const c = document.querySelector('[data-testid=plot-sroc]');
+async function waitReady(page) {
+  await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent === 'ready',
+    null, { timeout: READY_MS });
+}
+
+/** Replace the data by `text` as a paste would, and wait until the results belong to it. */
+async function paste(page, text) {
+  await page.getByTestId('data-input').fill(text);
+  assert.notEqual(await page.getByTestId('status').textContent(), 'ready', 'status must leave "ready" on input');
+  await waitReady(page);
+}
+
+const CELLS = {
+  sensitivity: (b) => b.summary.sensitivity.estimate,
+  specificity: (b) => b.summary.specificity.estimate,
+  'lr-positive': (b) => b.summary.LR_positive.estimate,
+  'lr-negative': (b) => b.summary.LR_negative.estimate,
+  dor: (b) => b.summary.DOR.estimate,
+  auc: (b) => b.auc.estimate,
+};
+
+function close(got, want, what, tol = 1e-9) {
+  assert.ok(Number.isFinite(got), `${what}: page value ${got}`);
+  assert.ok(Math.abs(got - want) <= tol, `${what}: page ${got} vs CLI ${want}`);
+}
+
+/** Pixels of a canvas that differ from its white background. */
+async function ink(page, testid) {
+  return page.evaluate((id) => {
+    const c = document.querySelector(`[data-testid=${id}]`);
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     let n = 0;
     for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && (d[i] < 240 || d[i + 1] < 240 || d[i + 2] < 240)) n++;
     return { n, total: d.length / 4 };
+  }, testid);
+}
+
+const PLOTS = ['plot-forest', 'plot-sroc', 'plot-fagan', 'plot-deeks', 'plot-doi', 'plot-lr-scatter'];
+
+/** Every summary row: group label and the data-value of each statistic. */
+async function summaryRows(page) {
+  return page.$$eval('[data-testid=summary-row]', (rows) => rows.map((r) => {
+    const v = { group: r.getAttribute('data-group') };
+    for (const c of r.querySelectorAll('[data-stat]')) {
+      if (c.getAttribute('data-stat') === 'group') continue;
+      const x = c.getAttribute('data-value');
+      v[c.getAttribute('data-stat')] = x === null ? null : Number(x);
+    }
+    return v;
+  }));
+}
+
+function onlyOwnOrigin(log) {
+  const own = new URL(base).origin;
+  const foreign = log.requests.filter((u) => !u.startsWith('data:') && !u.startsWith('blob:') && new URL(u).origin !== own);
+  assert.deepEqual(foreign, [], 'requests to other origins');
+}
+
+// ------------------------------------------------------------------ tests
+
+test('the example is analysed at load, and three pasted data sets match the CLI', async () => {
+  const { page, ctx, log } = await open();
+  await waitReady(page);
+  assert.equal(await page.locator('#grid tbody tr').count(), 44, 'the Scheidler example fills the grid');
+  await page.screenshot({ path: path.join(artifacts, 'example-top.png') });
+
+  for (const name of ['audit_c', 'scheidler', 'smoking']) {
+    await paste(page, await excelTsv(name));
+    const want = await cli(path.join(dataDir, `${name}.csv`));
+    for (const [key, get] of Object.entries(CELLS)) {
+      const cell = page.getByTestId(`summary-${key}`);
+      close(Number(await cell.getAttribute('data-value')), get(want), `${name} ${key}`);
+      assert.match(await cell.textContent(), /\d/);
+    }
+    assert.equal(await page.locator('#studies tbody tr').count(), want.k, `${name}: per-study rows`);
+    assert.equal(await page.locator('#loo tbody tr').count(), want.k, `${name}: leave-one-out rows`);
+    for (const id of PLOTS) {
+      const { n, total } = await ink(page, id);
+      assert.ok(n > 2000 && n < total * 0.6, `${name} ${id}: ink ${n} of ${total}`);
+    }
+    // Every number shown in the result tables carries its value.
+    const missing = await page.$$eval('#summary td, #studies td, #loo td', (tds) =>
+      tds.filter((td) => /\d/.test(td.textContent) && !td.hasAttribute('data-value') && !/^B\d|^FE/.test(td.textContent)).length);
+    assert.equal(missing, 0, `${name}: numeric cells without data-value`);
+  }
+  await page.locator('#results').screenshot({ path: path.join(artifacts, 'results-smoking.png') });
+  await page.locator('.figures').screenshot({ path: path.join(artifacts, 'figures-smoking.png') });
+  onlyOwnOrigin(log);
+  assert.deepEqual(log.problems, [], 'console errors / failed requests');
+  await ctx.close();
+});
+
+test('choosing a covariate adds subgroup rows equal to the CLI --by', async () => {
+  const { page, ctx, log } = await open();
+  await waitReady(page);
+  const options = await page.$$eval('[data-testid=covariate] option', (o) => o.map((x) => x.value));
+  assert.deepEqual(options, ['', 'modality']);
+  await page.getByTestId('covariate').selectOption('modality');
+  assert.equal(await page.getByTestId('status').textContent(), 'computing');
+  await waitReady(page);
+  const want = await cli(path.join(dataDir, 'scheidler.csv'), '--by', 'modality');
+  const rows = await summaryRows(page);
+  assert.equal(rows.length, 1 + want.subgroups.levels.length);
+  assert.equal(rows[0].group, 'Overall');
+  want.subgroups.levels.forEach((lv, i) => {
+    const r = rows[i + 1];
+    assert.equal(r.group, lv.level);
+    assert.equal(r.k, lv.k);
+    for (const [key, get] of Object.entries(CELLS)) close(r[key], get(lv), `${lv.level} ${key}`);
   });
-  assert.ok(ink.n > 2000 && ink.n < ink.total / 2, `canvas ink ${ink.n} of ${ink.total}`);
+  // Meta-regression tests are listed.
+  assert.ok(await page.locator('#metareg tbody tr').count() >= 3);
+  const { n } = await ink(page, 'plot-sroc');
+  assert.ok(n > 3000, `SROC with overlays: ink ${n}`);
+  await page.locator('#results').screenshot({ path: path.join(artifacts, 'subgroups.png') });
+  await page.locator('#summary').screenshot({ path: path.join(artifacts, 'subgroups-table.png') });
+  await page.locator('#plot-sroc').screenshot({ path: path.join(artifacts, 'subgroups-sroc.png') });
+  onlyOwnOrigin(log);
+  assert.deepEqual(log.problems, []);
+  await ctx.close();
+});
 
-  await fs.mkdir(artifacts, { recursive: true });
-  await page.screenshot({ path: path.join(artifacts, 'example.png'), fullPage: true });
+test('model and level settings match the CLI options', async () => {
+  const { page, ctx, log } = await open();
+  await waitReady(page);
+  const file = path.join(dataDir, 'scheidler.csv');
+  // REML's optimiser stops at a gradient tolerance, and wasm's libm (exp, ln) differs from the
+  // native one in the last bits, so the two builds agree to ~1e-8 there; the GLMMs agree to 1e-9.
+  for (const [model, level, args, tol] of [
+    ['laplace', '0.9', ['--model', 'laplace', '--level', '0.9'], 1e-9],
+    ['reitsma', '0.95', ['--model', 'reitsma'], 1e-6],
+  ]) {
+    await page.locator('#ci-level').selectOption(level);
+    await page.locator('#model').selectOption(model);
+    await waitReady(page);
+    const want = await cli(file, ...args);
+    for (const [key, get] of Object.entries(CELLS)) {
+      close(Number(await page.getByTestId(`summary-${key}`).getAttribute('data-value')), get(want), `${model} ${key}`, tol);
+    }
+    assert.match(await page.locator('#fit-report').textContent(), model === 'reitsma' ? /REML/ : /Laplace/);
+  }
+  onlyOwnOrigin(log);
+  assert.deepEqual(log.problems, []);
+  await ctx.close();
+});
 
-  // Editing the data re-analyses it: keep the header and the first two studies.
-  const csv = await fs.readFile(exampleCsv, 'utf8');
-  const two = csv.split('\n').slice(0, 3).join('\n');
-  await page.getByTestId('data-input').fill(two);
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid=data-table] tbody tr').length === 2);
-  assert.equal(await status.textContent(), 'ready');
-  // Grumbine_1981 0/6 and Walsh_1981 12/15 → 12/21.
-  assert.equal(await page.getByTestId('crude-sens').textContent(), `${(12 / 21).toFixed(3)} (12 / 21)`);
+test('the service worker keeps the page usable offline', async () => {
+  const ctx = await browser.newContext();
+  // The page registers its service worker only outside automation; pretend to be a normal browser.
+  await ctx.addInitScript(() => Object.defineProperty(Navigator.prototype, 'webdriver', { get: () => false }));
+  const page = await ctx.newPage();
+  await page.goto(base, { waitUntil: 'load' });
+  await waitReady(page);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.reload({ waitUntil: 'load' }); // now controlled: the app files go through the cache
+  await waitReady(page);
+  assert.equal(await page.evaluate(() => !!navigator.serviceWorker.controller), true);
+  await ctx.setOffline(true);
+  await page.reload({ waitUntil: 'load' });
+  await waitReady(page);
+  assert.ok(Number(await page.getByTestId('summary-sensitivity').getAttribute('data-value')) > 0);
+  await ctx.close();
+});
 
-  // Bad input is reported with its line, and the status is not "ready".
-  await page.getByTestId('data-input').fill('study,TP,FP,FN,TN\nA,1,2,x,4');
-  await page.waitForFunction(() => document.querySelector('[data-testid=status]').textContent === 'error');
-  assert.match(await page.getByTestId('error').textContent(), /line 2: FN/);
+test('spreadsheet upload, example menu, 2×2 rebuild and a numeric split', async () => {
+  const { page, ctx, log } = await open();
+  await waitReady(page);
+  const k = async () => Number(await page.locator('[data-stat=k]').first().getAttribute('data-value'));
+  // fixtures/four-studies.xlsx is made by fixtures/make_xlsx.py (inline strings and numbers).
+  await page.locator('#file-input').setInputFiles(path.join(here, 'fixtures/four-studies.xlsx'));
+  await page.waitForFunction(() => document.querySelector('[data-testid=data-input]').value.includes('S4'));
+  await waitReady(page);
+  assert.equal(await k(), 4);
+  assert.match(await page.getByTestId('data-input').inputValue(), /^S1\t10\t2\t3\t40$/m);
 
-  assert.deepEqual(foreign, [], 'requests to hosts other than 127.0.0.1');
-  assert.deepEqual(problems, [], 'console errors / failed requests');
-  await page.close();
+  await page.locator('summary', { hasText: 'Rebuild a 2×2 table' }).click();
+  await page.locator('#reconstruct-input').fill('label=Smith sens=0.87 spec=0.80 npos=45 nneg=120');
+  await page.locator('#reconstruct-add').click();
+  await waitReady(page);
+  assert.match(await page.locator('#reconstruct-msg').textContent(), /Added Smith: TP 39, FP 24, FN 6, TN 96/);
+  assert.equal(await k(), 5);
+  assert.match(await page.getByTestId('data-input').inputValue(), /^Smith\t39\t24\t6\t96$/m);
+
+  await page.locator('#example-select').selectOption('catheter');
+  await waitReady(page);
+  assert.equal(await k(), 33);
+  await page.getByTestId('covariate').selectOption('prevalence');
+  await waitReady(page);
+  const t = await page.locator('#split').inputValue();
+  assert.ok(Number.isFinite(Number(t)) && t !== '', `split at the median: ${t}`);
+  const want = await cli(path.join(dataDir, 'catheter.csv'), '--split', `prevalence:${t}`);
+  const rows = await summaryRows(page);
+  assert.deepEqual(rows.slice(1).map((r) => r.group), want.subgroups.levels.map((l) => l.level));
+  want.subgroups.levels.forEach((lv, i) => close(rows[i + 1].sensitivity, lv.summary.sensitivity.estimate, lv.level));
+  onlyOwnOrigin(log);
+  assert.deepEqual(log.problems, []);
+  await ctx.close();
+});
+
+test('a permalink reopens the same data, settings and numbers in a fresh browser context', async () => {
+  const { page, ctx } = await open();
+  await waitReady(page);
+  await page.getByTestId('covariate').selectOption('modality');
+  await waitReady(page);
+  await page.locator('#ci-level').selectOption('0.9');
+  await waitReady(page);
+  await page.locator('#grid input.use[data-study="Walsh_1981"]').uncheck();
+  await waitReady(page);
+  await page.locator('#permalink-copy').click();
+  const link = await page.getByTestId('permalink').inputValue();
+  assert.match(link, /#v1\./);
+  assert.equal(new URL(page.url()).hash, new URL(link).hash, 'the link is also in location.hash');
+  const before = await summaryRows(page);
+  assert.equal(before[0].k, 43);
+
+  const other = await open(link);
+  await waitReady(other.page);
+  assert.deepEqual(await summaryRows(other.page), before, 'identical numbers');
+  assert.equal(await other.page.getByTestId('covariate').inputValue(), 'modality');
+  assert.equal(await other.page.locator('#ci-level').inputValue(), '0.9');
+  assert.equal(await other.page.locator('#grid input.use[data-study="Walsh_1981"]').isChecked(), false);
+  assert.deepEqual(other.log.problems, []);
+  await other.ctx.close();
+
+  // The same link typed into an open page (only the fragment changes: no reload).
+  const third = await open();
+  await waitReady(third.page);
+  await third.page.evaluate((h) => { location.hash = h; }, new URL(link).hash);
+  await third.page.waitForFunction(() => document.querySelector('[data-testid=covariate]').value === 'modality');
+  await waitReady(third.page);
+  assert.deepEqual(await summaryRows(third.page), before, 'identical numbers after a hash change');
+  await third.ctx.close();
+
+  // A damaged link is reported, and the page still analyses its data.
+  const bad = await open(`${base}#v1.AAAA`);
+  await waitReady(bad.page);
+  assert.match(await bad.page.locator('#link-error').textContent(), /could not be opened/);
+  assert.equal(await bad.page.locator('#grid tbody tr').count(), 44);
+  await bad.ctx.close();
+  await ctx.close();
+});
+
+test('input errors are located, valid rows still analyse, and autosave restores the text', async () => {
+  const { page, ctx, log } = await open();
+  await waitReady(page);
+  const text = 'study,TP,FP,FN,TN\nA,10,2,x,40\nB,20,5,3,60\nC,15,4,6,-2\nD,30,8,4,90\nE,12,3,5,44\nF,25,9,2,70\n';
+  await paste(page, text);
+  const errors = page.getByTestId('input-errors');
+  assert.match(await errors.textContent(), /line 2, column "FN"/);
+  assert.match(await errors.textContent(), /line 4, column "TN"/);
+  assert.equal(await page.locator('#grid input.cell-error').count(), 2, 'the bad cells are highlighted');
+  assert.equal(await page.locator('#grid tr.row-error').count(), 2);
+  assert.equal(await page.locator('[data-testid=summary-row]').first().getAttribute('data-group'), 'Overall');
+  assert.equal(Number(await page.locator('[data-stat=k]').first().getAttribute('data-value')), 4, 'the 4 valid rows are analysed');
+  assert.equal(await page.getByTestId('data-input').inputValue(), text, 'nothing typed is lost');
+  await page.screenshot({ path: path.join(artifacts, 'input-errors.png') });
+
+  // Fixing a cell in the grid writes it back into the text.
+  await page.locator('#grid input.cell[data-row="1"][data-col="3"]').fill('7');
+  await waitReady(page);
+  assert.match(await page.getByTestId('data-input').inputValue(), /^A,10,2,7,40$/m);
+  assert.equal(await page.locator('#grid input.cell-error').count(), 1);
+  assert.equal(Number(await page.locator('[data-stat=k]').first().getAttribute('data-value')), 5);
+
+  await page.reload({ waitUntil: 'load' });
+  await waitReady(page);
+  assert.match(await page.getByTestId('data-input').inputValue(), /^A,10,2,7,40$/m, 'restored after reload');
+  assert.match(await page.getByTestId('data-input').inputValue(), /^C,15,4,6,-2$/m);
+  assert.equal(await page.locator('#grid input.cell-error').count(), 1);
+  onlyOwnOrigin(log);
+  assert.deepEqual(log.problems, []);
+  await ctx.close();
+});
+
+test('a hostile study label is shown literally and runs nothing', async () => {
+  const { page, ctx, log } = await open();
+  await waitReady(page);
+  const evil = '<img src=x onerror=alert(1)>';
+  await paste(page, `study\tTP\tFP\tFN\tTN\r\n${evil}\t10\t2\t3\t40\r\nB\t20\t5\t3\t60\r\nC\t15\t4\t6\t50\r\nD\t30\t8\t4\t90\r\n`);
+  assert.equal(await page.locator('#studies tbody th').first().textContent(), evil);
+  assert.equal(await page.locator('#loo tbody th').first().textContent(), evil);
+  assert.equal(await page.locator('main img').count(), 0, 'no element was created from the label');
+  await page.waitForTimeout(300);
+  assert.deepEqual(log.dialogs, [], 'no dialog');
+  assert.equal(log.requests.filter((u) => u.endsWith('/x')).length, 0, 'no request for the image');
+  onlyOwnOrigin(log);
+  assert.deepEqual(log.problems, []);
+  await ctx.close();
+});
+
+test('exports: SVG and 300 dpi PNG plots, CSV, JSON and the R script', async () => {
+  const { page, ctx } = await open();
+  await waitReady(page);
+  const get = async (selector) => {
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.locator(selector).click()]);
+    const file = await dl.path();
+    return { name: dl.suggestedFilename(), body: await fs.readFile(file) };
+  };
+  const svg = await get('[data-export=svg][data-plot=sroc]');
+  assert.equal(svg.name, 'fourfold-sroc.svg');
+  assert.match(svg.body.toString('utf8'), /^<svg[^>]*width="640"/);
+  const png = await get('[data-export=png][data-plot=fagan]');
+  assert.equal(png.name, 'fourfold-fagan.png');
+  assert.equal(png.body.subarray(1, 4).toString('latin1'), 'PNG');
+  assert.equal(png.body.readUInt32BE(16), 1625, 'PNG width = 520 px × 3.125');
+  const csv = await get('[data-export=summary-csv]');
+  assert.match(csv.body.toString('utf8'), /^group,k,rung,sens/);
+  const json = JSON.parse((await get('[data-export=json]')).body.toString('utf8'));
+  close(json.summary.sensitivity.estimate, Number(await page.getByTestId('summary-sensitivity').getAttribute('data-value')), 'json');
+  assert.equal(json.loo.length, 44);
+  const r = (await get('[data-export=r]')).body.toString('utf8');
+  assert.match(r, /glmer\(cbind\(pos, n - pos\)/);
+  assert.match(r, /reitsma\(d\)/);
+  assert.match(r, /"Grumbine_1981"/);
+  await ctx.close();
+});
+
+test('no serious or critical accessibility violations (axe-core)', async () => {
+  const { page, ctx } = await open();
+  await waitReady(page);
+  const axe = await fs.readFile(path.join(here, 'node_modules/axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(axe);
+  const result = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help }));
+  });
+  const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad, [], JSON.stringify(result, null, 1));
+  // Keyboard: the first Tab reaches the skip link, and the controls are reachable.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.className), 'skip');
+  await ctx.close();
+});
+
+test('narrow screens get a one-column layout', async () => {
+  const { page, ctx } = await open(base, { viewport: { width: 420, height: 900 } });
+  await waitReady(page);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `horizontal overflow ${overflow}px`);
+  await page.screenshot({ path: path.join(artifacts, 'narrow.png') });
+  await ctx.close();
 });

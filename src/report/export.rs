@@ -1,0 +1,285 @@
+//! Exports of the page (and anyone else): tables as CSV, an R script that reproduces the main
+//! numbers, and one leave-one-out refit at a time (so the page can spread the refits over
+//! several event-loop ticks). Pure: strings in, strings out.
+
+use crate::analysis::{Analysis, Block};
+use crate::data::{CovariateValue, Dataset, Study};
+use crate::report::{summary_rows, SummaryRow};
+use crate::stats::bivariate::{analyze_with_start, BivariateResult, FitConfig};
+use crate::stats::estimate::Estimate;
+use crate::stats::influence::{loo_fit_config, warm_start, LooConfig, LooFit, LooRow};
+
+fn csv_cell(s: &str) -> String {
+    if s.contains(',') || s.contains('"') || s.contains('\n') || s.contains('\r') {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn csv(rows: &[Vec<String>]) -> String {
+    let mut out = String::new();
+    for r in rows {
+        let cells: Vec<String> = r.iter().map(|c| csv_cell(c)).collect();
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+fn num(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x}")
+    } else {
+        String::new()
+    }
+}
+
+fn opt(x: Option<f64>) -> String {
+    x.map_or(String::new(), num)
+}
+
+fn est3(e: &Option<Estimate>) -> [String; 3] {
+    match e {
+        Some(e) => [num(e.estimate), num(e.ci[0]), num(e.ci[1])],
+        None => [String::new(), String::new(), String::new()],
+    }
+}
+
+/// The summary table (overall + subgroup rows) as CSV with full-precision numbers.
+pub fn summary_csv(a: &Analysis) -> String {
+    let mut rows = vec![vec![
+        "group",
+        "k",
+        "rung",
+        "sens",
+        "sens_lo",
+        "sens_hi",
+        "spec",
+        "spec_lo",
+        "spec_hi",
+        "lr_pos",
+        "lr_pos_lo",
+        "lr_pos_hi",
+        "lr_neg",
+        "lr_neg_lo",
+        "lr_neg_hi",
+        "dor",
+        "dor_lo",
+        "dor_hi",
+        "auc",
+        "auc_lo",
+        "auc_hi",
+        "i2_sens",
+        "i2_spec",
+        "deeks_p",
+        "lfk",
+        "note",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect::<Vec<_>>()];
+    for r in summary_rows(a) {
+        rows.push(summary_csv_row(&r));
+    }
+    csv(&rows)
+}
+
+fn summary_csv_row(r: &SummaryRow) -> Vec<String> {
+    let mut v = vec![r.label.clone(), r.k.to_string(), r.rung.clone()];
+    for e in [&r.sensitivity, &r.specificity, &r.lr_positive, &r.lr_negative, &r.dor, &r.auc] {
+        v.extend(est3(e));
+    }
+    v.extend([
+        opt(r.i2_sens),
+        opt(r.i2_spec),
+        opt(r.deeks_p),
+        opt(r.lfk),
+        r.note.clone().unwrap_or_default(),
+    ]);
+    v
+}
+
+/// The per-study table of a block as CSV.
+pub fn studies_csv(b: &Block) -> String {
+    let mut rows = vec![vec![
+        "study", "TP", "FP", "FN", "TN", "sens", "sens_lo", "sens_hi", "spec", "spec_lo", "spec_hi",
+        "lr_pos", "lr_neg", "dor",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect::<Vec<_>>()];
+    for s in &b.studies {
+        let mut r =
+            vec![s.label.clone(), s.tp.to_string(), s.fp.to_string(), s.fn_.to_string(), s.tn.to_string()];
+        r.extend(est3(&s.sensitivity));
+        r.extend(est3(&s.specificity));
+        r.push(opt(s.lr_positive.map(|e| e.estimate)));
+        r.push(opt(s.lr_negative.map(|e| e.estimate)));
+        r.push(opt(s.dor.map(|e| e.estimate)));
+        rows.push(r);
+    }
+    csv(&rows)
+}
+
+/// The leave-one-out table as CSV.
+pub fn loo_csv(rows: &[LooRow]) -> String {
+    let mut out = vec![vec!["omitted", "sens", "spec", "lr_pos", "lr_neg", "dor", "auc", "rung", "error"]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>()];
+    for r in rows {
+        let f = r.fit.as_ref();
+        out.push(vec![
+            r.omitted.clone(),
+            opt(f.map(|f| f.sensitivity.estimate)),
+            opt(f.map(|f| f.specificity.estimate)),
+            opt(f.map(|f| f.lr_positive.estimate)),
+            opt(f.map(|f| f.lr_negative.estimate)),
+            opt(f.map(|f| f.dor.estimate)),
+            opt(f.and_then(|f| f.auc)),
+            f.map_or(String::new(), |f| f.rung.clone()),
+            r.error.clone().unwrap_or_default(),
+        ]);
+    }
+    csv(&out)
+}
+
+/// Leave study `i` out of `studies` and refit, exactly as
+/// [`crate::stats::influence::leave_one_out`] does for its row `i` (same configuration, same warm
+/// start), so that the page can compute the table a few rows at a time.
+pub fn loo_row(studies: &[Study], i: usize, cfg: &FitConfig, full: &BivariateResult) -> LooRow {
+    let rest: Vec<Study> =
+        studies.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, s)| s.clone()).collect();
+    let omitted = studies.get(i).map_or(String::new(), |s| s.label.clone());
+    let c = loo_fit_config(cfg, &LooConfig::default());
+    match analyze_with_start(&rest, &c, warm_start(full)) {
+        Ok(r) => {
+            let m = &r.model;
+            LooRow {
+                omitted,
+                omitted_rows: vec![i],
+                fit: Some(LooFit {
+                    k: r.k,
+                    mu_logit_sens: m.mu_logit_sens,
+                    mu_logit_spec: m.mu_logit_spec,
+                    sensitivity: r.summary.sensitivity,
+                    specificity: r.summary.specificity,
+                    lr_positive: r.summary.lr_positive,
+                    lr_negative: r.summary.lr_negative,
+                    dor: r.summary.dor,
+                    auc: r.auc.as_ref().map(|a| a.estimate),
+                    auc_ci: r.auc.as_ref().and_then(|a| a.ci),
+                    tau2_logit_sens: m.tau2_logit_sens,
+                    tau2_logit_spec: m.tau2_logit_spec,
+                    rho: m.rho,
+                    loglik: m.loglik,
+                    rung: m.rung.clone(),
+                    fallback: m.fallback.clone(),
+                    boundary: m.boundary.clone(),
+                    converged: m.converged,
+                    rung_changed: m.rung != full.model.rung,
+                }),
+                error: None,
+            }
+        }
+        Err(e) => LooRow { omitted, omitted_rows: vec![i], fit: None, error: Some(e.to_string()) },
+    }
+}
+
+/// An R string literal.
+fn r_str(s: &str) -> String {
+    let mut out = String::from("\"");
+    for ch in s.chars() {
+        match ch {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if (c as u32) < 0x20 => {}
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn r_vec<T>(xs: &[T], f: impl Fn(&T) -> String) -> String {
+    let items: Vec<String> = xs.iter().map(f).collect();
+    format!("c({})", items.join(", "))
+}
+
+/// An R script (lme4 `glmer` bivariate GLMM by Laplace, and mada `reitsma`) with the analysed
+/// studies inlined, ending with the page's numbers as comments for comparison.
+pub fn r_script(data: &Dataset, excluded: &[String], a: &Analysis) -> String {
+    let keep: Vec<usize> =
+        (0..data.studies.len()).filter(|&i| !excluded.contains(&data.studies[i].label)).collect();
+    let st: Vec<&Study> = keep.iter().filter_map(|&i| data.studies.get(i)).collect();
+    let mut s = String::new();
+    s.push_str("# Fourfold: bivariate meta-analysis of diagnostic accuracy, reproduced in R.\n");
+    s.push_str("# install.packages(c(\"lme4\", \"mada\"))\n");
+    s.push_str("library(lme4)\nlibrary(mada)\n\n");
+    s.push_str("d <- data.frame(\n");
+    s.push_str(&format!("  study = {},\n", r_vec(&st, |x| r_str(&x.label))));
+    s.push_str(&format!("  TP = {},\n", r_vec(&st, |x| x.tp.to_string())));
+    s.push_str(&format!("  FP = {},\n", r_vec(&st, |x| x.fp.to_string())));
+    s.push_str(&format!("  FN = {},\n", r_vec(&st, |x| x.fn_.to_string())));
+    s.push_str(&format!("  TN = {}", r_vec(&st, |x| x.tn.to_string())));
+    for c in &data.covariates {
+        let vals: Vec<String> = keep
+            .iter()
+            .map(|&i| match c.values.get(i) {
+                Some(CovariateValue::Category(v)) => r_str(v),
+                Some(CovariateValue::Number(x)) => num(*x),
+                _ => "NA".to_string(),
+            })
+            .collect();
+        s.push_str(&format!(",\n  {} = c({})", r_str(&c.name), vals.join(", ")));
+    }
+    s.push_str(",\n  check.names = FALSE, stringsAsFactors = FALSE\n)\n\n");
+    s.push_str(
+        "# Bivariate binomial GLMM (Chu & Cole 2006) in long format: one row per study and margin.\n\
+         long <- rbind(\n  data.frame(study = d$study, sens = 1, spec = 0, pos = d$TP, n = d$TP + d$FN),\n  \
+         data.frame(study = d$study, sens = 0, spec = 1, pos = d$TN, n = d$TN + d$FP)\n)\n\
+         long <- long[long$n > 0, ]\n\
+         fit <- glmer(cbind(pos, n - pos) ~ 0 + sens + spec + (0 + sens + spec | study),\n             \
+         data = long, family = binomial, nAGQ = 1)\n\
+         mu <- fixef(fit); se <- sqrt(diag(as.matrix(vcov(fit))))\n\
+         ci <- function(m, s) plogis(c(estimate = m, lower = m - qnorm(0.975) * s, upper = m + qnorm(0.975) * s))\n\
+         print(rbind(sensitivity = ci(mu[1], se[1]), specificity = ci(mu[2], se[2])))\n\
+         print(VarCorr(fit))\n\n\
+         # Reitsma bivariate normal model (REML, continuity correction 0.5 for all studies).\n\
+         rf <- reitsma(d)\nprint(summary(rf))\nprint(AUC(rf))\n\n",
+    );
+    s.push_str("# Fourfold's results for the same studies (the exact-likelihood fit uses adaptive\n");
+    s.push_str("# quadrature; glmer's Laplace fit above can differ slightly):\n");
+    for r in summary_rows(a) {
+        let f = |e: &Option<Estimate>| {
+            e.as_ref()
+                .map_or("–".to_string(), |e| format!("{:.4} ({:.4}–{:.4})", e.estimate, e.ci[0], e.ci[1]))
+        };
+        s.push_str(&format!(
+            "#   {} (k = {}): sensitivity {}, specificity {}, DOR {}\n",
+            r.label.replace('\n', " "),
+            r.k,
+            f(&r.sensitivity),
+            f(&r.specificity),
+            f(&r.dor)
+        ));
+    }
+    s
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    #[test]
+    fn r_strings_are_escaped() {
+        assert_eq!(r_str("a\"b\\c\nd"), "\"a\\\"b\\\\c d\"");
+    }
+
+    #[test]
+    fn csv_quotes_when_needed() {
+        assert_eq!(csv(&[vec!["a,b".into(), "c\"d".into(), "e".into()]]), "\"a,b\",\"c\"\"d\",e\n");
+    }
+}

@@ -1,0 +1,271 @@
+//! Analysis → plot data: pure adapters from [`Analysis`] / [`Block`] to the data structs of
+//! [`crate::plot`], plus [`draw_plot`], which draws any figure of an analysis on any plotters
+//! backend (canvas in the page, SVG natively and for the page's SVG export). Computes nothing
+//! statistical: every number comes from the analysis.
+
+use crate::analysis::{Analysis, Block};
+use crate::plot::{
+    draw_deeks, draw_doi, draw_fagan, draw_forest, draw_lr_scatter, draw_sroc, forest_height, DeeksData,
+    DoiData, FaganData, ForestData, ForestRow, LrPoint, LrScatterData, LrSummary, PlotError, PlotStyle,
+    SrocData, SrocSeries,
+};
+use crate::stats::bivariate::BivariateResult;
+use crate::stats::estimate::Estimate;
+use plotters::coord::Shift;
+use plotters::prelude::{DrawingArea, DrawingBackend};
+
+/// The figures of the results page, in display order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlotKind {
+    Forest,
+    Sroc,
+    Fagan,
+    Deeks,
+    Doi,
+    LrScatter,
+}
+
+impl PlotKind {
+    /// Every figure, in display order.
+    pub const ALL: [PlotKind; 6] = [
+        PlotKind::Forest,
+        PlotKind::Sroc,
+        PlotKind::Fagan,
+        PlotKind::Deeks,
+        PlotKind::Doi,
+        PlotKind::LrScatter,
+    ];
+
+    /// Short machine name, used in element ids (`plot-<id>`) and file names.
+    pub fn id(self) -> &'static str {
+        match self {
+            PlotKind::Forest => "forest",
+            PlotKind::Sroc => "sroc",
+            PlotKind::Fagan => "fagan",
+            PlotKind::Deeks => "deeks",
+            PlotKind::Doi => "doi",
+            PlotKind::LrScatter => "lr-scatter",
+        }
+    }
+
+    /// The kind named by [`PlotKind::id`].
+    pub fn from_id(id: &str) -> Option<PlotKind> {
+        PlotKind::ALL.into_iter().find(|k| k.id() == id)
+    }
+
+    /// A caption for the figure.
+    pub fn caption(self) -> &'static str {
+        match self {
+            PlotKind::Forest => "Forest plot of sensitivity and specificity",
+            PlotKind::Sroc => "Summary ROC plot",
+            PlotKind::Fagan => "Fagan nomogram",
+            PlotKind::Deeks => "Deeks' funnel plot",
+            PlotKind::Doi => "Doi plot (LFK index)",
+            PlotKind::LrScatter => "Likelihood-ratio scattergram",
+        }
+    }
+}
+
+/// `(estimate, lower, upper)` of an [`Estimate`].
+pub fn triple(e: &Estimate) -> (f64, f64, f64) {
+    (e.estimate, e.ci[0], e.ci[1])
+}
+
+/// Paired forest plot of a block's studies with the pooled estimates.
+pub fn forest_data(b: &Block) -> ForestData {
+    let rows = b
+        .studies
+        .iter()
+        .map(|s| ForestRow {
+            label: s.label.clone(),
+            sens: s.sensitivity.as_ref().map_or((f64::NAN, f64::NAN, f64::NAN), triple),
+            spec: s.specificity.as_ref().map_or((f64::NAN, f64::NAN, f64::NAN), triple),
+            weight: Some((s.tp + s.fp + s.fn_ + s.tn) as f64),
+        })
+        .collect();
+    let fit = b.fit.as_ref();
+    ForestData {
+        rows,
+        summary_sens: fit.map(|f| triple(&f.summary.sensitivity)),
+        summary_spec: fit.map(|f| triple(&f.summary.specificity)),
+        title: "Sensitivity and specificity".to_string(),
+    }
+}
+
+/// One SROC series: the block's study points and, when pooled, its curve, summary point and regions.
+pub fn sroc_series(name: &str, b: &Block) -> SrocSeries {
+    let points = b
+        .studies
+        .iter()
+        .filter_map(|s| {
+            let (n1, n0) = (s.tp + s.fn_, s.fp + s.tn);
+            (n1 > 0 && n0 > 0).then(|| (s.fp as f64 / n0 as f64, s.tp as f64 / n1 as f64, (n1 + n0) as f64))
+        })
+        .collect();
+    let fit: Option<&BivariateResult> = b.fit.as_ref();
+    SrocSeries {
+        name: name.to_string(),
+        points,
+        curve: fit.map(|f| f.sroc.curve.clone()).unwrap_or_default(),
+        summary: fit.map(|f| (1.0 - f.summary.specificity.estimate, f.summary.sensitivity.estimate)),
+        confidence_region: fit.map(|f| f.sroc.confidence_region.clone()).unwrap_or_default(),
+        prediction_region: fit.map(|f| f.sroc.prediction_region.clone()).unwrap_or_default(),
+    }
+}
+
+/// The AUC as `AUC 0.89 (0.85–0.91)` (interval when there is one).
+pub fn auc_label(b: &Block) -> Option<String> {
+    let auc = b.fit.as_ref()?.auc.as_ref()?;
+    Some(match auc.ci {
+        Some([lo, hi]) if lo.is_finite() && hi.is_finite() => {
+            format!("AUC {:.2} ({lo:.2}–{hi:.2})", auc.estimate)
+        }
+        _ => format!("AUC {:.2}", auc.estimate),
+    })
+}
+
+/// SROC plot: the overall series, or one series per subgroup level when there are subgroups.
+pub fn sroc_data(a: &Analysis) -> SrocData {
+    match &a.subgroups {
+        Some(sg) if !sg.levels.is_empty() => SrocData {
+            series: sg
+                .levels
+                .iter()
+                .map(|l| sroc_series(&format!("{} (k = {})", l.level, l.block.k), &l.block))
+                .collect(),
+            auc_label: None,
+            title: "SROC by subgroup".to_string(),
+        },
+        _ => SrocData {
+            series: vec![sroc_series("Studies", &a.overall)],
+            auc_label: auc_label(&a.overall),
+            title: "Summary ROC".to_string(),
+        },
+    }
+}
+
+/// Fagan nomogram of a block (default: an empty nomogram at 50 % when there is no pooled fit).
+pub fn fagan_data(b: &Block) -> FaganData {
+    match &b.fagan {
+        Some(f) => FaganData {
+            pretest: f.pretest,
+            lr_positive: f.lr_positive,
+            lr_negative: f.lr_negative,
+            post_positive: f.post_positive.estimate,
+            post_negative: f.post_negative.estimate,
+        },
+        None => FaganData {
+            pretest: 0.5,
+            lr_positive: 1.0,
+            lr_negative: 1.0,
+            post_positive: 0.5,
+            post_negative: 0.5,
+        },
+    }
+}
+
+/// Deeks' funnel plot of a block.
+pub fn deeks_data(b: &Block) -> DeeksData {
+    match &b.deeks {
+        Some(d) => DeeksData {
+            points: d.points.iter().map(|p| (p.ln_dor, p.inv_sqrt_ess, p.label.clone())).collect(),
+            intercept: d.intercept,
+            slope: d.slope,
+            p_value: d.slope_p,
+            summary_ln_dor: b.fit.as_ref().map(|f| f.summary.dor.estimate.ln()).filter(|x| x.is_finite()),
+        },
+        None => DeeksData {
+            points: Vec::new(),
+            intercept: f64::NAN,
+            slope: f64::NAN,
+            p_value: f64::NAN,
+            summary_ln_dor: None,
+        },
+    }
+}
+
+/// Doi plot of a block.
+pub fn doi_data(b: &Block) -> DoiData {
+    match &b.lfk {
+        Some(l) => DoiData {
+            te: l.points.iter().map(|p| p.te).collect(),
+            z: l.points.iter().map(|p| p.z).collect(),
+            lfk: l.lfk_index,
+            interpretation: l.interpretation.to_string(),
+            x_label: "ln DOR".to_string(),
+        },
+        None => DoiData {
+            te: Vec::new(),
+            z: Vec::new(),
+            lfk: f64::NAN,
+            interpretation: "not estimable".to_string(),
+            x_label: "ln DOR".to_string(),
+        },
+    }
+}
+
+/// Likelihood-ratio scattergram of a block.
+pub fn lr_scatter_data(b: &Block) -> LrScatterData {
+    let points = b
+        .lr_scattergram
+        .as_ref()
+        .map(|s| {
+            s.points
+                .iter()
+                .map(|p| LrPoint {
+                    label: p.label.clone(),
+                    lr_positive: p.lr_positive,
+                    lr_negative: p.lr_negative,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    LrScatterData {
+        points,
+        summary: b.fit.as_ref().map(|f| LrSummary {
+            lr_positive: triple(&f.summary.lr_positive),
+            lr_negative: triple(&f.summary.lr_negative),
+        }),
+        title: "Likelihood-ratio scattergram".to_string(),
+    }
+}
+
+/// Width × height in pixels of a figure of `a` (the forest plot grows with the number of studies).
+pub fn plot_size(kind: PlotKind, a: &Analysis) -> (u32, u32) {
+    match kind {
+        PlotKind::Forest => (900, forest_height(a.overall.studies.len())),
+        PlotKind::Sroc => (640, 600),
+        PlotKind::Fagan => (520, 600),
+        PlotKind::Deeks | PlotKind::Doi | PlotKind::LrScatter => (640, 480),
+    }
+}
+
+/// Draw figure `kind` of `a` on `area`.
+///
+/// # Errors
+/// [`PlotError`] when the backend fails or the area is too small.
+pub fn draw_plot<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    kind: PlotKind,
+    a: &Analysis,
+    style: &PlotStyle,
+) -> Result<(), PlotError> {
+    let b = &a.overall;
+    match kind {
+        PlotKind::Forest => draw_forest(area, &forest_data(b), style),
+        PlotKind::Sroc => draw_sroc(area, &sroc_data(a), style),
+        PlotKind::Fagan => draw_fagan(area, &fagan_data(b), style),
+        PlotKind::Deeks => draw_deeks(area, &deeks_data(b), style),
+        PlotKind::Doi => draw_doi(area, &doi_data(b), style),
+        PlotKind::LrScatter => draw_lr_scatter(area, &lr_scatter_data(b), style),
+    }
+}
+
+/// Figure `kind` of `a` as an SVG document.
+///
+/// # Errors
+/// [`PlotError`] when drawing fails.
+pub fn plot_svg(kind: PlotKind, a: &Analysis) -> Result<String, PlotError> {
+    let (w, h) = plot_size(kind, a);
+    crate::plot::to_svg(w, h, |area| draw_plot(area, kind, a, &PlotStyle::default()))
+}

@@ -1,0 +1,426 @@
+//! DOM events → state changes → [`pipeline::schedule`]. Listeners live as long as the page.
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, Event, HtmlCanvasElement, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
+
+use super::dom::{by_id, document, download_blob, download_text, el, set_text, storage, window};
+use super::pipeline::{schedule, AUTOSAVE_KEY};
+use super::{render, show_fatal, state};
+use crate::data::correction::CorrectionRule;
+use crate::data::permalink;
+use crate::data::reconstruct::{reconstruct_from_text, Status};
+use crate::data::CovariateKind;
+use crate::report::export::{loo_csv, r_script, studies_csv, summary_csv};
+use crate::report::grid::{self, GridRow};
+use crate::report::plots::{plot_svg, PlotKind};
+use crate::settings::Model;
+
+/// Add a listener for `event` on `target` that reports errors instead of throwing.
+fn on(
+    target: &web_sys::EventTarget,
+    event: &str,
+    mut f: impl FnMut(Event) -> Result<(), JsValue> + 'static,
+) -> Result<(), JsValue> {
+    let c = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
+        if let Err(err) = f(e) {
+            show_fatal(&err);
+        }
+    });
+    target.add_event_listener_with_callback(event, c.as_ref().unchecked_ref())?;
+    c.forget();
+    Ok(())
+}
+
+fn on_id(
+    id: &str,
+    event: &str,
+    f: impl FnMut(Event) -> Result<(), JsValue> + 'static,
+) -> Result<(), JsValue> {
+    let e: Element = by_id(id)?;
+    on(&e, event, f)
+}
+
+fn target_el(e: &Event) -> Option<Element> {
+    e.target().and_then(|t| t.dyn_into::<Element>().ok())
+}
+
+/// Replace the text (textarea and state) and re-analyse after `delay` ms.
+pub fn set_input_text(text: &str, delay: i32) -> Result<(), JsValue> {
+    let ta: HtmlTextAreaElement = by_id("data-input")?;
+    ta.set_value(text);
+    state::with(|a| a.text = text.to_string());
+    forget_hash()?;
+    schedule(delay)
+}
+
+/// Drop a `#…` permalink from the address bar once the data differ from it.
+fn forget_hash() -> Result<(), JsValue> {
+    let w = window()?;
+    let loc = w.location();
+    if loc.hash()?.len() > 1 {
+        let url = format!("{}{}", loc.pathname()?, loc.search()?);
+        w.history()?.replace_state_with_url(&JsValue::NULL, "", Some(&url))?;
+    }
+    Ok(())
+}
+
+fn append_row(cells: Vec<String>) -> Result<(), JsValue> {
+    let text = state::with(|a| a.text.clone());
+    let mut g = grid::split(&text);
+    let width = g.width().max(5);
+    let mut cells = cells;
+    cells.resize(width.max(cells.len()), String::new());
+    g.rows.push(GridRow { line: 0, cells });
+    set_input_text(&g.to_text(), 0)
+}
+
+/// Read every settings control into the state.
+fn read_settings() -> Result<(), JsValue> {
+    let model: HtmlSelectElement = by_id("model")?;
+    let nodes: HtmlInputElement = by_id("nodes")?;
+    let level: HtmlSelectElement = by_id("ci-level")?;
+    let corr: HtmlSelectElement = by_id("correction")?;
+    let cov: HtmlSelectElement = by_id("covariate")?;
+    let split: HtmlInputElement = by_id("split")?;
+    let auto: HtmlInputElement = by_id("pretest-auto")?;
+    let range: HtmlInputElement = by_id("pretest")?;
+    let data = state::with(|a| a.parsed.as_ref().map(|p| p.dataset.clone()));
+    state::with(|a| {
+        let s = &mut a.settings;
+        s.model = match model.value().as_str() {
+            "laplace" => Model::Laplace,
+            "reitsma" => Model::Reitsma,
+            _ => Model::Aghq,
+        };
+        if let Ok(n) = nodes.value().trim().parse::<u32>() {
+            s.nodes = n.clamp(1, 41);
+        }
+        if let Ok(l) = level.value().parse::<f64>() {
+            s.ci_level = l;
+        }
+        if let Some(r) = CorrectionRule::from_name(&corr.value()) {
+            s.correction.rule = r;
+        }
+        let new_cov = Some(cov.value()).filter(|v| !v.is_empty());
+        let numeric = new_cov
+            .as_deref()
+            .and_then(|c| data.as_ref()?.covariate(c).cloned())
+            .filter(|c| c.kind == CovariateKind::Numeric);
+        if new_cov != s.covariate {
+            // A new numeric covariate starts split at its median; a categorical one is not split.
+            s.split_threshold = numeric.as_ref().and_then(|c| {
+                let mut v: Vec<f64> = (0..c.values.len()).filter_map(|i| c.number_of(i)).collect();
+                v.sort_by(|a, b| a.total_cmp(b));
+                let n = v.len();
+                (n > 0).then(|| if n % 2 == 1 { v[n / 2] } else { 0.5 * (v[n / 2 - 1] + v[n / 2]) })
+            });
+        } else {
+            s.split_threshold =
+                split.value().trim().parse::<f64>().ok().filter(|t| t.is_finite() && numeric.is_some());
+        }
+        s.covariate = new_cov;
+        s.pretest = if auto.checked() {
+            None
+        } else {
+            range.value().parse::<f64>().ok().map(|p| (p / 100.0).clamp(0.01, 0.99))
+        };
+    });
+    let s = state::with(|a| a.settings.clone());
+    render::controls(&s)
+}
+
+fn export(kind: &str, plot: Option<String>) -> Result<(), JsValue> {
+    let (analysis, parsed, settings, loo) =
+        state::with(|a| (a.analysis.clone(), a.parsed.clone(), a.settings.clone(), a.loo.rows.clone()));
+    let Some(a) = analysis else {
+        return Ok(());
+    };
+    match kind {
+        "svg" | "png" => {
+            let Some(k) = plot.as_deref().and_then(PlotKind::from_id) else {
+                return Ok(());
+            };
+            let name = format!("fourfold-{}.{kind}", k.id());
+            if kind == "svg" {
+                let svg = plot_svg(k, &a).map_err(|e| JsValue::from_str(&e.to_string()))?;
+                download_text(&name, "image/svg+xml", &svg)
+            } else {
+                // 300 dpi for a figure laid out at 96 px per inch: 300 / 96 = 3.125.
+                let c: HtmlCanvasElement = el("canvas")?.dyn_into()?;
+                render::draw_canvas(&c, k, &a, 3.125)?;
+                let cb = Closure::once_into_js(move |blob: JsValue| {
+                    if let Ok(b) = blob.dyn_into::<web_sys::Blob>() {
+                        if let Err(e) = download_blob(&name, &b) {
+                            show_fatal(&e);
+                        }
+                    }
+                });
+                c.to_blob(cb.unchecked_ref())
+            }
+        }
+        "summary-csv" => download_text("fourfold-summary.csv", "text/csv", &summary_csv(&a)),
+        "studies-csv" => download_text("fourfold-studies.csv", "text/csv", &studies_csv(&a.overall)),
+        "loo-csv" => download_text("fourfold-leave-one-out.csv", "text/csv", &loo_csv(&loo)),
+        "json" => {
+            let mut v = serde_json::to_value(&a).map_err(|e| JsValue::from_str(&e.to_string()))?;
+            if let Some(o) = v.as_object_mut() {
+                o.insert("settings".into(), serde_json::to_value(&settings).unwrap_or_default());
+                o.insert("loo".into(), serde_json::to_value(&loo).unwrap_or_default());
+            }
+            let text = serde_json::to_string_pretty(&v).map_err(|e| JsValue::from_str(&e.to_string()))?;
+            download_text("fourfold-results.json", "application/json", &text)
+        }
+        "r" => {
+            let d = parsed.map(|p| p.dataset).unwrap_or_default();
+            download_text("fourfold.R", "text/plain", &r_script(&d, &settings.excluded, &a))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn load_file(file: web_sys::File) -> Result<(), JsValue> {
+    let name = file.name().to_ascii_lowercase();
+    let reader = web_sys::FileReader::new()?;
+    let r2 = reader.clone();
+    let onload = Closure::once_into_js(move || {
+        let result = (|| -> Result<(), JsValue> {
+            let buf = r2.result()?;
+            let bytes = js_sys::Uint8Array::new(&buf).to_vec();
+            let text = if name.ends_with(".xlsx") || name.ends_with(".ods") || name.ends_with(".xls") {
+                match crate::data::parse::parse_spreadsheet(&bytes) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        return set_text("link-error", &format!("Could not read the spreadsheet: {e}"))
+                            .and_then(|_| show_link_error(true))
+                    }
+                }
+            } else {
+                String::from_utf8_lossy(&bytes).into_owned()
+            };
+            show_link_error(false)?;
+            set_input_text(&text, 0)
+        })();
+        if let Err(e) = result {
+            show_fatal(&e);
+        }
+    });
+    reader.set_onload(Some(onload.unchecked_ref()));
+    reader.read_as_array_buffer(&file)
+}
+
+pub fn show_link_error(show: bool) -> Result<(), JsValue> {
+    let e: Element = by_id("link-error")?;
+    super::dom::set_hidden(&e, !show)
+}
+
+/// Wire every control of the page.
+pub fn wire() -> Result<(), JsValue> {
+    on_id("data-input", "input", |_| {
+        let ta: HtmlTextAreaElement = by_id("data-input")?;
+        state::with(|a| {
+            a.text = ta.value();
+            a.from_grid = false;
+        });
+        forget_hash()?;
+        schedule(250)
+    })?;
+
+    // Grid: cell edits write back to the text; checkboxes exclude; × removes a row.
+    on_id("grid", "input", |e| {
+        let Some(t) = target_el(&e) else { return Ok(()) };
+        if !t.class_list().contains("cell") {
+            return Ok(());
+        }
+        let (Some(r), Some(c)) = (
+            t.get_attribute("data-row").and_then(|v| v.parse::<usize>().ok()),
+            t.get_attribute("data-col").and_then(|v| v.parse::<usize>().ok()),
+        ) else {
+            return Ok(());
+        };
+        let value = t.dyn_ref::<HtmlInputElement>().map(|i| i.value()).unwrap_or_default();
+        let text = state::with(|a| a.text.clone());
+        let mut g = grid::split(&text);
+        g.set(r, c, &value);
+        let new = g.to_text();
+        let ta: HtmlTextAreaElement = by_id("data-input")?;
+        ta.set_value(&new);
+        state::with(|a| {
+            a.text = new;
+            a.from_grid = true;
+        });
+        forget_hash()?;
+        schedule(250)
+    })?;
+    on_id("grid", "change", |e| {
+        let Some(t) = target_el(&e) else { return Ok(()) };
+        let Some(label) = t.get_attribute("data-study") else { return Ok(()) };
+        let checked = t.dyn_ref::<HtmlInputElement>().is_some_and(|i| i.checked());
+        state::with(|a| {
+            a.settings.excluded.retain(|l| l != &label);
+            if !checked {
+                a.settings.excluded.push(label);
+            }
+            a.from_grid = true;
+        });
+        schedule(0)
+    })?;
+    on_id("grid", "click", |e| {
+        let Some(t) = target_el(&e) else { return Ok(()) };
+        let Some(r) = t.get_attribute("data-remove-row").and_then(|v| v.parse::<usize>().ok()) else {
+            return Ok(());
+        };
+        let text = state::with(|a| a.text.clone());
+        let mut g = grid::split(&text);
+        if r < g.rows.len() {
+            g.rows.remove(r);
+        }
+        set_input_text(&g.to_text(), 0)
+    })?;
+    on_id("add-row", "click", |_| {
+        append_row(vec!["new study".into(), "0".into(), "0".into(), "0".into(), "0".into()])
+    })?;
+
+    on_id("reconstruct-add", "click", |_| {
+        let input: HtmlInputElement = by_id("reconstruct-input")?;
+        match reconstruct_from_text(&input.value()) {
+            Ok(r) => {
+                let s = &r.study;
+                let how = match &r.status {
+                    Status::Exact => "the only table that reproduces every reported metric".to_string(),
+                    Status::NonUnique { n_tables } => {
+                        format!("the closest of {n_tables} tables that reproduce the metrics")
+                    }
+                    Status::Inconsistent { metric, by } => {
+                        format!("no table reproduces every metric ({metric} is off by {by:.3})")
+                    }
+                };
+                set_text(
+                    "reconstruct-msg",
+                    &format!(
+                        "Added {}: TP {}, FP {}, FN {}, TN {} ({}; {how}).",
+                        s.label, s.tp, s.fp, s.fn_, s.tn, r.derivation
+                    ),
+                )?;
+                append_row(vec![
+                    s.label.clone(),
+                    s.tp.to_string(),
+                    s.fp.to_string(),
+                    s.fn_.to_string(),
+                    s.tn.to_string(),
+                ])
+            }
+            Err(e) => set_text("reconstruct-msg", &format!("Could not rebuild the table: {e}")),
+        }
+    })?;
+
+    on_id("permalink-copy", "click", |_| {
+        let (parsed, settings) = state::with(|a| (a.parsed.clone(), a.settings.clone()));
+        let Some(p) = parsed else { return Ok(()) };
+        let frag = permalink::encode(&p.dataset, &settings);
+        let w = window()?;
+        let loc = w.location();
+        let url = format!("{}{}{}#{frag}", loc.origin()?, loc.pathname()?, loc.search()?);
+        let out: HtmlInputElement = by_id("permalink")?;
+        out.set_value(&url);
+        state::with(|a| a.own_hash = format!("#{frag}"));
+        loc.set_hash(&frag)?;
+        out.select();
+        // The clipboard may be refused (no permission); the link stays selectable in the field.
+        let _ = w.navigator().clipboard().write_text(&url);
+        Ok(())
+    })?;
+
+    on_id("reset-example", "click", |_| {
+        if let Some(s) = storage() {
+            let _ = s.remove_item(AUTOSAVE_KEY);
+        }
+        let settings = state::default_settings();
+        render::controls(&settings)?;
+        state::with(|a| a.settings = settings);
+        show_link_error(false)?;
+        set_input_text(state::EXAMPLE_CSV, 0)
+    })?;
+
+    // Example menu.
+    let sel: HtmlSelectElement = by_id("example-select")?;
+    for (stem, desc, _) in state::EXAMPLES {
+        let o = super::dom::add(&sel, "option", desc)?;
+        o.set_attribute("value", stem)?;
+    }
+    on_id("example-select", "change", |_| {
+        let sel: HtmlSelectElement = by_id("example-select")?;
+        let v = sel.value();
+        let Some((_, _, text)) = state::EXAMPLES.iter().find(|(s, _, _)| *s == v) else {
+            return Ok(());
+        };
+        state::with(|a| {
+            a.settings.covariate = None;
+            a.settings.split_threshold = None;
+            a.settings.cross = None;
+            a.settings.excluded.clear();
+        });
+        let s = state::with(|a| a.settings.clone());
+        render::controls(&s)?;
+        sel.set_value("");
+        set_input_text(text, 0)
+    })?;
+
+    on_id("file-input", "change", |_| {
+        let input: HtmlInputElement = by_id("file-input")?;
+        if let Some(f) = input.files().and_then(|l| l.get(0)) {
+            load_file(f)?;
+        }
+        input.set_value("");
+        Ok(())
+    })?;
+
+    for id in ["model", "nodes", "ci-level", "correction", "covariate", "split", "pretest-auto"] {
+        on_id(id, "change", |_| {
+            read_settings()?;
+            schedule(0)
+        })?;
+    }
+    on_id("pretest", "input", |_| {
+        read_settings()?;
+        schedule(150)
+    })?;
+
+    // A permalink pasted into the address bar of an open page changes only the fragment.
+    let w = window()?;
+    on(&w, "hashchange", |_| {
+        let hash = window()?.location().hash()?;
+        if hash.len() <= 1 || state::with(|a| a.own_hash == hash) {
+            return Ok(());
+        }
+        match permalink::decode(&hash) {
+            Ok((d, s)) => {
+                render::controls(&s)?;
+                state::with(|a| a.settings = s);
+                show_link_error(false)?;
+                let ta: HtmlTextAreaElement = by_id("data-input")?;
+                let text = grid::dataset_to_text(&d);
+                ta.set_value(&text);
+                state::with(|a| {
+                    a.text = text;
+                    a.own_hash = hash;
+                });
+                schedule(0)
+            }
+            Err(e) => {
+                set_text("link-error", &format!("This link could not be opened: {e}."))?;
+                show_link_error(true)
+            }
+        }
+    })?;
+
+    // Exports (delegated: every button with data-export).
+    let doc = document()?;
+    on(&doc, "click", |e| {
+        let Some(t) = target_el(&e) else { return Ok(()) };
+        let Some(b) = t.closest("[data-export]")? else { return Ok(()) };
+        let kind = b.get_attribute("data-export").unwrap_or_default();
+        export(&kind, b.get_attribute("data-plot"))
+    })?;
+    Ok(())
+}

@@ -1,0 +1,242 @@
+//! The computation schedule. Every change bumps the generation counter and (after a debounce)
+//! runs: pass 1 (parse, grid, fast fit without the AUC bootstrap and subgroups → summary and
+//! plots), pass 2 (bootstrap AUC, subgroups, meta-regression) in a later event-loop task, then the
+//! leave-one-out refits a few at a time. The status reads `ready` only when all of it belongs to
+//! the current input; a newer generation makes pending steps return without doing anything.
+
+use wasm_bindgen::prelude::*;
+use web_sys::{Element, HtmlProgressElement};
+
+use super::dom::{by_id, clear_timeout, now, set_hidden, set_text, set_timeout, storage};
+use super::{render, show_fatal, state};
+use crate::analysis::{run, Analysis, AnalysisConfig};
+use crate::data::{parse_table, CovariateKind, Dataset, ParseOutcome, Study};
+use crate::report::export::loo_row;
+use crate::report::grid;
+use crate::settings::AnalysisSettings;
+use crate::stats::bivariate::{AucCi, BivariateResult, FitConfig};
+
+/// localStorage key of the autosaved text and settings.
+pub const AUTOSAVE_KEY: &str = "fourfold.autosave.v1";
+
+pub fn set_status(s: &str) -> Result<(), JsValue> {
+    set_text("status", s)
+}
+
+fn report(r: Result<(), JsValue>) {
+    if let Err(e) = r {
+        show_fatal(&e);
+    }
+}
+
+fn current(gen: u64) -> bool {
+    state::with(|a| a.generation == gen)
+}
+
+/// Re-analyse after `delay` ms; cancels every pending step of older generations.
+pub fn schedule(delay: i32) -> Result<(), JsValue> {
+    let gen = state::with(|a| {
+        a.generation += 1;
+        if let Some(h) = a.debounce.take() {
+            clear_timeout(h);
+        }
+        a.generation
+    });
+    set_status("computing")?;
+    let h = set_timeout(delay, move || report(pass1(gen)))?;
+    state::with(|a| a.debounce = Some(h));
+    Ok(())
+}
+
+fn autosave(text: &str, settings: &AnalysisSettings) {
+    if let Some(s) = storage() {
+        let v = serde_json::json!({ "text": text, "settings": settings });
+        let _ = s.set_item(AUTOSAVE_KEY, &v.to_string());
+    }
+}
+
+/// Drop choices that do not fit the data (a covariate that is gone, a split of a category).
+fn fit_settings(s: &mut AnalysisSettings, d: &Dataset) {
+    match s.covariate.as_deref().map(|c| d.covariate(c)) {
+        Some(None) => {
+            s.covariate = None;
+            s.split_threshold = None;
+        }
+        Some(Some(c)) if c.kind != CovariateKind::Numeric => s.split_threshold = None,
+        _ => {}
+    }
+    if let Some((a, b)) = &s.cross {
+        if d.covariate(a).is_none() || d.covariate(b).is_none() {
+            s.cross = None;
+        }
+    }
+}
+
+fn show(a: &Analysis, settings: &AnalysisSettings) -> Result<(), JsValue> {
+    render::summary(a, settings.ci_level)?;
+    render::fit_report(a)?;
+    render::heterogeneity(&a.overall)?;
+    render::metareg(a)?;
+    render::studies(&a.overall)?;
+    render::plots(a)
+}
+
+fn pass1(gen: u64) -> Result<(), JsValue> {
+    if !current(gen) {
+        return Ok(());
+    }
+    let (text, mut settings, from_grid) =
+        state::with(|a| (a.text.clone(), a.settings.clone(), std::mem::take(&mut a.from_grid)));
+    let parsed = parse_table(&text);
+    fit_settings(&mut settings, &parsed.dataset);
+    let g = grid::split(&text);
+    if !from_grid {
+        render::grid(&g, &parsed, &settings)?;
+    }
+    render::mark_errors(&g, &parsed)?;
+    render::messages(&parsed)?;
+    render::covariates(&parsed.dataset, &settings)?;
+    autosave(&text, &settings);
+    state::with(|a| {
+        a.settings = settings.clone();
+        a.parsed = Some(parsed.clone());
+    });
+    if parsed.dataset.studies.is_empty() {
+        render::clear_results()?;
+        state::with(|a| a.analysis = None);
+        set_text("loo-status", "")?;
+        return set_status("error");
+    }
+    let cfg = AnalysisConfig::from_settings(&settings);
+    let mut fast = cfg.clone();
+    fast.fit.auc_ci = AucCi::None;
+    fast.grouping = None;
+    fast.meta_regression = false;
+    match run(&parsed.dataset, &fast) {
+        Ok(a) => {
+            show(&a, &settings)?;
+            state::with(|s| s.analysis = Some(a));
+        }
+        Err(e) => {
+            render::clear_results()?;
+            state::with(|a| a.analysis = None);
+            set_text("fit-report", &format!("Nothing to analyse: {e}."))?;
+            return set_status("error");
+        }
+    }
+    set_text("loo-status", "Leave-one-out: waiting for the complete fit…")?;
+    set_timeout(0, move || report(pass2(gen, parsed, settings, cfg)))?;
+    Ok(())
+}
+
+fn pass2(
+    gen: u64,
+    parsed: ParseOutcome,
+    settings: AnalysisSettings,
+    cfg: AnalysisConfig,
+) -> Result<(), JsValue> {
+    if !current(gen) {
+        return Ok(());
+    }
+    let a = match run(&parsed.dataset, &cfg) {
+        Ok(a) => a,
+        Err(e) => {
+            let fr: Element = by_id("fit-report")?;
+            let p = super::dom::add(&fr, "p", &format!("Subgroup analysis not possible: {e}."))?;
+            p.set_class_name("bad");
+            match state::with(|s| s.analysis.clone()) {
+                Some(a) => a,
+                None => return set_status("error"),
+            }
+        }
+    };
+    show(&a, &settings)?;
+    let full = a.overall.fit.clone();
+    state::with(|s| s.analysis = Some(a));
+    let studies: Vec<Study> =
+        parsed.dataset.studies.iter().filter(|s| !cfg.exclude.contains(&s.label)).cloned().collect();
+    let Some(full) = full else {
+        set_text("loo-status", "Leave-one-out: not available (no pooled fit).")?;
+        render::loo(&[])?;
+        return set_status("ready");
+    };
+    let key = serde_json::to_string(&(&studies, &cfg.fit)).unwrap_or_default();
+    let cached = state::with(|s| {
+        if s.loo.key == key && s.loo.complete {
+            true
+        } else {
+            s.loo.key = key;
+            s.loo.rows.clear();
+            s.loo.complete = false;
+            false
+        }
+    });
+    if cached {
+        let rows = state::with(|s| s.loo.rows.clone());
+        render::loo(&rows)?;
+        set_text("loo-status", &format!("{} refits, each leaving one study out.", rows.len()))?;
+        return set_status("ready");
+    }
+    render::loo(&[])?;
+    let job = LooJob { gen, studies, cfg: cfg.fit, full, next: 0 };
+    progress(0, job.studies.len())?;
+    set_timeout(0, move || report(loo_step(job)))?;
+    Ok(())
+}
+
+struct LooJob {
+    gen: u64,
+    studies: Vec<Study>,
+    cfg: FitConfig,
+    full: BivariateResult,
+    next: usize,
+}
+
+fn progress(done: usize, total: usize) -> Result<(), JsValue> {
+    let p: HtmlProgressElement = by_id("progress")?;
+    let finished = done >= total;
+    set_hidden(&p, finished)?;
+    p.set_max(total.max(1) as f64);
+    p.set_value(done as f64);
+    set_text(
+        "progress-text",
+        &if finished { String::new() } else { format!("leave-one-out {done} / {total}") },
+    )?;
+    set_text(
+        "loo-status",
+        &if finished {
+            format!("{total} refits, each leaving one study out.")
+        } else {
+            format!("Computing: {done} of {total} refits…")
+        },
+    )
+}
+
+/// Refit a few leave-one-out rows (about 40 ms of work), then yield to the event loop.
+fn loo_step(mut job: LooJob) -> Result<(), JsValue> {
+    if !current(job.gen) {
+        return Ok(());
+    }
+    let t0 = now();
+    let n = job.studies.len();
+    let mut rows = Vec::new();
+    while job.next < n {
+        rows.push(loo_row(&job.studies, job.next, &job.cfg, &job.full));
+        job.next += 1;
+        if now() - t0 > 40.0 {
+            break;
+        }
+    }
+    state::with(|s| s.loo.rows.extend(rows));
+    progress(job.next, n)?;
+    if job.next < n {
+        set_timeout(0, move || report(loo_step(job)))?;
+        return Ok(());
+    }
+    let rows = state::with(|s| {
+        s.loo.complete = true;
+        s.loo.rows.clone()
+    });
+    render::loo(&rows)?;
+    set_status("ready")
+}

@@ -1,0 +1,94 @@
+//! The page's state: the text and settings the user chose, the latest results, and the
+//! generation counter that lets a new input cancel pending work. One instance per page, in a
+//! thread-local (wasm is single-threaded).
+
+use std::cell::RefCell;
+
+use crate::analysis::Analysis;
+use crate::data::ParseOutcome;
+use crate::settings::AnalysisSettings;
+use crate::stats::bivariate::DEFAULT_NODES;
+use crate::stats::influence::LooRow;
+
+/// The embedded example data sets (copies of shared/refs/data under www/examples), `(file stem,
+/// description, text)`. The first is the default.
+pub const EXAMPLES: [(&str, &str, &str); 15] = [
+    (
+        "scheidler",
+        "Scheidler 1997 — lymph-node metastases (CT, LAG, MRI)",
+        include_str!("../../www/examples/scheidler.csv"),
+    ),
+    ("audit_c", "AUDIT-C — alcohol misuse", include_str!("../../www/examples/audit_c.csv")),
+    (
+        "smoking",
+        "Smoking — self-report vs biochemical validation",
+        include_str!("../../www/examples/smoking.csv"),
+    ),
+    (
+        "schuetz",
+        "Schuetz 2010 — CT vs MRI coronary angiography",
+        include_str!("../../www/examples/schuetz.csv"),
+    ),
+    ("anti_ccp", "Anti-CCP — rheumatoid arthritis", include_str!("../../www/examples/anti_ccp.csv")),
+    ("audit4", "AUDIT — 4 studies", include_str!("../../www/examples/audit4.csv")),
+    ("catheter", "Catheter segment culture", include_str!("../../www/examples/catheter.csv")),
+    ("dementia", "Dementia screening", include_str!("../../www/examples/dementia.csv")),
+    ("gould_pet", "Gould — PET for pulmonary nodules", include_str!("../../www/examples/gould_pet.csv")),
+    ("mmse4", "MMSE — 4 studies", include_str!("../../www/examples/mmse4.csv")),
+    ("pap", "Pap smear", include_str!("../../www/examples/pap.csv")),
+    (
+        "scheidler_lag",
+        "Scheidler — lymphangiography only",
+        include_str!("../../www/examples/scheidler_lag.csv"),
+    ),
+    ("skin_tests", "Skin tests", include_str!("../../www/examples/skin_tests.csv")),
+    ("telomerase", "Telomerase — bladder cancer", include_str!("../../www/examples/telomerase.csv")),
+    ("xpert_tbm", "Xpert — tuberculous meningitis", include_str!("../../www/examples/xpert_tbm.csv")),
+];
+
+/// The default example (Scheidler et al. 1997, JAMA 278:1096).
+pub const EXAMPLE_CSV: &str = EXAMPLES[0].2;
+
+/// The page's default settings: the documented defaults with the engine's default node count, so
+/// that the page and the CLI (`fourfold analyze`) give the same numbers.
+pub fn default_settings() -> AnalysisSettings {
+    AnalysisSettings { nodes: DEFAULT_NODES as u32, ..AnalysisSettings::default() }
+}
+
+/// Leave-one-out rows of one input, kept so that changing only e.g. the pre-test probability
+/// does not redo the refits.
+#[derive(Default)]
+pub struct LooCache {
+    pub key: String,
+    pub rows: Vec<LooRow>,
+    pub complete: bool,
+}
+
+#[derive(Default)]
+pub struct App {
+    pub text: String,
+    pub settings: AnalysisSettings,
+    /// Incremented by every change of input or settings; pending work of older generations stops.
+    pub generation: u64,
+    pub debounce: Option<i32>,
+    pub parsed: Option<ParseOutcome>,
+    /// The analysis on screen (fast pass, then complete).
+    pub analysis: Option<Analysis>,
+    pub loo: LooCache,
+    /// The last change came from the grid editor (do not rebuild the grid under the cursor).
+    pub from_grid: bool,
+    /// The `#…` fragment this page wrote itself (its own `hashchange` is ignored).
+    pub own_hash: String,
+}
+
+thread_local! {
+    static APP: RefCell<App> = RefCell::new(App {
+        settings: default_settings(),
+        ..App::default()
+    });
+}
+
+/// Run `f` with the state borrowed mutably. Never call `with` from inside `f`.
+pub fn with<R>(f: impl FnOnce(&mut App) -> R) -> R {
+    APP.with(|a| f(&mut a.borrow_mut()))
+}

@@ -1,0 +1,79 @@
+// Timing of the page (not part of `node --test`): `make build && node tests/e2e/bench.mjs`.
+// For schuetz.csv with covariate `test`: time from paste to the main results on screen (summary
+// cells filled for the new input) and to everything complete (status `ready`: bootstrap AUC,
+// subgroups, meta-regression, leave-one-out). Prints the dist/ .wasm and .js sizes (raw, gzip -9).
+import http from 'node:http';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const dist = path.resolve(here, '../../dist');
+const RUNS = Number(process.env.RUNS ?? 3);
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
+
+const server = http.createServer(async (req, res) => {
+  const rel = decodeURIComponent(new URL(req.url, 'http://x').pathname.slice(1)) || 'index.html';
+  const file = path.resolve(dist, rel);
+  try {
+    const body = await fs.readFile(file);
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(body);
+  } catch { res.writeHead(404).end(); }
+});
+await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+const base = `http://127.0.0.1:${server.address().port}/`;
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+});
+
+const csv = await fs.readFile(path.resolve(here, '../../www/examples/schuetz.csv'), 'utf8');
+const times = [];
+for (let i = 0; i < RUNS; i++) {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await page.goto(base);
+  await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent === 'ready', null, { timeout: 300_000 });
+  const t = await page.evaluate(async (text) => {
+    const status = document.querySelector('[data-testid=status]');
+    const ta = document.querySelector('[data-testid=data-input]');
+    const sel = document.querySelector('[data-testid=covariate]');
+    // Choose the covariate `test` (not yet in the menu: the example has none), then paste.
+    const o = document.createElement('option');
+    o.value = 'test';
+    o.textContent = 'test';
+    sel.append(o);
+    const t0 = performance.now();
+    sel.value = 'test';
+    sel.dispatchEvent(new Event('change', { bubbles: true }));
+    ta.value = text;
+    ta.dispatchEvent(new Event('input', { bubbles: true }));
+    let main = null;
+    return await new Promise((resolve) => {
+      const tick = () => {
+        const k = document.querySelector('[data-testid=summary-row] [data-stat=k]')?.getAttribute('data-value');
+        if (main === null && k === '108') main = performance.now() - t0;
+        const rows = document.querySelectorAll('[data-testid=summary-row]').length;
+        if (main !== null && status.textContent === 'ready' && rows > 1) resolve({ main, complete: performance.now() - t0 });
+        else requestAnimationFrame(tick);
+      };
+      tick();
+    });
+  }, csv);
+  times.push(t);
+  console.log(`run ${i + 1}: main results ${t.main.toFixed(0)} ms, complete ${t.complete.toFixed(0)} ms`);
+  await ctx.close();
+}
+const med = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+console.log(`schuetz (k = 108), covariate "test": paste → main results ${med(times.map((t) => t.main)).toFixed(0)} ms, → complete ${med(times.map((t) => t.complete)).toFixed(0)} ms (median of ${RUNS})`);
+
+for (const f of await fs.readdir(dist)) {
+  if (!/\.(wasm|js)$/.test(f)) continue;
+  const body = await fs.readFile(path.join(dist, f));
+  const gz = zlib.gzipSync(body, { level: 9 }).length;
+  console.log(`${f}: ${body.length} bytes, gzip -9 ${gz} bytes`);
+}
+await browser.close();
+server.close();

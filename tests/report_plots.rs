@@ -1,0 +1,127 @@
+//! The page's pure helpers, natively: Analysis → plot data adapters (`report::plots`), SVG export
+//! of every figure, CSV / R exports and the one-row-at-a-time leave-one-out (`report::export`).
+
+use fourfold::analysis::{run, AnalysisConfig, Grouping};
+use fourfold::data::parse_table;
+use fourfold::report::export::{loo_csv, loo_row, r_script, studies_csv, summary_csv};
+use fourfold::report::plots::{
+    deeks_data, doi_data, fagan_data, forest_data, lr_scatter_data, plot_svg, sroc_data, PlotKind,
+};
+use fourfold::stats::bivariate::AucCi;
+use fourfold::stats::influence::leave_one_out;
+
+const SCHEIDLER: &str = include_str!("../www/examples/scheidler.csv");
+
+fn analysis(grouping: Option<Grouping>) -> fourfold::analysis::Analysis {
+    let data = parse_table(SCHEIDLER).dataset;
+    let mut cfg = AnalysisConfig::default();
+    cfg.fit.auc_ci = AucCi::None;
+    cfg.grouping = grouping;
+    match run(&data, &cfg) {
+        Ok(a) => a,
+        Err(e) => panic!("analysis failed: {e}"),
+    }
+}
+
+#[test]
+fn adapters_carry_the_analysis_numbers() {
+    let a = analysis(None);
+    let b = &a.overall;
+    let Some(fit) = b.fit.as_ref() else { panic!("no fit") };
+    let forest = forest_data(b);
+    assert_eq!(forest.rows.len(), 44);
+    assert_eq!(forest.rows[0].label, "Grumbine_1981");
+    // Exact copies: tolerance 0.
+    assert_eq!(forest.summary_sens.map(|s| s.0), Some(fit.summary.sensitivity.estimate));
+    let sroc = sroc_data(&a);
+    assert_eq!(sroc.series.len(), 1);
+    let s = &sroc.series[0];
+    assert_eq!(s.points.len(), 44);
+    assert_eq!(s.summary, Some((1.0 - fit.summary.specificity.estimate, fit.summary.sensitivity.estimate)));
+    assert_eq!(s.curve, fit.sroc.curve);
+    assert!(sroc.auc_label.as_deref().is_some_and(|l| l.starts_with("AUC 0.85")));
+    let fagan = fagan_data(b);
+    assert_eq!(fagan.lr_positive, fit.summary.lr_positive.estimate);
+    let deeks = deeks_data(b);
+    assert_eq!(deeks.points.len(), b.deeks.as_ref().map_or(0, |d| d.points.len()));
+    let doi = doi_data(b);
+    assert_eq!(doi.lfk, b.lfk.as_ref().map_or(f64::NAN, |l| l.lfk_index));
+    let lr = lr_scatter_data(b);
+    assert_eq!(lr.points.len(), 44);
+}
+
+#[test]
+fn subgroups_become_sroc_series_and_summary_rows() {
+    let a = analysis(Some(Grouping::By("modality".into())));
+    let sroc = sroc_data(&a);
+    let names: Vec<&str> = sroc.series.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["CT (k = 17)", "LAG (k = 17)", "MRI (k = 10)"]);
+    let csv = summary_csv(&a);
+    assert_eq!(csv.lines().count(), 1 + 1 + 3);
+    assert!(csv.lines().nth(2).is_some_and(|l| l.starts_with("CT,17,")));
+}
+
+#[test]
+fn every_figure_renders_as_svg() {
+    let a = analysis(Some(Grouping::By("modality".into())));
+    for kind in PlotKind::ALL {
+        let svg = match plot_svg(kind, &a) {
+            Ok(s) => s,
+            Err(e) => panic!("{kind:?}: {e}"),
+        };
+        assert!(svg.starts_with("<svg"), "{kind:?}");
+        assert!(svg.len() > 5_000, "{kind:?}: {} bytes", svg.len());
+        assert_eq!(PlotKind::from_id(kind.id()), Some(kind));
+    }
+}
+
+#[test]
+fn loo_rows_one_at_a_time_equal_the_influence_table() {
+    let a = analysis(None);
+    let data = parse_table(SCHEIDLER).dataset;
+    let Some(full) = a.overall.fit.as_ref() else { panic!("no fit") };
+    let cfg = AnalysisConfig::default().fit;
+    let table = leave_one_out(&data.studies, &cfg, full);
+    for i in [0, 17, 43] {
+        let row = loo_row(&data.studies, i, &cfg, full);
+        assert_eq!(row.omitted, table[i].omitted);
+        let (Some(x), Some(y)) = (&row.fit, &table[i].fit) else { panic!("refit {i} failed") };
+        // The same function on the same rows with the same start: identical (tolerance 0).
+        assert_eq!(x.sensitivity, y.sensitivity);
+        assert_eq!(x.dor, y.dor);
+        assert_eq!(x.rung, y.rung);
+    }
+    let csv = loo_csv(&[loo_row(&data.studies, 0, &cfg, full)]);
+    assert!(csv.lines().nth(1).is_some_and(|l| l.starts_with("Grumbine_1981,0.")));
+}
+
+#[test]
+fn exports_inline_the_data() {
+    let a = analysis(None);
+    let data = parse_table(SCHEIDLER).dataset;
+    let csv = studies_csv(&a.overall);
+    assert_eq!(csv.lines().count(), 45);
+    let r = r_script(&data, &["Walsh_1981".to_string()], &a);
+    assert!(r.contains("\"Grumbine_1981\""));
+    assert!(!r.contains("\"Walsh_1981\""), "excluded studies are not inlined");
+    assert!(r.contains("glmer(") && r.contains("reitsma(d)"));
+    assert!(r.contains("modality"));
+}
+
+#[test]
+fn hostile_labels_are_escaped_in_svg_exports() {
+    let text = "study,TP,FP,FN,TN\n\"<img src=x onerror=alert(1)>\",10,2,3,40\nB,20,5,3,60\nC,15,4,6,50\nD,30,8,4,90\n";
+    let data = parse_table(text).dataset;
+    let mut cfg = AnalysisConfig::default();
+    cfg.fit.auc_ci = AucCi::None;
+    let a = match run(&data, &cfg) {
+        Ok(a) => a,
+        Err(e) => panic!("{e}"),
+    };
+    let svg = match plot_svg(PlotKind::Forest, &a) {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    };
+    assert!(svg.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    assert!(!svg.contains("<img"));
+}

@@ -1,0 +1,35 @@
+// Fourfold's service worker: keeps the page usable offline once it has been loaded.
+// Same-origin GET requests only. The page itself (navigations) is network-first so that a new
+// version is picked up when online; every other app file (hashed .js/.wasm, CSS, examples) is
+// cache-first. Nothing is ever sent anywhere: the page makes no cross-origin requests.
+const CACHE = 'fourfold-v1';
+
+self.addEventListener('install', () => self.skipWaiting());
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    for (const key of await caches.keys()) if (key !== CACHE) await caches.delete(key);
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener('fetch', (event) => {
+  const req = event.request;
+  if (req.method !== 'GET' || new URL(req.url).origin !== self.location.origin) return;
+  event.respondWith((async () => {
+    const cache = await caches.open(CACHE);
+    if (req.mode === 'navigate') {
+      try {
+        const res = await fetch(req);
+        if (res.ok) cache.put(req, res.clone());
+        return res;
+      } catch {
+        return (await cache.match(req, { ignoreSearch: true })) ?? Response.error();
+      }
+    }
+    const hit = await cache.match(req);
+    if (hit) return hit;
+    const res = await fetch(req);
+    if (res.ok) cache.put(req, res.clone());
+    return res;
+  })());
+});
