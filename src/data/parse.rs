@@ -710,6 +710,16 @@ fn type_covariate(name: &str, raw: &[String], decimal_comma: bool) -> Covariate 
 /// # Errors
 /// [`DataErrorKind::Spreadsheet`](super::error::DataErrorKind::Spreadsheet) when the bytes are not
 /// a readable workbook or it has no sheet.
+#[cfg(not(feature = "spreadsheets"))]
+pub fn parse_spreadsheet(_bytes: &[u8]) -> Result<String, DataError> {
+    Err(DataError::error(
+        K::Spreadsheet,
+        "this build reads CSV/TSV only (built without the `spreadsheets` feature); save the sheet as CSV".to_string(),
+    ))
+}
+
+/// Convert the first sheet of a workbook to tab-separated text (see the other cfg of this function).
+#[cfg(feature = "spreadsheets")]
 pub fn parse_spreadsheet(bytes: &[u8]) -> Result<String, DataError> {
     use calamine::Reader;
     let fail = |m: String| DataError::error(K::Spreadsheet, m);
@@ -743,6 +753,7 @@ pub fn parse_ods(bytes: &[u8]) -> Result<String, DataError> {
     parse_spreadsheet(bytes)
 }
 
+#[cfg(feature = "spreadsheets")]
 fn cell_text(d: &calamine::Data) -> String {
     use calamine::Data;
     let s = match d {
