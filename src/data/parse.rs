@@ -714,7 +714,8 @@ fn type_covariate(name: &str, raw: &[String], decimal_comma: bool) -> Covariate 
 pub fn parse_spreadsheet(_bytes: &[u8]) -> Result<String, DataError> {
     Err(DataError::error(
         K::Spreadsheet,
-        "this build reads CSV/TSV only (built without the `spreadsheets` feature); save the sheet as CSV".to_string(),
+        "this build reads CSV/TSV only (built without the `spreadsheets` feature); save the sheet as CSV"
+            .to_string(),
     ))
 }
 

@@ -216,14 +216,18 @@ pub fn show_link_error(show: bool) -> Result<(), JsValue> {
 
 /// Wire every control of the page.
 pub fn wire() -> Result<(), JsValue> {
-    on_id("data-input", "input", |_| {
+    on_id("data-input", "input", |e| {
         let ta: HtmlTextAreaElement = by_id("data-input")?;
         state::with(|a| {
             a.text = ta.value();
             a.from_grid = false;
         });
         forget_hash()?;
-        schedule(250)
+        // A paste or drop is one complete edit: analyse at once. Typing is debounced.
+        let whole = e
+            .dyn_ref::<web_sys::InputEvent>()
+            .is_some_and(|ie| matches!(ie.input_type().as_str(), "insertFromPaste" | "insertFromDrop"));
+        schedule(if whole { 0 } else { 250 })
     })?;
 
     // Grid: cell edits write back to the text; checkboxes exclude; × removes a row.

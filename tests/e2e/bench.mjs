@@ -49,7 +49,7 @@ for (let i = 0; i < RUNS; i++) {
     sel.value = 'test';
     sel.dispatchEvent(new Event('change', { bubbles: true }));
     ta.value = text;
-    ta.dispatchEvent(new Event('input', { bubbles: true }));
+    ta.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertFromPaste' }));
     let main = null;
     return await new Promise((resolve) => {
       const tick = () => {
