@@ -5,9 +5,9 @@
 use crate::analysis::{Analysis, Block};
 use crate::data::{CovariateValue, Dataset, Study};
 use crate::report::{summary_rows, SummaryRow};
-use crate::stats::bivariate::{analyze_with_start, BivariateResult, FitConfig};
+use crate::stats::bivariate::{BivariateResult, FitConfig};
 use crate::stats::estimate::Estimate;
-use crate::stats::influence::{loo_fit_config, warm_start, LooConfig, LooFit, LooRow};
+use crate::stats::influence::LooRow;
 
 fn csv_cell(s: &str) -> String {
     if s.contains(',') || s.contains('"') || s.contains('\n') || s.contains('\r') {
@@ -145,46 +145,10 @@ pub fn loo_csv(rows: &[LooRow]) -> String {
     csv(&out)
 }
 
-/// Leave study `i` out of `studies` and refit, exactly as
-/// [`crate::stats::influence::leave_one_out`] does for its row `i` (same configuration, same warm
-/// start), so that the page can compute the table a few rows at a time.
+/// Leave study `i` out of `studies` and refit: row `i` of
+/// [`crate::stats::influence::leave_one_out`], so that the page can build the table a few rows at a time.
 pub fn loo_row(studies: &[Study], i: usize, cfg: &FitConfig, full: &BivariateResult) -> LooRow {
-    let rest: Vec<Study> =
-        studies.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, s)| s.clone()).collect();
-    let omitted = studies.get(i).map_or(String::new(), |s| s.label.clone());
-    let c = loo_fit_config(cfg, &LooConfig::default());
-    match analyze_with_start(&rest, &c, warm_start(full)) {
-        Ok(r) => {
-            let m = &r.model;
-            LooRow {
-                omitted,
-                omitted_rows: vec![i],
-                fit: Some(LooFit {
-                    k: r.k,
-                    mu_logit_sens: m.mu_logit_sens,
-                    mu_logit_spec: m.mu_logit_spec,
-                    sensitivity: r.summary.sensitivity,
-                    specificity: r.summary.specificity,
-                    lr_positive: r.summary.lr_positive,
-                    lr_negative: r.summary.lr_negative,
-                    dor: r.summary.dor,
-                    auc: r.auc.as_ref().map(|a| a.estimate),
-                    auc_ci: r.auc.as_ref().and_then(|a| a.ci),
-                    tau2_logit_sens: m.tau2_logit_sens,
-                    tau2_logit_spec: m.tau2_logit_spec,
-                    rho: m.rho,
-                    loglik: m.loglik,
-                    rung: m.rung.clone(),
-                    fallback: m.fallback.clone(),
-                    boundary: m.boundary.clone(),
-                    converged: m.converged,
-                    rung_changed: m.rung != full.model.rung,
-                }),
-                error: None,
-            }
-        }
-        Err(e) => LooRow { omitted, omitted_rows: vec![i], fit: None, error: Some(e.to_string()) },
-    }
+    crate::stats::influence::leave_one_out_row(studies, i, cfg, full)
 }
 
 /// An R string literal.

@@ -144,11 +144,20 @@ pub fn leave_one_out_with(
     loo: &LooConfig,
 ) -> Vec<LooRow> {
     let c = loo_fit_config(cfg, loo);
-    par_map(studies.len(), |i| {
-        let rest: Vec<Study> =
-            studies.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, s)| s.clone()).collect();
-        refit(&rest, &c, full, studies[i].label.clone(), vec![i])
-    })
+    par_map(studies.len(), |i| leave_one_out_row_with(studies, i, &c, full))
+}
+
+/// Row `i` of [`leave_one_out`] alone (the page computes the table a few rows at a time).
+pub fn leave_one_out_row(studies: &[Study], i: usize, cfg: &FitConfig, full: &BivariateResult) -> LooRow {
+    leave_one_out_row_with(studies, i, &loo_fit_config(cfg, &LooConfig::default()), full)
+}
+
+/// Row `i` with the refit configuration `c` already derived by [`loo_fit_config`].
+fn leave_one_out_row_with(studies: &[Study], i: usize, c: &FitConfig, full: &BivariateResult) -> LooRow {
+    let rest: Vec<Study> =
+        studies.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, s)| s.clone()).collect();
+    let omitted = studies.get(i).map_or(String::new(), |s| s.label.clone());
+    refit(&rest, c, full, omitted, vec![i])
 }
 
 /// `(0..n).map(f)`, spread over the available cores natively (each refit is independent, so the
