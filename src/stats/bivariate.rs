@@ -497,7 +497,7 @@ fn glmm_result(
     let mut res = build_glmm_result(studies, cfg, &b2, Rung::B2, None, warnings);
     if let Some(b) = &res.model.boundary {
         res.model.warnings.push(format!(
-            "boundary fit ({b}): the maximum-likelihood estimate lies on the edge of the parameter space; it is reported, flagged, with the simpler model B0 beside it"
+            "boundary fit ({b}): the maximum-likelihood estimate lies on the edge of the parameter space; it is reported, flagged, with the simpler model of the fallback ladder beside it"
         ));
         let (b0, rung) = fit_b0(studies, &design, nodes, &start);
         if b0.converged {
