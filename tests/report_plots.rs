@@ -125,3 +125,33 @@ fn hostile_labels_are_escaped_in_svg_exports() {
     assert!(svg.contains("&lt;img src=x onerror=alert(1)&gt;"));
     assert!(!svg.contains("<img"));
 }
+
+#[test]
+fn quadas_columns_are_detected_and_drawn() {
+    use fourfold::data::parse::parse_table;
+    use fourfold::plot::Judgement;
+    let text = "study,TP,FP,FN,TN,modality,Patient selection,Index test,Reference standard,Flow and timing,PS applicability,IT applicability,RS applicability\n\
+                A,10,2,3,40,CT,low,high,low,unclear,low,low,high\n\
+                B,12,5,1,30,MRI,Low,?,low risk,low,high,low,low\n\
+                C,5,1,2,20,CT,high,low,low,low,low,unclear,low\n";
+    let parsed = parse_table(text);
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    let q = fourfold::report::plots::quadas_from_dataset(&parsed.dataset).expect("QUADAS columns");
+    assert_eq!(q.domains.len(), 7, "modality is not a QUADAS column: {:?}", q.domains);
+    assert_eq!(q.domains[0], "Patient selection");
+    assert_eq!(q.judgements[1][1], Judgement::Unclear);
+    assert_eq!(q.judgements[0][1], Judgement::High);
+    assert_eq!(q.judgements[1][2], Judgement::Low);
+    let svg = fourfold::plot::to_svg(900, fourfold::plot::quadas_height(3), |area| {
+        fourfold::plot::draw_quadas_traffic_light(area, &q, &fourfold::plot::PlotStyle::default())
+    })
+    .expect("svg");
+    assert!(
+        svg.contains("Patient") && svg.matches("<circle").count() >= 21,
+        "{}",
+        svg.matches("<circle").count()
+    );
+    // A table without judgement columns has no QUADAS figure.
+    let plain = parse_table("study,TP,FP,FN,TN,modality\nA,10,2,3,40,CT\nB,1,2,3,4,MRI\n");
+    assert!(fourfold::report::plots::quadas_from_dataset(&plain.dataset).is_none());
+}

@@ -269,3 +269,56 @@ pub fn plot_svg(kind: PlotKind, a: &Analysis) -> Result<String, PlotError> {
     let (w, h) = plot_size(kind, a);
     crate::plot::to_svg(w, h, |area| draw_plot(area, kind, a, &PlotStyle::default()))
 }
+
+/// A QUADAS-2 judgement written in a cell: `low`/`l`/`+`, `high`/`h`/`-`, `unclear`/`u`/`?`
+/// (also "low risk", "high risk", "some concerns"), case-insensitive.
+pub fn judgement_from_text(s: &str) -> Option<crate::plot::Judgement> {
+    use crate::plot::Judgement;
+    match s.trim().to_ascii_lowercase().as_str() {
+        "low" | "l" | "+" | "low risk" | "low concern" | "low concerns" => Some(Judgement::Low),
+        "high" | "h" | "-" | "−" | "high risk" | "high concern" | "high concerns" => Some(Judgement::High),
+        "unclear" | "u" | "?" | "unclear risk" | "some concerns" => Some(Judgement::Unclear),
+        _ => None,
+    }
+}
+
+/// QUADAS-2 data from the table: every categorical covariate whose values are all QUADAS
+/// judgements (low / high / unclear) is a domain, in column order. The usual layout is the four
+/// risk-of-bias domains followed by the three applicability domains (the seed review's Figure 2).
+/// `None` when the table has no such column.
+pub fn quadas_from_dataset(d: &crate::data::Dataset) -> Option<crate::plot::QuadasData> {
+    use crate::data::{CovariateKind, CovariateValue};
+    use crate::plot::{Judgement, QuadasData};
+    let cols: Vec<&crate::data::Covariate> = d
+        .covariates
+        .iter()
+        .filter(|c| c.kind == CovariateKind::Categorical)
+        .filter(|c| {
+            let mut any = false;
+            let all = c.values.iter().all(|v| match v {
+                CovariateValue::Missing => true,
+                CovariateValue::Category(s) => {
+                    any = true;
+                    judgement_from_text(s).is_some()
+                }
+                CovariateValue::Number(_) => false,
+            });
+            all && any
+        })
+        .collect();
+    if cols.is_empty() {
+        return None;
+    }
+    let judgements = (0..d.studies.len())
+        .map(|i| {
+            cols.iter()
+                .map(|c| c.label_of(i).and_then(|s| judgement_from_text(&s)).unwrap_or(Judgement::Unclear))
+                .collect()
+        })
+        .collect();
+    Some(QuadasData {
+        studies: d.studies.iter().map(|s| s.label.clone()).collect(),
+        domains: cols.iter().map(|c| c.name.clone()).collect(),
+        judgements,
+    })
+}

@@ -96,6 +96,7 @@ fn pass1(gen: u64) -> Result<(), JsValue> {
     render::mark_errors(&g, &parsed)?;
     render::messages(&parsed)?;
     render::covariates(&parsed.dataset, &settings)?;
+    render::quadas(&parsed.dataset)?;
     autosave(&text, &settings);
     state::with(|a| {
         a.settings = settings.clone();

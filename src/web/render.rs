@@ -717,6 +717,33 @@ pub fn draw_canvas(
     Ok(())
 }
 
+/// The QUADAS-2 figures, shown only when the table has QUADAS judgement columns.
+pub fn quadas(d: &crate::data::Dataset) -> Result<(), JsValue> {
+    use crate::plot::{draw_quadas_summary, draw_quadas_traffic_light, quadas_height};
+    let boxed: Element = by_id("quadas-box")?;
+    let Some(q) = crate::report::plots::quadas_from_dataset(d) else {
+        return super::dom::set_hidden(&boxed, true);
+    };
+    super::dom::set_hidden(&boxed, false)?;
+    let style = PlotStyle::for_canvas();
+    for (id, h) in [("plot-quadas", quadas_height(q.studies.len())), ("plot-quadas-summary", 360)] {
+        let canvas: HtmlCanvasElement = by_id(id)?;
+        canvas.set_width(900);
+        canvas.set_height(h);
+        let backend = CanvasBackend::with_canvas_object(canvas.clone())
+            .ok_or_else(|| JsValue::from_str("the canvas has no 2-D context"))?;
+        let root = backend.into_drawing_area();
+        let drawn = if id == "plot-quadas" {
+            draw_quadas_traffic_light(&root, &q, &style)
+        } else {
+            draw_quadas_summary(&root, &q, &style)
+        };
+        drawn.map_err(|e| JsValue::from_str(&e.to_string()))?;
+        root.present().map_err(|e| JsValue::from_str(&format!("drawing failed: {e}")))?;
+    }
+    Ok(())
+}
+
 /// Draw every figure on its canvas (at the screen's pixel density).
 pub fn plots(a: &Analysis) -> Result<(), JsValue> {
     let dpr = super::dom::window()?.device_pixel_ratio().clamp(1.0, 2.0);

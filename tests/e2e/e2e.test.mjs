@@ -408,6 +408,23 @@ test('a hostile study label is shown literally and runs nothing', async () => {
   await ctx.close();
 });
 
+test('QUADAS-2 columns produce the traffic-light and summary figures', async () => {
+  const { page, ctx, log } = await open();
+  await waitReady(page);
+  assert.equal(await page.locator('#quadas-box').isHidden(), true, 'no QUADAS figure for the example');
+  const head = 'study\tTP\tFP\tFN\tTN\tPatient selection\tIndex test\tReference standard\tFlow and timing\tPS applicability\tIT applicability\tRS applicability\r\n';
+  const rows = ['A\t10\t2\t3\t40\tlow\thigh\tlow\tunclear\tlow\tlow\thigh', 'B\t20\t5\t3\t60\tlow\tlow\tlow\tlow\thigh\tlow\tlow',
+    'C\t15\t4\t6\t50\thigh\tunclear\tlow\tlow\tlow\tunclear\tlow', 'D\t30\t8\t4\t90\tlow\tlow\thigh\tlow\tlow\tlow\tlow'];
+  await paste(page, head + rows.join('\r\n') + '\r\n');
+  assert.equal(await page.locator('#quadas-box').isHidden(), false);
+  for (const id of ['plot-quadas', 'plot-quadas-summary']) {
+    const { n, total } = await ink(page, id);
+    assert.ok(n > total / 100, `${id} is not blank (${n} of ${total} pixels)`);
+  }
+  assert.deepEqual(log.problems, []);
+  await ctx.close();
+});
+
 test('exports: SVG and 300 dpi PNG plots, CSV, JSON and the R script', async () => {
   const { page, ctx } = await open();
   await waitReady(page);
