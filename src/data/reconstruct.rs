@@ -293,6 +293,16 @@ impl Search<'_> {
     }
 }
 
+/// §11 step 1 for a prevalence `pi` and total `N`: `n1 = round(π·N)`, then `TP = round(Se·n1)`,
+/// `TN = round(Sp·n0)`, the other cells from the margins.
+fn rounded_from_prevalence(pi: f64, total: u64, se: f64, sp: f64) -> Study {
+    let n1 = round_clamp(pi * total as f64, total);
+    let n0 = total - n1;
+    let tp = round_clamp(se * n1 as f64, n1);
+    let tn = round_clamp(sp * n0 as f64, n0);
+    Study::new("reconstructed", tp, n0 - tn, n1 - tp, tn)
+}
+
 /// Rebuild the 2×2 table (METHODS §11); see the module documentation for the procedure.
 ///
 /// # Errors
@@ -397,12 +407,7 @@ pub fn reconstruct(reported: &Reported) -> Result<Reconstruction, DataError> {
                          prevalence",
                     ));
                 }
-                let pi = pv * (1.0 - sp) / den;
-                let n1 = round_clamp(pi * total as f64, total);
-                let n0 = total - n1;
-                let tp = round_clamp(se * n1 as f64, n1);
-                let tn = round_clamp(sp * n0 as f64, n0);
-                initial = Study::new("reconstructed", tp, n0 - tn, n1 - tp, tn);
+                initial = rounded_from_prevalence(pv * (1.0 - sp) / den, total, se, sp);
                 for n1 in 0..=total {
                     s.tick()?;
                     let n0 = total - n1;
@@ -424,12 +429,7 @@ pub fn reconstruct(reported: &Reported) -> Result<Reconstruction, DataError> {
                          prevalence",
                     ));
                 }
-                let pi = sp * (1.0 - nv) / den;
-                let n1 = round_clamp(pi * total as f64, total);
-                let n0 = total - n1;
-                let tp = round_clamp(se * n1 as f64, n1);
-                let tn = round_clamp(sp * n0 as f64, n0);
-                initial = Study::new("reconstructed", tp, n0 - tn, n1 - tp, tn);
+                initial = rounded_from_prevalence(sp * (1.0 - nv) / den, total, se, sp);
                 for n1 in 0..=total {
                     s.tick()?;
                     let n0 = total - n1;
