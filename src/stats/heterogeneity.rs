@@ -8,7 +8,7 @@ use super::accuracy::{check_level, two_step_subset};
 use super::error::StatsError;
 use super::estimate::Estimate;
 use super::transform::{chi2_sf, ln_choose, normal_quantile, prob_from_logit, t_quantile, z_for_level};
-use crate::data::correction::Correction;
+use crate::data::correction::{CorrectedCounts, Correction};
 use crate::data::Study;
 use serde::Serialize;
 use std::f64::consts::PI;
@@ -246,22 +246,36 @@ pub fn univariate_logit(
     correction: &Correction,
     level: f64,
 ) -> Result<InverseVarianceQ, StatsError> {
-    let (sub, _, warnings) = two_step_subset(studies);
-    let cc = correction.apply(&sub);
-    let mut y = Vec::with_capacity(cc.len());
-    let mut v = Vec::with_capacity(cc.len());
-    let mut warnings = warnings;
-    for (s, c) in sub.iter().zip(&cc) {
+    let effect = |c: &CorrectedCounts| {
         let (a, b) = match margin {
             Margin::Sensitivity => (c.tp, c.fn_),
             Margin::Specificity => (c.tn, c.fp),
         };
-        if a > 0.0 && b > 0.0 {
-            y.push((a / b).ln());
-            v.push(1.0 / a + 1.0 / b);
-        } else {
-            warnings
-                .push(format!("{}: a zero cell remains after the correction; the row is left out", s.label));
+        (a > 0.0 && b > 0.0).then(|| ((a / b).ln(), 1.0 / a + 1.0 / b))
+    };
+    pool_corrected(studies, correction, level, effect, "a zero cell remains after the correction")
+}
+
+/// Two-step inverse-variance pooling of a per-row effect `(y, v)` on the corrected counts: rows
+/// with `n1 = 0` or `n0 = 0` are excluded (§1.1), rows where `effect` is undefined are left out
+/// with the warning `why`.
+fn pool_corrected(
+    studies: &[Study],
+    correction: &Correction,
+    level: f64,
+    effect: impl Fn(&CorrectedCounts) -> Option<(f64, f64)>,
+    why: &str,
+) -> Result<InverseVarianceQ, StatsError> {
+    let (sub, _, mut warnings) = two_step_subset(studies);
+    let cc = correction.apply(&sub);
+    let (mut y, mut v) = (Vec::with_capacity(cc.len()), Vec::with_capacity(cc.len()));
+    for (s, c) in sub.iter().zip(&cc) {
+        match effect(c) {
+            Some((yi, vi)) => {
+                y.push(yi);
+                v.push(vi);
+            }
+            None => warnings.push(format!("{}: {why}; the row is left out", s.label)),
         }
     }
     let mut out = inverse_variance_q(&y, &v, level)?;
@@ -284,21 +298,10 @@ pub fn univariate_log_dor(
     correction: &Correction,
     level: f64,
 ) -> Result<InverseVarianceQ, StatsError> {
-    let (sub, _, mut warnings) = two_step_subset(studies);
-    let cc = correction.apply(&sub);
-    let (mut y, mut v) = (Vec::new(), Vec::new());
-    for (s, c) in sub.iter().zip(&cc) {
-        if c.tp > 0.0 && c.fp > 0.0 && c.fn_ > 0.0 && c.tn > 0.0 {
-            y.push(c.log_dor());
-            v.push(c.se_log_dor().powi(2));
-        } else {
-            warnings
-                .push(format!("{}: ln DOR is undefined after the correction; the row is left out", s.label));
-        }
-    }
-    let mut out = inverse_variance_q(&y, &v, level)?;
-    out.warnings = warnings;
-    Ok(out)
+    let effect = |c: &CorrectedCounts| {
+        (c.tp > 0.0 && c.fp > 0.0 && c.fn_ > 0.0 && c.tn > 0.0).then(|| (c.log_dor(), c.se_log_dor().powi(2)))
+    };
+    pool_corrected(studies, correction, level, effect, "ln DOR is undefined after the correction")
 }
 
 /// Likelihood-ratio heterogeneity test (midas "LRT_Q").
