@@ -204,7 +204,7 @@ test('the example is analysed at load, and three pasted data sets match the CLI'
     assert.equal(missing, 0, `${name}: numeric cells without data-value`);
   }
   await page.locator('#results').screenshot({ path: path.join(artifacts, 'results-smoking.png') });
-  await page.locator('.figures').screenshot({ path: path.join(artifacts, 'figures-smoking.png') });
+  await page.locator('#figures').screenshot({ path: path.join(artifacts, 'figures-smoking.png') });
   onlyOwnOrigin(log);
   assert.deepEqual(log.problems, [], 'console errors / failed requests');
   await ctx.close();
