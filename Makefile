@@ -8,8 +8,9 @@ export PATH := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin:$(NPM_BIN):$(PATH)
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 export WASM_BINDGEN_TEST_WEBDRIVER_JSON := $(CURDIR)/tests/webdriver.json
 
-# Prints a timestamped step header (seconds since the Makefile started).
-T0 := $(shell date +%s)
+# Prints a timestamped step header (seconds since the top-level make started).
+T0 ?= $(shell date +%s)
+export T0
 step = @echo "== [$$(( $$(date +%s) - $(T0) ))s] $(1)"
 
 .PHONY: setup serve build test test-native test-wasm test-e2e check bench bench-page fuzz clean
@@ -18,10 +19,9 @@ step = @echo "== [$$(( $$(date +%s) - $(T0) ))s] $(1)"
 setup:
 	bash .ci/setup
 
-## Build and serve the page at http://127.0.0.1:8080 (runs setup first if a tool is missing).
-serve:
-	@command -v trunk >/dev/null && command -v wasm-bindgen >/dev/null && command -v wasm-opt >/dev/null \
-	  || bash .ci/setup
+## Build and serve the page at http://127.0.0.1:8080. Setup first: it installs only what is
+## missing or at the wrong version (a couple of seconds when everything is there).
+serve: setup
 	trunk serve --release
 
 ## Build the static site into dist/ (relative URLs: deployable under any sub-path).
