@@ -1,7 +1,8 @@
 //! Shared helpers for the integration tests: locating shared/refs and reading its files.
 #![allow(dead_code)]
 
-use fourfold::data::Study;
+use fourfold::data::parse::parse_table;
+use fourfold::data::{Dataset, Study};
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -15,37 +16,19 @@ pub fn refs_dir() -> PathBuf {
     panic!("shared/refs not found next to the crate (expected ../shared/refs)");
 }
 
-/// Minimal reader for the reference CSVs (quoted labels, integer counts).
-pub fn read_studies(name: &str) -> Vec<Study> {
+/// A reference data set read with the project's own parser (every refs CSV parses without
+/// errors or warnings; `tests/parse.rs` checks that).
+pub fn read_dataset(name: &str) -> Dataset {
     let text =
         std::fs::read_to_string(refs_dir().join("data").join(format!("{name}.csv"))).expect("data file");
-    let mut lines = text.lines();
-    let header: Vec<String> = split(lines.next().expect("header"));
-    let col = |n: &str| header.iter().position(|h| h == n).expect("column");
-    let (it, ifp, ifn, itn, is) = (col("TP"), col("FP"), col("FN"), col("TN"), col("study"));
-    lines
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let f = split(l);
-            let n = |i: usize| f[i].parse::<u64>().expect("count");
-            Study::new(f[is].clone(), n(it), n(ifp), n(ifn), n(itn))
-        })
-        .collect()
+    let parsed = parse_table(&text);
+    assert!(parsed.errors.is_empty(), "{name}: {:?}", parsed.errors);
+    parsed.dataset
 }
 
-pub fn split(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut q = false;
-    for ch in line.chars() {
-        match ch {
-            '"' => q = !q,
-            ',' if !q => out.push(std::mem::take(&mut cur)),
-            _ => cur.push(ch),
-        }
-    }
-    out.push(cur);
-    out
+/// The studies of a reference data set.
+pub fn read_studies(name: &str) -> Vec<Study> {
+    read_dataset(name).studies
 }
 
 pub fn expected(name: &str) -> Value {
@@ -67,24 +50,9 @@ pub fn all_data_sets() -> Vec<String> {
     v
 }
 
-/// A categorical covariate column of a reference data set, as a [`fourfold::data::Covariate`].
+/// A categorical covariate column of a reference data set.
 pub fn read_categorical(name: &str, column: &str) -> fourfold::data::Covariate {
-    use fourfold::data::{Covariate, CovariateKind, CovariateValue};
-    let text =
-        std::fs::read_to_string(refs_dir().join("data").join(format!("{name}.csv"))).expect("data file");
-    let mut lines = text.lines();
-    let header = split(lines.next().expect("header"));
-    let ci = header.iter().position(|h| h == column).expect("covariate column");
-    let values = lines
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let v = split(l)[ci].clone();
-            if v.is_empty() {
-                CovariateValue::Missing
-            } else {
-                CovariateValue::Category(v)
-            }
-        })
-        .collect();
-    Covariate { name: column.to_string(), kind: CovariateKind::Categorical, values }
+    let cov = read_dataset(name).covariate(column).cloned().expect("covariate column");
+    assert_eq!(cov.kind, fourfold::data::CovariateKind::Categorical, "{name}/{column}");
+    cov
 }
