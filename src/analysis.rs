@@ -1,11 +1,26 @@
-//! The whole analysis a review reports, in one call: the pooled bivariate fit and every summary
-//! around it (issues #3–#5), for the full data set and for each subgroup, plus meta-regression.
-//! Pure: no I/O; the CLI and the page serialise [`Analysis`] to JSON and render it.
+//! The whole analysis a review reports: the pooled bivariate fit and every summary around it
+//! (issues #3–#5), for the full data set and for each subgroup, plus meta-regression and the
+//! leave-one-out analyses. Pure: no I/O; the CLI and the page serialise [`Analysis`] to JSON and
+//! hand it to [`crate::report`].
+//!
+//! Two ways in, one code path:
+//! * [`run`] — everything at once (the CLI, tests);
+//! * [`Staged`] — the same work in the stages the page schedules: [`Staged::overall`] (the
+//!   overall fit without the AUC bootstrap), [`Staged::complete_overall`] (adds it, no refit),
+//!   [`Staged::groups`] (subgroup table and meta-regression), [`Staged::loo_rows`] (leave-one-out
+//!   refits by range) and [`Staged::finish`]. Exclusions are applied once, in [`Staged::new`].
+//!
+//! Settings enter through [`AnalysisConfig::try_from`]`(&AnalysisSettings)`, the one fallible
+//! conversion; the confidence level and the continuity correction are stored once (in the
+//! settings) and handed to each statistic from there.
 
 use crate::data::correction::Correction;
 use crate::data::{Covariate, CovariateKind, Dataset, Study};
+use crate::settings::{AnalysisSettings, SettingsError};
 use crate::stats::accuracy::{per_study, AccuracyConfig, StudyAccuracy};
-use crate::stats::bivariate::{analyze, BivariateResult, FitConfig, Method};
+use crate::stats::bivariate::{
+    add_auc_interval, analyze, AucCi, BivariateResult, FitConfig, FitError, Method,
+};
 use crate::stats::estimate::Estimate;
 use crate::stats::fagan::{fagan, lr_scattergram, FaganInput, LrScattergram};
 use crate::stats::heterogeneity::{
@@ -13,9 +28,9 @@ use crate::stats::heterogeneity::{
     InverseVarianceQ, LrtHeterogeneity, Margin, MidasHeterogeneity, ZhouDendukuri,
 };
 use crate::stats::influence;
-use crate::stats::metareg::{meta_regression, MetaRegression};
+use crate::stats::metareg::{meta_regression, MetaRegError, MetaRegression};
 use crate::stats::pubbias::{deeks_test, lfk, DeeksConfig, DeeksResult, LfkResult};
-use crate::stats::threshold::{spearman_threshold, SpearmanConfig, SpearmanPMethod};
+use crate::stats::threshold::{spearman_threshold, SpearmanConfig, SpearmanPMethod, SpearmanPUsed};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -31,39 +46,98 @@ pub enum Grouping {
     Cross(String, String),
 }
 
-/// Every option of the analysis, with the defaults of METHODS §13.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// A validated configuration: the user's [`AnalysisSettings`] (checked by
+/// [`AnalysisConfig::try_from`]) plus the knobs no user sets (bootstrap draws and seed, Spearman
+/// p-value method, whether meta-regression runs). The statistics' own configurations
+/// ([`FitConfig`], [`AccuracyConfig`]) are derived views ([`AnalysisConfig::fit`],
+/// [`AnalysisConfig::accuracy`]), so the level and the correction exist in one place only.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AnalysisConfig {
-    pub fit: FitConfig,
-    pub accuracy: AccuracyConfig,
-    /// Correction for two-step methods (Spearman, univariate Q, Deeks, LFK); default `single` 0.5.
-    pub correction: Correction,
+    settings: AnalysisSettings,
     pub spearman_p: SpearmanPMethod,
-    /// Pre-test probability for the Fagan nomogram; `None` = median prevalence of the studies.
-    pub pretest: Option<f64>,
-    pub grouping: Option<Grouping>,
-    /// Run the bivariate meta-regression on the grouping covariate(s).
+    /// Run the bivariate meta-regression on the grouping covariate(s). Default true.
     pub meta_regression: bool,
-    /// Study labels to leave out.
-    pub exclude: Vec<String>,
-    /// Leave-one-out, Cook's distance, empirical Bayes, weights and the cluster analysis (§10).
-    #[serde(default)]
-    pub influence: bool,
+    /// Parametric-bootstrap draws for the AUC interval (default 2000, METHODS §4.6).
+    pub bootstrap_draws: usize,
+    /// Seed of the AUC bootstrap (default 20240601; the same on native and wasm).
+    pub seed: u64,
 }
 
 impl Default for AnalysisConfig {
     fn default() -> Self {
+        let fit = FitConfig::default();
         AnalysisConfig {
-            fit: FitConfig::default(),
-            accuracy: AccuracyConfig::default(),
-            correction: Correction::default(),
+            settings: AnalysisSettings::default(),
             spearman_p: SpearmanPMethod::TApproximation,
-            pretest: None,
-            grouping: None,
             meta_regression: true,
-            exclude: Vec::new(),
-            influence: false,
+            bootstrap_draws: fit.bootstrap_draws,
+            seed: fit.seed,
         }
+    }
+}
+
+impl TryFrom<&AnalysisSettings> for AnalysisConfig {
+    type Error = SettingsError;
+    /// The one conversion from the user's choices: every range is checked
+    /// ([`AnalysisSettings::validate`]); nothing is clamped.
+    fn try_from(s: &AnalysisSettings) -> Result<Self, SettingsError> {
+        s.validate()?;
+        Ok(AnalysisConfig { settings: s.clone(), ..AnalysisConfig::default() })
+    }
+}
+
+impl TryFrom<AnalysisSettings> for AnalysisConfig {
+    type Error = SettingsError;
+    fn try_from(s: AnalysisSettings) -> Result<Self, SettingsError> {
+        AnalysisConfig::try_from(&s)
+    }
+}
+
+impl AnalysisConfig {
+    /// The settings this configuration was made from.
+    pub fn settings(&self) -> &AnalysisSettings {
+        &self.settings
+    }
+    /// The confidence level (the one copy).
+    pub fn level(&self) -> f64 {
+        self.settings.ci_level
+    }
+    /// The continuity correction of the two-step methods (the one copy).
+    pub fn correction(&self) -> Correction {
+        self.settings.correction
+    }
+    /// The configuration of the pooled fit.
+    pub fn fit(&self) -> FitConfig {
+        let s = &self.settings;
+        FitConfig {
+            method: s.model,
+            nodes: s.nodes as usize,
+            level: s.ci_level,
+            region: s.region,
+            auc_ci: s.auc_ci,
+            bootstrap_draws: self.bootstrap_draws,
+            seed: self.seed,
+            ..FitConfig::default()
+        }
+    }
+    /// The configuration of the per-study table.
+    pub fn accuracy(&self) -> AccuracyConfig {
+        let s = &self.settings;
+        AccuracyConfig { ci_method: s.ci_method, level: s.ci_level, correction: s.correction, mada_compatible: false }
+    }
+    /// The grouping the settings ask for: crossed covariates, a split numeric covariate, or one covariate.
+    pub fn grouping(&self) -> Option<Grouping> {
+        let s = &self.settings;
+        match (&s.cross, &s.covariate, s.split_threshold) {
+            (Some((a, b)), _, _) => Some(Grouping::Cross(a.clone(), b.clone())),
+            (None, Some(cov), Some(t)) => Some(Grouping::Split(cov.clone(), t)),
+            (None, Some(cov), None) => Some(Grouping::By(cov.clone())),
+            _ => None,
+        }
+    }
+    /// Whether the §10 analyses (leave-one-out etc.) are part of [`run`].
+    pub fn influence(&self) -> bool {
+        self.settings.leave_one_out
     }
 }
 
@@ -114,7 +188,7 @@ pub struct Heterogeneity {
 pub struct Threshold {
     pub spearman_rho: f64,
     pub p_value: f64,
-    pub method: String,
+    pub method: SpearmanPUsed,
     pub k: usize,
 }
 
@@ -136,7 +210,7 @@ pub struct Block {
     #[serde(flatten)]
     pub fit: Option<BivariateResult>,
     /// Why there is no pooled fit (e.g. a subgroup with one study).
-    pub fit_error: Option<String>,
+    pub fit_error: Option<FitError>,
     pub studies: Vec<StudyAccuracy>,
     pub heterogeneity: Heterogeneity,
     pub threshold: Option<Threshold>,
@@ -169,7 +243,7 @@ pub struct SubgroupTable {
 #[serde(untagged)]
 pub enum MetaRegOutcome {
     Fit(Box<MetaRegression>),
-    Error { error: String },
+    Error { error: MetaRegError },
 }
 
 /// Sensitivity and influence analyses of the overall fit (METHODS §10).
@@ -196,6 +270,8 @@ pub struct ClusterBlock {
 /// The complete analysis.
 #[derive(Clone, Debug, Serialize)]
 pub struct Analysis {
+    /// The settings the numbers were computed from: every label (levels, methods) comes from here.
+    pub settings: AnalysisSettings,
     #[serde(flatten)]
     pub overall: Block,
     pub excluded: Vec<String>,
@@ -222,13 +298,20 @@ pub fn median_prevalence(studies: &[Study]) -> Option<f64> {
 /// Analyse one set of studies: the pooled fit and every §1, §5–§8 summary. Failures of a part are
 /// recorded as warnings (and `None`), never abort the block.
 pub fn analyze_block(studies: &[Study], cfg: &AnalysisConfig) -> Block {
+    block_with(studies, cfg, &cfg.fit())
+}
+
+/// [`analyze_block`] with the pooled fit's configuration given (the page's first stage skips the
+/// AUC bootstrap).
+fn block_with(studies: &[Study], cfg: &AnalysisConfig, fit_cfg: &FitConfig) -> Block {
+    let correction = cfg.correction();
     let k = studies.len();
     let mut warnings = Vec::new();
-    let (fit, fit_error) = match analyze(studies, &cfg.fit) {
+    let (fit, fit_error) = match analyze(studies, fit_cfg) {
         Ok(f) => (Some(f), None),
-        Err(e) => (None, Some(e.to_string())),
+        Err(e) => (None, Some(e)),
     };
-    let table = per_study(studies, &cfg.accuracy);
+    let table = per_study(studies, &cfg.accuracy());
     let studies_out = match table {
         Ok(t) => {
             warnings.extend(t.warnings.clone());
@@ -239,9 +322,9 @@ pub fn analyze_block(studies: &[Study], cfg: &AnalysisConfig) -> Block {
             Vec::new()
         }
     };
-    let level = cfg.fit.level;
+    let level = cfg.level();
     let note = |w: &mut Vec<String>, what: &str, e: &dyn std::fmt::Display| w.push(format!("{what}: {e}"));
-    let uni = |m: Margin, w: &mut Vec<String>| match univariate_logit(studies, m, &cfg.correction, level) {
+    let uni = |m: Margin, w: &mut Vec<String>| match univariate_logit(studies, m, &correction, level) {
         Ok(q) => Some(UniHet::from(&q)),
         Err(e) => {
             note(w, "univariate heterogeneity", &e);
@@ -251,7 +334,7 @@ pub fn analyze_block(studies: &[Study], cfg: &AnalysisConfig) -> Block {
     let logit_sens = uni(Margin::Sensitivity, &mut warnings);
     let logit_spec = uni(Margin::Specificity, &mut warnings);
     let midas = midas_q(studies, level).map_err(|e| note(&mut warnings, "midas Q", &e)).ok();
-    let glmm = fit.as_ref().filter(|_| cfg.fit.method != Method::Reitsma);
+    let glmm = fit.as_ref().filter(|_| fit_cfg.method != Method::Reitsma);
     let lrt = glmm.and_then(|f| {
         let fe = loglik_fixed_effect(studies).ok()?;
         lrt_heterogeneity(f.model.loglik, fe.loglik).ok()
@@ -271,14 +354,14 @@ pub fn analyze_block(studies: &[Study], cfg: &AnalysisConfig) -> Block {
     let rho2 = fit.as_ref().and_then(|f| f.model.rho).and_then(threshold_share_rho2);
     let threshold = match spearman_threshold(
         studies,
-        &SpearmanConfig { correction: cfg.correction, p_method: cfg.spearman_p },
+        &SpearmanConfig { correction, p_method: cfg.spearman_p },
     ) {
         Ok(s) => {
             warnings.extend(s.warnings.iter().cloned());
             Some(Threshold {
                 spearman_rho: s.result.rho,
                 p_value: s.result.p_value,
-                method: s.result.method.clone(),
+                method: s.result.method,
                 k: s.result.k,
             })
         }
@@ -287,10 +370,10 @@ pub fn analyze_block(studies: &[Study], cfg: &AnalysisConfig) -> Block {
             None
         }
     };
-    let deeks = deeks_test(studies, &DeeksConfig { correction: cfg.correction, ..DeeksConfig::default() })
+    let deeks = deeks_test(studies, &DeeksConfig { correction, ..DeeksConfig::default() })
         .map_err(|e| note(&mut warnings, "Deeks' test", &e))
         .ok();
-    let lfk_r = lfk(studies, &cfg.correction).map_err(|e| note(&mut warnings, "LFK index", &e)).ok();
+    let lfk_r = lfk(studies, &correction).map_err(|e| note(&mut warnings, "LFK index", &e)).ok();
     for w in deeks.iter().flat_map(|d| d.warnings.iter()).chain(lfk_r.iter().flat_map(|l| l.warnings.iter()))
     {
         if !warnings.contains(w) {
@@ -298,7 +381,7 @@ pub fn analyze_block(studies: &[Study], cfg: &AnalysisConfig) -> Block {
         }
     }
     let fagan_b = fit.as_ref().and_then(|f| {
-        let (pre, src) = match cfg.pretest {
+        let (pre, src) = match cfg.settings().pretest {
             Some(p) => (p, "user".to_string()),
             None => (median_prevalence(studies)?, "median prevalence of the studies".to_string()),
         };
@@ -322,7 +405,7 @@ pub fn analyze_block(studies: &[Study], cfg: &AnalysisConfig) -> Block {
     });
     let lrs = lr_scattergram(
         studies,
-        &cfg.correction,
+        &correction,
         fit.as_ref().map(|f| (f.summary.lr_positive, f.summary.lr_negative)),
     )
     .ok();
@@ -350,10 +433,13 @@ pub fn analyze_block(studies: &[Study], cfg: &AnalysisConfig) -> Block {
 
 /// Errors that stop the whole analysis (everything else is reported inside it).
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum AnalysisError {
     NoStudies,
     UnknownCovariate(String),
     NotNumeric(String),
+    /// A setting is out of range (from [`run_settings`]).
+    Settings(SettingsError),
 }
 
 impl std::fmt::Display for AnalysisError {
@@ -364,11 +450,18 @@ impl std::fmt::Display for AnalysisError {
             AnalysisError::NotNumeric(c) => {
                 write!(f, "covariate '{c}' is not numeric, so it cannot be split at a threshold")
             }
+            AnalysisError::Settings(e) => e.fmt(f),
         }
     }
 }
 
 impl std::error::Error for AnalysisError {}
+
+impl From<SettingsError> for AnalysisError {
+    fn from(e: SettingsError) -> Self {
+        AnalysisError::Settings(e)
+    }
+}
 
 /// The group label of each study under a grouping (None = missing value).
 pub fn group_labels(data: &Dataset, g: &Grouping) -> Result<Vec<Option<String>>, AnalysisError> {
@@ -412,142 +505,202 @@ fn regression_covariates(data: &Dataset, g: &Grouping, labels: &[Option<String>]
     }
 }
 
-/// Run the complete analysis on a validated data set.
+/// The subgroup table and the meta-regression of one grouping (stage 2).
+#[derive(Clone, Debug, Default)]
+pub struct Groups {
+    pub subgroups: Option<SubgroupTable>,
+    pub meta_regression: Option<BTreeMap<String, MetaRegOutcome>>,
+}
+
+/// One analysis, run in stages (see the module docs). Built once per input and settings; every
+/// stage reads the same excluded-already data and the same configuration.
+#[derive(Clone, Debug)]
+pub struct Staged {
+    cfg: AnalysisConfig,
+    /// The input without the excluded rows.
+    data: Dataset,
+    excluded: Vec<String>,
+}
+
+impl Staged {
+    /// Apply the exclusions.
+    ///
+    /// # Errors
+    /// [`AnalysisError::NoStudies`] when nothing is left.
+    pub fn new(data: &Dataset, cfg: &AnalysisConfig) -> Result<Staged, AnalysisError> {
+        let ex = &cfg.settings().excluded;
+        let keep: Vec<usize> = (0..data.studies.len()).filter(|&i| !ex.contains(&data.studies[i].label)).collect();
+        let excluded: Vec<String> =
+            data.studies.iter().filter(|s| ex.contains(&s.label)).map(|s| s.label.clone()).collect();
+        let data = data.subset(&keep);
+        if data.studies.is_empty() {
+            return Err(AnalysisError::NoStudies);
+        }
+        Ok(Staged { cfg: cfg.clone(), data, excluded })
+    }
+
+    /// The configuration every stage uses.
+    pub fn config(&self) -> &AnalysisConfig {
+        &self.cfg
+    }
+
+    /// The analysed rows (exclusions applied).
+    pub fn data(&self) -> &Dataset {
+        &self.data
+    }
+
+    /// Stage 1: the overall block without the AUC interval (everything else complete).
+    pub fn overall(&self) -> Block {
+        let fit_cfg = FitConfig { auc_ci: AucCi::None, ..self.cfg.fit() };
+        block_with(&self.data.studies, &self.cfg, &fit_cfg)
+    }
+
+    /// Stage 2a: the AUC interval the settings ask for, added to a block from [`Staged::overall`]
+    /// (no refit: the interval needs only the fit's parameters and their covariance).
+    pub fn complete_overall(&self, block: &mut Block) {
+        if let Some(f) = block.fit.as_mut() {
+            add_auc_interval(f, &self.cfg.fit());
+        }
+    }
+
+    /// Stage 2b: the subgroup table and the meta-regression of the grouping in the settings.
+    ///
+    /// # Errors
+    /// When the grouping names an unknown column, or splits a categorical one.
+    pub fn groups(&self) -> Result<Groups, AnalysisError> {
+        let cfg = &self.cfg;
+        let data = &self.data;
+        let fit_cfg = cfg.fit();
+        let metareg = |covs: Vec<Covariate>| -> Option<BTreeMap<String, MetaRegOutcome>> {
+            if !cfg.meta_regression || fit_cfg.method == Method::Reitsma {
+                return None;
+            }
+            let mut m = BTreeMap::new();
+            for cov in covs {
+                let out = match meta_regression(&data.studies, &cov, &fit_cfg) {
+                    Ok(r) => MetaRegOutcome::Fit(Box::new(r)),
+                    Err(e) => MetaRegOutcome::Error { error: e },
+                };
+                m.insert(cov.name.clone(), out);
+            }
+            Some(m)
+        };
+        Ok(match cfg.grouping() {
+            None => Groups::default(),
+            Some(Grouping::By(c)) if data.covariate(&c).is_some_and(|cv| cv.kind == CovariateKind::Numeric) => {
+                // A numeric covariate is a regressor, not a grouping: no table with one row per value.
+                Groups { subgroups: None, meta_regression: metareg(data.covariate(&c).cloned().into_iter().collect()) }
+            }
+            Some(g) => {
+                let labels = group_labels(data, &g)?;
+                let mut levels: Vec<String> = labels.iter().flatten().cloned().collect();
+                levels.sort();
+                levels.dedup();
+                let rows = levels
+                    .iter()
+                    .map(|lv| {
+                        let st: Vec<Study> = (0..labels.len())
+                            .filter(|&i| labels[i].as_deref() == Some(lv.as_str()))
+                            .map(|i| data.studies[i].clone())
+                            .collect();
+                        Subgroup { level: lv.clone(), block: analyze_block(&st, cfg) }
+                    })
+                    .collect();
+                let missing = labels.iter().filter(|l| l.is_none()).count();
+                Groups {
+                    meta_regression: metareg(regression_covariates(data, &g, &labels)),
+                    subgroups: Some(SubgroupTable { grouping: g, levels: rows, missing }),
+                }
+            }
+        })
+    }
+
+    /// Stage 3: the leave-one-out refits of rows `range` (each warm-started from `full`, the
+    /// overall fit). Natively a whole range is spread over the cores.
+    pub fn loo_rows(&self, full: &BivariateResult, range: std::ops::Range<usize>) -> Vec<influence::LooRow> {
+        let studies = &self.data.studies;
+        let fit_cfg = self.cfg.fit();
+        let end = range.end.min(studies.len());
+        if range.start == 0 && end == studies.len() {
+            return influence::leave_one_out(studies, &fit_cfg, full);
+        }
+        (range.start..end).map(|i| influence::leave_one_out_row(studies, i, &fit_cfg, full)).collect()
+    }
+
+    /// The number of leave-one-out rows.
+    pub fn n_loo(&self) -> usize {
+        self.data.studies.len()
+    }
+
+    /// The §10 block from the overall fit and its leave-one-out rows (None without a pooled fit).
+    pub fn influence(&self, overall: &Block, loo: Vec<influence::LooRow>) -> Option<InfluenceBlock> {
+        let full = overall.fit.as_ref()?;
+        let data = &self.data;
+        let fit_cfg = self.cfg.fit();
+        let cooks = influence::cooks_distance(full, &loo);
+        let cluster = data.cluster_covariate().and_then(|_| {
+            let one = influence::one_row_per_cluster_with_note(data);
+            if one.n_clusters >= data.studies.len() {
+                return None;
+            }
+            Some(ClusterBlock {
+                note: one.note.clone(),
+                n_clusters: one.n_clusters,
+                one_row_per_cluster: Box::new(analyze_block(&one.studies, &self.cfg)),
+                leave_cluster_out: influence::leave_cluster_out(
+                    data,
+                    &fit_cfg,
+                    full,
+                    &influence::LooConfig::default(),
+                ),
+            })
+        });
+        Some(InfluenceBlock {
+            cooks_threshold: influence::cooks_threshold(data.studies.len()),
+            cooks_distance: cooks,
+            empirical_bayes: influence::empirical_bayes(&data.studies, full),
+            weights: influence::study_weights(&data.studies, full),
+            loo,
+            cluster,
+        })
+    }
+
+    /// The analysis from its stages.
+    pub fn finish(self, overall: Block, groups: Groups, influence: Option<InfluenceBlock>) -> Analysis {
+        Analysis {
+            settings: self.cfg.settings,
+            overall,
+            excluded: self.excluded,
+            subgroups: groups.subgroups,
+            meta_regression: groups.meta_regression,
+            influence,
+        }
+    }
+}
+
+/// Run the complete analysis on a validated data set: every stage of [`Staged`] in turn.
 ///
 /// # Errors
 /// [`AnalysisError`] when nothing is left to analyse or the grouping names an unknown column.
 pub fn run(data: &Dataset, cfg: &AnalysisConfig) -> Result<Analysis, AnalysisError> {
-    let keep: Vec<usize> =
-        (0..data.studies.len()).filter(|&i| !cfg.exclude.contains(&data.studies[i].label)).collect();
-    let excluded: Vec<String> =
-        data.studies.iter().filter(|s| cfg.exclude.contains(&s.label)).map(|s| s.label.clone()).collect();
-    let data = data.subset(&keep);
-    if data.studies.is_empty() {
-        return Err(AnalysisError::NoStudies);
-    }
-    let overall = analyze_block(&data.studies, cfg);
-    let (subgroups, metareg) = match &cfg.grouping {
-        None => (None, None),
-        Some(Grouping::By(c)) if data.covariate(c).is_some_and(|cv| cv.kind == CovariateKind::Numeric) => {
-            // A numeric covariate is a regressor, not a grouping: no table with one row per value.
-            let cov = data.covariate(c).cloned().ok_or_else(|| AnalysisError::UnknownCovariate(c.clone()))?;
-            let mr = if cfg.meta_regression && cfg.fit.method != Method::Reitsma {
-                let out = match meta_regression(&data.studies, &cov, &cfg.fit) {
-                    Ok(r) => MetaRegOutcome::Fit(Box::new(r)),
-                    Err(e) => MetaRegOutcome::Error { error: e.to_string() },
-                };
-                Some(BTreeMap::from([(cov.name.clone(), out)]))
-            } else {
-                None
-            };
-            (None, mr)
+    let staged = Staged::new(data, cfg)?;
+    let mut overall = staged.overall();
+    staged.complete_overall(&mut overall);
+    let groups = staged.groups()?;
+    let infl = match overall.fit.as_ref() {
+        Some(full) if cfg.influence() => {
+            let loo = staged.loo_rows(full, 0..staged.n_loo());
+            staged.influence(&overall, loo)
         }
-        Some(g) => {
-            let labels = group_labels(&data, g)?;
-            let mut levels: Vec<String> = labels.iter().flatten().cloned().collect();
-            levels.sort();
-            levels.dedup();
-            let rows = levels
-                .iter()
-                .map(|lv| {
-                    let idx: Vec<usize> =
-                        (0..labels.len()).filter(|&i| labels[i].as_deref() == Some(lv.as_str())).collect();
-                    let st: Vec<Study> = idx.iter().map(|&i| data.studies[i].clone()).collect();
-                    Subgroup { level: lv.clone(), block: analyze_block(&st, cfg) }
-                })
-                .collect();
-            let missing = labels.iter().filter(|l| l.is_none()).count();
-            let mr = if cfg.meta_regression && cfg.fit.method != Method::Reitsma {
-                let mut m = BTreeMap::new();
-                for cov in regression_covariates(&data, g, &labels) {
-                    let out = match meta_regression(&data.studies, &cov, &cfg.fit) {
-                        Ok(r) => MetaRegOutcome::Fit(Box::new(r)),
-                        Err(e) => MetaRegOutcome::Error { error: e.to_string() },
-                    };
-                    m.insert(cov.name.clone(), out);
-                }
-                Some(m)
-            } else {
-                None
-            };
-            (Some(SubgroupTable { grouping: g.clone(), levels: rows, missing }), mr)
-        }
+        _ => None,
     };
-    let infl = if cfg.influence { influence_block(&data, &overall, cfg) } else { None };
-    Ok(Analysis { overall, excluded, subgroups, meta_regression: metareg, influence: infl })
+    Ok(staged.finish(overall, groups, infl))
 }
 
-/// The §10 analyses of the overall fit (None when there is no pooled fit).
-pub fn influence_block(data: &Dataset, overall: &Block, cfg: &AnalysisConfig) -> Option<InfluenceBlock> {
-    let full = overall.fit.as_ref()?;
-    let loo = influence::leave_one_out(&data.studies, &cfg.fit, full);
-    let cooks = influence::cooks_distance(full, &loo);
-    let cluster = influence::cluster_column(data).and_then(|_| {
-        let one = influence::one_row_per_cluster_with_note(data);
-        if one.n_clusters >= data.studies.len() {
-            return None;
-        }
-        Some(ClusterBlock {
-            note: one.note.clone(),
-            n_clusters: one.n_clusters,
-            one_row_per_cluster: Box::new(analyze_block(&one.studies, cfg)),
-            leave_cluster_out: influence::leave_cluster_out(
-                data,
-                &cfg.fit,
-                full,
-                &influence::LooConfig::default(),
-            ),
-        })
-    });
-    Some(InfluenceBlock {
-        cooks_threshold: influence::cooks_threshold(data.studies.len()),
-        cooks_distance: cooks,
-        empirical_bayes: influence::empirical_bayes(&data.studies, full),
-        weights: influence::study_weights(&data.studies, full),
-        loo,
-        cluster,
-    })
-}
-
-impl AnalysisConfig {
-    /// The analysis configuration for the user's settings (page, permalink).
-    pub fn from_settings(s: &crate::settings::AnalysisSettings) -> AnalysisConfig {
-        use crate::settings as st;
-        use crate::stats::bivariate::AucCi;
-        use crate::stats::summary::RegionKind;
-        let mut c = AnalysisConfig::default();
-        c.fit.method = match s.model {
-            st::Model::Aghq => Method::Aghq,
-            st::Model::Laplace => Method::Laplace,
-            st::Model::Reitsma => Method::Reitsma,
-        };
-        c.fit.nodes = (s.nodes as usize).clamp(1, 41);
-        if s.ci_level > 0.5 && s.ci_level < 1.0 {
-            c.fit.level = s.ci_level;
-            c.accuracy.level = s.ci_level;
-        }
-        c.fit.region = match s.region {
-            st::RegionKind::F => RegionKind::F,
-            st::RegionKind::ChiSquare => RegionKind::ChiSquare,
-        };
-        c.fit.auc_ci = match s.auc_ci {
-            st::AucCi::Bootstrap => AucCi::Bootstrap,
-            st::AucCi::Delta => AucCi::Delta,
-        };
-        c.correction = s.correction;
-        c.accuracy.correction = s.correction;
-        c.accuracy.ci_method = match s.ci_method {
-            st::CiMethod::ClopperPearson => crate::stats::accuracy::CiMethod::ClopperPearson,
-            st::CiMethod::Wilson => crate::stats::accuracy::CiMethod::Wilson,
-        };
-        c.pretest = s.pretest.filter(|p| *p > 0.0 && *p < 1.0);
-        c.exclude = s.excluded.clone();
-        c.grouping = match (&s.cross, &s.covariate, s.split_threshold) {
-            (Some((a, b)), _, _) => Some(Grouping::Cross(a.clone(), b.clone())),
-            (None, Some(cov), Some(t)) => Some(Grouping::Split(cov.clone(), t)),
-            (None, Some(cov), None) => Some(Grouping::By(cov.clone())),
-            _ => None,
-        };
-        c
-    }
+/// [`run`] from the user's settings (checked first).
+///
+/// # Errors
+/// [`AnalysisError::Settings`] for an out-of-range setting, else as [`run`].
+pub fn run_settings(data: &Dataset, settings: &AnalysisSettings) -> Result<Analysis, AnalysisError> {
+    run(data, &AnalysisConfig::try_from(settings)?)
 }

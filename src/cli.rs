@@ -1,14 +1,12 @@
 //! Native shell: arguments → file → data → analysis → report → stdout.
 //! Exit codes: 0 ok, 1 analysis failure, 2 input or usage error (messages name line and column).
 
-use fourfold::analysis::{run, AnalysisConfig, Grouping};
-use fourfold::data::correction::CorrectionRule;
+use fourfold::analysis::{run, AnalysisConfig, Staged};
 use fourfold::data::parse::parse_table;
 use fourfold::data::reconstruct::reconstruct_from_text;
-use fourfold::report::{summary_cells, summary_rows, text_table, SUMMARY_HEADERS};
-use fourfold::stats::accuracy::CiMethod;
-use fourfold::stats::bivariate::{analyze, AucCi, FitConfig, Method};
-use fourfold::stats::summary::RegionKind;
+use fourfold::report::text_report;
+use fourfold::settings::{AnalysisSettings, AucCi, Method};
+use fourfold::stats::bivariate::{analyze, FitConfig};
 use std::io::Read;
 use std::time::Instant;
 
@@ -72,100 +70,59 @@ fn read_input(path: &str) -> Result<String, String> {
 struct Opts {
     file: Option<String>,
     json: bool,
-    cfg: AnalysisConfig,
+    settings: AnalysisSettings,
 }
 
+/// The flags of `analyze` → one [`AnalysisSettings`] (the page and permalinks produce the same
+/// type). Choice values parse with the option types' own `FromStr`; ranges are checked once, by
+/// [`AnalysisConfig::try_from`].
 fn parse_opts(args: &[String]) -> Result<Opts, String> {
-    let mut o = Opts { file: None, json: false, cfg: AnalysisConfig::default() };
+    let mut o = Opts { file: None, json: false, settings: AnalysisSettings::default() };
+    let s = &mut o.settings;
     let mut i = 0;
     let val = |i: &mut usize, name: &str| -> Result<String, String> {
         *i += 1;
         args.get(*i).cloned().ok_or_else(|| format!("{name} needs a value"))
     };
+    let number = |v: &str, name: &str| -> Result<f64, String> {
+        v.trim().parse::<f64>().map_err(|_| format!("{name}: '{v}' is not a number"))
+    };
     while i < args.len() {
         let a = args[i].as_str();
         match a {
             "--json" => o.json = true,
-            "--loo" => o.cfg.influence = true,
-            "--model" => {
-                let v = val(&mut i, a)?;
-                o.cfg.fit.method =
-                    Method::from_name(&v).ok_or(format!("unknown model '{v}' (aghq, laplace, reitsma)"))?;
-            }
+            "--loo" => s.leave_one_out = true,
+            "--model" => s.model = val(&mut i, a)?.parse().map_err(|e| format!("{e}"))?,
             "--nodes" => {
                 let v = val(&mut i, a)?;
-                let n: usize = v.parse().map_err(|_| format!("--nodes: '{v}' is not a whole number"))?;
-                if !(1..=41).contains(&n) {
-                    return Err("--nodes must be between 1 and 41".into());
-                }
-                o.cfg.fit.nodes = n;
+                s.nodes = v.trim().parse().map_err(|_| format!("--nodes: '{v}' is not a whole number"))?;
             }
-            "--by" => o.cfg.grouping = Some(Grouping::By(val(&mut i, a)?)),
+            "--by" => {
+                s.covariate = Some(val(&mut i, a)?);
+                s.split_threshold = None;
+            }
             "--split" => {
                 let v = val(&mut i, a)?;
                 let (c, t) = v.rsplit_once(':').ok_or("--split takes COLUMN:THRESHOLD")?;
-                let t: f64 = t.parse().map_err(|_| format!("--split: '{t}' is not a number"))?;
-                o.cfg.grouping = Some(Grouping::Split(c.to_string(), t));
+                s.covariate = Some(c.to_string());
+                s.split_threshold = Some(number(t, "--split")?);
             }
             "--cross" => {
                 let v = val(&mut i, a)?;
                 let (x, y) = v.split_once(',').ok_or("--cross takes A,B")?;
-                o.cfg.grouping = Some(Grouping::Cross(x.to_string(), y.to_string()));
+                s.cross = Some((x.to_string(), y.to_string()));
             }
             "--pretest" => {
                 let v = val(&mut i, a)?;
-                let p: f64 = v
-                    .trim_end_matches('%')
-                    .parse()
-                    .map_err(|_| format!("--pretest: '{v}' is not a number"))?;
-                let p = if v.ends_with('%') || p > 1.0 { p / 100.0 } else { p };
-                if !(p > 0.0 && p < 1.0) {
-                    return Err("--pretest must be a probability between 0 and 1".into());
-                }
-                o.cfg.pretest = Some(p);
+                let p = number(v.trim_end_matches('%'), "--pretest")?;
+                s.pretest = Some(if v.ends_with('%') || p > 1.0 { p / 100.0 } else { p });
             }
-            "--level" => {
-                let v = val(&mut i, a)?;
-                let l: f64 = v.parse().map_err(|_| format!("--level: '{v}' is not a number"))?;
-                if !(l > 0.5 && l < 1.0) {
-                    return Err("--level must be between 0.5 and 1".into());
-                }
-                o.cfg.fit.level = l;
-                o.cfg.accuracy.level = l;
-            }
-            "--correction" => {
-                let v = val(&mut i, a)?;
-                let r = CorrectionRule::from_name(&v)
-                    .ok_or(format!("unknown correction '{v}' (single, all, none)"))?;
-                o.cfg.correction.rule = r;
-                o.cfg.accuracy.correction.rule = r;
-            }
-            "--ci" => {
-                let v = val(&mut i, a)?;
-                o.cfg.accuracy.ci_method = match v.as_str() {
-                    "cp" | "clopper-pearson" => CiMethod::ClopperPearson,
-                    "wilson" => CiMethod::Wilson,
-                    _ => return Err(format!("unknown interval '{v}' (cp, wilson)")),
-                };
-            }
-            "--region" => {
-                let v = val(&mut i, a)?;
-                o.cfg.fit.region = match v.as_str() {
-                    "f" | "F" => RegionKind::F,
-                    "chi2" | "chisq" => RegionKind::ChiSquare,
-                    _ => return Err(format!("unknown region '{v}' (f, chi2)")),
-                };
-            }
-            "--auc-ci" => {
-                let v = val(&mut i, a)?;
-                o.cfg.fit.auc_ci = match v.as_str() {
-                    "bootstrap" => AucCi::Bootstrap,
-                    "delta" => AucCi::Delta,
-                    "none" => AucCi::None,
-                    _ => return Err(format!("unknown AUC interval '{v}' (bootstrap, delta, none)")),
-                };
-            }
-            "--exclude" => o.cfg.exclude.push(val(&mut i, a)?),
+            "--level" => s.ci_level = number(&val(&mut i, a)?, "--level")?,
+            "--correction" => s.correction.rule = val(&mut i, a)?.parse().map_err(|e| format!("{e}"))?,
+            "--ci" => s.ci_method = val(&mut i, a)?.parse().map_err(|e| format!("{e}"))?,
+            "--region" => s.region = val(&mut i, a)?.parse().map_err(|e| format!("{e}"))?,
+            "--auc-ci" => s.auc_ci = val(&mut i, a)?.parse().map_err(|e| format!("{e}"))?,
+            "--exclude" => s.excluded.push(val(&mut i, a)?),
             _ if a.starts_with("--") => return Err(format!("unknown option {a}")),
             _ => {
                 if o.file.is_some() {
@@ -184,6 +141,13 @@ fn analyze_cmd(args: &[String]) -> i32 {
         Ok(o) => o,
         Err(e) => {
             eprintln!("fourfold: {e}\n{USAGE}");
+            return 2;
+        }
+    };
+    let cfg = match AnalysisConfig::try_from(&o.settings) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("fourfold: {e}");
             return 2;
         }
     };
@@ -212,7 +176,7 @@ fn analyze_cmd(args: &[String]) -> i32 {
         eprintln!("fourfold: {} input error(s); nothing was analysed", parsed.errors.len());
         return 2;
     }
-    let analysis = match run(&parsed.dataset, &o.cfg) {
+    let analysis = match run(&parsed.dataset, &cfg) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("fourfold: {e}");
@@ -233,128 +197,6 @@ fn analyze_cmd(args: &[String]) -> i32 {
     }
     print!("{}", text_report(&analysis));
     0
-}
-
-fn text_report(a: &fourfold::analysis::Analysis) -> String {
-    let mut out = String::new();
-    let rows = summary_rows(a);
-    let cells: Vec<Vec<String>> = rows.iter().map(summary_cells).collect();
-    out.push_str(&text_table(&SUMMARY_HEADERS, &cells));
-    for r in &rows {
-        if let Some(n) = &r.note {
-            out.push_str(&format!("  {}: {n}\n", r.label));
-        }
-    }
-    if let Some(f) = &a.overall.fit {
-        let m = &f.model;
-        out.push_str(&format!(
-            "\nModel: {} ({}), {} · converged: {} after {} iterations ({}) · log-likelihood {:.4}\n",
-            m.method,
-            m.nodes.map_or("REML".into(), |n| if n == 1 {
-                "Laplace".into()
-            } else {
-                format!("{n}×{n} adaptive quadrature")
-            }),
-            m.rung,
-            if m.converged { "yes" } else { "NO" },
-            m.iterations,
-            m.termination,
-            m.loglik
-        ));
-        out.push_str(&format!(
-            "tau² logit Se {:.4}, logit Sp {:.4}, rho {}\n",
-            m.tau2_logit_sens,
-            m.tau2_logit_spec,
-            m.rho.map_or("–".into(), |r| format!("{r:.4}"))
-        ));
-        if let Some(h) = &f.hsroc {
-            out.push_str(&format!(
-                "HSROC: Lambda {:.4}, Theta {:.4}, beta {:.4}, sigma²alpha {:.4}, sigma²theta {:.4}\n",
-                h.lambda, h.theta, h.beta, h.sigma2_alpha, h.sigma2_theta
-            ));
-        }
-        for w in &m.warnings {
-            out.push_str(&format!("warning: {w}\n"));
-        }
-        if let Some(simp) = &f.simplified {
-            out.push_str(&format!(
-                "Simplified model beside it ({}): sensitivity {}, specificity {}, DOR {}\n",
-                simp.model.fallback.as_deref().unwrap_or(&simp.model.rung),
-                fourfold::report::fmt_est(&simp.summary.sensitivity, 2),
-                fourfold::report::fmt_est(&simp.summary.specificity, 2),
-                fourfold::report::fmt_ratio(&simp.summary.dor)
-            ));
-        }
-    }
-    if let Some(fg) = &a.overall.fagan {
-        out.push_str(&format!(
-            "Fagan: pre-test {:.0}% ({}) → post-test {:.0}% after a positive, {:.0}% after a negative test\n",
-            100.0 * fg.pretest,
-            fg.pretest_source,
-            100.0 * fg.post_positive.estimate,
-            100.0 * fg.post_negative.estimate
-        ));
-    }
-    if let Some(mr) = &a.meta_regression {
-        for (name, r) in mr {
-            match r {
-                fourfold::analysis::MetaRegOutcome::Fit(m) => out.push_str(&format!(
-                    "Meta-regression on {name}: LRT either differs χ² = {:.2} (df {}), p {}; sensitivity differs p {}; specificity differs p {}\n",
-                    m.lrt.both.statistic,
-                    m.lrt.both.df,
-                    fourfold::report::fmt_p(m.lrt.both.p_value),
-                    fourfold::report::fmt_p(m.lrt.sens.p_value),
-                    fourfold::report::fmt_p(m.lrt.spec.p_value)
-                )),
-                fourfold::analysis::MetaRegOutcome::Error { error } => out.push_str(&format!("Meta-regression on {name}: {error}\n")),
-            }
-        }
-    }
-    if let Some(inf) = &a.influence {
-        out.push_str("\nLeave-one-out (each study omitted in turn):\n");
-        let rows: Vec<Vec<String>> = inf
-            .loo
-            .iter()
-            .zip(&inf.cooks_distance)
-            .map(|(r, d)| match &r.fit {
-                Some(f) => vec![
-                    r.omitted.clone(),
-                    fourfold::report::fmt_est(&f.sensitivity, 3),
-                    fourfold::report::fmt_est(&f.specificity, 3),
-                    fourfold::report::fmt_ratio(&f.dor),
-                    d.map_or("–".into(), |d| {
-                        format!("{d:.3}{}", if d > inf.cooks_threshold { " *" } else { "" })
-                    }),
-                    f.rung.clone(),
-                ],
-                None => vec![r.omitted.clone(), r.error.clone().unwrap_or_default()],
-            })
-            .collect();
-        out.push_str(&text_table(
-            &["Omitted", "Sensitivity", "Specificity", "DOR", "Cook's D", "Rung"],
-            &rows,
-        ));
-        out.push_str(&format!("* Cook's distance above 4/k = {:.3}\n", inf.cooks_threshold));
-        let outliers: Vec<String> =
-            inf.empirical_bayes.iter().filter(|e| e.outlier).map(|e| e.label.clone()).collect();
-        if !outliers.is_empty() {
-            out.push_str(&format!("Standardized residual |r| > 2: {}\n", outliers.join(", ")));
-        }
-        if let Some(c) = &inf.cluster {
-            out.push_str(&format!("Clusters: {}\n", c.note));
-            if let Some(f) = &c.one_row_per_cluster.fit {
-                out.push_str(&format!(
-                    "  one row per cluster: sensitivity {}, specificity {}\n",
-                    fourfold::report::fmt_est(&f.summary.sensitivity, 3),
-                    fourfold::report::fmt_est(&f.summary.specificity, 3)
-                ));
-            }
-        }
-    }
-    for w in &a.overall.warnings {
-        out.push_str(&format!("note: {w}\n"));
-    }
-    out
 }
 
 fn bench_cmd(args: &[String]) -> i32 {
@@ -381,7 +223,7 @@ fn bench_cmd(args: &[String]) -> i32 {
             return 2;
         }
         let studies = &parsed.dataset.studies;
-        for method in [Method::Aghq, Method::Laplace, Method::Reitsma] {
+        for &method in Method::ALL {
             let cfg = FitConfig { method, auc_ci: AucCi::None, ..FitConfig::default() };
             // Repeat until ~1 s or 200 repeats, at least 5.
             let mut times = Vec::new();
@@ -410,24 +252,27 @@ fn bench_cmd(args: &[String]) -> i32 {
         if let Some(cov) =
             parsed.dataset.covariates.iter().find(|c| c.kind == fourfold::data::CovariateKind::Categorical)
         {
-            let cfg = AnalysisConfig {
-                grouping: Some(Grouping::By(cov.name.clone())),
-                ..AnalysisConfig::default()
+            let settings = AnalysisSettings { covariate: Some(cov.name.clone()), ..AnalysisSettings::default() };
+            let Ok(cfg) = AnalysisConfig::try_from(&settings) else {
+                return 1;
             };
             let t = Instant::now();
-            let ok = run(&parsed.dataset, &cfg).is_ok();
+            let staged = Staged::new(&parsed.dataset, &cfg);
+            let overall = staged.as_ref().ok().map(|s| {
+                let mut o = s.overall();
+                s.complete_overall(&mut o);
+                let ok = s.groups().is_ok();
+                (o, ok)
+            });
             let full_ms = t.elapsed().as_secs_f64() * 1e3;
             let t = Instant::now();
-            let loo_ok = match run(&parsed.dataset, &cfg) {
-                Ok(a) => a
-                    .overall
-                    .fit
-                    .as_ref()
-                    .map(|f| fourfold::stats::influence::leave_one_out(studies, &cfg.fit, f).len()),
-                Err(_) => None,
-            };
-            let loo_ms = t.elapsed().as_secs_f64() * 1e3 - full_ms;
-            let _ = loo_ok;
+            if let (Ok(s), Some((o, _))) = (&staged, &overall) {
+                if let Some(full) = &o.fit {
+                    let _ = s.loo_rows(full, 0..s.n_loo());
+                }
+            }
+            let loo_ms = t.elapsed().as_secs_f64() * 1e3;
+            let ok = overall.as_ref().is_some_and(|(_, ok)| *ok);
             out.push(serde_json::json!({"file": f, "model": "full-analysis", "by": cov.name, "k": studies.len(), "analysis_ms": full_ms, "loo_ms": loo_ms, "ok": ok}));
             if !json {
                 println!("{f:40} full analysis by {} (subgroups, meta-regression, bootstrap AUC): {full_ms:.0} ms; leave-one-out ({} refits): {loo_ms:.0} ms", cov.name, studies.len());

@@ -25,6 +25,7 @@
 
 pub mod analysis;
 pub mod data;
+pub mod permalink;
 pub mod plot;
 pub mod report;
 pub mod settings;

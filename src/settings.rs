@@ -1,82 +1,36 @@
-//! Analysis settings: everything the user can choose, with documented defaults, as one plain
-//! data struct (serialisable; stored in permalinks by [`crate::data::permalink`]).
+//! Analysis settings: everything the user can choose, with documented defaults, as one plain data
+//! struct. The page's controls, the permalink ([`crate::permalink`]) and the CLI's flags all
+//! produce an [`AnalysisSettings`]; [`crate::analysis::AnalysisConfig::try_from`] is the one
+//! (fallible) conversion into what the statistics run on, and the result
+//! ([`crate::analysis::Analysis::settings`]) records the settings it was computed from, so every
+//! label (e.g. "90% CI") is derived from the numbers' own settings.
+//!
+//! The option types are the statistics' own enums (re-exported here); their one text form
+//! (`FromStr` with aliases, `Display`, serde) comes from [`crate::impl_choice!`].
 
 use crate::data::correction::Correction;
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
-/// Which likelihood the bivariate model is fitted with.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Model {
-    /// Exact binomial GLMM by adaptive Gauss–Hermite quadrature (METHODS §2.6). Default.
-    #[default]
-    Aghq,
-    /// Binomial GLMM by the Laplace approximation (METHODS §2.5; = lme4 `nAGQ = 1`).
-    Laplace,
-    /// Reitsma bivariate normal model by REML (METHODS §3; = mada `reitsma`).
-    Reitsma,
-}
+pub use crate::data::correction::CorrectionRule;
+pub use crate::stats::accuracy::CiMethod;
+pub use crate::stats::bivariate::{AucCi, Method, DEFAULT_NODES, MAX_NODES};
+pub use crate::stats::summary::RegionKind;
 
-/// Per-study confidence intervals for proportions (METHODS §1.5).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum CiMethod {
-    /// Exact interval (midas, MetaDTA). Default.
-    #[default]
-    ClopperPearson,
-    /// Wilson score interval (mada `madad`).
-    Wilson,
-}
-
-impl CiMethod {
-    pub fn name(self) -> &'static str {
-        match self {
-            CiMethod::ClopperPearson => "clopper-pearson",
-            CiMethod::Wilson => "wilson",
-        }
-    }
-    pub fn from_name(s: &str) -> Option<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "clopper-pearson" | "clopperpearson" | "exact" | "cp" => Some(CiMethod::ClopperPearson),
-            "wilson" => Some(CiMethod::Wilson),
-            _ => None,
-        }
-    }
-}
-
-/// Quantile used for the confidence/prediction regions (METHODS §4.3).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RegionKind {
-    /// `2·F(2, k−2)` quantile (metandi, midas). Default.
-    #[default]
-    F,
-    /// χ²₂ quantile (mada).
-    ChiSquare,
-}
-
-/// Confidence interval for the area under the SROC curve (METHODS §4.6).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AucCi {
-    /// Parametric bootstrap from the fitted parameters. Default.
-    #[default]
-    Bootstrap,
-    /// Delta method.
-    Delta,
-}
+/// The confidence levels a user may choose lie strictly between these bounds.
+pub const LEVEL_RANGE: (f64, f64) = (0.5, 1.0);
 
 /// Every user choice of one analysis. `Default` gives the documented defaults.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AnalysisSettings {
-    /// Default [`Model::Aghq`].
-    pub model: Model,
-    /// Quadrature nodes per dimension for AGHQ (default [`crate::stats::bivariate::DEFAULT_NODES`]).
+    /// Default [`Method::Aghq`] (exact likelihood).
+    pub model: Method,
+    /// Quadrature nodes per dimension for AGHQ, 1 ..= [`MAX_NODES`] (default [`DEFAULT_NODES`]).
     pub nodes: u32,
-    /// Confidence level, default 0.95.
+    /// Confidence level in (0.5, 1), default 0.95.
     pub ci_level: f64,
-    /// Continuity correction for two-step quantities (default `single`, 0.5; METHODS §1.3).
+    /// Continuity correction for the two-step quantities (default `single`, 0.5; METHODS §1.3).
     pub correction: Correction,
     /// Per-study CI method (default Clopper–Pearson).
     pub ci_method: CiMethod,
@@ -84,23 +38,26 @@ pub struct AnalysisSettings {
     pub region: RegionKind,
     /// Covariate for subgroup analysis / meta-regression (METHODS §9), by column name.
     pub covariate: Option<String>,
-    /// Split a numeric covariate at this value (≤ threshold vs > threshold).
+    /// Split a numeric covariate at this value (`< t` vs `≥ t`).
     pub split_threshold: Option<f64>,
-    /// Two covariates crossed into one grouping.
+    /// Two covariates crossed into one grouping (takes precedence over `covariate`).
     pub cross: Option<(String, String)>,
-    /// Pre-test probability for Fagan / post-test displays (METHODS §8).
+    /// Pre-test probability for Fagan / post-test displays (METHODS §8); `None` = median prevalence.
     pub pretest: Option<f64>,
     /// Study labels excluded from the analysis.
     pub excluded: Vec<String>,
     /// AUC interval method (default bootstrap).
     pub auc_ci: AucCi,
+    /// Leave-one-out, Cook's distance, empirical Bayes, weights and the cluster analysis (§10).
+    /// The CLI's `--loo`; the page always computes them (in a later stage). Not in permalinks.
+    pub leave_one_out: bool,
 }
 
 impl Default for AnalysisSettings {
     fn default() -> Self {
         AnalysisSettings {
-            model: Model::Aghq,
-            nodes: crate::stats::bivariate::DEFAULT_NODES as u32,
+            model: Method::Aghq,
+            nodes: DEFAULT_NODES as u32,
             ci_level: 0.95,
             correction: Correction::default(),
             ci_method: CiMethod::ClopperPearson,
@@ -111,20 +68,104 @@ impl Default for AnalysisSettings {
             pretest: None,
             excluded: Vec::new(),
             auc_ci: AucCi::Bootstrap,
+            leave_one_out: false,
         }
+    }
+}
+
+impl AnalysisSettings {
+    /// The confidence level as a whole percentage for labels: `95`, `90`, `99.5` → "99.5".
+    pub fn level_percent(&self) -> String {
+        level_percent(self.ci_level)
+    }
+}
+
+/// `0.95` → "95", `0.995` → "99.5" (for labels such as "95% CI").
+pub fn level_percent(level: f64) -> String {
+    let p = (level * 1000.0).round() / 10.0;
+    if (p - p.round()).abs() < 1e-9 {
+        format!("{}", p.round())
+    } else {
+        format!("{p}")
+    }
+}
+
+/// A setting that is outside its allowed range. The page and the CLI show the message as it is.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum SettingsError {
+    /// The confidence level is not strictly between 0.5 and 1.
+    Level(f64),
+    /// The node count is not in 1 ..= [`MAX_NODES`].
+    Nodes(u32),
+    /// The pre-test probability is not strictly between 0 and 1.
+    Pretest(f64),
+    /// The continuity-correction increment is negative or not finite.
+    CorrectionIncrement(f64),
+    /// The split threshold is not a finite number.
+    SplitThreshold(f64),
+}
+
+impl fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SettingsError::Level(l) => {
+                write!(f, "the confidence level must lie between 0.5 and 1 (exclusive); {l} was given")
+            }
+            SettingsError::Nodes(n) => {
+                write!(f, "the number of quadrature points must be between 1 and {MAX_NODES}; {n} was given")
+            }
+            SettingsError::Pretest(p) => {
+                write!(f, "the pre-test probability must lie between 0 and 1 (exclusive); {p} was given")
+            }
+            SettingsError::CorrectionIncrement(c) => {
+                write!(f, "the continuity correction must be a number ≥ 0; {c} was given")
+            }
+            SettingsError::SplitThreshold(t) => write!(f, "the split threshold must be a number; {t} was given"),
+        }
+    }
+}
+
+impl std::error::Error for SettingsError {}
+
+impl AnalysisSettings {
+    /// Check every range; the first problem is returned.
+    ///
+    /// # Errors
+    /// A [`SettingsError`] naming the setting and the value given.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        let (lo, hi) = LEVEL_RANGE;
+        if !(self.ci_level > lo && self.ci_level < hi) {
+            return Err(SettingsError::Level(self.ci_level));
+        }
+        if !(1..=MAX_NODES as u32).contains(&self.nodes) {
+            return Err(SettingsError::Nodes(self.nodes));
+        }
+        if let Some(p) = self.pretest {
+            if !(p > 0.0 && p < 1.0) {
+                return Err(SettingsError::Pretest(p));
+            }
+        }
+        let c = self.correction.increment;
+        if !(c.is_finite() && c >= 0.0) {
+            return Err(SettingsError::CorrectionIncrement(c));
+        }
+        if let Some(t) = self.split_threshold.filter(|t| !t.is_finite()) {
+            return Err(SettingsError::SplitThreshold(t));
+        }
+        Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::correction::CorrectionRule;
 
     #[test]
     fn defaults_and_json() {
         let s = AnalysisSettings::default();
-        assert_eq!((s.model, s.nodes, s.ci_level), (Model::Aghq, 25, 0.95));
-        assert_eq!(s.nodes as usize, crate::stats::bivariate::DEFAULT_NODES);
+        assert_eq!((s.model, s.nodes, s.ci_level), (Method::Aghq, 25, 0.95));
+        assert_eq!(s.nodes as usize, DEFAULT_NODES);
         assert_eq!(s.correction.rule, CorrectionRule::Single);
         assert_eq!(
             (s.ci_method, s.region, s.auc_ci),
@@ -133,11 +174,58 @@ mod tests {
         let json = serde_json::to_string(&s).expect("serialise");
         assert!(json.contains("\"ci_method\":\"clopper-pearson\""), "{json}");
         assert!(json.contains("\"region\":\"f\""), "{json}");
+        assert!(json.contains("\"model\":\"aghq\""), "{json}");
         let back: AnalysisSettings = serde_json::from_str(&json).expect("parse");
         assert_eq!(back, s);
-        // Missing fields take their defaults.
+        // Missing fields take their defaults (autosaves written by earlier versions).
         let partial: AnalysisSettings = serde_json::from_str("{\"model\":\"reitsma\"}").expect("parse");
-        assert_eq!(partial, AnalysisSettings { model: Model::Reitsma, ..AnalysisSettings::default() });
-        assert_eq!(CiMethod::from_name("Wilson"), Some(CiMethod::Wilson));
+        assert_eq!(partial, AnalysisSettings { model: Method::Reitsma, ..AnalysisSettings::default() });
+        // An autosave of the previous version (mirror enums) reads back the same.
+        let old = r#"{"model":"laplace","nodes":9,"ci_level":0.9,"correction":{"rule":"all","increment":0.5},"ci_method":"wilson","region":"chi-square","covariate":null,"split_threshold":null,"cross":null,"pretest":0.3,"excluded":["a"],"auc_ci":"delta"}"#;
+        let s: AnalysisSettings = serde_json::from_str(old).expect("old autosave");
+        assert_eq!(
+            (s.model, s.nodes, s.ci_method, s.region, s.auc_ci),
+            (Method::Laplace, 9, CiMethod::Wilson, RegionKind::ChiSquare, AucCi::Delta)
+        );
+    }
+
+    #[test]
+    fn one_text_form_per_choice() {
+        assert_eq!("Wilson".parse::<CiMethod>(), Ok(CiMethod::Wilson));
+        assert_eq!("cp".parse::<CiMethod>(), Ok(CiMethod::ClopperPearson));
+        assert_eq!("REML".parse::<Method>(), Ok(Method::Reitsma));
+        assert_eq!("chi2".parse::<RegionKind>(), Ok(RegionKind::ChiSquare));
+        assert_eq!("none".parse::<AucCi>(), Ok(AucCi::None));
+        for m in Method::ALL {
+            assert_eq!(m.to_string().parse::<Method>(), Ok(*m));
+            assert_eq!(serde_json::to_string(m).expect("json"), format!("\"{m}\""));
+        }
+        // serde keeps the names earlier autosaves used ("chi-square"), the CLI's is "chi2".
+        assert_eq!(serde_json::to_string(&RegionKind::ChiSquare).expect("json"), "\"chi-square\"");
+        let e = "bayes".parse::<Method>().expect_err("unknown");
+        assert_eq!(e.to_string(), "unknown model 'bayes' (choose aghq, laplace, reitsma)");
+    }
+
+    #[test]
+    fn ranges_are_errors_not_clamps() {
+        let ok = AnalysisSettings::default();
+        assert_eq!(ok.validate(), Ok(()));
+        let bad = |f: &dyn Fn(&mut AnalysisSettings)| {
+            let mut s = AnalysisSettings::default();
+            f(&mut s);
+            s.validate().expect_err("out of range")
+        };
+        assert_eq!(bad(&|s| s.nodes = 0), SettingsError::Nodes(0));
+        assert_eq!(bad(&|s| s.nodes = 100), SettingsError::Nodes(100));
+        assert_eq!(bad(&|s| s.ci_level = 1.0), SettingsError::Level(1.0));
+        assert_eq!(bad(&|s| s.ci_level = 0.3), SettingsError::Level(0.3));
+        assert_eq!(bad(&|s| s.pretest = Some(1.2)), SettingsError::Pretest(1.2));
+        assert_eq!(
+            bad(&|s| s.nodes = 100).to_string(),
+            "the number of quadrature points must be between 1 and 41; 100 was given"
+        );
+        assert_eq!(level_percent(0.95), "95");
+        assert_eq!(level_percent(0.9), "90");
+        assert_eq!(level_percent(0.995), "99.5");
     }
 }

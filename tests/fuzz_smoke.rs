@@ -6,7 +6,7 @@
 //! the run, e.g. `FOURFOLD_FUZZ_ITERS=1000000 cargo test --release --test fuzz_smoke -- --nocapture`.
 
 use fourfold::data::parse::parse_table;
-use fourfold::data::permalink::{decode, decode_payload, encode, encode_payload, wrap_payload};
+use fourfold::permalink::{decode, decode_payload, encode, encode_payload, wrap_payload};
 use fourfold::settings::AnalysisSettings;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Instant;

@@ -163,7 +163,7 @@ fn loo_of_four_studies_gives_marked_fallback_rows() {
         let f = row.fit.as_ref().expect("fit");
         assert_eq!(f.k, 3);
         assert_ne!(f.rung, "B2", "k = 3 cannot be B2");
-        let why = f.fallback.as_deref().unwrap_or("");
+        let why = f.fallback.map(|w| w.to_string()).unwrap_or_default();
         assert!(why.contains("fewer than 4"), "{why}");
         println!(
             "mmse4 without {}: rung {} ({why}); Se {:.4} Sp {:.4}",

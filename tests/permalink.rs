@@ -3,11 +3,11 @@
 
 use fourfold::data::correction::{Correction, CorrectionRule};
 use fourfold::data::parse::parse_table;
-use fourfold::data::permalink::{
+use fourfold::permalink::{
     decode, decode_payload, encode, wrap_payload, PermalinkError, MAX_DECOMPRESSED,
 };
 use fourfold::data::{Covariate, CovariateKind, CovariateValue, Dataset, Study};
-use fourfold::settings::{AnalysisSettings, AucCi, CiMethod, Model, RegionKind};
+use fourfold::settings::{AnalysisSettings, AucCi, CiMethod, Method as Model, RegionKind};
 
 fn refs() -> String {
     let near = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/refs/data");
@@ -57,6 +57,7 @@ fn settings_variants(d: &Dataset) -> Vec<AnalysisSettings> {
     push(&|s| s.pretest = Some(0.123_456_789_012_345_68));
     push(&|s| s.excluded = vec!["a".to_string(), String::new(), "Ünïcödé [x]".to_string()]);
     push(&|s| s.auc_ci = AucCi::Delta);
+    push(&|s| s.auc_ci = AucCi::None);
     let labels: Vec<String> = d.studies.iter().take(3).map(|s| s.label.clone()).collect();
     v.push(AnalysisSettings {
         model: Model::Reitsma,
@@ -71,6 +72,7 @@ fn settings_variants(d: &Dataset) -> Vec<AnalysisSettings> {
         pretest: Some(0.2),
         excluded: labels,
         auc_ci: AucCi::Delta,
+        leave_one_out: false,
     });
     v
 }
@@ -248,7 +250,7 @@ fn specific_errors() {
 #[test]
 fn hostile_payloads() {
     use PermalinkError as E;
-    let good = fourfold::data::permalink::encode_payload(&Dataset::default(), &AnalysisSettings::default());
+    let good = fourfold::permalink::encode_payload(&Dataset::default(), &AnalysisSettings::default());
     assert_eq!(decode_payload(&good), Ok((Dataset::default(), AnalysisSettings::default())));
     // Trailing garbage.
     let mut t = good.clone();

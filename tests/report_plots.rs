@@ -1,23 +1,24 @@
 //! The page's pure helpers, natively: Analysis → plot data adapters (`report::plots`), SVG export
 //! of every figure, CSV / R exports and the one-row-at-a-time leave-one-out (`report::export`).
 
-use fourfold::analysis::{run, AnalysisConfig, Grouping};
+use fourfold::analysis::{run_settings, AnalysisConfig, Staged};
 use fourfold::data::parse_table;
-use fourfold::report::export::{loo_csv, loo_row, r_script, studies_csv, summary_csv};
+use fourfold::report::export::{loo_csv, r_script, studies_csv, summary_csv};
 use fourfold::report::plots::{
     deeks_data, doi_data, fagan_data, forest_data, lr_scatter_data, plot_svg, sroc_data, PlotKind,
 };
-use fourfold::stats::bivariate::AucCi;
+use fourfold::settings::{AnalysisSettings, AucCi};
 use fourfold::stats::influence::leave_one_out;
 
 const SCHEIDLER: &str = include_str!("../www/examples/scheidler.csv");
 
-fn analysis(grouping: Option<Grouping>) -> fourfold::analysis::Analysis {
+fn analysis(covariate: Option<&str>) -> fourfold::analysis::Analysis {
+    analysis_with(AnalysisSettings { covariate: covariate.map(String::from), ..AnalysisSettings::default() })
+}
+
+fn analysis_with(s: AnalysisSettings) -> fourfold::analysis::Analysis {
     let data = parse_table(SCHEIDLER).dataset;
-    let mut cfg = AnalysisConfig::default();
-    cfg.fit.auc_ci = AucCi::None;
-    cfg.grouping = grouping;
-    match run(&data, &cfg) {
+    match run_settings(&data, &AnalysisSettings { auc_ci: AucCi::None, ..s }) {
         Ok(a) => a,
         Err(e) => panic!("analysis failed: {e}"),
     }
@@ -52,7 +53,7 @@ fn adapters_carry_the_analysis_numbers() {
 
 #[test]
 fn subgroups_become_sroc_series_and_summary_rows() {
-    let a = analysis(Some(Grouping::By("modality".into())));
+    let a = analysis(Some("modality"));
     let sroc = sroc_data(&a);
     let names: Vec<&str> = sroc.series.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["CT (k = 17)", "LAG (k = 17)", "MRI (k = 10)"]);
@@ -63,7 +64,7 @@ fn subgroups_become_sroc_series_and_summary_rows() {
 
 #[test]
 fn every_figure_renders_as_svg() {
-    let a = analysis(Some(Grouping::By("modality".into())));
+    let a = analysis(Some("modality"));
     for kind in PlotKind::ALL {
         let svg = match plot_svg(kind, &a) {
             Ok(s) => s,
@@ -80,10 +81,11 @@ fn loo_rows_one_at_a_time_equal_the_influence_table() {
     let a = analysis(None);
     let data = parse_table(SCHEIDLER).dataset;
     let Some(full) = a.overall.fit.as_ref() else { panic!("no fit") };
-    let cfg = AnalysisConfig::default().fit;
+    let cfg = AnalysisConfig::default().fit();
     let table = leave_one_out(&data.studies, &cfg, full);
+    let staged = Staged::new(&data, &AnalysisConfig::default()).expect("staged");
     for i in [0, 17, 43] {
-        let row = loo_row(&data.studies, i, &cfg, full);
+        let row = staged.loo_rows(full, i..i + 1).remove(0);
         assert_eq!(row.omitted, table[i].omitted);
         let (Some(x), Some(y)) = (&row.fit, &table[i].fit) else { panic!("refit {i} failed") };
         // The same function on the same rows with the same start: identical (tolerance 0).
@@ -91,7 +93,7 @@ fn loo_rows_one_at_a_time_equal_the_influence_table() {
         assert_eq!(x.dor, y.dor);
         assert_eq!(x.rung, y.rung);
     }
-    let csv = loo_csv(&[loo_row(&data.studies, 0, &cfg, full)]);
+    let csv = loo_csv(&staged.loo_rows(full, 0..1));
     assert!(csv.lines().nth(1).is_some_and(|l| l.starts_with("Grumbine_1981,0.")));
 }
 
@@ -101,7 +103,13 @@ fn exports_inline_the_data() {
     let data = parse_table(SCHEIDLER).dataset;
     let csv = studies_csv(&a.overall);
     assert_eq!(csv.lines().count(), 45);
-    let r = r_script(&data, &["Walsh_1981".to_string()], &a);
+    let a = analysis_with(AnalysisSettings {
+        excluded: vec!["Walsh_1981".to_string()],
+        ci_level: 0.9,
+        ..AnalysisSettings::default()
+    });
+    let r = r_script(&data, &a);
+    assert!(r.contains("LEVEL <- 0.9\n") && r.contains("qnorm(1 - (1 - LEVEL) / 2)") && !r.contains("0.975"), "{r}");
     assert!(r.contains("\"Grumbine_1981\""));
     assert!(!r.contains("\"Walsh_1981\""), "excluded studies are not inlined");
     assert!(r.contains("glmer(") && r.contains("reitsma(d)"));
@@ -112,9 +120,7 @@ fn exports_inline_the_data() {
 fn hostile_labels_are_escaped_in_svg_exports() {
     let text = "study,TP,FP,FN,TN\n\"<img src=x onerror=alert(1)>\",10,2,3,40\nB,20,5,3,60\nC,15,4,6,50\nD,30,8,4,90\n";
     let data = parse_table(text).dataset;
-    let mut cfg = AnalysisConfig::default();
-    cfg.fit.auc_ci = AucCi::None;
-    let a = match run(&data, &cfg) {
+    let a = match run_settings(&data, &AnalysisSettings { auc_ci: AucCi::None, ..AnalysisSettings::default() }) {
         Ok(a) => a,
         Err(e) => panic!("{e}"),
     };

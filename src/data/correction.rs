@@ -16,23 +16,7 @@ pub enum CorrectionRule {
     None,
 }
 
-impl CorrectionRule {
-    pub fn name(self) -> &'static str {
-        match self {
-            CorrectionRule::Single => "single",
-            CorrectionRule::All => "all",
-            CorrectionRule::None => "none",
-        }
-    }
-    pub fn from_name(s: &str) -> Option<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "single" => Some(CorrectionRule::Single),
-            "all" => Some(CorrectionRule::All),
-            "none" => Some(CorrectionRule::None),
-            _ => None,
-        }
-    }
-}
+crate::impl_choice!(CorrectionRule, "continuity correction", [Single => "single", All => "all", None => "none"]);
 
 /// A continuity-correction policy: rule and increment (default `single`, 0.5).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]

@@ -3,12 +3,13 @@
 //! The central types are [`Study`] (one 2×2 table) and [`Dataset`] (the studies plus their
 //! covariate columns). The statistics core accepts only these validated types.
 
+pub mod choice;
 pub mod correction;
 pub mod error;
 pub mod parse;
-pub mod permalink;
 pub mod reconstruct;
 
+pub use choice::ParseChoiceError;
 pub use error::{DataError, DataErrorKind, Severity};
 pub use parse::{parse_table, ParseOutcome};
 

@@ -5,7 +5,6 @@
 use crate::analysis::{Analysis, Block};
 use crate::data::{CovariateValue, Dataset, Study};
 use crate::report::{summary_rows, SummaryRow};
-use crate::stats::bivariate::{BivariateResult, FitConfig};
 use crate::stats::estimate::Estimate;
 use crate::stats::influence::LooRow;
 
@@ -86,7 +85,7 @@ pub fn summary_csv(a: &Analysis) -> String {
 }
 
 fn summary_csv_row(r: &SummaryRow) -> Vec<String> {
-    let mut v = vec![r.label.clone(), r.k.to_string(), r.rung.clone()];
+    let mut v = vec![r.label.clone(), r.k.to_string(), r.rung.map_or(String::new(), |g| g.to_string())];
     for e in [&r.sensitivity, &r.specificity, &r.lr_positive, &r.lr_negative, &r.dor, &r.auc] {
         v.extend(est3(e));
     }
@@ -138,17 +137,11 @@ pub fn loo_csv(rows: &[LooRow]) -> String {
             opt(f.map(|f| f.lr_negative.estimate)),
             opt(f.map(|f| f.dor.estimate)),
             opt(f.and_then(|f| f.auc)),
-            f.map_or(String::new(), |f| f.rung.clone()),
+            f.map_or(String::new(), |f| f.rung.to_string()),
             r.error.clone().unwrap_or_default(),
         ]);
     }
     csv(&out)
-}
-
-/// Leave study `i` out of `studies` and refit: row `i` of
-/// [`crate::stats::influence::leave_one_out`], so that the page can build the table a few rows at a time.
-pub fn loo_row(studies: &[Study], i: usize, cfg: &FitConfig, full: &BivariateResult) -> LooRow {
-    crate::stats::influence::leave_one_out_row(studies, i, cfg, full)
 }
 
 /// An R string literal.
@@ -174,7 +167,9 @@ fn r_vec<T>(xs: &[T], f: impl Fn(&T) -> String) -> String {
 
 /// An R script (lme4 `glmer` bivariate GLMM by Laplace, and mada `reitsma`) with the analysed
 /// studies inlined, ending with the page's numbers as comments for comparison.
-pub fn r_script(data: &Dataset, excluded: &[String], a: &Analysis) -> String {
+pub fn r_script(data: &Dataset, a: &Analysis) -> String {
+    let excluded = &a.settings.excluded;
+    let level = a.settings.ci_level;
     let keep: Vec<usize> =
         (0..data.studies.len()).filter(|&i| !excluded.contains(&data.studies[i].label)).collect();
     let st: Vec<&Study> = keep.iter().filter_map(|&i| data.studies.get(i)).collect();
@@ -200,6 +195,7 @@ pub fn r_script(data: &Dataset, excluded: &[String], a: &Analysis) -> String {
         s.push_str(&format!(",\n  {} = c({})", r_str(&c.name), vals.join(", ")));
     }
     s.push_str(",\n  check.names = FALSE, stringsAsFactors = FALSE\n)\n\n");
+    s.push_str(&format!("LEVEL <- {level}  # confidence level of the intervals\n\n"));
     s.push_str(
         "# Bivariate binomial GLMM (Chu & Cole 2006) in long format: one row per study and margin.\n\
          long <- rbind(\n  data.frame(study = d$study, sens = 1, spec = 0, pos = d$TP, n = d$TP + d$FN),\n  \
@@ -208,11 +204,12 @@ pub fn r_script(data: &Dataset, excluded: &[String], a: &Analysis) -> String {
          fit <- glmer(cbind(pos, n - pos) ~ 0 + sens + spec + (0 + sens + spec | study),\n             \
          data = long, family = binomial, nAGQ = 1)\n\
          mu <- fixef(fit); se <- sqrt(diag(as.matrix(vcov(fit))))\n\
-         ci <- function(m, s) plogis(c(estimate = m, lower = m - qnorm(0.975) * s, upper = m + qnorm(0.975) * s))\n\
+         z <- qnorm(1 - (1 - LEVEL) / 2)\n\
+         ci <- function(m, s) plogis(c(estimate = m, lower = m - z * s, upper = m + z * s))\n\
          print(rbind(sensitivity = ci(mu[1], se[1]), specificity = ci(mu[2], se[2])))\n\
          print(VarCorr(fit))\n\n\
          # Reitsma bivariate normal model (REML, continuity correction 0.5 for all studies).\n\
-         rf <- reitsma(d)\nprint(summary(rf))\nprint(AUC(rf))\n\n",
+         rf <- reitsma(d)\nprint(summary(rf, level = LEVEL))\nprint(AUC(rf))\n\n",
     );
     s.push_str("# Fourfold's results for the same studies (the exact-likelihood fit uses adaptive\n");
     s.push_str("# quadrature; glmer's Laplace fit above can differ slightly):\n");

@@ -1,11 +1,19 @@
-//! Numbers → presentation. Computes nothing: fixed decimals per quantity class, p-values, and the
-//! rows of the summary table in the layout of the seed review's Table 2 (shared by CLI and page).
+//! Numbers → presentation: every word a user reads, for the page and the CLI alike. Computes
+//! nothing statistical: fixed decimals per quantity class, p-values, the rows of the summary table
+//! in the layout of the seed review's Table 2, and (in [`results`]) the fit report, the
+//! interpretations and the tables, as the shapes of [`doc`].
 
+pub mod doc;
 pub mod export;
 pub mod grid;
 pub mod plots;
+pub mod results;
+
+pub use doc::text_table;
+pub use results::{summary_cells, summary_headers, summary_table, text_report};
 
 use crate::analysis::{Analysis, Block};
+use crate::stats::bivariate::Rung;
 use crate::stats::estimate::Estimate;
 
 /// `0.80 (0.78–0.83)` with `d` decimals.
@@ -61,7 +69,8 @@ pub fn fmt_pct(x: f64) -> String {
 pub struct SummaryRow {
     pub label: String,
     pub k: usize,
-    pub rung: String,
+    /// The fallback rung of the fit (`None` without a pooled fit).
+    pub rung: Option<Rung>,
     pub sensitivity: Option<Estimate>,
     pub specificity: Option<Estimate>,
     pub lr_positive: Option<Estimate>,
@@ -82,20 +91,20 @@ pub fn summary_row(label: &str, b: &Block) -> SummaryRow {
     let auc = fit
         .and_then(|f| f.auc.as_ref())
         .map(|a| Estimate { estimate: a.estimate, ci: a.ci.unwrap_or([f64::NAN; 2]) });
-    let mut note = b.fit_error.clone();
+    let mut note = b.fit_error.as_ref().map(|e| e.to_string());
     if let Some(f) = fit {
-        if f.model.rung != "B2" || f.model.boundary.is_some() {
+        if f.model.rung != Rung::B2 || f.model.boundary.is_some() {
             note = Some(match (&f.model.boundary, &f.model.fallback) {
                 (Some(bd), _) => format!("boundary: {bd}"),
-                (None, Some(fb)) => fb.clone(),
-                _ => f.model.rung.clone(),
+                (None, Some(fb)) => fb.to_string(),
+                _ => f.model.rung.to_string(),
             });
         }
     }
     SummaryRow {
         label: label.to_string(),
         k: b.k,
-        rung: fit.map_or("–".into(), |f| f.model.rung.clone()),
+        rung: fit.map(|f| f.model.rung),
         sensitivity: fit.map(|f| f.summary.sensitivity),
         specificity: fit.map(|f| f.summary.specificity),
         lr_positive: fit.map(|f| f.summary.lr_positive),
@@ -120,73 +129,3 @@ pub fn summary_rows(a: &Analysis) -> Vec<SummaryRow> {
     rows
 }
 
-/// The column headers of the summary table.
-pub const SUMMARY_HEADERS: [&str; 12] = [
-    "Group",
-    "N",
-    "Sensitivity (95% CI)",
-    "Specificity (95% CI)",
-    "LR+ (95% CI)",
-    "LR− (95% CI)",
-    "DOR (95% CI)",
-    "AUC (95% CI)",
-    "I² Se",
-    "I² Sp",
-    "Deeks p",
-    "LFK",
-];
-
-/// The text cells of a row, in the order of [`SUMMARY_HEADERS`].
-pub fn summary_cells(r: &SummaryRow) -> Vec<String> {
-    let o = |e: &Option<Estimate>, f: &dyn Fn(&Estimate) -> String| e.as_ref().map_or("–".to_string(), f);
-    vec![
-        r.label.clone(),
-        r.k.to_string(),
-        o(&r.sensitivity, &|e| fmt_est(e, 2)),
-        o(&r.specificity, &|e| fmt_est(e, 2)),
-        o(&r.lr_positive, &fmt_ratio),
-        o(&r.lr_negative, &|e| fmt_est(e, 2)),
-        o(&r.dor, &fmt_ratio),
-        o(&r.auc, &|e| {
-            if e.ci[0].is_finite() {
-                fmt_est(e, 2)
-            } else {
-                format!("{:.2}", e.estimate)
-            }
-        }),
-        r.i2_sens.map_or("–".into(), fmt_pct),
-        r.i2_spec.map_or("–".into(), fmt_pct),
-        r.deeks_p.map_or("–".into(), fmt_p_cell),
-        r.lfk.map_or("–".into(), |x| format!("{x:.2}")),
-    ]
-}
-
-/// A plain-text table with aligned columns.
-pub fn text_table(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let n = headers.len();
-    let mut w: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for r in rows {
-        for (i, c) in r.iter().enumerate().take(n) {
-            w[i] = w[i].max(c.chars().count());
-        }
-    }
-    let line = |cells: Vec<String>| -> String {
-        cells
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("{c}{}", " ".repeat(w[i].saturating_sub(c.chars().count()))))
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_string()
-    };
-    let mut out = line(headers.iter().map(|h| h.to_string()).collect());
-    out.push('\n');
-    out.push_str(&w.iter().map(|x| "─".repeat(*x)).collect::<Vec<_>>().join("  "));
-    out.push('\n');
-    for r in rows {
-        out.push_str(&line(r.clone()));
-        out.push('\n');
-    }
-    out
-}

@@ -14,6 +14,7 @@ use statrs::distribution::{Beta, ContinuousCDF};
 
 /// Confidence-interval method for a binomial proportion (METHODS §1.5).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum CiMethod {
     /// Exact Clopper–Pearson interval (midas, MetaDTA). Default.
     #[default]
@@ -21,6 +22,8 @@ pub enum CiMethod {
     /// Wilson score interval without continuity correction (mada `binomCI`, method 2).
     Wilson,
 }
+
+crate::impl_choice!(CiMethod, "interval", [ClopperPearson => "clopper-pearson" | "cp" | "exact" | "clopperpearson", Wilson => "wilson"]);
 
 /// Options of [`per_study`].
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]

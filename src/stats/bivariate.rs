@@ -8,6 +8,7 @@ use super::glmm::fit::{
     TAU_BOUNDARY,
 };
 use super::glmm::likelihood::CovStructure;
+use super::glmm::optim::Termination;
 use super::reitsma::fit_reitsma;
 use super::rng::SplitMix64;
 use super::summary::{
@@ -39,23 +40,11 @@ pub enum Method {
     Reitsma,
 }
 
-impl Method {
-    pub fn name(self) -> &'static str {
-        match self {
-            Method::Aghq => "aghq",
-            Method::Laplace => "laplace",
-            Method::Reitsma => "reitsma",
-        }
-    }
-    pub fn from_name(s: &str) -> Option<Method> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "aghq" | "exact" | "agq" => Some(Method::Aghq),
-            "laplace" => Some(Method::Laplace),
-            "reitsma" | "reml" => Some(Method::Reitsma),
-            _ => None,
-        }
-    }
-}
+crate::impl_choice!(Method, "model", [Aghq => "aghq" | "exact" | "agq", Laplace => "laplace", Reitsma => "reitsma" | "reml"]);
+
+/// The largest number of quadrature points per dimension a user may ask for (the §2.6 check
+/// evaluates `2m + 1` points; beyond 41 the rule gains nothing on any reference data set).
+pub const MAX_NODES: usize = 41;
 
 /// How the AUC interval is computed (METHODS §4.6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -69,6 +58,8 @@ pub enum AucCi {
     /// No interval (fast path for leave-one-out and subgroups' interactive previews).
     None,
 }
+
+crate::impl_choice!(AucCi, "AUC interval", [Bootstrap => "bootstrap", Delta => "delta", None => "none"]);
 
 /// Options of the pooled analysis. Defaults: exact GLMM with [`DEFAULT_NODES`] points, 95% level,
 /// F-based regions, bootstrap AUC CI with B = 2000 and seed 20240601, REML with mada's `all` 0.5 correction.
@@ -111,11 +102,16 @@ impl Default for FitConfig {
 
 /// Why no pooled estimate could be produced.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum FitError {
     /// Fewer studies than the method needs.
     TooFewStudies { needed: usize, got: usize },
-    /// Every rung of the ladder failed.
-    Failed { reason: String },
+    /// The simplified model fitted for fewer than 4 studies did not converge.
+    NotConverged { rung: Rung, termination: Termination },
+    /// The bivariate fit did not converge and no simpler model did either.
+    NoRungConverged { termination: Termination },
+    /// The REML system is singular (or fewer than 3 rows are usable).
+    RemlSingular,
 }
 
 impl std::fmt::Display for FitError {
@@ -124,15 +120,31 @@ impl std::fmt::Display for FitError {
             FitError::TooFewStudies { needed, got } => {
                 write!(f, "a pooled estimate needs at least {needed} studies; {got} given (per-study estimates only)")
             }
-            FitError::Failed { reason } => write!(f, "the model could not be fitted: {reason}"),
+            FitError::NotConverged { rung, termination } => {
+                write!(f, "the model could not be fitted: {rung} did not converge ({termination})")
+            }
+            FitError::NoRungConverged { termination } => write!(
+                f,
+                "the model could not be fitted: the bivariate fit ended with '{termination}' and no simpler model converged"
+            ),
+            FitError::RemlSingular => {
+                write!(f, "the model could not be fitted: the REML system is singular or fewer than 3 usable rows")
+            }
         }
     }
 }
 
 impl std::error::Error for FitError {}
 
+/// Serialised as its message (the JSON of earlier versions held that string).
+impl Serialize for FitError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// The rung of the fallback ladder a fit ended on (METHODS §9.4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rung {
     /// Bivariate model with correlated random effects.
     B2,
@@ -158,20 +170,121 @@ impl Rung {
     }
 }
 
+impl std::fmt::Display for Rung {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Compares with a rung's name (`rung == "B2"`), for tests and JSON comparisons.
+impl PartialEq<&str> for Rung {
+    fn eq(&self, other: &&str) -> bool {
+        self.name() == *other
+    }
+}
+
+/// Serialised as its name (`B2`, `FE-Se`, …).
+impl Serialize for Rung {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+/// Which constraint of the parameter space a fit lies on (METHODS §2.9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Boundary {
+    /// ρ fixed at +1 (`positive`) or −1 by the boundary refit.
+    RhoFixed { positive: bool },
+    /// |ρ̂| beyond [`RHO_BOUNDARY`] without a refit (REML).
+    RhoNear,
+    /// τ of logit sensitivity is zero.
+    TauSens,
+    /// τ of logit specificity is zero.
+    TauSpec,
+    /// Both τ are zero.
+    TauBoth,
+}
+
+impl Boundary {
+    /// A boundary of the correlation (ρ = ±1 or |ρ| beyond the threshold).
+    pub fn is_rho(self) -> bool {
+        matches!(self, Boundary::RhoFixed { .. } | Boundary::RhoNear)
+    }
+}
+
+impl std::fmt::Display for Boundary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Boundary::RhoFixed { positive: true } => f.write_str("rho = +1"),
+            Boundary::RhoFixed { positive: false } => f.write_str("rho = -1"),
+            Boundary::RhoNear => write!(f, "|rho| > {RHO_BOUNDARY}"),
+            Boundary::TauSens => f.write_str("tau2 of logit sensitivity = 0"),
+            Boundary::TauSpec => f.write_str("tau2 of logit specificity = 0"),
+            Boundary::TauBoth => f.write_str("both tau2 = 0"),
+        }
+    }
+}
+
+/// Serialised as its description (`rho = -1`, …), as in earlier versions.
+impl Serialize for Boundary {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Why a fit is not the plain B2 model, or which simpler fit was computed beside it (§9.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FallbackReason {
+    /// Fewer than 4 studies: correlated random effects were not fitted.
+    FewStudies,
+    /// The bivariate fit did not converge.
+    NotConverged,
+    /// This (simplified) fit was made because B2 lies on a boundary.
+    B2AtBoundary(Boundary),
+    /// B2 lies on a boundary; the simplified fit of this rung is reported beside it.
+    ComputedBeside(Boundary),
+}
+
+/// A fallback: the rung it led to and why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fallback {
+    pub rung: Rung,
+    pub reason: FallbackReason,
+}
+
+impl std::fmt::Display for Fallback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let r = self.rung;
+        match self.reason {
+            FallbackReason::FewStudies => write!(f, "{r}: fewer than 4 studies"),
+            FallbackReason::NotConverged => write!(f, "{r}: bivariate fit did not converge"),
+            FallbackReason::B2AtBoundary(b) => write!(f, "{r}: B2 at a boundary ({b})"),
+            FallbackReason::ComputedBeside(b) => write!(f, "{r} computed beside B2: boundary ({b})"),
+        }
+    }
+}
+
+/// Serialised as its description, as in earlier versions.
+impl Serialize for Fallback {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// The `model` block: how the fit ended and its parameters (names as in shared/refs/expected).
 #[derive(Clone, Debug, Serialize)]
 pub struct ModelBlock {
-    pub method: String,
+    pub method: Method,
     pub nodes: Option<usize>,
     pub converged: bool,
     pub iterations: usize,
     pub evaluations: usize,
-    pub termination: String,
-    /// `None` for an interior fit; otherwise which constraint is active, e.g. "rho = -1".
-    pub boundary: Option<String>,
+    pub termination: Termination,
+    /// `None` for an interior fit; otherwise which constraint is active (JSON e.g. "rho = -1").
+    pub boundary: Option<Boundary>,
     /// The ladder rung (`B2`, `B0`, `FE-Se`, `FE-Sp`, `FE`) and why, when not `B2`.
-    pub rung: String,
-    pub fallback: Option<String>,
+    pub rung: Rung,
+    pub fallback: Option<Fallback>,
     pub warnings: Vec<String>,
     pub mu_logit_sens: f64,
     pub mu_logit_spec: f64,
@@ -302,7 +415,7 @@ pub fn analyze_with_start(
 pub(crate) fn nodes_of(cfg: &FitConfig) -> usize {
     match cfg.method {
         Method::Laplace => 1,
-        _ => cfg.nodes.clamp(1, 41),
+        _ => cfg.nodes.clamp(1, MAX_NODES),
     }
 }
 
@@ -321,20 +434,20 @@ pub(crate) fn project(theta_full: &[f64], nb: usize, cov: CovStructure) -> Vec<f
     v
 }
 
-pub(crate) fn boundary_of(fit: &StructFit, nb: usize) -> Option<String> {
+pub(crate) fn boundary_of(fit: &StructFit, nb: usize) -> Option<Boundary> {
     let (t1, t2, rho) = fit.cov.tau_rho(&fit.theta[nb..]);
     match fit.cov {
-        CovStructure::RhoFixed(s) => Some(format!("rho = {}", if s > 0.0 { "+1" } else { "-1" })),
-        CovStructure::SensOnly => Some("tau2 of logit specificity = 0".into()),
-        CovStructure::SpecOnly => Some("tau2 of logit sensitivity = 0".into()),
-        CovStructure::NoRandom => Some("both tau2 = 0".into()),
+        CovStructure::RhoFixed(s) => Some(Boundary::RhoFixed { positive: s > 0.0 }),
+        CovStructure::SensOnly => Some(Boundary::TauSpec),
+        CovStructure::SpecOnly => Some(Boundary::TauSens),
+        CovStructure::NoRandom => Some(Boundary::TauBoth),
         CovStructure::Full | CovStructure::Independent => {
             if t1 < TAU_BOUNDARY {
-                Some("tau2 of logit sensitivity = 0".into())
+                Some(Boundary::TauSens)
             } else if t2 < TAU_BOUNDARY {
-                Some("tau2 of logit specificity = 0".into())
+                Some(Boundary::TauSpec)
             } else if rho.abs() > RHO_BOUNDARY {
-                Some(format!("|rho| > {RHO_BOUNDARY}"))
+                Some(Boundary::RhoNear)
             } else {
                 None
             }
@@ -455,9 +568,7 @@ fn glmm_result(
     if k < 4 {
         let (b0, rung) = fit_b0(studies, &design, nodes, &start);
         if !b0.converged {
-            return Err(FitError::Failed {
-                reason: format!("{} did not converge ({})", rung.name(), b0.termination.describe()),
-            });
+            return Err(FitError::NotConverged { rung, termination: b0.termination });
         }
         warnings.push(format!("only {k} studies: the bivariate model needs at least 4 (metandi's minimum), so correlated random effects were not fitted"));
         return Ok(build_glmm_result(
@@ -465,7 +576,7 @@ fn glmm_result(
             cfg,
             &b0,
             rung,
-            Some(format!("{}: fewer than 4 studies", rung.name())),
+            Some(Fallback { rung, reason: FallbackReason::FewStudies }),
             warnings,
         ));
     }
@@ -473,12 +584,7 @@ fn glmm_result(
     if !b2.converged {
         let (b0, rung) = fit_b0(studies, &design, nodes, &start);
         if !b0.converged {
-            return Err(FitError::Failed {
-                reason: format!(
-                    "the bivariate fit ended with '{}' and no simpler model converged",
-                    b2.termination.describe()
-                ),
-            });
+            return Err(FitError::NoRungConverged { termination: b2.termination });
         }
         warnings.push(format!(
             "the bivariate model did not converge ({}); the simpler model {} is reported instead",
@@ -490,12 +596,12 @@ fn glmm_result(
             cfg,
             &b0,
             rung,
-            Some(format!("{}: bivariate fit did not converge", rung.name())),
+            Some(Fallback { rung, reason: FallbackReason::NotConverged }),
             warnings,
         ));
     }
     let mut res = build_glmm_result(studies, cfg, &b2, Rung::B2, None, warnings);
-    if let Some(b) = &res.model.boundary {
+    if let Some(b) = res.model.boundary {
         res.model.warnings.push(format!(
             "boundary fit ({b}): the maximum-likelihood estimate lies on the edge of the parameter space; it is reported, flagged, with the simpler model of the fallback ladder beside it"
         ));
@@ -506,11 +612,11 @@ fn glmm_result(
                 cfg,
                 &b0,
                 rung,
-                Some(format!("{}: B2 at a boundary ({b})", rung.name())),
+                Some(Fallback { rung, reason: FallbackReason::B2AtBoundary(b) }),
                 Vec::new(),
             );
             simp.simplified = None;
-            res.model.fallback = Some(format!("{} computed beside B2: boundary ({b})", rung.name()));
+            res.model.fallback = Some(Fallback { rung, reason: FallbackReason::ComputedBeside(b) });
             res.simplified = Some(Box::new(simp));
         }
     }
@@ -522,7 +628,7 @@ fn build_glmm_result(
     cfg: &FitConfig,
     f: &StructFit,
     rung: Rung,
-    fallback: Option<String>,
+    fallback: Option<Fallback>,
     mut warnings: Vec<String>,
 ) -> BivariateResult {
     let k = studies.len();
@@ -577,14 +683,14 @@ fn build_glmm_result(
     }
     let gmax = f.max_abs_gradient();
     let model = ModelBlock {
-        method: cfg.method.name().into(),
+        method: cfg.method,
         nodes: Some(nodes),
         converged: f.converged,
         iterations: f.iterations,
         evaluations: f.evaluations,
-        termination: f.termination.describe().into(),
+        termination: f.termination,
         boundary: boundary_of(f, 2),
-        rung: rung.name().into(),
+        rung,
         fallback,
         warnings,
         mu_logit_sens: f.theta[0],
@@ -627,29 +733,7 @@ fn finish(studies: &[Study], cfg: &FitConfig, model: ModelBlock, internal: Inter
     };
     let summary = summary_point(&pooled, z);
     let hs = hsroc(&pooled);
-    let auc = auc_exact(pooled.mu, pooled.tau2).map(|a| {
-        let (ci, draws, seed, how) = match (cfg.auc_ci, &internal.cov, &internal.vcov_theta) {
-            (AucCi::Bootstrap, Some(cov), Some(v)) => (
-                auc_bootstrap(*cov, &internal.theta, v, cfg),
-                Some(cfg.bootstrap_draws),
-                Some(cfg.seed),
-                "parametric bootstrap",
-            ),
-            (AucCi::Delta, Some(cov), Some(v)) => {
-                (auc_delta(*cov, &internal.theta, v, z), None, None, "delta method on logit(AUC)")
-            }
-            (AucCi::None, _, _) => (None, None, None, "not computed"),
-            _ => (None, None, None, "not available for this model"),
-        };
-        AucBlock {
-            estimate: a,
-            ci,
-            ci_method: how.into(),
-            draws,
-            seed,
-            mada_rule: auc_mada(pooled.mu, pooled.tau2).unwrap_or(f64::NAN),
-        }
-    });
+    let auc = auc_block(&pooled, &internal, cfg);
     let radius = region_radius(cfg.region, k, cfg.level);
     let has_se = pooled.vcov_mu[0][0].is_finite();
     let (conf, pred) = match (radius, has_se) {
@@ -693,6 +777,52 @@ fn finish(studies: &[Study], cfg: &FitConfig, model: ModelBlock, internal: Inter
         simplified: None,
         model,
         internal,
+    }
+}
+
+/// The AUC (exact integral, §4.6) with the interval `cfg.auc_ci` asks for.
+fn auc_block(pooled: &Pooled, internal: &Internal, cfg: &FitConfig) -> Option<AucBlock> {
+    let z = z_for_level(cfg.level);
+    auc_exact(pooled.mu, pooled.tau2).map(|a| {
+        let (ci, draws, seed, how) = match (cfg.auc_ci, &internal.cov, &internal.vcov_theta) {
+            (AucCi::Bootstrap, Some(cov), Some(v)) => (
+                auc_bootstrap(*cov, &internal.theta, v, cfg),
+                Some(cfg.bootstrap_draws),
+                Some(cfg.seed),
+                "parametric bootstrap",
+            ),
+            (AucCi::Delta, Some(cov), Some(v)) => {
+                (auc_delta(*cov, &internal.theta, v, z), None, None, "delta method on logit(AUC)")
+            }
+            (AucCi::None, _, _) => (None, None, None, "not computed"),
+            _ => (None, None, None, "not available for this model"),
+        };
+        AucBlock {
+            estimate: a,
+            ci,
+            ci_method: how.into(),
+            draws,
+            seed,
+            mada_rule: auc_mada(pooled.mu, pooled.tau2).unwrap_or(f64::NAN),
+        }
+    })
+}
+
+/// Recompute the AUC block of a finished fit (and of the simplified fit beside it) with the
+/// interval `cfg.auc_ci` asks for: the page fits once without the bootstrap, shows the results,
+/// then adds the interval. Equal to fitting with `cfg` directly (the fit does not depend on it).
+pub fn add_auc_interval(res: &mut BivariateResult, cfg: &FitConfig) {
+    let m = &res.model;
+    let pooled = Pooled {
+        mu: [m.mu_logit_sens, m.mu_logit_spec],
+        vcov_mu: m.vcov_mu,
+        tau2: [m.tau2_logit_sens, m.tau2_logit_spec],
+        cov12: m.cov_logit_sens_spec,
+        k: res.k,
+    };
+    res.auc = auc_block(&pooled, &res.internal, cfg);
+    if let Some(s) = res.simplified.as_mut() {
+        add_auc_interval(s, cfg);
     }
 }
 
@@ -764,9 +894,7 @@ pub fn auc_delta(cov: CovStructure, theta: &[f64], v: &DMatrix<f64>, z: f64) -> 
 }
 
 fn reitsma_result(studies: &[Study], cfg: &FitConfig) -> Result<BivariateResult, FitError> {
-    let f = fit_reitsma(studies, &cfg.reml_correction, None).ok_or(FitError::Failed {
-        reason: "the REML system is singular or fewer than 3 usable rows".into(),
-    })?;
+    let f = fit_reitsma(studies, &cfg.reml_correction, None).ok_or(FitError::RemlSingular)?;
     let v = &f.vcov_beta;
     // Convert from (logit Se, logit FPR) to (logit Se, logit Sp).
     let vmu = [[v[(0, 0)], -v[(0, 1)]], [-v[(1, 0)], v[(1, 1)]]];
@@ -781,14 +909,14 @@ fn reitsma_result(studies: &[Study], cfg: &FitConfig) -> Result<BivariateResult,
         ));
     }
     let model = ModelBlock {
-        method: "reitsma".into(),
+        method: Method::Reitsma,
         nodes: None,
         converged: f.converged,
         iterations: f.iterations,
         evaluations: 0,
-        termination: f.termination.describe().into(),
-        boundary: if rho.abs() > RHO_BOUNDARY { Some(format!("|rho| > {RHO_BOUNDARY}")) } else { None },
-        rung: "B2".into(),
+        termination: f.termination,
+        boundary: if rho.abs() > RHO_BOUNDARY { Some(Boundary::RhoNear) } else { None },
+        rung: Rung::B2,
         fallback: None,
         warnings,
         mu_logit_sens: f.beta[0],

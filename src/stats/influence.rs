@@ -6,7 +6,7 @@
 //! files are not modified. The small per-study computations (conditional mode, `A_i = C'D̂C + I`,
 //! posterior moments) are re-derived here from METHODS §2.3–§2.6.
 
-use super::bivariate::{analyze_with_start, AucCi, BivariateResult, FitConfig, WarmStart};
+use super::bivariate::{analyze_with_start, AucCi, BivariateResult, Boundary, Fallback, FitConfig, Rung, WarmStart};
 use super::estimate::Estimate;
 use super::glmm::mat2::M2;
 use super::glmm::quadrature::gauss_hermite;
@@ -49,10 +49,10 @@ pub struct LooFit {
     pub rho: Option<f64>,
     pub loglik: f64,
     /// Fallback-ladder rung of the refit (`B2`, `B0`, `FE-Se`, `FE-Sp`, `FE`), free to differ from the full fit.
-    pub rung: String,
+    pub rung: Rung,
     /// Why the rung is not `B2` (or which simpler fit was computed beside a boundary B2).
-    pub fallback: Option<String>,
-    pub boundary: Option<String>,
+    pub fallback: Option<Fallback>,
+    pub boundary: Option<Boundary>,
     pub converged: bool,
     /// True when the rung differs from the full fit's.
     pub rung_changed: bool,
@@ -98,12 +98,12 @@ fn refit(
     omitted_rows: Vec<usize>,
 ) -> LooRow {
     match analyze_with_start(studies, cfg, warm_start(full)) {
-        Ok(r) => LooRow { omitted, omitted_rows, fit: Some(loo_fit_of(&r, &full.model.rung)), error: None },
+        Ok(r) => LooRow { omitted, omitted_rows, fit: Some(loo_fit_of(&r, full.model.rung)), error: None },
         Err(e) => LooRow { omitted, omitted_rows, fit: None, error: Some(e.to_string()) },
     }
 }
 
-fn loo_fit_of(r: &BivariateResult, full_rung: &str) -> LooFit {
+fn loo_fit_of(r: &BivariateResult, full_rung: Rung) -> LooFit {
     let m = &r.model;
     LooFit {
         k: r.k,
@@ -120,9 +120,9 @@ fn loo_fit_of(r: &BivariateResult, full_rung: &str) -> LooFit {
         tau2_logit_spec: m.tau2_logit_spec,
         rho: m.rho,
         loglik: m.loglik,
-        rung: m.rung.clone(),
-        fallback: m.fallback.clone(),
-        boundary: m.boundary.clone(),
+        rung: m.rung,
+        fallback: m.fallback,
+        boundary: m.boundary,
         converged: m.converged,
         rung_changed: m.rung != full_rung,
     }

@@ -2,7 +2,7 @@
 //! specificity or both, with a common between-study covariance, fitted by exact ML (the same GLMM
 //! engine), and likelihood-ratio tests with the correct degrees of freedom.
 
-use super::bivariate::{boundary_of, fit_b2, nodes_of, FitConfig, Method};
+use super::bivariate::{boundary_of, fit_b2, nodes_of, Boundary, FitConfig, Method};
 use super::glmm::fit::{start_values, Design, StructFit};
 use super::summary::{summary_point, Pooled, SummaryPoint};
 use super::transform::{chi2_sf, normal_cdf, z_for_level};
@@ -93,7 +93,7 @@ pub struct MetaRegression {
     pub lrt: LrTests,
     pub per_level: Vec<LevelEstimate>,
     pub converged: bool,
-    pub boundary: Option<String>,
+    pub boundary: Option<Boundary>,
     pub warnings: Vec<String>,
 }
 
@@ -128,6 +128,15 @@ impl std::fmt::Display for MetaRegError {
             }
             MetaRegError::Failed { reason } => write!(f, "meta-regression failed: {reason}"),
         }
+    }
+}
+
+impl std::error::Error for MetaRegError {}
+
+/// Serialised as its message (the JSON of earlier versions held that string).
+impl Serialize for MetaRegError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 

@@ -25,14 +25,17 @@ impl Pooled {
 
 /// Which radius the 95% regions use (METHODS §4.3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "kebab-case")]
 pub enum RegionKind {
     /// `c = √(2·F_{2,k−2}(level))` (metandi, midas, MetaDTA). Default.
     #[default]
     F,
     /// `c = √χ²_2(level)` (mada).
+    #[serde(alias = "chi_square")]
     ChiSquare,
 }
+
+crate::impl_choice!(RegionKind, "region", [F => "f", ChiSquare => "chi2" | "chisq" | "chi-square"]);
 
 /// Pooled sensitivity, specificity, LR+, LR−, DOR with CIs (METHODS §4.1–§4.2).
 #[derive(Clone, Debug, Serialize)]

@@ -35,9 +35,45 @@ pub struct Spearman {
     /// The t statistic of the approximation (`None` when |ρ| = 1).
     pub t: Option<f64>,
     pub p_value: f64,
-    /// `"t approximation"`, `"exact permutation"` or the fallback explanation.
-    pub method: String,
+    /// How the p-value was obtained (JSON: `"t approximation"`, `"exact permutation"`, or the
+    /// fallback explanation).
+    pub method: SpearmanPUsed,
     pub ties: bool,
+}
+
+/// The p-value method actually used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpearmanPUsed {
+    TApproximation,
+    ExactPermutation,
+    /// Exact requested, but the data contain ties: t approximation.
+    TApproximationTies,
+    /// Exact requested, but k > 10: t approximation.
+    TApproximationLargeK,
+}
+
+impl std::fmt::Display for SpearmanPUsed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SpearmanPUsed::TApproximation => "t approximation",
+            SpearmanPUsed::ExactPermutation => "exact permutation",
+            SpearmanPUsed::TApproximationTies => "t approximation (exact p requested but the data contain ties)",
+            SpearmanPUsed::TApproximationLargeK => "t approximation (exact p requested but k > 10)",
+        })
+    }
+}
+
+/// Serialised as its description, as in earlier versions.
+impl Serialize for SpearmanPUsed {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl PartialEq<&str> for SpearmanPUsed {
+    fn eq(&self, other: &&str) -> bool {
+        self.to_string() == *other
+    }
 }
 
 /// Threshold-effect analysis: Spearman ρ of logit Se' and logit FPR'.
@@ -222,17 +258,10 @@ pub fn spearman(x: &[f64], y: &[f64], method: SpearmanPMethod) -> Result<Spearma
     })?;
     let (t, p_t) = spearman_p_t(rho, k)?;
     let (p_value, method) = match method {
-        SpearmanPMethod::TApproximation => (p_t, "t approximation".to_string()),
-        SpearmanPMethod::Exact if !ties && k <= 10 => {
-            (spearman_p_exact(rho, k)?, "exact permutation".to_string())
-        }
-        SpearmanPMethod::Exact => (
-            p_t,
-            format!(
-                "t approximation (exact p requested but {})",
-                if ties { "the data contain ties" } else { "k > 10" }
-            ),
-        ),
+        SpearmanPMethod::TApproximation => (p_t, SpearmanPUsed::TApproximation),
+        SpearmanPMethod::Exact if !ties && k <= 10 => (spearman_p_exact(rho, k)?, SpearmanPUsed::ExactPermutation),
+        SpearmanPMethod::Exact if ties => (p_t, SpearmanPUsed::TApproximationTies),
+        SpearmanPMethod::Exact => (p_t, SpearmanPUsed::TApproximationLargeK),
     };
     Ok(Spearman { k, rho, df: k - 2, t, p_value, method, ties })
 }

@@ -7,14 +7,12 @@ use web_sys::{Element, Event, HtmlCanvasElement, HtmlInputElement, HtmlSelectEle
 use super::dom::{by_id, document, download_blob, download_text, el, set_text, storage, window};
 use super::pipeline::{schedule, AUTOSAVE_KEY};
 use super::{render, show_fatal, state};
-use crate::data::correction::CorrectionRule;
-use crate::data::permalink;
+use crate::permalink;
 use crate::data::reconstruct::{reconstruct_from_text, Status};
 use crate::data::CovariateKind;
 use crate::report::export::{loo_csv, r_script, studies_csv, summary_csv};
 use crate::report::grid::{self, GridRow};
 use crate::report::plots::{plot_svg, PlotKind};
-use crate::settings::Model;
 
 /// Add a listener for `event` on `target` that reports errors instead of throwing.
 fn on(
@@ -88,18 +86,18 @@ fn read_settings() -> Result<(), JsValue> {
     let data = state::with(|a| a.parsed.as_ref().map(|p| p.dataset.clone()));
     state::with(|a| {
         let s = &mut a.settings;
-        s.model = match model.value().as_str() {
-            "laplace" => Model::Laplace,
-            "reitsma" => Model::Reitsma,
-            _ => Model::Aghq,
-        };
+        // The controls' values are the option types' own names; a value out of range (e.g. 100
+        // nodes) is kept and refused by the analysis with a message, never clamped silently.
+        if let Ok(m) = model.value().parse() {
+            s.model = m;
+        }
         if let Ok(n) = nodes.value().trim().parse::<u32>() {
-            s.nodes = n.clamp(1, 41);
+            s.nodes = n;
         }
         if let Ok(l) = level.value().parse::<f64>() {
             s.ci_level = l;
         }
-        if let Some(r) = CorrectionRule::from_name(&corr.value()) {
+        if let Ok(r) = corr.value().parse() {
             s.correction.rule = r;
         }
         let new_cov = Some(cov.value()).filter(|v| !v.is_empty());
@@ -131,8 +129,7 @@ fn read_settings() -> Result<(), JsValue> {
 }
 
 fn export(kind: &str, plot: Option<String>) -> Result<(), JsValue> {
-    let (analysis, parsed, settings, loo) =
-        state::with(|a| (a.analysis.clone(), a.parsed.clone(), a.settings.clone(), a.loo.rows.clone()));
+    let (analysis, parsed, loo) = state::with(|a| (a.analysis.clone(), a.parsed.clone(), a.loo.rows.clone()));
     let Some(a) = analysis else {
         return Ok(());
     };
@@ -165,7 +162,6 @@ fn export(kind: &str, plot: Option<String>) -> Result<(), JsValue> {
         "json" => {
             let mut v = serde_json::to_value(&a).map_err(|e| JsValue::from_str(&e.to_string()))?;
             if let Some(o) = v.as_object_mut() {
-                o.insert("settings".into(), serde_json::to_value(&settings).unwrap_or_default());
                 o.insert("loo".into(), serde_json::to_value(&loo).unwrap_or_default());
             }
             let text = serde_json::to_string_pretty(&v).map_err(|e| JsValue::from_str(&e.to_string()))?;
@@ -173,7 +169,7 @@ fn export(kind: &str, plot: Option<String>) -> Result<(), JsValue> {
         }
         "r" => {
             let d = parsed.map(|p| p.dataset).unwrap_or_default();
-            download_text("fourfold.R", "text/plain", &r_script(&d, &settings.excluded, &a))
+            download_text("fourfold.R", "text/plain", &r_script(&d, &a))
         }
         _ => Ok(()),
     }

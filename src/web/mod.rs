@@ -26,7 +26,7 @@ use web_sys::HtmlTextAreaElement;
 
 pub use state::EXAMPLE_CSV;
 
-use crate::data::permalink;
+use crate::permalink;
 use crate::report::grid::dataset_to_text;
 use crate::settings::AnalysisSettings;
 

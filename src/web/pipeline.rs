@@ -1,20 +1,20 @@
-//! The computation schedule. Every change bumps the generation counter and (after a debounce)
-//! runs: pass 1 (parse, grid, fast fit without the AUC bootstrap and subgroups → summary and
-//! plots), pass 2 (bootstrap AUC, subgroups, meta-regression) in a later event-loop task, then the
-//! leave-one-out refits a few at a time. The status reads `ready` only when all of it belongs to
-//! the current input; a newer generation makes pending steps return without doing anything.
+//! The computation schedule: it only schedules the stages of [`crate::analysis::Staged`]. Every
+//! change bumps the generation counter and (after a debounce) runs: pass 1 (parse, grid, the
+//! overall stage → summary and plots), pass 2 (the AUC interval added to the same fit, subgroups,
+//! meta-regression) in a later event-loop task, then the leave-one-out refits a few at a time.
+//! The status reads `ready` only when all of it belongs to the current input; a newer generation
+//! makes pending steps return without doing anything.
 
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlProgressElement};
 
 use super::dom::{by_id, clear_timeout, now, set_hidden, set_text, set_timeout, storage};
 use super::{render, show_fatal, state};
-use crate::analysis::{run, Analysis, AnalysisConfig};
-use crate::data::{parse_table, CovariateKind, Dataset, ParseOutcome, Study};
-use crate::report::export::loo_row;
+use crate::analysis::{Analysis, AnalysisConfig, Block, Groups, Staged};
+use crate::data::{parse_table, CovariateKind, Dataset};
 use crate::report::grid;
 use crate::settings::AnalysisSettings;
-use crate::stats::bivariate::{AucCi, BivariateResult, FitConfig};
+use crate::stats::bivariate::BivariateResult;
 
 /// localStorage key of the autosaved text and settings.
 pub const AUTOSAVE_KEY: &str = "fourfold.autosave.v1";
@@ -72,13 +72,22 @@ fn fit_settings(s: &mut AnalysisSettings, d: &Dataset) {
     }
 }
 
-fn show(a: &Analysis, settings: &AnalysisSettings) -> Result<(), JsValue> {
-    render::summary(a, settings.ci_level)?;
+fn show(a: &Analysis) -> Result<(), JsValue> {
+    render::summary(a)?;
     render::fit_report(a)?;
     render::heterogeneity(&a.overall)?;
     render::metareg(a)?;
-    render::studies(&a.overall)?;
+    render::studies(a)?;
     render::plots(a)
+}
+
+/// No results: clear them and say why in the fit-report box.
+fn nothing(why: &str) -> Result<(), JsValue> {
+    render::clear_results()?;
+    state::with(|a| a.analysis = None);
+    set_text("loo-status", "")?;
+    set_text("fit-report", why)?;
+    set_status("error")
 }
 
 fn pass1(gen: u64) -> Result<(), JsValue> {
@@ -103,65 +112,50 @@ fn pass1(gen: u64) -> Result<(), JsValue> {
         a.parsed = Some(parsed.clone());
     });
     if parsed.dataset.studies.is_empty() {
-        render::clear_results()?;
-        state::with(|a| a.analysis = None);
-        set_text("loo-status", "")?;
-        return set_status("error");
+        return nothing("");
     }
-    let cfg = AnalysisConfig::from_settings(&settings);
-    let mut fast = cfg.clone();
-    fast.fit.auc_ci = AucCi::None;
-    fast.grouping = None;
-    fast.meta_regression = false;
-    match run(&parsed.dataset, &fast) {
-        Ok(a) => {
-            show(&a, &settings)?;
-            state::with(|s| s.analysis = Some(a));
-        }
-        Err(e) => {
-            render::clear_results()?;
-            state::with(|a| a.analysis = None);
-            set_text("fit-report", &format!("Nothing to analyse: {e}."))?;
-            return set_status("error");
-        }
-    }
+    let cfg = match AnalysisConfig::try_from(&settings) {
+        Ok(c) => c,
+        Err(e) => return nothing(&format!("Settings: {e}.")),
+    };
+    let staged = match Staged::new(&parsed.dataset, &cfg) {
+        Ok(s) => s,
+        Err(e) => return nothing(&format!("Nothing to analyse: {e}.")),
+    };
+    let overall = staged.overall();
+    let a = staged.clone().finish(overall.clone(), Groups::default(), None);
+    show(&a)?;
+    state::with(|s| s.analysis = Some(a));
     set_text("loo-status", "Leave-one-out: waiting for the complete fit…")?;
-    set_timeout(0, move || report(pass2(gen, parsed, settings, cfg)))?;
+    set_timeout(0, move || report(pass2(gen, staged, overall)))?;
     Ok(())
 }
 
-fn pass2(
-    gen: u64,
-    parsed: ParseOutcome,
-    settings: AnalysisSettings,
-    cfg: AnalysisConfig,
-) -> Result<(), JsValue> {
+fn pass2(gen: u64, staged: Staged, mut overall: Block) -> Result<(), JsValue> {
     if !current(gen) {
         return Ok(());
     }
-    let a = match run(&parsed.dataset, &cfg) {
-        Ok(a) => a,
+    staged.complete_overall(&mut overall);
+    let groups = match staged.groups() {
+        Ok(g) => g,
         Err(e) => {
             let fr: Element = by_id("fit-report")?;
             let p = super::dom::add(&fr, "p", &format!("Subgroup analysis not possible: {e}."))?;
             p.set_class_name("bad");
-            match state::with(|s| s.analysis.clone()) {
-                Some(a) => a,
-                None => return set_status("error"),
-            }
+            Groups::default()
         }
     };
-    show(&a, &settings)?;
-    let full = a.overall.fit.clone();
+    let full = overall.fit.clone();
+    let a = staged.clone().finish(overall, groups, None);
+    show(&a)?;
+    let level = a.settings.ci_level;
     state::with(|s| s.analysis = Some(a));
-    let studies: Vec<Study> =
-        parsed.dataset.studies.iter().filter(|s| !cfg.exclude.contains(&s.label)).cloned().collect();
     let Some(full) = full else {
         set_text("loo-status", "Leave-one-out: not available (no pooled fit).")?;
-        render::loo(&[])?;
+        render::loo(&[], level)?;
         return set_status("ready");
     };
-    let key = serde_json::to_string(&(&studies, &cfg.fit)).unwrap_or_default();
+    let key = serde_json::to_string(&(&staged.data().studies, &staged.config().fit())).unwrap_or_default();
     let cached = state::with(|s| {
         if s.loo.key == key && s.loo.complete {
             true
@@ -174,23 +168,23 @@ fn pass2(
     });
     if cached {
         let rows = state::with(|s| s.loo.rows.clone());
-        render::loo(&rows)?;
+        render::loo(&rows, level)?;
         set_text("loo-status", &format!("{} refits, each leaving one study out.", rows.len()))?;
         return set_status("ready");
     }
-    render::loo(&[])?;
-    let job = LooJob { gen, studies, cfg: cfg.fit, full, next: 0 };
-    progress(0, job.studies.len())?;
+    render::loo(&[], level)?;
+    let job = LooJob { gen, staged, full, next: 0, level };
+    progress(0, job.staged.n_loo())?;
     set_timeout(0, move || report(loo_step(job)))?;
     Ok(())
 }
 
 struct LooJob {
     gen: u64,
-    studies: Vec<Study>,
-    cfg: FitConfig,
+    staged: Staged,
     full: BivariateResult,
     next: usize,
+    level: f64,
 }
 
 fn progress(done: usize, total: usize) -> Result<(), JsValue> {
@@ -219,10 +213,10 @@ fn loo_step(mut job: LooJob) -> Result<(), JsValue> {
         return Ok(());
     }
     let t0 = now();
-    let n = job.studies.len();
+    let n = job.staged.n_loo();
     let mut rows = Vec::new();
     while job.next < n {
-        rows.push(loo_row(&job.studies, job.next, &job.cfg, &job.full));
+        rows.extend(job.staged.loo_rows(&job.full, job.next..job.next + 1));
         job.next += 1;
         if now() - t0 > 40.0 {
             break;
@@ -238,6 +232,6 @@ fn loo_step(mut job: LooJob) -> Result<(), JsValue> {
         s.loo.complete = true;
         s.loo.rows.clone()
     });
-    render::loo(&rows)?;
+    render::loo(&rows, job.level)?;
     set_status("ready")
 }

@@ -4,8 +4,7 @@
 use nalgebra::{DMatrix, DVector};
 
 /// How a minimisation ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Termination {
     /// The gradient fell below the tolerance.
     GradientTolerance,
@@ -28,6 +27,19 @@ impl Termination {
             Termination::MaxIterations => "iteration limit reached",
             Termination::EvaluationFailed => "likelihood could not be evaluated",
         }
+    }
+}
+
+impl std::fmt::Display for Termination {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+/// Serialised as its description (the JSON of earlier versions held that string).
+impl serde::Serialize for Termination {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.describe())
     }
 }
 

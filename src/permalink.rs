@@ -21,9 +21,9 @@
 //! Decoding never panics: corrupted, truncated, future-version or hostile input returns a
 //! [`PermalinkError`]; the decompressed size is capped at [`MAX_DECOMPRESSED`] (zip-bomb safe).
 
-use super::correction::{Correction, CorrectionRule};
-use super::{Covariate, CovariateKind, CovariateValue, Dataset, Study};
-use crate::settings::{AnalysisSettings, AucCi, CiMethod, Model, RegionKind};
+use crate::data::correction::{Correction, CorrectionRule};
+use crate::data::{Covariate, CovariateKind, CovariateValue, Dataset, Study};
+use crate::settings::{AnalysisSettings, AucCi, CiMethod, Method, RegionKind};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use std::fmt;
@@ -198,28 +198,19 @@ impl Writer {
     }
 }
 
+/// The byte of a choice: its position in the type's `ALL` list (the menu order, fixed by the format).
+fn code<T: Copy + PartialEq>(all: &[T], v: T) -> u8 {
+    all.iter().position(|x| *x == v).map_or(0, |i| i as u8)
+}
+
 fn write_settings(w: &mut Writer, s: &AnalysisSettings) {
-    w.u8(match s.model {
-        Model::Aghq => 0,
-        Model::Laplace => 1,
-        Model::Reitsma => 2,
-    });
+    w.u8(code(Method::ALL, s.model));
     w.varint(u64::from(s.nodes));
     w.f64(s.ci_level);
-    w.u8(match s.correction.rule {
-        CorrectionRule::Single => 0,
-        CorrectionRule::All => 1,
-        CorrectionRule::None => 2,
-    });
+    w.u8(code(CorrectionRule::ALL, s.correction.rule));
     w.f64(s.correction.increment);
-    w.u8(match s.ci_method {
-        CiMethod::ClopperPearson => 0,
-        CiMethod::Wilson => 1,
-    });
-    w.u8(match s.region {
-        RegionKind::F => 0,
-        RegionKind::ChiSquare => 1,
-    });
+    w.u8(code(CiMethod::ALL, s.ci_method));
+    w.u8(code(RegionKind::ALL, s.region));
     w.opt_str(s.covariate.as_deref());
     w.opt_f64(s.split_threshold);
     match &s.cross {
@@ -235,10 +226,8 @@ fn write_settings(w: &mut Writer, s: &AnalysisSettings) {
     for e in &s.excluded {
         w.str(e);
     }
-    w.u8(match s.auc_ci {
-        AucCi::Bootstrap => 0,
-        AucCi::Delta => 1,
-    });
+    // v1 links made before `none` existed hold 0 or 1 here; 2 (none) is read by this version on.
+    w.u8(code(AucCi::ALL, s.auc_ci));
 }
 
 fn write_dataset(w: &mut Writer, d: &Dataset) {
@@ -367,18 +356,23 @@ impl Reader<'_> {
         }
         Ok(b)
     }
+    /// A choice written by `code`: its position in `all`.
+    fn pick<T: Copy>(&mut self, what: &'static str, all: &[T]) -> Result<T, PermalinkError> {
+        let n = u8::try_from(all.len()).unwrap_or(u8::MAX);
+        let b = self.choice(what, n)?;
+        all.get(usize::from(b)).copied().ok_or_else(|| PermalinkError::Invalid(format!("{what}: unknown option {b}")))
+    }
 }
 
 fn read_settings(r: &mut Reader) -> Result<AnalysisSettings, PermalinkError> {
-    let model = [Model::Aghq, Model::Laplace, Model::Reitsma][usize::from(r.choice("the model", 3)?)];
+    let model = r.pick("the model", Method::ALL)?;
     let nodes = u32::try_from(r.varint("the number of nodes")?)
         .map_err(|_| PermalinkError::Invalid("the number of nodes is too large".to_string()))?;
     let ci_level = r.f64("the confidence level")?;
-    let rule = [CorrectionRule::Single, CorrectionRule::All, CorrectionRule::None]
-        [usize::from(r.choice("the continuity correction", 3)?)];
+    let rule = r.pick("the continuity correction", CorrectionRule::ALL)?;
     let increment = r.f64("the continuity correction")?;
-    let ci_method = [CiMethod::ClopperPearson, CiMethod::Wilson][usize::from(r.choice("the CI method", 2)?)];
-    let region = [RegionKind::F, RegionKind::ChiSquare][usize::from(r.choice("the region type", 2)?)];
+    let ci_method = r.pick("the CI method", CiMethod::ALL)?;
+    let region = r.pick("the region type", RegionKind::ALL)?;
     let covariate = if r.flag("the covariate")? { Some(r.str("the covariate")?) } else { None };
     let split_threshold =
         if r.flag("the split threshold")? { Some(r.f64("the split threshold")?) } else { None };
@@ -394,7 +388,7 @@ fn read_settings(r: &mut Reader) -> Result<AnalysisSettings, PermalinkError> {
     for _ in 0..n_excluded {
         excluded.push(r.str("the excluded studies")?);
     }
-    let auc_ci = [AucCi::Bootstrap, AucCi::Delta][usize::from(r.choice("the AUC interval method", 2)?)];
+    let auc_ci = r.pick("the AUC interval method", AucCi::ALL)?;
     Ok(AnalysisSettings {
         model,
         nodes,
@@ -408,6 +402,7 @@ fn read_settings(r: &mut Reader) -> Result<AnalysisSettings, PermalinkError> {
         pretest,
         excluded,
         auc_ci,
+        ..AnalysisSettings::default()
     })
 }
 
