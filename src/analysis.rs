@@ -482,7 +482,7 @@ pub fn influence_block(data: &Dataset, overall: &Block, cfg: &AnalysisConfig) ->
     let full = overall.fit.as_ref()?;
     let loo = influence::leave_one_out(&data.studies, &cfg.fit, full);
     let cooks = influence::cooks_distance(full, &loo);
-    let cluster = influence::cluster_column(data).and_then(|_| {
+    let cluster = data.cluster_covariate().and_then(|_| {
         let one = influence::one_row_per_cluster_with_note(data);
         if one.n_clusters >= data.studies.len() {
             return None;
@@ -502,7 +502,7 @@ pub fn influence_block(data: &Dataset, overall: &Block, cfg: &AnalysisConfig) ->
     Some(InfluenceBlock {
         cooks_threshold: influence::cooks_threshold(data.studies.len()),
         cooks_distance: cooks,
-        empirical_bayes: influence::empirical_bayes(&data.studies, full),
+        empirical_bayes: influence::empirical_bayes(&data.studies, full, cfg.fit.level),
         weights: influence::study_weights(&data.studies, full),
         loo,
         cluster,

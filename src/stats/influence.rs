@@ -10,7 +10,7 @@ use super::bivariate::{analyze_with_start, AucCi, BivariateResult, FitConfig, Wa
 use super::estimate::Estimate;
 use super::glmm::mat2::M2;
 use super::glmm::quadrature::gauss_hermite;
-use super::transform::{normal_quantile, prob_from_logit};
+use super::transform::{normal_quantile, prob_from_logit, z_for_level};
 use crate::data::{Dataset, Study};
 use serde::Serialize;
 
@@ -190,14 +190,10 @@ fn par_map<T: Send, F: Fn(usize) -> T + Sync>(n: usize, f: F) -> Vec<T> {
     (0..n).map(f).collect()
 }
 
-/// The cluster column: a covariate named `cluster` or `study_id` (case-insensitive; `cluster` first).
-pub fn cluster_column(dataset: &Dataset) -> Option<&crate::data::Covariate> {
-    dataset.covariate("cluster").or_else(|| dataset.covariate("study_id"))
-}
-
 /// Cluster label per row; a missing value makes the row its own cluster (labelled by the study).
+/// The cluster column is the parser's choice, [`Dataset::cluster_covariate`] (one place decides).
 fn cluster_labels(dataset: &Dataset) -> Option<Vec<String>> {
-    let col = cluster_column(dataset)?;
+    let col = dataset.cluster_covariate()?;
     Some(
         (0..dataset.studies.len())
             .map(|i| {
@@ -272,7 +268,7 @@ pub fn one_row_per_cluster_with_note(dataset: &Dataset) -> OneRowPerCluster {
             studies: dataset.studies.clone(),
             kept_rows: (0..dataset.studies.len()).collect(),
             n_clusters: dataset.studies.len(),
-            note: "no cluster column (`cluster` or `study_id`): every row is its own cluster".into(),
+            note: "no cluster column: every row is its own cluster".into(),
         };
     };
     let kept_rows: Vec<usize> = cl
@@ -425,7 +421,8 @@ pub struct EbRow {
     /// Posterior mean `E[b_i | y]` by the adaptive Gauss–Hermite rule of the fit (the fit's node
     /// count; equal to `b̂_i` for Laplace). This is what midas 3.x (meglm) reports.
     pub posterior_mean_b: [f64; 2],
-    /// EB sensitivity `expit(μ̂1 + b̂_1i)` and its approximate 95% interval `expit(μ̂1 + b̂_1i ± 1.96√P_11)`.
+    /// EB sensitivity `expit(μ̂1 + b̂_1i)` and its approximate interval `expit(μ̂1 + b̂_1i ± z√P_11)`
+    /// at the analysis level (`z = Φ⁻¹(1 − (1 − level)/2)`, 1.96 at 0.95).
     pub sensitivity: Estimate,
     pub specificity: Estimate,
     /// Observed sensitivity / specificity (None when the margin is empty).
@@ -438,12 +435,16 @@ pub struct EbRow {
     pub outlier: bool,
 }
 
-/// Empirical-Bayes predictions and standardized residuals (METHODS §10.2). Empty when a
-/// conditional mode cannot be found (never for a converged fit).
-pub fn empirical_bayes(studies: &[Study], full: &BivariateResult) -> Vec<EbRow> {
+/// Empirical-Bayes predictions and standardized residuals (METHODS §10.2), with intervals at
+/// `level` (the analysis level, e.g. 0.95). Empty when a conditional mode cannot be found (never
+/// for a converged fit) or the level is not in (0, 1).
+pub fn empirical_bayes(studies: &[Study], full: &BivariateResult, level: f64) -> Vec<EbRow> {
+    if !(level > 0.0 && level < 1.0) {
+        return Vec::new();
+    }
     let (mu, cf) = mu_and_factor(full);
     let tau2 = [full.model.tau2_logit_sens, full.model.tau2_logit_spec];
-    let z = 1.959_963_984_540_054;
+    let z = z_for_level(level);
     let nodes = match full.model.nodes {
         Some(m) if full.internal.cov.is_some() => m.max(1),
         _ => 1,
@@ -686,7 +687,8 @@ fn qq(pairs: Vec<(String, f64)>, quantile: impl Fn(f64) -> f64) -> Vec<QqPoint> 
 
 /// Goodness of fit (METHODS §10.4) from the EB predictions.
 pub fn goodness_of_fit(studies: &[Study], full: &BivariateResult) -> GoodnessOfFit {
-    let eb = empirical_bayes(studies, full);
+    // The residuals and modes do not depend on the interval level.
+    let eb = empirical_bayes(studies, full, 0.95);
     let mu = [full.model.mu_logit_sens, full.model.mu_logit_spec];
     let k = eb.len();
     // Sample mean and covariance (divisor k−1) of the b̂_i.
