@@ -465,7 +465,7 @@ mod tests {
 
     #[test]
     fn line_passes_through_lr_axis() {
-        let l = line(0.3, 5.0);
+        let l = nomogram_line(0.3, 5.0);
         // collinear: middle u is the mean of start and end u
         assert!(((l.start[1] + l.end[1]) / 2.0 - l.middle[1]).abs() < 1e-12);
         assert!((prob_from_logit(l.end[1]) - l.post_test).abs() < 1e-12);
