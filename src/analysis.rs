@@ -658,7 +658,7 @@ impl Staged {
         Some(InfluenceBlock {
             cooks_threshold: influence::cooks_threshold(data.studies.len()),
             cooks_distance: cooks,
-            empirical_bayes: influence::empirical_bayes(&data.studies, full),
+            empirical_bayes: influence::empirical_bayes(&data.studies, full, self.cfg.level()),
             weights: influence::study_weights(&data.studies, full),
             loo,
             cluster,

@@ -11,12 +11,13 @@
 //! * `TOL_EB_SUM` 1e-8 (relative to k·τ̂): `Σ_i E[b_i|y] = Σ̂ ∂ℓ/∂μ = 0` at the ML optimum, up to the
 //!   optimiser's gradient tolerance and the quadrature error.
 
-use fourfold::data::{Covariate, CovariateKind, CovariateValue, Dataset, Study};
+use fourfold::data::{Dataset, Study};
 use fourfold::stats::bivariate::{analyze, analyze_with_start, AucCi, FitConfig, WarmStart};
 use fourfold::stats::influence::*;
 use fourfold::stats::transform::prob_from_logit;
 use std::time::Instant;
 mod common;
+mod support;
 
 const TOL_SAME_PATH: f64 = 1e-9;
 const TOL_COLD_MU: f64 = 1e-5;
@@ -31,30 +32,9 @@ fn studies(name: &str) -> Vec<Study> {
     common::load_data(name).studies
 }
 
+/// A reference data set read with the project's parser, so the cluster column is the parser's choice.
 fn dataset(name: &str) -> Dataset {
-    let d = common::load_data(name);
-    Dataset {
-        studies: d.studies,
-        covariates: d
-            .covariates
-            .into_iter()
-            .map(|(name, vals)| Covariate {
-                name,
-                kind: CovariateKind::Categorical,
-                values: vals
-                    .into_iter()
-                    .map(|v| {
-                        if v.trim().is_empty() {
-                            CovariateValue::Missing
-                        } else {
-                            CovariateValue::Category(v)
-                        }
-                    })
-                    .collect(),
-            })
-            .collect(),
-        cluster: None,
-    }
+    support::read_dataset(name)
 }
 
 fn rest(s: &[Study], i: usize) -> Vec<Study> {
@@ -223,7 +203,7 @@ fn weights_audit_c_values() {
 fn empirical_bayes_audit_c() {
     let s = studies("audit_c");
     let full = analyze(&s, &FitConfig::default()).expect("fit");
-    let eb = empirical_bayes(&s, &full);
+    let eb = empirical_bayes(&s, &full, 0.95);
     assert_eq!(eb.len(), s.len());
     let m = &full.model;
     let mu = [m.mu_logit_sens, m.mu_logit_spec];
@@ -333,7 +313,7 @@ fn goodness_of_fit_audit_c() {
 fn one_row_per_cluster_smoking() {
     let ds = dataset("smoking");
     let red = one_row_per_cluster_with_note(&ds);
-    let col = cluster_column(&ds).expect("study_id column");
+    let col = ds.cluster_covariate().expect("study_id column");
     let distinct = col.levels().len();
     assert_eq!(distinct, 26, "26 distinct study_id values in smoking.csv");
     assert_eq!(red.n_clusters, 26);
@@ -405,7 +385,7 @@ fn boundary_and_reml_fits_have_eb_weights_and_gof() {
     // telomerase: B2 with ρ = −1, so the b̂_i lie on a line (C has rank 1).
     let s = studies("telomerase");
     let full = analyze(&s, &FitConfig::default()).expect("fit");
-    let eb = empirical_bayes(&s, &full);
+    let eb = empirical_bayes(&s, &full, 0.95);
     assert_eq!(eb.len(), s.len());
     for r in &eb {
         assert!(r.sensitivity.is_finite() && r.specificity.is_finite());
@@ -421,7 +401,7 @@ fn boundary_and_reml_fits_have_eb_weights_and_gof() {
     let w = study_weights(&s, &full);
     let total: f64 = w.iter().map(|r| r.sensitivity).sum();
     assert!((total - 100.0).abs() < TOL_WEIGHT_SUM);
-    assert_eq!(empirical_bayes(&s, &full).len(), s.len());
+    assert_eq!(empirical_bayes(&s, &full, 0.95).len(), s.len());
     // LOO without a warm start (REML has no θ) still works.
     assert!(warm_start(&full).is_none());
     let loo = leave_one_out(&s, &cfg, &full);

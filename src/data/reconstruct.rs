@@ -303,6 +303,320 @@ fn rounded_from_prevalence(pi: f64, total: u64, se: f64, sp: f64) -> Study {
     Study::new("reconstructed", tp, n0 - tn, n1 - tp, tn)
 }
 
+/// A group size that must be at least 1.
+fn positive(name: &str, n: u64) -> Result<(), DataError> {
+    if n == 0 {
+        Err(DataError::error(K::BadMetric, format!("{name} must be at least 1")).in_column(name.to_string()))
+    } else {
+        Ok(())
+    }
+}
+
+/// What one case's search found: the §11 step-1 guess and the consistent tables.
+struct Found {
+    initial: Study,
+    n_found: usize,
+    best: Option<Study>,
+}
+
+impl Found {
+    /// The same result with diseased and non-diseased swapped back ([`Study::swapped_roles`]).
+    fn swapped(self) -> Found {
+        Found {
+            initial: self.initial.swapped_roles(),
+            n_found: self.n_found,
+            best: self.best.map(|t| t.swapped_roles()),
+        }
+    }
+}
+
+/// The reported metrics of a combination, in the order the search compares them.
+fn metrics_of(reported: &Reported) -> Vec<(Metric, Rounded)> {
+    use Metric as M;
+    use Reported as R;
+    match *reported {
+        R::SensSpecCounts { sens, spec, .. } => vec![(M::Sens, sens), (M::Spec, spec)],
+        R::SensSpecTotalPrev { sens, spec, prevalence, .. } => {
+            vec![(M::Sens, sens), (M::Spec, spec), (M::Prevalence, prevalence)]
+        }
+        R::SensSpecPpvTotal { sens, spec, ppv, .. } => vec![(M::Sens, sens), (M::Spec, spec), (M::Ppv, ppv)],
+        R::SensSpecNpvTotal { sens, spec, npv, .. } => vec![(M::Sens, sens), (M::Spec, spec), (M::Npv, npv)],
+        R::AccuracySensCounts { accuracy, sens, .. } => vec![(M::Accuracy, accuracy), (M::Sens, sens)],
+        R::AccuracySpecCounts { accuracy, spec, .. } => vec![(M::Accuracy, accuracy), (M::Spec, spec)],
+        R::F1SensCounts { f1, sens, .. } => vec![(M::F1, f1), (M::Sens, sens)],
+        R::F1PpvCounts { f1, ppv, .. } => vec![(M::F1, f1), (M::Ppv, ppv)],
+        R::SensPpvNposTotal { sens, ppv, .. } => vec![(M::Sens, sens), (M::Ppv, ppv)],
+        R::LrCounts { lr_pos, lr_neg, .. } => vec![(M::LrPos, lr_pos), (M::LrNeg, lr_neg)],
+    }
+}
+
+/// How the table was derived, for the report.
+fn derivation_of(reported: &Reported) -> String {
+    use Reported as R;
+    match *reported {
+        R::SensSpecCounts { sens, spec, n_pos, n_neg } => {
+            format!("from Se {sens}, Sp {spec}, n+ {n_pos}, n− {n_neg}")
+        }
+        R::SensSpecTotalPrev { sens, spec, total, prevalence } => {
+            format!("from Se {sens}, Sp {spec}, N {total}, prevalence {prevalence}")
+        }
+        R::SensSpecPpvTotal { sens, spec, ppv, total } => {
+            format!("from Se {sens}, Sp {spec}, PPV {ppv}, N {total}")
+        }
+        R::AccuracySensCounts { accuracy, sens, n_pos, n_neg } => {
+            format!("from accuracy {accuracy}, Se {sens}, n+ {n_pos}, n− {n_neg}")
+        }
+        R::F1SensCounts { f1, sens, n_pos, n_neg } => {
+            format!("from F1 {f1}, Se {sens}, n+ {n_pos}, n− {n_neg}")
+        }
+        R::F1PpvCounts { f1, ppv, n_pos, n_neg } => {
+            format!("from F1 {f1}, PPV {ppv}, n+ {n_pos}, n− {n_neg}")
+        }
+        R::SensPpvNposTotal { sens, ppv, n_pos, total } => {
+            format!("from Se {sens}, PPV {ppv}, n+ {n_pos}, N {total}")
+        }
+        R::LrCounts { lr_pos, lr_neg, n_pos, n_neg } => {
+            format!("from LR+ {lr_pos}, LR− {lr_neg}, n+ {n_pos}, n− {n_neg}")
+        }
+        R::SensSpecNpvTotal { sens, spec, npv, total } => {
+            format!("from Se {sens}, Sp {spec}, NPV {npv}, N {total}")
+        }
+        R::AccuracySpecCounts { accuracy, spec, n_pos, n_neg } => {
+            format!("from accuracy {accuracy}, Sp {spec}, n+ {n_pos}, n− {n_neg}")
+        }
+    }
+}
+
+/// One function per combination; the mirrored ones (NPV for PPV, accuracy with Sp for accuracy with
+/// Se) solve the role-swapped problem ([`Study::swapped_roles`]: Se ↔ Sp, PPV ↔ NPV, n+ ↔ n−).
+fn solve(reported: &Reported) -> Result<Found, DataError> {
+    use Reported as R;
+    match *reported {
+        R::SensSpecCounts { sens, spec, n_pos, n_neg } => sens_spec_counts(sens, spec, n_pos, n_neg),
+        R::SensSpecTotalPrev { sens, spec, total, prevalence } => sens_spec_total_prev(sens, spec, total, prevalence),
+        R::SensSpecPpvTotal { sens, spec, ppv, total } => sens_spec_ppv_total(
+            sens,
+            spec,
+            ppv,
+            total,
+            "with Sp = 1 (so PPV = 1) the prevalence cannot be recovered from PPV; report n+ or the prevalence",
+        ),
+        R::SensSpecNpvTotal { sens, spec, npv, total } => sens_spec_ppv_total(
+            spec,
+            sens,
+            npv,
+            total,
+            "with Se = 1 (so NPV = 1) the prevalence cannot be recovered from NPV; report n+ or the prevalence",
+        )
+        .map(Found::swapped),
+        R::AccuracySensCounts { accuracy, sens, n_pos, n_neg } => accuracy_sens_counts(accuracy, sens, n_pos, n_neg),
+        R::AccuracySpecCounts { accuracy, spec, n_pos, n_neg } => {
+            accuracy_sens_counts(accuracy, spec, n_neg, n_pos).map(Found::swapped)
+        }
+        R::F1SensCounts { f1, sens, n_pos, n_neg } => f1_sens_counts(f1, sens, n_pos, n_neg),
+        R::F1PpvCounts { f1, ppv, n_pos, n_neg } => f1_ppv_counts(f1, ppv, n_pos, n_neg),
+        R::SensPpvNposTotal { sens, ppv, n_pos, total } => sens_ppv_npos_total(sens, ppv, n_pos, total),
+        R::LrCounts { lr_pos, lr_neg, n_pos, n_neg } => lr_counts(lr_pos, lr_neg, n_pos, n_neg),
+    }
+}
+
+/// §11 search for `Reported::SensSpecCounts`: the first guess and every consistent table.
+fn sens_spec_counts(sens: Rounded, spec: Rounded, n_pos: u64, n_neg: u64) -> Result<Found, DataError> {
+    let metrics = metrics_of(&Reported::SensSpecCounts { sens, spec, n_pos, n_neg });
+    let mut s = Search { metrics: &metrics, visited: 0, n_found: 0, best: None };
+    positive("n+", n_pos)?;
+    positive("n−", n_neg)?;
+    let tp = round_clamp(sens.value * n_pos as f64, n_pos);
+    let tn = round_clamp(spec.value * n_neg as f64, n_neg);
+    let initial = Study::new("reconstructed", tp, n_neg - tn, n_pos - tp, tn);
+    for tp in span_times(&sens, n_pos, n_pos) {
+        for tn in span_times(&spec, n_neg, n_neg) {
+            s.visit(tp, n_neg - tn, n_pos - tp, tn)?;
+        }
+    }
+    Ok(Found { initial, n_found: s.n_found, best: s.best.map(|(_, t)| t) })
+}
+
+/// §11 search for `Reported::SensSpecTotalPrev`: the first guess and every consistent table.
+fn sens_spec_total_prev(
+    sens: Rounded,
+    spec: Rounded,
+    total: u64,
+    prevalence: Rounded,
+) -> Result<Found, DataError> {
+    let metrics = metrics_of(&Reported::SensSpecTotalPrev { sens, spec, total, prevalence });
+    let mut s = Search { metrics: &metrics, visited: 0, n_found: 0, best: None };
+    positive("N", total)?;
+    let n1 = round_clamp(prevalence.value * total as f64, total);
+    let n0 = total - n1;
+    let tp = round_clamp(sens.value * n1 as f64, n1);
+    let tn = round_clamp(spec.value * n0 as f64, n0);
+    let initial = Study::new("reconstructed", tp, n0 - tn, n1 - tp, tn);
+    for n1 in span_times(&prevalence, total, total) {
+        let n0 = total - n1;
+        for tp in span_times(&sens, n1, n1) {
+            for tn in span_times(&spec, n0, n0) {
+                s.visit(tp, n0 - tn, n1 - tp, tn)?;
+            }
+        }
+    }
+    Ok(Found { initial, n_found: s.n_found, best: s.best.map(|(_, t)| t) })
+}
+
+/// §11 search for `Reported::SensSpecPpvTotal`: the first guess and every consistent table.
+fn sens_spec_ppv_total(
+    sens: Rounded,
+    spec: Rounded,
+    ppv: Rounded,
+    total: u64,
+    degenerate: &str,
+) -> Result<Found, DataError> {
+    let metrics = metrics_of(&Reported::SensSpecPpvTotal { sens, spec, ppv, total });
+    let mut s = Search { metrics: &metrics, visited: 0, n_found: 0, best: None };
+    positive("N", total)?;
+    let (se, sp, pv) = (sens.value, spec.value, ppv.value);
+    let den = se * (1.0 - pv) + pv * (1.0 - sp);
+    if sp >= 1.0 || den <= 0.0 {
+        return Err(not_identifiable(degenerate));
+    }
+    let initial = rounded_from_prevalence(pv * (1.0 - sp) / den, total, se, sp);
+    for n1 in 0..=total {
+        s.tick()?;
+        let n0 = total - n1;
+        for tp in span_times(&sens, n1, n1) {
+            for fp in span_other_from_pv(&ppv, tp, n0) {
+                s.visit(tp, fp, n1 - tp, n0 - fp)?;
+            }
+        }
+    }
+    Ok(Found { initial, n_found: s.n_found, best: s.best.map(|(_, t)| t) })
+}
+
+/// §11 search for `Reported::AccuracySensCounts`: the first guess and every consistent table.
+fn accuracy_sens_counts(
+    accuracy: Rounded,
+    sens: Rounded,
+    n_pos: u64,
+    n_neg: u64,
+) -> Result<Found, DataError> {
+    let metrics = metrics_of(&Reported::AccuracySensCounts { accuracy, sens, n_pos, n_neg });
+    let mut s = Search { metrics: &metrics, visited: 0, n_found: 0, best: None };
+    positive("n+", n_pos)?;
+    positive("n−", n_neg)?;
+    let n = (n_pos + n_neg) as f64;
+    let tp = round_clamp(sens.value * n_pos as f64, n_pos);
+    let tn = round_clamp(accuracy.value * n - tp as f64, n_neg);
+    let initial = Study::new("reconstructed", tp, n_neg - tn, n_pos - tp, tn);
+    let (lo, hi) = accuracy.interval();
+    for tp in span_times(&sens, n_pos, n_pos) {
+        for tn in span(lo * n - tp as f64, hi * n - tp as f64, 0, n_neg) {
+            s.visit(tp, n_neg - tn, n_pos - tp, tn)?;
+        }
+    }
+    Ok(Found { initial, n_found: s.n_found, best: s.best.map(|(_, t)| t) })
+}
+
+/// §11 search for `Reported::F1SensCounts`: the first guess and every consistent table.
+fn f1_sens_counts(f1: Rounded, sens: Rounded, n_pos: u64, n_neg: u64) -> Result<Found, DataError> {
+    let metrics = metrics_of(&Reported::F1SensCounts { f1, sens, n_pos, n_neg });
+    let mut s = Search { metrics: &metrics, visited: 0, n_found: 0, best: None };
+    positive("n+", n_pos)?;
+    positive("n−", n_neg)?;
+    if f1.value <= 0.0 {
+        return Err(not_identifiable("with F1 = 0 (so TP = 0) the false positives cannot be recovered"));
+    }
+    let tp = round_clamp(sens.value * n_pos as f64, n_pos);
+    let fn_ = n_pos - tp;
+    let fp = round_clamp(tp as f64 * (2.0 / f1.value - 2.0) - fn_ as f64, n_neg);
+    let initial = Study::new("reconstructed", tp, fp, fn_, n_neg - fp);
+    let (lo, hi) = f1.interval();
+    for tp in span_times(&sens, n_pos, n_pos) {
+        let (t, f) = (tp as f64, (n_pos - tp) as f64);
+        let low = if hi > 0.0 { 2.0 * t / hi - 2.0 * t - f } else { 0.0 };
+        let high = if lo > 0.0 { 2.0 * t / lo - 2.0 * t - f } else { f64::INFINITY };
+        for fp in span(low, high, 0, n_neg) {
+            s.visit(tp, fp, n_pos - tp, n_neg - fp)?;
+        }
+    }
+    Ok(Found { initial, n_found: s.n_found, best: s.best.map(|(_, t)| t) })
+}
+
+/// §11 search for `Reported::F1PpvCounts`: the first guess and every consistent table.
+fn f1_ppv_counts(f1: Rounded, ppv: Rounded, n_pos: u64, n_neg: u64) -> Result<Found, DataError> {
+    let metrics = metrics_of(&Reported::F1PpvCounts { f1, ppv, n_pos, n_neg });
+    let mut s = Search { metrics: &metrics, visited: 0, n_found: 0, best: None };
+    positive("n+", n_pos)?;
+    positive("n−", n_neg)?;
+    if 2.0 * ppv.value <= f1.value || ppv.value <= 0.0 {
+        return Err(not_identifiable("Se = F1·PPV/(2·PPV − F1) needs 2·PPV > F1 and PPV > 0"));
+    }
+    let se = f1.value * ppv.value / (2.0 * ppv.value - f1.value);
+    let tp = round_clamp(se * n_pos as f64, n_pos);
+    let fp = round_clamp(tp as f64 * (1.0 - ppv.value) / ppv.value, n_neg);
+    let initial = Study::new("reconstructed", tp, fp, n_pos - tp, n_neg - fp);
+    for tp in 0..=n_pos {
+        s.tick()?;
+        for fp in span_other_from_pv(&ppv, tp, n_neg) {
+            s.visit(tp, fp, n_pos - tp, n_neg - fp)?;
+        }
+    }
+    Ok(Found { initial, n_found: s.n_found, best: s.best.map(|(_, t)| t) })
+}
+
+/// §11 search for `Reported::SensPpvNposTotal`: the first guess and every consistent table.
+fn sens_ppv_npos_total(sens: Rounded, ppv: Rounded, n_pos: u64, total: u64) -> Result<Found, DataError> {
+    let metrics = metrics_of(&Reported::SensPpvNposTotal { sens, ppv, n_pos, total });
+    let mut s = Search { metrics: &metrics, visited: 0, n_found: 0, best: None };
+    positive("n+", n_pos)?;
+    if total <= n_pos {
+        return Err(not_identifiable(format!("N = {total} must exceed n+ = {n_pos}")).in_column("N"));
+    }
+    if ppv.value <= 0.0 {
+        return Err(not_identifiable("with PPV = 0 the false positives cannot be recovered"));
+    }
+    let n_neg = total - n_pos;
+    let tp = round_clamp(sens.value * n_pos as f64, n_pos);
+    let fp = round_clamp(tp as f64 * (1.0 - ppv.value) / ppv.value, n_neg);
+    let initial = Study::new("reconstructed", tp, fp, n_pos - tp, n_neg - fp);
+    for tp in span_times(&sens, n_pos, n_pos) {
+        for fp in span_other_from_pv(&ppv, tp, n_neg) {
+            s.visit(tp, fp, n_pos - tp, n_neg - fp)?;
+        }
+    }
+    Ok(Found { initial, n_found: s.n_found, best: s.best.map(|(_, t)| t) })
+}
+
+/// §11 search for `Reported::LrCounts`: the first guess and every consistent table.
+fn lr_counts(lr_pos: Rounded, lr_neg: Rounded, n_pos: u64, n_neg: u64) -> Result<Found, DataError> {
+    let metrics = metrics_of(&Reported::LrCounts { lr_pos, lr_neg, n_pos, n_neg });
+    let mut s = Search { metrics: &metrics, visited: 0, n_found: 0, best: None };
+    positive("n+", n_pos)?;
+    positive("n−", n_neg)?;
+    let (lp, ln) = (lr_pos.value, lr_neg.value);
+    if (lp - ln).abs() <= f64::EPSILON {
+        return Err(not_identifiable(
+            "with LR+ = LR− the test is uninformative and Se, Sp are not identified",
+        ));
+    }
+    let sp = (lp - 1.0) / (lp - ln);
+    let se = lp * (1.0 - ln) / (lp - ln);
+    let tp = round_clamp(se * n_pos as f64, n_pos);
+    let tn = round_clamp(sp * n_neg as f64, n_neg);
+    let initial = Study::new("reconstructed", tp, n_neg - tn, n_pos - tp, tn);
+    let (lo, hi) = lr_pos.interval();
+    let ratio = n_neg as f64 / n_pos as f64;
+    for tp in 0..=n_pos {
+        s.tick()?;
+        let t = tp as f64 * ratio;
+        let low = if hi > 0.0 { t / hi } else { 0.0 };
+        let high = if lo > 0.0 { t / lo } else { f64::INFINITY };
+        for fp in span(low, high, 0, n_neg) {
+            s.visit(tp, fp, n_pos - tp, n_neg - fp)?;
+        }
+    }
+    Ok(Found { initial, n_found: s.n_found, best: s.best.map(|(_, t)| t) })
+}
+
 /// Rebuild the 2×2 table (METHODS §11); see the module documentation for the procedure.
 ///
 /// # Errors
@@ -311,25 +625,7 @@ fn rounded_from_prevalence(pi: f64, total: u64, se: f64, sp: f64) -> Study {
 /// 2·PPV ≤ F1, LR+ = LR−, F1 = 0, N < n1); [`K::SearchTooLarge`] beyond [`SEARCH_BUDGET`].
 pub fn reconstruct(reported: &Reported) -> Result<Reconstruction, DataError> {
     use Metric as M;
-    use Reported as R;
-    let metrics: Vec<(Metric, Rounded)> = match *reported {
-        R::SensSpecCounts { sens, spec, .. } => vec![(M::Sens, sens), (M::Spec, spec)],
-        R::SensSpecTotalPrev { sens, spec, prevalence, .. } => {
-            vec![(M::Sens, sens), (M::Spec, spec), (M::Prevalence, prevalence)]
-        }
-        R::SensSpecPpvTotal { sens, spec, ppv, .. } => vec![(M::Sens, sens), (M::Spec, spec), (M::Ppv, ppv)],
-        R::SensSpecNpvTotal { sens, spec, npv, .. } => vec![(M::Sens, sens), (M::Spec, spec), (M::Npv, npv)],
-        R::AccuracySensCounts { accuracy, sens, .. } => {
-            vec![(M::Accuracy, accuracy), (M::Sens, sens)]
-        }
-        R::AccuracySpecCounts { accuracy, spec, .. } => {
-            vec![(M::Accuracy, accuracy), (M::Spec, spec)]
-        }
-        R::F1SensCounts { f1, sens, .. } => vec![(M::F1, f1), (M::Sens, sens)],
-        R::F1PpvCounts { f1, ppv, .. } => vec![(M::F1, f1), (M::Ppv, ppv)],
-        R::SensPpvNposTotal { sens, ppv, .. } => vec![(M::Sens, sens), (M::Ppv, ppv)],
-        R::LrCounts { lr_pos, lr_neg, .. } => vec![(M::LrPos, lr_pos), (M::LrNeg, lr_neg)],
-    };
+    let metrics = metrics_of(reported);
     for (m, r) in &metrics {
         match m {
             M::LrPos | M::LrNeg => {
@@ -344,14 +640,6 @@ pub fn reconstruct(reported: &Reported) -> Result<Reconstruction, DataError> {
             _ => check_proportion(m.name(), r)?,
         }
     }
-    let positive = |name: &str, n: u64| {
-        if n == 0 {
-            Err(DataError::error(K::BadMetric, format!("{name} must be at least 1"))
-                .in_column(name.to_string()))
-        } else {
-            Ok(())
-        }
-    };
     for (name, n) in reported_counts(reported) {
         if n > u64::from(u32::MAX) {
             return Err(DataError::error(
@@ -361,213 +649,15 @@ pub fn reconstruct(reported: &Reported) -> Result<Reconstruction, DataError> {
             .in_column(name));
         }
     }
-    let mut s = Search { metrics: &metrics, visited: 0, n_found: 0, best: None };
-    let initial: Study;
-    let derivation: String;
-    {
-        match *reported {
-            R::SensSpecCounts { sens, spec, n_pos, n_neg } => {
-                positive("n+", n_pos)?;
-                positive("n−", n_neg)?;
-                derivation = format!("from Se {sens}, Sp {spec}, n+ {n_pos}, n− {n_neg}");
-                let tp = round_clamp(sens.value * n_pos as f64, n_pos);
-                let tn = round_clamp(spec.value * n_neg as f64, n_neg);
-                initial = Study::new("reconstructed", tp, n_neg - tn, n_pos - tp, tn);
-                for tp in span_times(&sens, n_pos, n_pos) {
-                    for tn in span_times(&spec, n_neg, n_neg) {
-                        s.visit(tp, n_neg - tn, n_pos - tp, tn)?;
-                    }
-                }
-            }
-            R::SensSpecTotalPrev { sens, spec, total, prevalence } => {
-                positive("N", total)?;
-                derivation = format!("from Se {sens}, Sp {spec}, N {total}, prevalence {prevalence}");
-                let n1 = round_clamp(prevalence.value * total as f64, total);
-                let n0 = total - n1;
-                let tp = round_clamp(sens.value * n1 as f64, n1);
-                let tn = round_clamp(spec.value * n0 as f64, n0);
-                initial = Study::new("reconstructed", tp, n0 - tn, n1 - tp, tn);
-                for n1 in span_times(&prevalence, total, total) {
-                    let n0 = total - n1;
-                    for tp in span_times(&sens, n1, n1) {
-                        for tn in span_times(&spec, n0, n0) {
-                            s.visit(tp, n0 - tn, n1 - tp, tn)?;
-                        }
-                    }
-                }
-            }
-            R::SensSpecPpvTotal { sens, spec, ppv, total } => {
-                positive("N", total)?;
-                derivation = format!("from Se {sens}, Sp {spec}, PPV {ppv}, N {total}");
-                let (se, sp, pv) = (sens.value, spec.value, ppv.value);
-                let den = se * (1.0 - pv) + pv * (1.0 - sp);
-                if sp >= 1.0 || den <= 0.0 {
-                    return Err(not_identifiable(
-                        "with Sp = 1 (so PPV = 1) the prevalence cannot be recovered from PPV; report n+ or the \
-                         prevalence",
-                    ));
-                }
-                initial = rounded_from_prevalence(pv * (1.0 - sp) / den, total, se, sp);
-                for n1 in 0..=total {
-                    s.tick()?;
-                    let n0 = total - n1;
-                    for tp in span_times(&sens, n1, n1) {
-                        for fp in span_other_from_pv(&ppv, tp, n0) {
-                            s.visit(tp, fp, n1 - tp, n0 - fp)?;
-                        }
-                    }
-                }
-            }
-            R::SensSpecNpvTotal { sens, spec, npv, total } => {
-                positive("N", total)?;
-                derivation = format!("from Se {sens}, Sp {spec}, NPV {npv}, N {total}");
-                let (se, sp, nv) = (sens.value, spec.value, npv.value);
-                let den = sp * (1.0 - nv) + nv * (1.0 - se);
-                if se >= 1.0 || den <= 0.0 {
-                    return Err(not_identifiable(
-                        "with Se = 1 (so NPV = 1) the prevalence cannot be recovered from NPV; report n+ or the \
-                         prevalence",
-                    ));
-                }
-                initial = rounded_from_prevalence(sp * (1.0 - nv) / den, total, se, sp);
-                for n1 in 0..=total {
-                    s.tick()?;
-                    let n0 = total - n1;
-                    for tn in span_times(&spec, n0, n0) {
-                        for fn_ in span_other_from_pv(&npv, tn, n1) {
-                            s.visit(n1 - fn_, n0 - tn, fn_, tn)?;
-                        }
-                    }
-                }
-            }
-            R::AccuracySensCounts { accuracy, sens, n_pos, n_neg } => {
-                positive("n+", n_pos)?;
-                positive("n−", n_neg)?;
-                derivation = format!("from accuracy {accuracy}, Se {sens}, n+ {n_pos}, n− {n_neg}");
-                let n = (n_pos + n_neg) as f64;
-                let tp = round_clamp(sens.value * n_pos as f64, n_pos);
-                let tn = round_clamp(accuracy.value * n - tp as f64, n_neg);
-                initial = Study::new("reconstructed", tp, n_neg - tn, n_pos - tp, tn);
-                let (lo, hi) = accuracy.interval();
-                for tp in span_times(&sens, n_pos, n_pos) {
-                    for tn in span(lo * n - tp as f64, hi * n - tp as f64, 0, n_neg) {
-                        s.visit(tp, n_neg - tn, n_pos - tp, tn)?;
-                    }
-                }
-            }
-            R::AccuracySpecCounts { accuracy, spec, n_pos, n_neg } => {
-                positive("n+", n_pos)?;
-                positive("n−", n_neg)?;
-                derivation = format!("from accuracy {accuracy}, Sp {spec}, n+ {n_pos}, n− {n_neg}");
-                let n = (n_pos + n_neg) as f64;
-                let tn = round_clamp(spec.value * n_neg as f64, n_neg);
-                let tp = round_clamp(accuracy.value * n - tn as f64, n_pos);
-                initial = Study::new("reconstructed", tp, n_neg - tn, n_pos - tp, tn);
-                let (lo, hi) = accuracy.interval();
-                for tn in span_times(&spec, n_neg, n_neg) {
-                    for tp in span(lo * n - tn as f64, hi * n - tn as f64, 0, n_pos) {
-                        s.visit(tp, n_neg - tn, n_pos - tp, tn)?;
-                    }
-                }
-            }
-            R::F1SensCounts { f1, sens, n_pos, n_neg } => {
-                positive("n+", n_pos)?;
-                positive("n−", n_neg)?;
-                derivation = format!("from F1 {f1}, Se {sens}, n+ {n_pos}, n− {n_neg}");
-                if f1.value <= 0.0 {
-                    return Err(not_identifiable(
-                        "with F1 = 0 (so TP = 0) the false positives cannot be recovered",
-                    ));
-                }
-                let tp = round_clamp(sens.value * n_pos as f64, n_pos);
-                let fn_ = n_pos - tp;
-                let fp = round_clamp(tp as f64 * (2.0 / f1.value - 2.0) - fn_ as f64, n_neg);
-                initial = Study::new("reconstructed", tp, fp, fn_, n_neg - fp);
-                let (lo, hi) = f1.interval();
-                for tp in span_times(&sens, n_pos, n_pos) {
-                    let (t, f) = (tp as f64, (n_pos - tp) as f64);
-                    let low = if hi > 0.0 { 2.0 * t / hi - 2.0 * t - f } else { 0.0 };
-                    let high = if lo > 0.0 { 2.0 * t / lo - 2.0 * t - f } else { f64::INFINITY };
-                    for fp in span(low, high, 0, n_neg) {
-                        s.visit(tp, fp, n_pos - tp, n_neg - fp)?;
-                    }
-                }
-            }
-            R::F1PpvCounts { f1, ppv, n_pos, n_neg } => {
-                positive("n+", n_pos)?;
-                positive("n−", n_neg)?;
-                derivation = format!("from F1 {f1}, PPV {ppv}, n+ {n_pos}, n− {n_neg}");
-                if 2.0 * ppv.value <= f1.value || ppv.value <= 0.0 {
-                    return Err(not_identifiable("Se = F1·PPV/(2·PPV − F1) needs 2·PPV > F1 and PPV > 0"));
-                }
-                let se = f1.value * ppv.value / (2.0 * ppv.value - f1.value);
-                let tp = round_clamp(se * n_pos as f64, n_pos);
-                let fp = round_clamp(tp as f64 * (1.0 - ppv.value) / ppv.value, n_neg);
-                initial = Study::new("reconstructed", tp, fp, n_pos - tp, n_neg - fp);
-                for tp in 0..=n_pos {
-                    s.tick()?;
-                    for fp in span_other_from_pv(&ppv, tp, n_neg) {
-                        s.visit(tp, fp, n_pos - tp, n_neg - fp)?;
-                    }
-                }
-            }
-            R::SensPpvNposTotal { sens, ppv, n_pos, total } => {
-                positive("n+", n_pos)?;
-                derivation = format!("from Se {sens}, PPV {ppv}, n+ {n_pos}, N {total}");
-                if total <= n_pos {
-                    return Err(
-                        not_identifiable(format!("N = {total} must exceed n+ = {n_pos}")).in_column("N")
-                    );
-                }
-                if ppv.value <= 0.0 {
-                    return Err(not_identifiable("with PPV = 0 the false positives cannot be recovered"));
-                }
-                let n_neg = total - n_pos;
-                let tp = round_clamp(sens.value * n_pos as f64, n_pos);
-                let fp = round_clamp(tp as f64 * (1.0 - ppv.value) / ppv.value, n_neg);
-                initial = Study::new("reconstructed", tp, fp, n_pos - tp, n_neg - fp);
-                for tp in span_times(&sens, n_pos, n_pos) {
-                    for fp in span_other_from_pv(&ppv, tp, n_neg) {
-                        s.visit(tp, fp, n_pos - tp, n_neg - fp)?;
-                    }
-                }
-            }
-            R::LrCounts { lr_pos, lr_neg, n_pos, n_neg } => {
-                positive("n+", n_pos)?;
-                positive("n−", n_neg)?;
-                derivation = format!("from LR+ {lr_pos}, LR− {lr_neg}, n+ {n_pos}, n− {n_neg}");
-                let (lp, ln) = (lr_pos.value, lr_neg.value);
-                if (lp - ln).abs() <= f64::EPSILON {
-                    return Err(not_identifiable(
-                        "with LR+ = LR− the test is uninformative and Se, Sp are not identified",
-                    ));
-                }
-                let sp = (lp - 1.0) / (lp - ln);
-                let se = lp * (1.0 - ln) / (lp - ln);
-                let tp = round_clamp(se * n_pos as f64, n_pos);
-                let tn = round_clamp(sp * n_neg as f64, n_neg);
-                initial = Study::new("reconstructed", tp, n_neg - tn, n_pos - tp, tn);
-                let (lo, hi) = lr_pos.interval();
-                let ratio = n_neg as f64 / n_pos as f64;
-                for tp in 0..=n_pos {
-                    s.tick()?;
-                    let t = tp as f64 * ratio;
-                    let low = if hi > 0.0 { t / hi } else { 0.0 };
-                    let high = if lo > 0.0 { t / lo } else { f64::INFINITY };
-                    for fp in span(low, high, 0, n_neg) {
-                        s.visit(tp, fp, n_pos - tp, n_neg - fp)?;
-                    }
-                }
-            }
-        }
-    }
-    let (mut study, status) = match (s.n_found, s.best) {
+    let found = solve(reported)?;
+    let derivation = derivation_of(reported);
+    let (mut study, status) = match (found.n_found, found.best) {
         (0, _) | (_, None) => {
-            let (metric, by) = worst_metric(&metrics, &initial);
-            (initial, Status::Inconsistent { metric, by })
+            let (metric, by) = worst_metric(&metrics, &found.initial);
+            (found.initial, Status::Inconsistent { metric, by })
         }
-        (1, Some((_, t))) => (t, Status::Exact),
-        (n, Some((_, t))) => (t, Status::NonUnique { n_tables: n }),
+        (1, Some(t)) => (t, Status::Exact),
+        (n, Some(t)) => (t, Status::NonUnique { n_tables: n }),
     };
     study.label = "reconstructed".to_string();
     let max_abs_deviation = metrics

@@ -9,9 +9,10 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::common::{
     check_size, clip_segment, dashed_px, draw_frame, draw_legend, fmt_pct, fmt_sig, legend_size, text_height,
-    trim_num, wrap, LegendEntry, Marker,
+    wrap, LegendEntry, Marker,
 };
 use super::style::{PlotError, PlotStyle};
+use crate::stats::fagan::{nomogram_axes, nomogram_line, post_test_probability, U_RANGE};
 
 /// Numbers shown on the nomogram; probabilities in (0, 1).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -28,28 +29,8 @@ pub struct FaganData {
     pub post_negative: f64,
 }
 
-/// Probability tick labels (%) used by midas.
-const PROB_TICKS: [f64; 29] = [
-    0.1, 0.2, 0.3, 0.5, 0.7, 1., 2., 3., 5., 7., 10., 20., 30., 40., 50., 60., 70., 80., 90., 93., 95., 97.,
-    98., 99., 99.3, 99.5, 99.7, 99.8, 99.9,
-];
-/// Likelihood-ratio tick labels used by midas.
-const LR_TICKS: [f64; 19] = [
-    0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1., 2., 5., 10., 20., 50., 100., 200., 500., 1000.,
-];
 /// One nomogram axis: pixel x, ticks `(u, label)`, side of the labels (−1 left, +1 right).
 type Axis = (i32, Vec<(f64, String)>, i32);
-
-/// Half-range of the shared vertical coordinate u.
-const U_MAX: f64 = 6.9;
-
-fn logit(p: f64) -> f64 {
-    (p / (1.0 - p)).ln()
-}
-
-fn expit(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
-}
 
 fn valid_prob(p: f64) -> bool {
     p.is_finite() && p > 0.0 && p < 1.0
@@ -74,10 +55,8 @@ pub fn draw_fagan<DB: DrawingBackend>(
     let post = |q: f64, lr: f64| -> f64 {
         if q.is_finite() {
             q
-        } else if valid_prob(data.pretest) && valid_lr(lr) {
-            expit(logit(data.pretest) + lr.ln())
         } else {
-            f64::NAN
+            post_test_probability(data.pretest, lr).unwrap_or(f64::NAN)
         }
     };
     let q_pos = post(data.post_positive, data.lr_positive);
@@ -112,7 +91,7 @@ pub fn draw_fagan<DB: DrawingBackend>(
     let y_top = title_y + header_lines * (text_height(style.label_size) + 2) + 18;
     let y_bot = if legend_right { h - 20 } else { h - legh - 24 }.max(y_top + 50);
     let y_mid = (y_top + y_bot) as f64 / 2.0;
-    let scale = (y_bot - y_top) as f64 / (2.0 * U_MAX);
+    let scale = (y_bot - y_top) as f64 / (2.0 * U_RANGE);
     let y_of = |u: f64| -> i32 { (y_mid - u * scale).round() as i32 };
     let x_of = |x: f64| -> i32 { (xs[1] as f64 + x * (xs[2] - xs[1]) as f64).round() as i32 };
 
@@ -130,15 +109,17 @@ pub fn draw_fagan<DB: DrawingBackend>(
     let axis = style.foreground.stroke_width(2);
     let thin = style.foreground.stroke_width(1);
     let min_gap = (text_height(style.tick_size) as f64 * 0.85).round() as i32;
-    let probs: Vec<(f64, String)> =
-        PROB_TICKS.iter().map(|&pc| (pc / 100.0, trim_num(&format!("{pc:.1}")))).collect();
-    let axes: [Axis; 3] = [
-        (xs[0], probs.iter().map(|(p, s)| (-logit(*p), s.clone())).collect(), -1),
-        (xs[1], LR_TICKS.iter().map(|&lr| (0.5 * lr.ln(), super::common::fmt_tick(lr))).collect(), 1),
-        (xs[2], probs.iter().map(|(p, s)| (logit(*p), s.clone())).collect(), 1),
-    ];
+    // The geometry (tick positions u and labels) is stats::fagan's; this only places it.
+    let axes: Vec<Axis> = nomogram_axes()
+        .iter()
+        .zip(xs)
+        .map(|(a, x)| {
+            let side = if a.x < 0.0 { -1 } else { 1 };
+            (x, a.ticks.iter().map(|t| (t.u, t.label.clone())).collect(), side)
+        })
+        .collect();
     for (x, ticks, side) in axes.iter() {
-        area.draw(&PathElement::new(vec![(*x, y_of(U_MAX)), (*x, y_of(-U_MAX))], axis))?;
+        area.draw(&PathElement::new(vec![(*x, y_of(U_RANGE)), (*x, y_of(-U_RANGE))], axis))?;
         let mut sorted: Vec<(i32, &String)> = ticks.iter().map(|(u, s)| (y_of(*u), s)).collect();
         sorted.sort_by_key(|t| t.0);
         let mut last: Option<i32> = None;
@@ -162,17 +143,17 @@ pub fn draw_fagan<DB: DrawingBackend>(
         }
     }
 
-    // Lines from (−1, −logit p) to (+1, logit p + ln LR), clipped to |u| ≤ U_MAX.
+    // Lines from (−1, −logit p) to (+1, logit p + ln LR) (stats::fagan), clipped to |u| ≤ U_RANGE.
     if valid_prob(data.pretest) {
-        let u0 = -logit(data.pretest);
         for (lr, colour, dashed) in
             [(data.lr_positive, style.positive, false), (data.lr_negative, style.negative, true)]
         {
             if !valid_lr(lr) {
                 continue;
             }
-            let u1 = -u0 + lr.ln();
-            if let Some((a, b)) = clip_segment((-1.0, u0), (1.0, u1), (-1.0, 1.0), (-U_MAX, U_MAX)) {
+            let l = nomogram_line(data.pretest, lr);
+            let (p0, p1) = ((l.start[0], l.start[1]), (l.end[0], l.end[1]));
+            if let Some((a, b)) = clip_segment(p0, p1, (-1.0, 1.0), (-U_RANGE, U_RANGE)) {
                 let pts = vec![(x_of(a.0), y_of(a.1)), (x_of(b.0), y_of(b.1))];
                 let st = colour.stroke_width(lw);
                 if dashed {

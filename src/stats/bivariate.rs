@@ -112,6 +112,10 @@ pub enum FitError {
     NoRungConverged { termination: Termination },
     /// The REML system is singular (or fewer than 3 rows are usable).
     RemlSingular,
+    /// The free margin beside a margin at an edge could not be fitted (§9.4 item 3).
+    MarginFailed { margin: &'static str, termination: Termination },
+    /// No exact interval for a margin at an edge (no participants).
+    NoExactInterval { margin: &'static str },
 }
 
 impl std::fmt::Display for FitError {
@@ -129,6 +133,12 @@ impl std::fmt::Display for FitError {
             ),
             FitError::RemlSingular => {
                 write!(f, "the model could not be fitted: the REML system is singular or fewer than 3 usable rows")
+            }
+            FitError::MarginFailed { margin, termination } => {
+                write!(f, "the model could not be fitted: the {margin} margin could not be fitted ({termination})")
+            }
+            FitError::NoExactInterval { margin } => {
+                write!(f, "the model could not be fitted: no exact interval for the {margin} margin")
             }
         }
     }
@@ -203,6 +213,8 @@ pub enum Boundary {
     TauSpec,
     /// Both τ are zero.
     TauBoth,
+    /// A margin's summed counts are at an edge (Σx = 0 or Σx = Σn): its logit is ±∞ (§9.4 item 3).
+    MarginAtEdge { sens: Option<Edge>, spec: Option<Edge> },
 }
 
 impl Boundary {
@@ -221,6 +233,15 @@ impl std::fmt::Display for Boundary {
             Boundary::TauSens => f.write_str("tau2 of logit sensitivity = 0"),
             Boundary::TauSpec => f.write_str("tau2 of logit specificity = 0"),
             Boundary::TauBoth => f.write_str("both tau2 = 0"),
+            Boundary::MarginAtEdge { sens, spec } => {
+                let parts: Vec<String> = [("sensitivity", sens), ("specificity", spec)]
+                    .iter()
+                    .filter_map(|(name, e)| {
+                        e.map(|e| format!("logit {name} = {}inf", if e == Edge::One { "+" } else { "-" }))
+                    })
+                    .collect();
+                f.write_str(&parts.join(", "))
+            }
         }
     }
 }
@@ -243,6 +264,9 @@ pub enum FallbackReason {
     B2AtBoundary(Boundary),
     /// B2 lies on a boundary; the simplified fit of this rung is reported beside it.
     ComputedBeside(Boundary),
+    /// One or both margins at an edge (§9.4 item 3): the summed counts `(x, n)` per margin, and
+    /// whether the free margin fell back to a fixed effect.
+    MarginAtEdge { sens: Option<(Edge, u64, u64)>, spec: Option<(Edge, u64, u64)>, free_fixed: bool },
 }
 
 /// A fallback: the rung it led to and why.
@@ -260,6 +284,29 @@ impl std::fmt::Display for Fallback {
             FallbackReason::NotConverged => write!(f, "{r}: bivariate fit did not converge"),
             FallbackReason::B2AtBoundary(b) => write!(f, "{r}: B2 at a boundary ({b})"),
             FallbackReason::ComputedBeside(b) => write!(f, "{r} computed beside B2: boundary ({b})"),
+            FallbackReason::MarginAtEdge { sens, spec, free_fixed } => {
+                let mut reasons = Vec::new();
+                for (j, m) in [sens, spec].iter().enumerate() {
+                    if let Some((e, x, n)) = m {
+                        let name = ["sensitivity", "specificity"][j];
+                        let cells = match (j, e) {
+                            (0, Edge::One) => "FN = 0",
+                            (0, Edge::Zero) => "TP = 0",
+                            (_, Edge::One) => "FP = 0",
+                            (_, Edge::Zero) => "TN = 0",
+                        };
+                        let sign = if *e == Edge::One { "+" } else { "−" };
+                        reasons.push(format!(
+                            "every study has {cells}, so the maximum likelihood of logit {name} is at {sign}∞; pooled {name} = {x}/{n} with an exact Clopper–Pearson interval on the summed counts"
+                        ));
+                    }
+                }
+                if free_fixed {
+                    let free = if sens.is_some() { "specificity" } else { "sensitivity" };
+                    reasons.push(format!("fixed effect for {free} (its τ is 0 or the random-effects fit failed)"));
+                }
+                write!(f, "{r}: {}", reasons.join("; "))
+            }
         }
     }
 }
@@ -346,6 +393,10 @@ pub struct BivariateResult {
     pub prediction_interval_spec: Option<[f64; 2]>,
     /// The simplified fit the ladder asks for, reported beside the main one (§2.9 item 3).
     pub simplified: Option<Box<BivariateResult>>,
+    /// Summaries that are not reported, or not by their usual formula, and why (e.g. a margin at
+    /// the boundary of §9.4 item 3: no SROC/AUC/HSROC, ratio intervals from the margins' limits).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub omitted: Vec<String>,
     #[serde(skip)]
     pub internal: Internal,
 }
@@ -357,18 +408,6 @@ pub struct Internal {
     pub theta: Vec<f64>,
     pub vcov_theta: Option<DMatrix<f64>>,
     pub modes: Vec<[f64; 2]>,
-}
-
-impl BivariateResult {
-    pub fn pooled(&self) -> Pooled {
-        Pooled {
-            mu: [self.model.mu_logit_sens, self.model.mu_logit_spec],
-            vcov_mu: self.model.vcov_mu,
-            tau2: [self.model.tau2_logit_sens, self.model.tau2_logit_spec],
-            cov12: self.model.cov_logit_sens_spec,
-            k: self.k,
-        }
-    }
 }
 
 /// Fit the pooled model and compute every §4 summary.
@@ -559,6 +598,10 @@ fn glmm_result(
 ) -> Result<BivariateResult, FitError> {
     let k = studies.len();
     let nodes = nodes_of(cfg);
+    let edges = degenerate_margins(studies);
+    if edges.iter().any(Option::is_some) {
+        return degenerate_result(studies, cfg, edges);
+    }
     let design = Design::intercepts(k);
     let (start, seed): (Vec<f64>, Option<&DMatrix<f64>>) = match warm {
         Some(w) if w.theta.len() == 5 => (w.theta.to_vec(), w.inv_hessian),
@@ -621,6 +664,249 @@ fn glmm_result(
         }
     }
     Ok(res)
+}
+
+/// Where a margin's summed counts sit at an edge (METHODS §9.4 item 3): `Σx = 0` or `Σx = Σn`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Edge {
+    /// `Σx = 0`: the margin's likelihood increases without bound as its logit → −∞.
+    Zero,
+    /// `Σx = Σn`: … as its logit → +∞.
+    One,
+}
+
+/// The edges of the (sensitivity, specificity) margins: `Some` where every study has FN = 0 or
+/// TP = 0 (sensitivity), FP = 0 or TN = 0 (specificity). A margin with no participants at all is
+/// `None` (it is not informative, not degenerate).
+pub fn degenerate_margins(studies: &[Study]) -> [Option<Edge>; 2] {
+    let sum = |f: fn(&Study) -> u64| studies.iter().map(|s| u128::from(f(s))).sum::<u128>();
+    let edge = |x: u128, n: u128| match (n, x) {
+        (0, _) => None,
+        (_, 0) => Some(Edge::Zero),
+        _ if x == n => Some(Edge::One),
+        _ => None,
+    };
+    [edge(sum(|s| s.tp), sum(Study::n_diseased)), edge(sum(|s| s.tn), sum(Study::n_healthy))]
+}
+
+/// The fit when a margin is degenerate (METHODS §9.4 item 3, §2.9): the maximum of the binomial
+/// likelihood is at logit = ±∞, so no GLMM optimum exists (an optimiser stops at a large logit
+/// with a huge SE and calls it converged). Reported instead: that margin's pooled proportion
+/// `Σx/Σn` (0 or 1) with the exact Clopper–Pearson interval on the summed counts, τ² = 0, and the
+/// other margin by the univariate random-effects GLMM of §2.11 (the same engine; fixed effect when
+/// its τ < 1e-3 or it fails). Rung FE-Se / FE-Sp (or FE when both margins are fixed effects), the
+/// reason in `fallback`, a warning, and `omitted` saying which summaries are left out: SROC, AUC,
+/// HSROC (need both τ > 0), the regions (no logit-scale SE at ±∞), prediction intervals of FE
+/// margins. LR±, DOR, 1/LR− are the ratios of the pooled proportions; their intervals are the
+/// ratios of the margins' interval limits (each is monotone in Se and Sp) [DERIVED].
+///
+/// The Reitsma model is not routed here: its continuity correction keeps every logit finite.
+fn degenerate_result(
+    studies: &[Study],
+    cfg: &FitConfig,
+    edges: [Option<Edge>; 2],
+) -> Result<BivariateResult, FitError> {
+    use super::accuracy::clopper_pearson;
+    let k = studies.len();
+    let nodes = nodes_of(cfg);
+    let z = z_for_level(cfg.level);
+    let sums = |f: fn(&Study) -> u64| studies.iter().map(|s| f(s) as f64).sum::<f64>();
+    let x = [sums(|s| s.tp), sums(|s| s.tn)];
+    let n = [sums(Study::n_diseased), sums(Study::n_healthy)];
+    let names = ["sensitivity", "specificity"];
+    let counts = |j: usize| -> Option<(Edge, u64, u64)> {
+        let xs: u64 = studies.iter().map(|s| if j == 0 { s.tp } else { s.tn }).fold(0, u64::saturating_add);
+        let ns: u64 = studies
+            .iter()
+            .map(|s| if j == 0 { s.n_diseased() } else { s.n_healthy() })
+            .fold(0, u64::saturating_add);
+        edges[j].map(|e| (e, xs, ns))
+    };
+    let mut free_fixed = false;
+    // The free margin, if any: univariate random-effects GLMM, else fixed effect.
+    let free = match edges {
+        [Some(_), None] => Some(1),
+        [None, Some(_)] => Some(0),
+        _ => None,
+    };
+    let sv = start_values(studies);
+    let mut margin: Option<(StructFit, bool)> = None;
+    if let Some(j) = free {
+        let reduced: Vec<Study> = studies
+            .iter()
+            .map(|s| {
+                if j == 1 {
+                    Study { tp: 0, fn_: 0, ..s.clone() }
+                } else {
+                    Study { tn: 0, fp: 0, ..s.clone() }
+                }
+            })
+            .collect();
+        let on = |m: usize| vec![vec![if m == j { 1.0 } else { 0.0 }]; k];
+        let design = Design { names: vec![format!("logit_{}", &names[j][..4])], x1: on(0), x2: on(1) };
+        let re_cov = if j == 0 { CovStructure::SensOnly } else { CovStructure::SpecOnly };
+        let re = fit_structure(&reduced, &design, re_cov, nodes, &[sv[j], sv[2 + j]]);
+        let (t1, t2, _) = re.cov.tau_rho(&re.theta[1..]);
+        if re.converged && t1.max(t2) >= TAU_BOUNDARY {
+            margin = Some((re, true));
+        } else {
+            let fe = fit_structure(&reduced, &design, CovStructure::NoRandom, nodes, &re.theta[..1]);
+            if !fe.converged {
+                return Err(FitError::MarginFailed { margin: names[j], termination: fe.termination });
+            }
+            free_fixed = true;
+            margin = Some((fe, false));
+        }
+    }
+    let random_free = margin.as_ref().is_some_and(|(_, r)| *r);
+    let rung = match (edges, random_free) {
+        ([Some(_), None], true) => Rung::FeSens,
+        ([None, Some(_)], true) => Rung::FeSpec,
+        _ => Rung::Fe,
+    };
+    let fallback =
+        Fallback { rung, reason: FallbackReason::MarginAtEdge { sens: counts(0), spec: counts(1), free_fixed } };
+    let mut warnings = vec![format!(
+        "{fallback}. The bivariate model has no maximum here; SROC, AUC, HSROC and the regions are not reported."
+    )];
+    let mut mu = [0.0; 2];
+    let mut var = [f64::NAN; 2];
+    let mut tau2 = [0.0; 2];
+    let mut tau2_ci = [None, None];
+    let mut est = [Estimate::new(f64::NAN, f64::NAN, f64::NAN); 2];
+    for j in 0..2 {
+        if let Some(e) = edges[j] {
+            mu[j] = if e == Edge::One { f64::INFINITY } else { f64::NEG_INFINITY };
+            est[j] = clopper_pearson(x[j], n[j], cfg.level).ok_or(FitError::NoExactInterval { margin: names[j] })?;
+        }
+    }
+    let (loglik, iterations, evaluations, termination, converged, gmax, np) = match &margin {
+        Some((f, random)) => {
+            let j = free.unwrap_or(0);
+            mu[j] = f.theta[0];
+            var[j] = f.vcov.as_ref().map_or(f64::NAN, |v| v[(0, 0)]);
+            if *random {
+                let t = f.theta[1].exp();
+                tau2[j] = t * t;
+                tau2_ci[j] = f.vcov.as_ref().map(|v| {
+                    let s = v[(1, 1)].sqrt();
+                    [(2.0 * (f.theta[1] - z * s)).exp(), (2.0 * (f.theta[1] + z * s)).exp()]
+                });
+            }
+            let se = var[j].sqrt();
+            est[j] = Estimate::new(
+                prob_from_logit(mu[j]),
+                prob_from_logit(mu[j] - z * se),
+                prob_from_logit(mu[j] + z * se),
+            );
+            (
+                f.loglik,
+                f.iterations,
+                f.evaluations,
+                f.termination,
+                f.converged,
+                f.max_abs_gradient(),
+                f.theta.len() + 1,
+            )
+        }
+        None => (0.0, 0, 0, Termination::ClosedForm, true, 0.0, 2),
+    };
+    if !var[0].is_finite() && !var[1].is_finite() && free.is_some() {
+        warnings.push(
+            "the observed information matrix is not positive definite: standard errors are unavailable"
+                .into(),
+        );
+    }
+    let boundary = Boundary::MarginAtEdge { sens: edges[0], spec: edges[1] };
+    let model = ModelBlock {
+        method: cfg.method,
+        nodes: Some(nodes),
+        converged,
+        iterations,
+        evaluations,
+        termination,
+        boundary: Some(boundary),
+        rung,
+        fallback: Some(fallback),
+        warnings,
+        mu_logit_sens: mu[0],
+        mu_logit_spec: mu[1],
+        se_logit_sens: var[0].sqrt(),
+        se_logit_spec: var[1].sqrt(),
+        vcov_mu: [[var[0], 0.0], [0.0, var[1]]],
+        tau2_logit_sens: tau2[0],
+        tau2_logit_spec: tau2[1],
+        tau2_logit_sens_ci: tau2_ci[0],
+        tau2_logit_spec_ci: tau2_ci[1],
+        cov_logit_sens_spec: 0.0,
+        rho: None,
+        rho_ci: None,
+        loglik,
+        max_abs_gradient: gmax,
+        loglik_check_nodes: None,
+        aic: -2.0 * loglik + 2.0 * np as f64,
+        bic: -2.0 * loglik + np as f64 * (2.0 * k as f64).ln(),
+    };
+    let mut res = finish(studies, cfg, model, Internal::default());
+    res.summary = ratio_summary(est[0], est[1]);
+    res.sroc.confidence_region.clear();
+    res.sroc.prediction_region.clear();
+    res.sroc.curve.clear();
+    res.sroc.curve_full.clear();
+    res.hsroc = None;
+    res.auc = None;
+    let pi = |j: usize| -> Option<[f64; 2]> {
+        if k < 3 || tau2[j] <= 0.0 || !var[j].is_finite() {
+            return None;
+        }
+        let t = super::transform::t_quantile(1.0 - (1.0 - cfg.level) / 2.0, k as f64 - 2.0);
+        let s = (tau2[j] + var[j]).sqrt();
+        Some([prob_from_logit(mu[j] - t * s), prob_from_logit(mu[j] + t * s)])
+    };
+    res.prediction_interval_sens = pi(0);
+    res.prediction_interval_spec = pi(1);
+    res.omitted = vec![
+        "SROC curve, AUC and HSROC parameters: reported only when both τ > 0 (METHODS §9.4)".into(),
+        "confidence and prediction regions: a margin is at ±∞ on the logit scale (no standard error)".into(),
+        "LR+, LR−, DOR, 1/LR−: ratios of the pooled proportions; intervals from the margins' interval limits, not the delta method (which needs finite logits)".into(),
+    ];
+    for (what, e) in [
+        ("DOR", res.summary.dor),
+        ("1/LR−", res.summary.inverse_lr_negative),
+        ("LR+", res.summary.lr_positive),
+    ] {
+        if !e.estimate.is_finite() {
+            res.omitted
+                .push(format!("{what}: not finite (a pooled proportion is 0 or 1); serialised as null"));
+        }
+    }
+    Ok(res)
+}
+
+/// LR+, LR−, DOR and 1/LR− from intervals of Se and Sp (used when a margin is at an edge): each
+/// ratio is monotone in both proportions, so its limits are the ratios of the limits.
+fn ratio_summary(se: Estimate, sp: Estimate) -> SummaryPoint {
+    let lrp = |a: f64, b: f64| a / (1.0 - b);
+    let lrn = |a: f64, b: f64| (1.0 - a) / b;
+    let dor = |a: f64, b: f64| (a * b) / ((1.0 - a) * (1.0 - b));
+    let ilrn = |a: f64, b: f64| b / (1.0 - a);
+    let inc = |f: &dyn Fn(f64, f64) -> f64| {
+        Estimate::new(f(se.estimate, sp.estimate), f(se.ci[0], sp.ci[0]), f(se.ci[1], sp.ci[1]))
+    };
+    SummaryPoint {
+        sensitivity: se,
+        specificity: sp,
+        false_positive_rate: Estimate::new(1.0 - sp.estimate, 1.0 - sp.ci[1], 1.0 - sp.ci[0]),
+        lr_positive: inc(&lrp),
+        lr_negative: Estimate::new(
+            lrn(se.estimate, sp.estimate),
+            lrn(se.ci[1], sp.ci[1]),
+            lrn(se.ci[0], sp.ci[0]),
+        ),
+        dor: inc(&dor),
+        inverse_lr_negative: inc(&ilrn),
+    }
 }
 
 fn build_glmm_result(
@@ -775,6 +1061,7 @@ fn finish(studies: &[Study], cfg: &FitConfig, model: ModelBlock, internal: Inter
         prediction_interval_sens: pi(0),
         prediction_interval_spec: pi(1),
         simplified: None,
+        omitted: Vec::new(),
         model,
         internal,
     }
@@ -938,9 +1225,4 @@ fn reitsma_result(studies: &[Study], cfg: &FitConfig) -> Result<BivariateResult,
         bic: -2.0 * f.loglik_mada + 5.0 * (2.0 * studies.len() as f64).ln(),
     };
     Ok(finish(studies, cfg, model, Internal::default()))
-}
-
-/// Pooled estimate with CI as a plain [`Estimate`] (for tables).
-pub fn estimate_of(e: &Estimate) -> (f64, f64, f64) {
-    (e.estimate, e.ci[0], e.ci[1])
 }

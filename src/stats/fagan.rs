@@ -120,7 +120,14 @@ fn fmt_num(v: f64) -> String {
     s.to_string()
 }
 
-fn line(pre_test: f64, lr: f64) -> NomogramLine {
+/// The straight line of one likelihood ratio across the nomogram (the plot layer draws it).
+///
+/// # Formula
+/// METHODS §8.1: from `(−1, −logit p)` through `(0, ½ ln LR)` to `(+1, logit p + ln LR)`.
+///
+/// # References
+/// Fagan (1975); midas `fagani`.
+pub fn nomogram_line(pre_test: f64, lr: f64) -> NomogramLine {
     let lp = logit_from_prob(pre_test);
     let post = prob_from_logit(lp + lr.ln());
     NomogramLine {
@@ -195,8 +202,8 @@ pub fn fagan(input: &FaganInput) -> Result<Fagan, StatsError> {
         post_test_negative: map(input.lr_negative, input.lr_negative_ci)?,
         has_ci: input.lr_positive_ci.is_some() || input.lr_negative_ci.is_some(),
         axes: nomogram_axes(),
-        line_positive: line(p, input.lr_positive),
-        line_negative: line(p, input.lr_negative),
+        line_positive: nomogram_line(p, input.lr_positive),
+        line_negative: nomogram_line(p, input.lr_negative),
         u_range: [-U_RANGE, U_RANGE],
     })
 }
@@ -458,7 +465,7 @@ mod tests {
 
     #[test]
     fn line_passes_through_lr_axis() {
-        let l = line(0.3, 5.0);
+        let l = nomogram_line(0.3, 5.0);
         // collinear: middle u is the mean of start and end u
         assert!(((l.start[1] + l.end[1]) / 2.0 - l.middle[1]).abs() < 1e-12);
         assert!((prob_from_logit(l.end[1]) - l.post_test).abs() < 1e-12);

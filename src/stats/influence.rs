@@ -8,9 +8,10 @@
 
 use super::bivariate::{analyze_with_start, AucCi, BivariateResult, Boundary, Fallback, FitConfig, Rung, WarmStart};
 use super::estimate::Estimate;
+use super::glmm::likelihood::{GlmmProblem, GlmmRow, ModeInfo};
 use super::glmm::mat2::M2;
 use super::glmm::quadrature::gauss_hermite;
-use super::transform::{normal_quantile, prob_from_logit};
+use super::transform::{normal_quantile, prob_from_logit, z_for_level};
 use crate::data::{Dataset, Study};
 use serde::Serialize;
 
@@ -190,14 +191,10 @@ fn par_map<T: Send, F: Fn(usize) -> T + Sync>(n: usize, f: F) -> Vec<T> {
     (0..n).map(f).collect()
 }
 
-/// The cluster column: a covariate named `cluster` or `study_id` (case-insensitive; `cluster` first).
-pub fn cluster_column(dataset: &Dataset) -> Option<&crate::data::Covariate> {
-    dataset.covariate("cluster").or_else(|| dataset.covariate("study_id"))
-}
-
 /// Cluster label per row; a missing value makes the row its own cluster (labelled by the study).
+/// The cluster column is the parser's choice, [`Dataset::cluster_covariate`] (one place decides).
 fn cluster_labels(dataset: &Dataset) -> Option<Vec<String>> {
-    let col = cluster_column(dataset)?;
+    let col = dataset.cluster_covariate()?;
     Some(
         (0..dataset.studies.len())
             .map(|i| {
@@ -272,7 +269,7 @@ pub fn one_row_per_cluster_with_note(dataset: &Dataset) -> OneRowPerCluster {
             studies: dataset.studies.clone(),
             kept_rows: (0..dataset.studies.len()).collect(),
             n_clusters: dataset.studies.len(),
-            note: "no cluster column (`cluster` or `study_id`): every row is its own cluster".into(),
+            note: "no cluster column: every row is its own cluster".into(),
         };
     };
     let kept_rows: Vec<usize> = cl
@@ -332,80 +329,32 @@ fn mu_and_factor(full: &BivariateResult) -> ([f64; 2], M2) {
     (mu, M2::new(t1, 0.0, rho * t2, t2 * (1.0 - rho * rho).max(0.0).sqrt()))
 }
 
-#[derive(Clone, Copy)]
-struct Counts {
-    y: [f64; 2],
-    n: [f64; 2],
-}
-
-fn counts(s: &Study) -> Counts {
-    Counts { y: [s.tp as f64, s.tn as f64], n: [s.n_diseased() as f64, s.n_healthy() as f64] }
-}
-
-fn margin_ll(y: f64, n: f64, eta: f64) -> f64 {
-    if n == 0.0 {
-        0.0
-    } else {
-        y * eta - n * super::transform::log1p_exp(eta)
+/// One study's counts as an engine row (no design: `η = μ + C u` is passed as `eta0 = μ`).
+fn counts(s: &Study) -> GlmmRow {
+    GlmmRow {
+        y1: s.tp as f64,
+        n1: s.n_diseased() as f64,
+        y2: s.tn as f64,
+        n2: s.n_healthy() as f64,
+        lc: 0.0,
+        x1: Vec::new(),
+        x2: Vec::new(),
     }
 }
 
-/// `g(u) = Σ_j [y_j η_j − n_j ln(1+e^{η_j})] − ½u'u`, `η = μ + C u` (METHODS §2.3, without `lc`).
-fn g_of(c: &Counts, mu: [f64; 2], cf: &M2, u: [f64; 2]) -> f64 {
-    let e = cf.mv(u);
-    margin_ll(c.y[0], c.n[0], mu[0] + e[0]) + margin_ll(c.y[1], c.n[1], mu[1] + e[1])
-        - 0.5 * (u[0] * u[0] + u[1] * u[1])
+/// `g(u)` of METHODS §2.3 (without `lc`), the engine's.
+fn g_of(c: &GlmmRow, mu: [f64; 2], cf: &M2, u: [f64; 2]) -> f64 {
+    GlmmProblem::g_value(c, mu, cf, u)
 }
 
-/// Conditional mode state: `û`, the score `s`, the weights `D` and `A = C'D̂C + I` at `û`.
-struct Mode {
-    u: [f64; 2],
-    s: [f64; 2],
-    a: M2,
-}
-
-fn state(c: &Counts, mu: [f64; 2], cf: &M2, u: [f64; 2]) -> Mode {
-    let e = cf.mv(u);
-    let p = [prob_from_logit(mu[0] + e[0]), prob_from_logit(mu[1] + e[1])];
-    let s = [c.y[0] - c.n[0] * p[0], c.y[1] - c.n[1] * p[1]];
-    let d = [c.n[0] * p[0] * (1.0 - p[0]), c.n[1] * p[1] * (1.0 - p[1])];
-    Mode { u, s, a: cf.t_diag_m(d).add(&M2::new(1.0, 0.0, 0.0, 1.0)) }
-}
-
-/// Newton for the conditional mode (METHODS §2.4), started at `start` (the engine's stored mode,
-/// so normally 0–1 steps). Returns `None` if it does not converge.
-fn mode_of(c: &Counts, mu: [f64; 2], cf: &M2, start: [f64; 2]) -> Option<Mode> {
-    let mut u = if start[0].is_finite() && start[1].is_finite() { start } else { [0.0; 2] };
-    let mut g0 = g_of(c, mu, cf, u);
-    for _ in 0..100 {
-        let st = state(c, mu, cf, u);
-        let cs = cf.tv(st.s);
-        let grad = [cs[0] - u[0], cs[1] - u[1]];
-        let step = st.a.inv().mv(grad);
-        if step[0].abs().max(step[1].abs()) < 1e-13 {
-            return Some(st);
-        }
-        let mut t = 1.0;
-        let mut ok = false;
-        for _ in 0..40 {
-            let un = [u[0] + t * step[0], u[1] + t * step[1]];
-            let g1 = g_of(c, mu, cf, un);
-            if g1 >= g0 - 1e-13 * g0.abs().max(1.0) {
-                u = un;
-                g0 = g1;
-                ok = true;
-                break;
-            }
-            t *= 0.5;
-        }
-        if !ok {
-            return None;
-        }
-        if (t * step[0]).abs().max((t * step[1]).abs()) < 1e-12 {
-            return Some(state(c, mu, cf, u));
-        }
+/// The conditional mode (METHODS §2.4) by the engine's solver, started at the fit's stored mode
+/// (so normally 0–1 steps). `None` if it does not converge or the means are not finite (a margin
+/// at the edge of §9.4 item 3).
+fn mode_of(c: &GlmmRow, mu: [f64; 2], cf: &M2, start: [f64; 2]) -> Option<ModeInfo> {
+    if !(mu[0].is_finite() && mu[1].is_finite()) {
+        return None;
     }
-    None
+    GlmmProblem::mode(c, mu, cf, start, 0).ok()
 }
 
 fn sym(m: &M2) -> [[f64; 2]; 2] {
@@ -425,7 +374,8 @@ pub struct EbRow {
     /// Posterior mean `E[b_i | y]` by the adaptive Gauss–Hermite rule of the fit (the fit's node
     /// count; equal to `b̂_i` for Laplace). This is what midas 3.x (meglm) reports.
     pub posterior_mean_b: [f64; 2],
-    /// EB sensitivity `expit(μ̂1 + b̂_1i)` and its approximate 95% interval `expit(μ̂1 + b̂_1i ± 1.96√P_11)`.
+    /// EB sensitivity `expit(μ̂1 + b̂_1i)` and its approximate interval `expit(μ̂1 + b̂_1i ± z√P_11)`
+    /// at the analysis level (`z = Φ⁻¹(1 − (1 − level)/2)`, 1.96 at 0.95).
     pub sensitivity: Estimate,
     pub specificity: Estimate,
     /// Observed sensitivity / specificity (None when the margin is empty).
@@ -438,12 +388,16 @@ pub struct EbRow {
     pub outlier: bool,
 }
 
-/// Empirical-Bayes predictions and standardized residuals (METHODS §10.2). Empty when a
-/// conditional mode cannot be found (never for a converged fit).
-pub fn empirical_bayes(studies: &[Study], full: &BivariateResult) -> Vec<EbRow> {
+/// Empirical-Bayes predictions and standardized residuals (METHODS §10.2), with intervals at
+/// `level` (the analysis level, e.g. 0.95). Empty when a conditional mode cannot be found (never
+/// for a converged fit) or the level is not in (0, 1).
+pub fn empirical_bayes(studies: &[Study], full: &BivariateResult, level: f64) -> Vec<EbRow> {
+    if !(level > 0.0 && level < 1.0) {
+        return Vec::new();
+    }
     let (mu, cf) = mu_and_factor(full);
     let tau2 = [full.model.tau2_logit_sens, full.model.tau2_logit_spec];
-    let z = 1.959_963_984_540_054;
+    let z = z_for_level(level);
     let nodes = match full.model.nodes {
         Some(m) if full.internal.cov.is_some() => m.max(1),
         _ => 1,
@@ -477,7 +431,8 @@ pub fn empirical_bayes(studies: &[Study], full: &BivariateResult) -> Vec<EbRow> 
                 prob_from_logit(mu[j] + b[j] + z * sd),
             )
         };
-        let raw = |j: usize| (c.n[j] > 0.0).then(|| c.y[j] / c.n[j]);
+        let (y, n) = ([c.y1, c.y2], [c.n1, c.n2]);
+        let raw = |j: usize| (n[j] > 0.0).then(|| y[j] / n[j]);
         out.push(EbRow {
             label: s.label.clone(),
             mode_u: md.u,
@@ -499,10 +454,10 @@ pub fn empirical_bayes(studies: &[Study], full: &BivariateResult) -> Vec<EbRow> 
 /// `E[b | y]` by the adaptive product rule of METHODS §2.6: nodes `u = û + √2 R z`,
 /// `R = chol(A^{-1})`, weights `w_j w_l e^{g(u) + z'z}`.
 fn posterior_mean(
-    c: &Counts,
+    c: &GlmmRow,
     mu: [f64; 2],
     cf: &M2,
-    md: &Mode,
+    md: &ModeInfo,
     ainv: &M2,
     gh: &super::glmm::quadrature::GaussHermite,
 ) -> [f64; 2] {
@@ -597,9 +552,7 @@ pub fn study_weights(studies: &[Study], full: &BivariateResult) -> Vec<WeightRow
         let Some(md) = mode_of(&c, mu, &cf, start) else {
             return Vec::new();
         };
-        let e = cf.mv(md.u);
-        let p = [prob_from_logit(mu[0] + e[0]), prob_from_logit(mu[1] + e[1])];
-        let w = M2::new(c.n[0] * p[0] * (1.0 - p[0]), 0.0, 0.0, c.n[1] * p[1] * (1.0 - p[1]));
+        let w = M2::new(md.d[0], 0.0, 0.0, md.d[1]);
         let f = M2::new(1.0, 0.0, 0.0, 1.0).add(&w.mul(&sigma)).inv().mul(&w);
         fi.push(sym_m2(&f));
     }
@@ -686,7 +639,8 @@ fn qq(pairs: Vec<(String, f64)>, quantile: impl Fn(f64) -> f64) -> Vec<QqPoint> 
 
 /// Goodness of fit (METHODS §10.4) from the EB predictions.
 pub fn goodness_of_fit(studies: &[Study], full: &BivariateResult) -> GoodnessOfFit {
-    let eb = empirical_bayes(studies, full);
+    // The residuals and modes do not depend on the interval level.
+    let eb = empirical_bayes(studies, full, 0.95);
     let mu = [full.model.mu_logit_sens, full.model.mu_logit_spec];
     let k = eb.len();
     // Sample mean and covariance (divisor k−1) of the b̂_i.
@@ -709,8 +663,8 @@ pub fn goodness_of_fit(studies: &[Study], full: &BivariateResult) -> GoodnessOfF
             let q = si.mv(d);
             GofRow {
                 label: r.label.clone(),
-                deviance_sens: deviance_residual(c.y[0], c.n[0], prob_from_logit(mu[0] + r.b[0])),
-                deviance_spec: deviance_residual(c.y[1], c.n[1], prob_from_logit(mu[1] + r.b[1])),
+                deviance_sens: deviance_residual(c.y1, c.n1, prob_from_logit(mu[0] + r.b[0])),
+                deviance_spec: deviance_residual(c.y2, c.n2, prob_from_logit(mu[1] + r.b[1])),
                 mahalanobis2: s_ok.then(|| d[0] * q[0] + d[1] * q[1]),
             }
         })

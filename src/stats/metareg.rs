@@ -100,7 +100,13 @@ pub struct MetaRegression {
 /// Errors of the meta-regression.
 #[derive(Clone, Debug, PartialEq)]
 pub enum MetaRegError {
-    /// The covariate has fewer than 2 levels (or no variation) among the usable rows.
+    /// A categorical covariate has fewer than 2 distinct non-missing values (0 when every cell is
+    /// blank, 1 when it is constant): there is nothing to compare.
+    TooFewLevels {
+        covariate: String,
+        levels: usize,
+    },
+    /// A numeric covariate does not vary among the usable rows.
     NoVariation {
         covariate: String,
     },
@@ -117,6 +123,13 @@ pub enum MetaRegError {
 impl std::fmt::Display for MetaRegError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            MetaRegError::TooFewLevels { covariate, levels: 0 } => {
+                write!(f, "covariate '{covariate}' has no values (every cell is blank): no meta-regression")
+            }
+            MetaRegError::TooFewLevels { covariate, levels } => write!(
+                f,
+                "covariate '{covariate}' has {levels} level among the studies; meta-regression needs at least 2"
+            ),
             MetaRegError::NoVariation { covariate } => {
                 write!(f, "covariate '{covariate}' does not vary among the studies")
             }
@@ -154,15 +167,18 @@ fn coding(cov: &Covariate, k: usize) -> Coding {
     match cov.kind {
         CovariateKind::Categorical => {
             let levels = cov.sorted_levels();
+            // Dummy codes for every level but the reference (none when there are < 2 levels; the
+            // caller refuses such a covariate with `TooFewLevels`).
+            let others: &[String] = levels.get(1..).unwrap_or(&[]);
             let rows: Vec<usize> = (0..k).filter(|&i| cov.label_of(i).is_some()).collect();
             let cols = rows
                 .iter()
                 .map(|&i| {
                     let l = cov.label_of(i).unwrap_or_default();
-                    levels[1..].iter().map(|lv| if *lv == l { 1.0 } else { 0.0 }).collect()
+                    others.iter().map(|lv| if *lv == l { 1.0 } else { 0.0 }).collect()
                 })
                 .collect();
-            let names = levels[1..].to_vec();
+            let names = others.to_vec();
             Coding { rows, cols, names, levels, centre: None }
         }
         CovariateKind::Numeric => {
@@ -280,6 +296,9 @@ pub fn meta_regression(
         return Err(MetaRegError::NeedsMl);
     }
     let c = coding(cov, studies.len());
+    if cov.kind == CovariateKind::Categorical && c.levels.len() < 2 {
+        return Err(MetaRegError::TooFewLevels { covariate: cov.name.clone(), levels: c.levels.len() });
+    }
     let sub: Vec<Study> = c.rows.iter().map(|&i| studies[i].clone()).collect();
     let k = sub.len();
     if k < 4 {

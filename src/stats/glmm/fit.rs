@@ -169,9 +169,6 @@ impl StructFit {
     pub fn max_abs_gradient(&self) -> f64 {
         self.gradient.iter().fold(0.0f64, |a, b| a.max(b.abs()))
     }
-    pub fn hessian_pd(&self) -> bool {
-        self.vcov.is_some()
-    }
 }
 
 /// Fit one covariance structure from `start`, in stages: BFGS at a small node count (when the

@@ -182,14 +182,16 @@ impl Workspace {
     }
 }
 
-/// Result of the mode search for one study.
-struct ModeInfo {
-    u: [f64; 2],
-    eta: [f64; 2],
-    p: [f64; 2],
-    s: [f64; 2],
-    d: [f64; 2],
-    a: M2,
+/// Result of the mode search for one study (METHODS §2.4): the mode `û`, the linear predictor
+/// `η̂`, the probabilities, the score `ŝ = y − n p̂`, the weights `D̂ = n p̂(1 − p̂)` and
+/// `A = C'D̂C + I` at `û`. Also used by the empirical-Bayes predictions (`stats::influence`).
+pub(crate) struct ModeInfo {
+    pub(crate) u: [f64; 2],
+    pub(crate) eta: [f64; 2],
+    pub(crate) p: [f64; 2],
+    pub(crate) s: [f64; 2],
+    pub(crate) d: [f64; 2],
+    pub(crate) a: M2,
 }
 
 /// Relative weight below which a product node is skipped (see [`GlmmProblem::pairs`]).
@@ -235,13 +237,22 @@ impl GlmmProblem {
         Workspace::new(self.rows.len(), self.max_nodes())
     }
 
-    fn g_value(row: &GlmmRow, eta0: [f64; 2], c: &M2, u: [f64; 2]) -> f64 {
+    /// `g(u)` of METHODS §2.3 without `lc`, at `η = η0 + C u`.
+    pub(crate) fn g_value(row: &GlmmRow, eta0: [f64; 2], c: &M2, u: [f64; 2]) -> f64 {
         let e = c.mv(u);
         margin_ll(row.y1, row.n1, eta0[0] + e[0]) + margin_ll(row.y2, row.n2, eta0[1] + e[1])
             - 0.5 * (u[0] * u[0] + u[1] * u[1])
     }
 
-    fn mode(row: &GlmmRow, eta0: [f64; 2], c: &M2, start: [f64; 2], i: usize) -> Result<ModeInfo, EvalError> {
+    /// The conditional mode of one study by damped Newton (METHODS §2.4), from `start`
+    /// (`i` is the study's index, for the error).
+    pub(crate) fn mode(
+        row: &GlmmRow,
+        eta0: [f64; 2],
+        c: &M2,
+        start: [f64; 2],
+        i: usize,
+    ) -> Result<ModeInfo, EvalError> {
         let mut u = start;
         if !(u[0].is_finite() && u[1].is_finite()) {
             u = [0.0; 2];

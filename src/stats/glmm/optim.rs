@@ -16,6 +16,8 @@ pub enum Termination {
     MaxIterations,
     /// The objective could not be evaluated at the start.
     EvaluationFailed,
+    /// No iteration was needed: the estimate has a closed form (both margins at an edge, §9.4).
+    ClosedForm,
 }
 
 impl Termination {
@@ -26,6 +28,7 @@ impl Termination {
             Termination::LineSearchFailed => "line search found no decrease",
             Termination::MaxIterations => "iteration limit reached",
             Termination::EvaluationFailed => "likelihood could not be evaluated",
+            Termination::ClosedForm => "closed form (both margins at an edge)",
         }
     }
 }
