@@ -301,8 +301,13 @@ fn reconstruct_cmd(args: &[String]) -> i32 {
     for (i, l) in lines.iter().enumerate() {
         match reconstruct_from_text(l) {
             Ok(r) => println!(
-                "{}\t{}\t{}\t{}\t{:?}\t{}",
-                r.study.tp, r.study.fp, r.study.fn_, r.study.tn, r.status, r.derivation
+                "{}\t{}\t{}\t{}\t{}\t{}",
+                r.study.tp,
+                r.study.fp,
+                r.study.fn_,
+                r.study.tn,
+                fourfold::report::input::reconstruction_status(&r.status),
+                r.derivation
             ),
             Err(e) => {
                 eprintln!("line {}: {e}", i + 1);

@@ -3,7 +3,8 @@
 //! (or `make test`). Only `#[wasm_bindgen_test]` functions run on wasm32.
 #![cfg(target_arch = "wasm32")]
 
-use fourfold::analysis::{run, AnalysisConfig};
+use fourfold::analysis::run_settings;
+use fourfold::settings::AnalysisSettings;
 use fourfold::data::correction::Correction;
 use fourfold::data::parse_table;
 use fourfold::data::Study;
@@ -54,9 +55,8 @@ fn plotters_canvas_draws_on_a_real_canvas() -> Result<(), JsValue> {
 fn every_figure_of_the_example_is_drawn_on_a_canvas() -> Result<(), JsValue> {
     let parsed = parse_table(EXAMPLE_CSV);
     assert_eq!(parsed.dataset.studies.len(), 44);
-    let mut cfg = AnalysisConfig::default();
-    cfg.fit.auc_ci = AucCi::None;
-    let a = run(&parsed.dataset, &cfg).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    let settings = AnalysisSettings { auc_ci: AucCi::None, ..AnalysisSettings::default() };
+    let a = run_settings(&parsed.dataset, &settings).map_err(|e| JsValue::from_str(&e.to_string()))?;
     for kind in PlotKind::ALL {
         let canvas = new_canvas(10, 10)?;
         draw_canvas(&canvas, kind, &a, 1.0)?;

@@ -6,6 +6,7 @@
 pub mod doc;
 pub mod export;
 pub mod grid;
+pub mod input;
 pub mod plots;
 pub mod results;
 

@@ -8,7 +8,7 @@ use super::dom::{by_id, document, download_blob, download_text, el, set_text, st
 use super::pipeline::{schedule, AUTOSAVE_KEY};
 use super::{render, show_fatal, state};
 use crate::permalink;
-use crate::data::reconstruct::{reconstruct_from_text, Status};
+use crate::data::reconstruct::reconstruct_from_text;
 use crate::data::CovariateKind;
 use crate::report::export::{loo_csv, r_script, studies_csv, summary_csv};
 use crate::report::grid::{self, GridRow};
@@ -286,22 +286,7 @@ pub fn wire() -> Result<(), JsValue> {
         match reconstruct_from_text(&input.value()) {
             Ok(r) => {
                 let s = &r.study;
-                let how = match &r.status {
-                    Status::Exact => "the only table that reproduces every reported metric".to_string(),
-                    Status::NonUnique { n_tables } => {
-                        format!("the closest of {n_tables} tables that reproduce the metrics")
-                    }
-                    Status::Inconsistent { metric, by } => {
-                        format!("no table reproduces every metric ({metric} is off by {by:.3})")
-                    }
-                };
-                set_text(
-                    "reconstruct-msg",
-                    &format!(
-                        "Added {}: TP {}, FP {}, FN {}, TN {} ({}; {how}).",
-                        s.label, s.tp, s.fp, s.fn_, s.tn, r.derivation
-                    ),
-                )?;
+                set_text("reconstruct-msg", &crate::report::input::reconstruction_message(&r))?;
                 append_row(vec![
                     s.label.clone(),
                     s.tp.to_string(),

@@ -218,31 +218,11 @@ pub fn mark_errors(grid: &Grid, parsed: &ParseOutcome) -> Result<(), JsValue> {
 pub fn messages(parsed: &ParseOutcome) -> Result<(), JsValue> {
     let ul: Element = by_id("input-errors")?;
     clear(&ul);
-    for e in &parsed.errors {
-        let li = add(&ul, "li", &format!("Error: {e}"))?;
-        li.set_class_name("error-item");
+    for (kind, text) in crate::report::input::problems(parsed) {
+        let li = add(&ul, "li", &text)?;
+        li.set_class_name(if kind == "error" { "error-item" } else { "warning-item" });
     }
-    for w in &parsed.warnings {
-        let li = add(&ul, "li", &format!("Warning: {w}"))?;
-        li.set_class_name("warning-item");
-    }
-    let n = parsed.dataset.studies.len();
-    let mut notes = format!("{n} {} read.", if n == 1 { "study" } else { "studies" });
-    if !parsed.errors.is_empty() {
-        notes.push_str(" Rows with errors are left out until they are fixed.");
-    }
-    for x in &parsed.notes {
-        let mut c = x.chars();
-        if let Some(first) = c.next() {
-            notes.push(' ');
-            notes.extend(first.to_uppercase());
-            notes.push_str(c.as_str());
-            if !x.ends_with('.') {
-                notes.push('.');
-            }
-        }
-    }
-    super::dom::set_text("parse-notes", &notes)
+    super::dom::set_text("parse-notes", &crate::report::input::read_summary(parsed))
 }
 
 /// Fill the covariate menu with the data set's covariates (keeping the current choice).
@@ -252,11 +232,7 @@ pub fn covariates(data: &Dataset, settings: &AnalysisSettings) -> Result<(), JsV
     let none = add(&sel, "option", "none")?;
     none.set_attribute("value", "")?;
     for c in &data.covariates {
-        let kind = match c.kind {
-            CovariateKind::Numeric => "numeric",
-            CovariateKind::Categorical => "categorical",
-        };
-        let o = add(&sel, "option", &format!("{} ({kind})", c.name))?;
+        let o = add(&sel, "option", &crate::report::input::covariate_label(c))?;
         o.set_attribute("value", &c.name)?;
     }
     sel.set_value(settings.covariate.as_deref().unwrap_or(""));
