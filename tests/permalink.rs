@@ -9,14 +9,11 @@ use fourfold::data::permalink::{
 use fourfold::data::{Covariate, CovariateKind, CovariateValue, Dataset, Study};
 use fourfold::settings::{AnalysisSettings, AucCi, CiMethod, Model, RegionKind};
 
-fn refs() -> String {
-    let near = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/refs/data");
-    let far = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/refs/data");
-    if std::path::Path::new(near).is_dir() { near } else { far }.to_string()
-}
+mod support;
+use support::data_dir;
 
 fn datasets() -> Vec<(String, Dataset)> {
-    let mut paths: Vec<_> = std::fs::read_dir(refs())
+    let mut paths: Vec<_> = std::fs::read_dir(data_dir())
         .expect("refs")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("csv"))
