@@ -4,13 +4,20 @@
 //!
 //! | module | owns | may use |
 //! |---|---|---|
-//! | [`data`] | text / spreadsheets → validated [`data::Dataset`] with positioned errors (`parse`, `error`); 2×2 reconstruction from reported metrics (`reconstruct`, METHODS §11); permalinks (`permalink`); continuity correction (the one place it is applied) | `settings` (permalinks only) |
-//! | [`settings`] | [`settings::AnalysisSettings`]: every user choice, with defaults (plain data) | `data` |
-//! | [`stats`] | every number: per-study accuracy, the bivariate GLMM / REML engine, summaries, heterogeneity, bias, subgroups | `data` |
-//! | [`report`] | numbers → JSON / text tables; computes nothing | `data`, `stats` |
-//! | [`plot`] | drawing, generic over plotters' `DrawingBackend`; computes nothing statistical | `data`, `stats` |
+//! | [`data`] | text / spreadsheets → validated [`data::Dataset`] with positioned errors (`parse`, `error`); 2×2 reconstruction from reported metrics (`reconstruct`, METHODS §11); permalinks (`permalink`); continuity correction (the one place it is applied) | — |
+//! | [`stats`] | every number: per-study accuracy, the bivariate GLMM / REML engine, summaries, heterogeneity, bias, subgroups, influence | `data` |
+//! | [`settings`] | [`settings::AnalysisSettings`]: every user choice, with defaults (plain data) | `data`, `stats` |
+//! | [`analysis`] | one complete analysis (overall, subgroups, meta-regression, leave-one-out) from data + config: the sequence both front ends run | `data`, `settings`, `stats` |
+//! | [`report`] | numbers → JSON / text tables, the figures' inputs, the page's editable grid; computes nothing | `analysis`, `data`, `plot`, `stats` |
+//! | [`plot`] | drawing, generic over plotters' `DrawingBackend`, from plain structs; computes nothing statistical | — |
 //! | `web` (wasm32 only) | the page shell: DOM events → data → stats → report/plot | everything |
-//! | `src/main.rs`, `src/cli.rs` | the native CLI `fourfold` | everything |
+//! | `cli` (`src/main.rs`, `src/cli.rs`) | the native CLI `fourfold` (on wasm32 `main` starts `web`) | everything |
+//!
+//! "May use" is the allowed import graph: `tests/tidy.rs` reads this table, checks that it names
+//! every top-level module under `src/`, and fails on any `crate::…`, `super::…` (or, in the binary,
+//! `fourfold::…`) path into a module the row does not list. Besides, `stats` and `data` never import
+//! `web`, `report`, `plot`, `analysis` or `settings`, and `plot` never imports `web` or `stats`,
+//! whatever the table says. Known offenders are listed, with the reason, in `tests/tidy.rs`.
 //!
 //! ## Architecture invariants
 //!

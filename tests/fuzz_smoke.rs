@@ -7,6 +7,7 @@
 
 use fourfold::data::parse::parse_table;
 use fourfold::data::permalink::{decode, decode_payload, encode, encode_payload, wrap_payload};
+use fourfold::report::grid::Grid;
 use fourfold::settings::AnalysisSettings;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Instant;
@@ -174,6 +175,12 @@ fn fuzz_parse_table() {
         if let Some(c) = o.dataset.cluster {
             assert!(c < o.dataset.covariates.len());
         }
+        // The page's grid is built from the parser's records: every study row is a grid row.
+        let grid = Grid::from_table(&o.table);
+        for line in &o.row_lines {
+            assert!(grid.rows.iter().any(|r| r.line == *line), "study on line {line} has no grid row");
+        }
+        let _ = grid.to_text();
     });
 }
 
