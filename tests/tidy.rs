@@ -246,8 +246,7 @@ fn imports(module: &[&str], src: &str, roots: &[&str]) -> Vec<Import> {
                 if path.pop().is_none() {
                     ok = false;
                 }
-                loop {
-                    let Some(after) = colons_at(b, j) else { break };
+                while let Some(after) = colons_at(b, j) {
                     let (seg, after_seg) = ident_at(b, after);
                     if seg != "super" {
                         break;

@@ -2,8 +2,9 @@
 //!
 //! Accepts what spreadsheets put on the clipboard and what CSV exporters write: tab-, comma- or
 //! semicolon-separated (sniffed), quoted cells with embedded delimiters/newlines and `""` escapes,
-//! CRLF, a UTF-8 BOM, blank rows, `#` comment lines, title lines above the header, trailing empty
-//! cells (Excel), thousands separators and decimal commas. Validation follows METHODS §1.1: negative, non-integer, non-numeric, missing or
+//! CRLF, a UTF-8 BOM, blank rows, `#` comment lines (a line starting with an unquoted `#`,
+//! anywhere), title lines above the header, trailing empty cells (Excel), thousands separators and
+//! decimal commas. Validation follows METHODS §1.1: negative, non-integer, non-numeric, missing or
 //! overflowing counts are errors (the row is skipped); a row without diseased (`n1 = 0`) or
 //! without non-diseased (`n0 = 0`) participants is kept with a warning; a row of four zeros is
 //! skipped with a warning. Nothing here panics, whatever the input.
@@ -162,7 +163,7 @@ fn read_records(text: &str, delim: u8, limit: usize) -> Vec<Record> {
                 let comment = starts
                     .get(line.saturating_sub(1))
                     .and_then(|&at| text.get(at..))
-                    .is_some_and(|rest| rest.trim_start_matches([' ', '\t']).starts_with('#'));
+                    .is_some_and(|rest| rest.trim_start_matches(' ').starts_with('#'));
                 let mut cells: Vec<String> = record.iter().map(|c| c.trim().to_string()).collect();
                 let raw_len = cells.len();
                 while cells.last().is_some_and(|c| c.is_empty()) {
