@@ -29,8 +29,10 @@ build:
 	$(call step,trunk build --release)
 	trunk build --release
 
-## Everything: setup, native tests, site build, browser (wasm) tests, end-to-end test.
+## Everything: setup, fmt + clippy (`make check`), native tests, site build, browser (wasm) tests,
+## end-to-end test.
 test: setup
+	$(MAKE) --no-print-directory check
 	$(call step,native tests: cargo test)
 	cargo test
 	$(MAKE) --no-print-directory build

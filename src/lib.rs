@@ -4,13 +4,21 @@
 //!
 //! | module | owns | may use |
 //! |---|---|---|
-//! | [`data`] | text / spreadsheets → validated [`data::Dataset`] with positioned errors (`parse`, `error`); 2×2 reconstruction from reported metrics (`reconstruct`, METHODS §11); permalinks (`permalink`); continuity correction (the one place it is applied) | `settings` (permalinks only) |
-//! | [`settings`] | [`settings::AnalysisSettings`]: every user choice, with defaults (plain data) | `data` |
-//! | [`stats`] | every number: per-study accuracy, the bivariate GLMM / REML engine, summaries, heterogeneity, bias, subgroups | `data` |
-//! | [`report`] | numbers → JSON / text tables; computes nothing | `data`, `stats` |
-//! | [`plot`] | drawing, generic over plotters' `DrawingBackend`; computes nothing statistical | `data`, `stats` |
-//! | `web` (wasm32 only) | the page shell: DOM events → data → stats → report/plot | everything |
-//! | `src/main.rs`, `src/cli.rs` | the native CLI `fourfold` | everything |
+//! | [`data`] | text / spreadsheets → validated [`data::Dataset`] with positioned errors (`parse`, `error`); 2×2 reconstruction from reported metrics (`reconstruct`, METHODS §11); continuity correction (the one place it is applied); the named choices of options (`choice`) | — |
+//! | [`stats`] | every number: per-study accuracy, the bivariate GLMM / REML engine, summaries, heterogeneity, bias, subgroups, influence | `data` |
+//! | [`settings`] | [`settings::AnalysisSettings`]: every user choice, with defaults and range checks; the option types are the statistics' own enums | `data`, `stats` |
+//! | [`permalink`] | data + settings ⇄ a `#v1.…` URL fragment (bit-exact, never panics) | `data`, `settings`, `stats` |
+//! | [`analysis`] | one complete analysis (overall, subgroups, meta-regression, leave-one-out) from data + validated settings, as one call (`run`) or in the stages the page schedules (`Staged`); records the settings in the result | `data`, `settings`, `stats` |
+//! | [`report`] | every word a user reads (fit report, interpretations, tables, headers at the result's level, input messages), the figures' inputs, exports, the page's editable grid; computes nothing | `analysis`, `data`, `plot`, `settings`, `stats` |
+//! | [`plot`] | drawing, generic over plotters' `DrawingBackend`, from plain structs; computes nothing statistical | — |
+//! | `web` (wasm32 only) | the page shell: DOM events → settings → `analysis` stages → places what `report` produced | everything |
+//! | `cli` (`src/main.rs`, `src/cli.rs`) | the native CLI `fourfold` (on wasm32 `main` starts `web`) | everything |
+//!
+//! "May use" is the allowed import graph: `tests/tidy.rs` reads this table, checks that it names
+//! every top-level module under `src/`, and fails on any `crate::…`, `super::…` (or, in the binary,
+//! `fourfold::…`) path into a module the row does not list. Besides, `stats` and `data` never import
+//! `web`, `report`, `plot`, `analysis` or `settings`, and `plot` never imports `web` or `stats`,
+//! whatever the table says. Known offenders are listed, with the reason, in `tests/tidy.rs`.
 //!
 //! ## Architecture invariants
 //!
@@ -19,7 +27,11 @@
 //! * Iterative fits always say how they ended (converged, iterations, termination reason,
 //!   boundary, fallback rung); a non-converged estimate is never presented as a result.
 //! * Nothing exported to JavaScript panics: exported functions return `Result`.
-//! * Options live in config structs with documented defaults (`FitConfig`, `Correction`).
+//! * Options live in config structs with documented defaults (`AnalysisSettings`, `FitConfig`,
+//!   `Correction`); the confidence level and the continuity correction are stored once, in the
+//!   settings, and the statistics' configs are derived from them.
+//! * Results are typed (method, rung, termination, boundary, fallback, errors are enums that
+//!   serialise to the JSON strings of earlier versions); nothing downstream matches on prose.
 //!
 //! Deliberately absent: a three-level model for clustered cohorts (METHODS §14.4), Bayesian fits.
 

@@ -1,23 +1,13 @@
 //! The estimation engine against the R reference outputs in shared/refs/expected (issue #3).
 //!
-//! Tolerances (named, from the issue):
+//! Tolerances: `support::tol` (the issue's values):
 //! logit means 1e-4 absolute; SEs, τ², covariance 1e-3 relative; ρ 1e-3; ℓ 1e-4; pooled sens/spec and
 //! CIs 2e-4; LR±, DOR and CIs 2e-3 relative; HSROC 1e-3; REML coefficients 1e-5; REML AUC 1e-4.
 
 use fourfold::stats::bivariate::{analyze, AucCi, BivariateResult, FitConfig, Method};
 use serde_json::Value;
 mod support;
-use support::{expected, read_studies};
-
-const TOL_MU: f64 = 1e-4;
-const TOL_REL_VAR: f64 = 1e-3;
-const TOL_RHO: f64 = 1e-3;
-const TOL_LOGLIK: f64 = 1e-4;
-const TOL_PROB: f64 = 2e-4;
-const TOL_REL_RATIO: f64 = 2e-3;
-const TOL_HSROC: f64 = 1e-3;
-const TOL_REML_COEF: f64 = 1e-5;
-const TOL_REML_AUC: f64 = 1e-4;
+use support::{expected, read_studies, tol};
 
 const SETS: [&str; 9] = [
     "anti_ccp",
@@ -75,16 +65,16 @@ fn fast_cfg(method: Method) -> FitConfig {
 
 fn compare_glmm(c: &mut Checker, r: &BivariateResult, e: &Value, boundary: bool) {
     let m = &r.model;
-    c.abs("mu_logit_sens", m.mu_logit_sens, f(e, "mu_logit_sens"), TOL_MU);
-    c.abs("mu_logit_spec", m.mu_logit_spec, f(e, "mu_logit_spec"), TOL_MU);
-    c.rel("se_logit_sens", m.se_logit_sens, f(e, "se_logit_sens"), TOL_REL_VAR);
-    c.rel("se_logit_spec", m.se_logit_spec, f(e, "se_logit_spec"), TOL_REL_VAR);
-    c.rel("tau2_logit_sens", m.tau2_logit_sens, f(e, "tau2_logit_sens"), TOL_REL_VAR);
-    c.rel("tau2_logit_spec", m.tau2_logit_spec, f(e, "tau2_logit_spec"), TOL_REL_VAR);
-    c.rel("cov_logit_sens_spec", m.cov_logit_sens_spec, f(e, "cov_logit_sens_spec"), TOL_REL_VAR);
-    c.abs("rho", m.rho.unwrap_or(f64::NAN), f(e, "rho"), TOL_RHO);
+    c.abs("mu_logit_sens", m.mu_logit_sens, f(e, "mu_logit_sens"), tol::LOGIT_MEAN);
+    c.abs("mu_logit_spec", m.mu_logit_spec, f(e, "mu_logit_spec"), tol::LOGIT_MEAN);
+    c.rel("se_logit_sens", m.se_logit_sens, f(e, "se_logit_sens"), tol::SE_REL);
+    c.rel("se_logit_spec", m.se_logit_spec, f(e, "se_logit_spec"), tol::SE_REL);
+    c.rel("tau2_logit_sens", m.tau2_logit_sens, f(e, "tau2_logit_sens"), tol::SE_REL);
+    c.rel("tau2_logit_spec", m.tau2_logit_spec, f(e, "tau2_logit_spec"), tol::SE_REL);
+    c.rel("cov_logit_sens_spec", m.cov_logit_sens_spec, f(e, "cov_logit_sens_spec"), tol::SE_REL);
+    c.abs("rho", m.rho.unwrap_or(f64::NAN), f(e, "rho"), tol::RHO);
     if boundary {
-        if m.loglik < f(e, "loglik") - TOL_LOGLIK {
+        if m.loglik < f(e, "loglik") - tol::LOGLIK {
             c.failures.push(format!(
                 "{}: boundary loglik {} below reference {}",
                 c.name,
@@ -93,27 +83,27 @@ fn compare_glmm(c: &mut Checker, r: &BivariateResult, e: &Value, boundary: bool)
             ));
         }
     } else {
-        c.abs("loglik", m.loglik, f(e, "loglik"), TOL_LOGLIK);
+        c.abs("loglik", m.loglik, f(e, "loglik"), tol::LOGLIK);
     }
     let s = &r.summary;
     for (what, got, key) in
         [("sensitivity", &s.sensitivity, "sensitivity"), ("specificity", &s.specificity, "specificity")]
     {
-        c.abs(what, got.estimate, f(e, &format!("{key}.estimate")), TOL_PROB);
-        c.abs(&format!("{what} lo"), got.ci[0], f(e, &format!("{key}.ci.0")), TOL_PROB);
-        c.abs(&format!("{what} hi"), got.ci[1], f(e, &format!("{key}.ci.1")), TOL_PROB);
+        c.abs(what, got.estimate, f(e, &format!("{key}.estimate")), tol::PROB);
+        c.abs(&format!("{what} lo"), got.ci[0], f(e, &format!("{key}.ci.0")), tol::PROB);
+        c.abs(&format!("{what} hi"), got.ci[1], f(e, &format!("{key}.ci.1")), tol::PROB);
     }
     for (what, got) in [("LR_positive", &s.lr_positive), ("LR_negative", &s.lr_negative), ("DOR", &s.dor)] {
-        c.rel(what, got.estimate, f(e, &format!("{what}.estimate")), TOL_REL_RATIO);
-        c.rel(&format!("{what} lo"), got.ci[0], f(e, &format!("{what}.ci.0")), TOL_REL_RATIO);
-        c.rel(&format!("{what} hi"), got.ci[1], f(e, &format!("{what}.ci.1")), TOL_REL_RATIO);
+        c.rel(what, got.estimate, f(e, &format!("{what}.estimate")), tol::RATIO_REL);
+        c.rel(&format!("{what} lo"), got.ci[0], f(e, &format!("{what}.ci.0")), tol::RATIO_REL);
+        c.rel(&format!("{what} hi"), got.ci[1], f(e, &format!("{what}.ci.1")), tol::RATIO_REL);
     }
     if let Some(h) = &r.hsroc {
-        c.abs("Lambda", h.lambda, f(e, "hsroc_harbord2007.Lambda"), TOL_HSROC);
-        c.abs("Theta", h.theta, f(e, "hsroc_harbord2007.Theta"), TOL_HSROC);
-        c.abs("beta", h.beta, f(e, "hsroc_harbord2007.beta"), TOL_HSROC);
-        c.abs("sigma2_alpha", h.sigma2_alpha, f(e, "hsroc_harbord2007.sigma2_alpha"), TOL_HSROC);
-        c.abs("sigma2_theta", h.sigma2_theta, f(e, "hsroc_harbord2007.sigma2_theta"), TOL_HSROC);
+        c.abs("Lambda", h.lambda, f(e, "hsroc_harbord2007.Lambda"), tol::HSROC);
+        c.abs("Theta", h.theta, f(e, "hsroc_harbord2007.Theta"), tol::HSROC);
+        c.abs("beta", h.beta, f(e, "hsroc_harbord2007.beta"), tol::HSROC);
+        c.abs("sigma2_alpha", h.sigma2_alpha, f(e, "hsroc_harbord2007.sigma2_alpha"), tol::HSROC);
+        c.abs("sigma2_theta", h.sigma2_theta, f(e, "hsroc_harbord2007.sigma2_theta"), tol::HSROC);
     } else {
         c.failures.push(format!("{}: no HSROC parameters", c.name));
     }
@@ -172,19 +162,19 @@ fn reitsma_matches_mada() {
         let e = &expected(name)["mada_reitsma"];
         let r = analyze(&read_studies(name), &fast_cfg(Method::Reitsma)).expect("reml");
         let mut c = Checker { name: format!("{name} [mada_reitsma]"), failures: Vec::new() };
-        c.abs("tsens", r.model.mu_logit_sens, f(e, "coefficients.tsens"), TOL_REML_COEF);
-        c.abs("tfpr", -r.model.mu_logit_spec, f(e, "coefficients.tfpr"), TOL_REML_COEF);
-        c.abs("se tsens", r.model.se_logit_sens, f(e, "se.0"), TOL_REML_COEF);
-        c.abs("se tfpr", r.model.se_logit_spec, f(e, "se.1"), TOL_REML_COEF);
-        c.abs("mada logLik", r.model.loglik, f(e, "logLik"), 1e-4);
+        c.abs("tsens", r.model.mu_logit_sens, f(e, "coefficients.tsens"), tol::REML_COEF);
+        c.abs("tfpr", -r.model.mu_logit_spec, f(e, "coefficients.tfpr"), tol::REML_COEF);
+        c.abs("se tsens", r.model.se_logit_sens, f(e, "se.0"), tol::REML_COEF);
+        c.abs("se tfpr", r.model.se_logit_spec, f(e, "se.1"), tol::REML_COEF);
+        c.abs("mada logLik", r.model.loglik, f(e, "logLik"), tol::LOGLIK);
         c.abs(
             "AUC (mada rule)",
             r.auc.as_ref().map_or(f64::NAN, |a| a.mada_rule),
             f(e, "AUC.AUC"),
-            TOL_REML_AUC,
+            tol::REML_AUC,
         );
-        c.abs("sens", r.summary.sensitivity.estimate, f(e, "sensitivity.estimate"), TOL_REML_COEF);
-        c.abs("sens lo", r.summary.sensitivity.ci[0], f(e, "sensitivity.ci.0"), TOL_REML_COEF);
+        c.abs("sens", r.summary.sensitivity.estimate, f(e, "sensitivity.estimate"), tol::REML_COEF);
+        c.abs("sens lo", r.summary.sensitivity.ci[0], f(e, "sensitivity.ci.0"), tol::REML_COEF);
         fails.extend(c.failures);
     }
     assert!(fails.is_empty(), "{}", fails.join("\n"));

@@ -7,15 +7,13 @@
 
 use fourfold::data::parse::parse_table;
 use fourfold::permalink::{decode, decode_payload, encode, encode_payload, wrap_payload};
+use fourfold::report::grid::Grid;
 use fourfold::settings::AnalysisSettings;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Instant;
 
-fn refs() -> String {
-    let near = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/refs/data");
-    let far = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/refs/data");
-    if std::path::Path::new(near).is_dir() { near } else { far }.to_string()
-}
+mod support;
+use support::data_dir;
 
 fn iters() -> u64 {
     std::env::var("FOURFOLD_FUZZ_ITERS").ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(20_000)
@@ -116,7 +114,7 @@ fn mutate(rng: &mut Rng, input: &[u8], seeds: &[Vec<u8>]) -> Vec<u8> {
 
 fn table_seeds() -> Vec<Vec<u8>> {
     let mut seeds: Vec<Vec<u8>> = Vec::new();
-    let mut paths: Vec<_> = std::fs::read_dir(refs())
+    let mut paths: Vec<_> = std::fs::read_dir(data_dir())
         .expect("refs")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("csv"))
@@ -177,6 +175,12 @@ fn fuzz_parse_table() {
         if let Some(c) = o.dataset.cluster {
             assert!(c < o.dataset.covariates.len());
         }
+        // The page's grid is built from the parser's records: every study row is a grid row.
+        let grid = Grid::from_table(&o.table);
+        for line in &o.row_lines {
+            assert!(grid.rows.iter().any(|r| r.line == *line), "study on line {line} has no grid row");
+        }
+        let _ = grid.to_text();
     });
 }
 

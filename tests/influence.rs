@@ -1,41 +1,15 @@
 //! Sensitivity and influence analyses (METHODS §10) on the reference data sets.
 //!
-//! Named tolerances:
-//! * `TOL_SAME_PATH` 1e-9: a leave-one-out row against an independent call of the same public
-//!   function with the same warm start (the code path is identical, so in practice the difference is 0).
-//! * `TOL_COLD_MU` 1e-5 (logit means), `TOL_COLD_PROB` 2e-6 (sens/spec), `TOL_COLD_LOGLIK` 1e-7:
-//!   warm start (full fit's θ̂) against a cold start (the engine's own starting values). Both stop
-//!   at gradient < 1e-7, so they can land ~1e-7 apart; measured max differences are printed.
-//! * `TOL_WEIGHT_SUM` 1e-9: percentage weights sum to 100.
-//! * `TOL_MODE_IDENTITY` 1e-8: the mode condition `b̂_i = Σ̂ (y_i − n_i p̂_i)` (∇g(û) = 0, METHODS §2.3).
-//! * `TOL_EB_SUM` 1e-8 (relative to k·τ̂): `Σ_i E[b_i|y] = Σ̂ ∂ℓ/∂μ = 0` at the ML optimum, up to the
-//!   optimiser's gradient tolerance and the quadrature error.
+//! Tolerances: `support::tol` (`SAME_PATH`, `COLD_MU`, `COLD_PROB`, `COLD_LOGLIK`, `SUM_IDENTITY`,
+//! `MODE_IDENTITY`, `EB_SUM`, `FORMULA`), each documented there.
 
 use fourfold::data::{Dataset, Study};
 use fourfold::stats::bivariate::{analyze, analyze_with_start, AucCi, FitConfig, WarmStart};
 use fourfold::stats::influence::*;
 use fourfold::stats::transform::prob_from_logit;
 use std::time::Instant;
-mod common;
 mod support;
-
-const TOL_SAME_PATH: f64 = 1e-9;
-const TOL_COLD_MU: f64 = 1e-5;
-const TOL_COLD_PROB: f64 = 2e-6;
-const TOL_COLD_LOGLIK: f64 = 1e-7;
-const TOL_WEIGHT_SUM: f64 = 1e-9;
-const TOL_MODE_IDENTITY: f64 = 1e-8;
-/// `|Σ_i E[b_i|y]| / (k·τ̂)`; measured 6e-11 (sens) and 2e-11 (spec) on audit_c.
-const TOL_EB_SUM: f64 = 1e-8;
-
-fn studies(name: &str) -> Vec<Study> {
-    common::load_data(name).studies
-}
-
-/// A reference data set read with the project's parser, so the cluster column is the parser's choice.
-fn dataset(name: &str) -> Dataset {
-    support::read_dataset(name)
-}
+use support::{read_dataset as dataset, read_studies as studies, tol};
 
 fn rest(s: &[Study], i: usize) -> Vec<Study> {
     s.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, x)| x.clone()).collect()
@@ -101,10 +75,10 @@ fn loo_audit_c_equals_independent_fits() {
         assert_eq!(f.rung, c.rung);
     }
     println!("audit_c LOO: max |row − independent warm fit| = {max_same:e}; vs cold: mu {max_cold_mu:e}, prob {max_cold_p:e}, loglik {max_cold_ll:e}");
-    assert!(max_same <= TOL_SAME_PATH, "{max_same}");
-    assert!(max_cold_mu <= TOL_COLD_MU, "{max_cold_mu}");
-    assert!(max_cold_p <= TOL_COLD_PROB, "{max_cold_p}");
-    assert!(max_cold_ll <= TOL_COLD_LOGLIK, "{max_cold_ll}");
+    assert!(max_same <= tol::SAME_PATH, "{max_same}");
+    assert!(max_cold_mu <= tol::COLD_MU, "{max_cold_mu}");
+    assert!(max_cold_p <= tol::COLD_PROB, "{max_cold_p}");
+    assert!(max_cold_ll <= tol::COLD_LOGLIK, "{max_cold_ll}");
 
     // LooConfig can switch the AUC interval on.
     let with_ci = leave_one_out_with(&s, &cfg, &full, &LooConfig { auc_ci: AucCi::Delta });
@@ -168,7 +142,7 @@ fn weights_sum_to_100() {
             ("spec", sum(&|r| r.specificity)),
             ("overall", sum(&|r| r.overall)),
         ] {
-            assert!((v - 100.0).abs() < TOL_WEIGHT_SUM, "{name} {col}: {v}");
+            assert!((v - 100.0).abs() < tol::SUM_IDENTITY, "{name} {col}: {v}");
         }
         assert!(w.iter().all(|r| r.sensitivity >= 0.0 && r.specificity >= 0.0));
     }
@@ -237,8 +211,8 @@ fn empirical_bayes_audit_c() {
         sum_pm,
         [k * tau[0], k * tau[1]]
     );
-    assert!(max_id < TOL_MODE_IDENTITY, "{max_id}");
-    assert!(sum_pm[0].abs() < TOL_EB_SUM * k * tau[0] && sum_pm[1].abs() < TOL_EB_SUM * k * tau[1]);
+    assert!(max_id < tol::MODE_IDENTITY, "{max_id}");
+    assert!(sum_pm[0].abs() < tol::EB_SUM * k * tau[0] && sum_pm[1].abs() < tol::EB_SUM * k * tau[1]);
     // Shrinkage is small for the largest study.
     let big = (0..s.len()).max_by_key(|&i| s[i].n_total()).expect("k > 0");
     let r = &eb[big];
@@ -292,7 +266,7 @@ fn goodness_of_fit_audit_c() {
     assert_eq!(g.qq_mahalanobis.len(), s.len());
     // Squared Mahalanobis distances with the sample covariance sum to 2(k − 1) exactly.
     let sum: f64 = g.rows.iter().map(|r| r.mahalanobis2.expect("d2")).sum();
-    assert!((sum - 2.0 * (s.len() as f64 - 1.0)).abs() < 1e-9, "{sum}");
+    assert!((sum - 2.0 * (s.len() as f64 - 1.0)).abs() < tol::SUM_IDENTITY, "{sum}");
     for r in &g.rows {
         assert!(r.deviance_sens.is_some_and(f64::is_finite));
         assert!(r.deviance_spec.is_some_and(f64::is_finite));
@@ -302,11 +276,11 @@ fn goodness_of_fit_audit_c() {
         .qq_mahalanobis
         .windows(2)
         .all(|w| w[0].observed <= w[1].observed && w[0].theoretical < w[1].theoretical));
-    assert!((g.qq_mahalanobis[0].theoretical - (-2.0 * (1.0 - 0.5 / 14.0f64).ln())).abs() < 1e-12);
+    assert!((g.qq_mahalanobis[0].theoretical - (-2.0 * (1.0 - 0.5 / 14.0f64).ln())).abs() < tol::FORMULA);
     // Deviance residual formula against hand values.
     assert_eq!(deviance_residual(5.0, 10.0, 0.5), Some(0.0));
     let d = deviance_residual(0.0, 10.0, 0.2).expect("n > 0");
-    assert!((d + (2.0 * 10.0 * (1.0f64 / 0.8).ln()).sqrt()).abs() < 1e-12);
+    assert!((d + (2.0 * 10.0 * (1.0f64 / 0.8).ln()).sqrt()).abs() < tol::FORMULA);
 }
 
 #[test]
@@ -400,7 +374,7 @@ fn boundary_and_reml_fits_have_eb_weights_and_gof() {
     let full = analyze(&s, &cfg).expect("REML fit");
     let w = study_weights(&s, &full);
     let total: f64 = w.iter().map(|r| r.sensitivity).sum();
-    assert!((total - 100.0).abs() < TOL_WEIGHT_SUM);
+    assert!((total - 100.0).abs() < tol::SUM_IDENTITY);
     assert_eq!(empirical_bayes(&s, &full, 0.95).len(), s.len());
     // LOO without a warm start (REML has no θ) still works.
     assert!(warm_start(&full).is_none());
@@ -418,8 +392,8 @@ fn loo_laplace_same_path() {
     for (i, row) in loo.iter().enumerate() {
         let f = row.fit.as_ref().expect("fit");
         let r = analyze_with_start(&rest(&s, i), &c, warm_start(&full)).expect("fit");
-        assert!((f.mu_logit_sens - r.model.mu_logit_sens).abs() <= TOL_SAME_PATH);
-        assert!((f.mu_logit_spec - r.model.mu_logit_spec).abs() <= TOL_SAME_PATH);
-        assert!((f.loglik - r.model.loglik).abs() <= TOL_SAME_PATH);
+        assert!((f.mu_logit_sens - r.model.mu_logit_sens).abs() <= tol::SAME_PATH);
+        assert!((f.mu_logit_spec - r.model.mu_logit_spec).abs() <= tol::SAME_PATH);
+        assert!((f.loglik - r.model.loglik).abs() <= tol::SAME_PATH);
     }
 }

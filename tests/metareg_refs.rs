@@ -4,14 +4,9 @@ mod support;
 use fourfold::stats::bivariate::{analyze, AucCi, FitConfig, Method};
 use fourfold::stats::metareg::meta_regression;
 use serde_json::Value;
-use support::{expected, read_categorical, read_studies};
+use support::{expected, read_categorical, read_studies, tol};
 
-/// Regression coefficients (logit scale), absolute — the engine's logit-mean tolerance.
-const TOL_COEF: f64 = 1e-4;
-/// SEs relative.
-const TOL_SE_REL: f64 = 1e-3;
-/// LR statistics absolute (a difference of two log-likelihoods, each within 1e-4).
-const TOL_LRT: f64 = 2e-4;
+// Tolerances: `support::tol` (coefficients `LOGIT_MEAN`, SEs `SE_REL`, LR statistics `LRT`).
 
 const CASES: [(&str, &str); 4] =
     [("scheidler", "modality"), ("anti_ccp", "generation"), ("smoking", "type"), ("smoking", "population")];
@@ -36,16 +31,16 @@ fn check(method: Method, block: &str) {
         assert_eq!(coefs.len(), mr.coefficients.len(), "{name}/{col}: number of coefficients");
         for c in &mr.coefficients {
             let want = num(&coefs[c.name.as_str()]);
-            if (c.estimate - want).abs() > TOL_COEF {
+            if (c.estimate - want).abs() > tol::LOGIT_MEAN {
                 fails.push(format!("{name}/{col} {block} {}: {} vs {want}", c.name, c.estimate));
             }
             let se = num(&e["se"][c.name.as_str()]);
-            if ((c.se - se) / se).abs() > TOL_SE_REL {
+            if ((c.se - se) / se).abs() > tol::SE_REL {
                 fails.push(format!("{name}/{col} {block} se {}: {} vs {se}", c.name, c.se));
             }
         }
         let lrt = &e["LRT"];
-        if (mr.lrt.both.statistic - num(&lrt["chisq"])).abs() > TOL_LRT {
+        if (mr.lrt.both.statistic - num(&lrt["chisq"])).abs() > tol::LRT {
             fails.push(format!(
                 "{name}/{col} {block} LRT {} vs {}",
                 mr.lrt.both.statistic,
@@ -53,21 +48,21 @@ fn check(method: Method, block: &str) {
             ));
         }
         assert_eq!(mr.lrt.both.df as f64, num(&lrt["df"]));
-        if (mr.loglik - num(&e["loglik"])).abs() > 1e-4 {
+        if (mr.loglik - num(&e["loglik"])).abs() > tol::LOGLIK {
             fails.push(format!("{name}/{col} {block} loglik {} vs {}", mr.loglik, num(&e["loglik"])));
         }
         // Per-level pooled sensitivity from the regression model.
         for (pl, want) in mr.per_level.iter().zip(e["per_level"].as_array().expect("per_level")) {
             assert_eq!(pl.level, want["level"].as_str().unwrap_or_default());
             let ws = num(&want["sensitivity"]["estimate"]);
-            if (pl.summary.sensitivity.estimate - ws).abs() > 2e-4 {
+            if (pl.summary.sensitivity.estimate - ws).abs() > tol::PROB {
                 fails.push(format!(
                     "{name}/{col} level {} sens {} vs {ws}",
                     pl.level, pl.summary.sensitivity.estimate
                 ));
             }
             let wl = num(&want["sensitivity"]["ci"][0]);
-            if (pl.summary.sensitivity.ci[0] - wl).abs() > 2e-4 {
+            if (pl.summary.sensitivity.ci[0] - wl).abs() > tol::PROB {
                 fails.push(format!(
                     "{name}/{col} level {} sens lo {} vs {wl}",
                     pl.level, pl.summary.sensitivity.ci[0]
@@ -76,7 +71,7 @@ fn check(method: Method, block: &str) {
         }
         // The single-margin tests have the right df and are consistent with the joint test.
         assert_eq!(mr.lrt.sens.df, mr.levels.len() - 1);
-        assert!(mr.lrt.sens.statistic <= mr.lrt.both.statistic + 1e-6);
+        assert!(mr.lrt.sens.statistic <= mr.lrt.both.statistic + tol::OPTIMUM);
     }
     assert!(fails.is_empty(), "{}", fails.join("\n"));
 }
@@ -109,11 +104,11 @@ fn separate_subgroup_fits_match_own_aghq() {
                 ("mu sens", r.model.mu_logit_sens, "mu_logit_sens"),
                 ("mu spec", r.model.mu_logit_spec, "mu_logit_spec"),
             ] {
-                if (got - num(&w[key])).abs() > TOL_COEF {
+                if (got - num(&w[key])).abs() > tol::LOGIT_MEAN {
                     fails.push(format!("{name}/{col}/{level} {what}: {got} vs {}", num(&w[key])));
                 }
             }
-            if r.model.boundary.is_none() && (r.model.loglik - num(&w["loglik"])).abs() > 1e-4 {
+            if r.model.boundary.is_none() && (r.model.loglik - num(&w["loglik"])).abs() > tol::LOGLIK {
                 fails.push(format!(
                     "{name}/{col}/{level} loglik {} vs {}",
                     r.model.loglik,

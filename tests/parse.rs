@@ -4,12 +4,8 @@
 use fourfold::data::parse::{parse_table, ParseOutcome};
 use fourfold::data::{CovariateKind, CovariateValue, DataErrorKind as K, Study};
 
-/// `/work/shared/refs/data`: one level up from the main checkout, two from a worktree.
-fn refs() -> String {
-    let near = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/refs/data");
-    let far = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/refs/data");
-    if std::path::Path::new(near).is_dir() { near } else { far }.to_string()
-}
+mod support;
+use support::data_dir;
 
 fn studies(o: &ParseOutcome) -> Vec<(String, u64, u64, u64, u64)> {
     o.dataset.studies.iter().map(|s| (s.label.clone(), s.tp, s.fp, s.fn_, s.tn)).collect()
@@ -183,7 +179,7 @@ fn every_reference_dataset_parses() {
         ("xpert_tbm", 29, &[]),
     ];
     let mut n_files = 0;
-    for entry in std::fs::read_dir(refs()).expect("refs/data") {
+    for entry in std::fs::read_dir(data_dir()).expect("refs/data") {
         let path = entry.expect("entry").path();
         if path.extension().and_then(|e| e.to_str()) != Some("csv") {
             continue;
@@ -207,11 +203,11 @@ fn every_reference_dataset_parses() {
 
 #[test]
 fn reference_values_spot_checks() {
-    let text = std::fs::read_to_string(format!("{}/catheter.csv", refs())).expect("read");
+    let text = support::read_data_text("catheter");
     let o = parse_table(&text);
     assert_eq!(o.dataset.studies[0], Study::new("Cooper_1985", 12, 29, 0, 289));
     assert_eq!(o.dataset.covariates[1].values[0], CovariateValue::Number(3.6));
-    let text = std::fs::read_to_string(format!("{}/smoking.csv", refs())).expect("read");
+    let text = support::read_data_text("smoking");
     let o = parse_table(&text);
     assert_eq!(o.dataset.studies[1], Study::new("Bauman & Dent, 1982 [2]", 90, 120, 10, 969));
     assert!(o

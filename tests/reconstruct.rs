@@ -7,15 +7,12 @@ use fourfold::data::reconstruct::{
 };
 use fourfold::data::{DataErrorKind as K, Study};
 
-fn refs() -> String {
-    let near = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/refs/data");
-    let far = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/refs/data");
-    if std::path::Path::new(near).is_dir() { near } else { far }.to_string()
-}
+mod support;
+use support::data_dir;
 
 fn all_studies() -> Vec<(String, Study)> {
     let mut out = Vec::new();
-    let mut paths: Vec<_> = std::fs::read_dir(refs())
+    let mut paths: Vec<_> = std::fs::read_dir(data_dir())
         .expect("refs")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("csv"))

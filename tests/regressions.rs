@@ -1,6 +1,6 @@
 //! Regression tests for issue #10: panics, hangs and wrong numbers found in review.
 
-mod common;
+mod support;
 
 use fourfold::analysis::{run_settings as run, AnalysisError, Grouping, MetaRegOutcome};
 use fourfold::settings::AnalysisSettings;
@@ -158,7 +158,7 @@ E,10000000,35,25,360,a\n";
 
 #[test]
 fn empirical_bayes_intervals_use_the_level() {
-    let s = common::load_data("audit_c").studies;
+    let s = support::read_studies("audit_c");
     let cfg = FitConfig { auc_ci: AucCi::None, ..FitConfig::default() };
     let full = analyze(&s, &cfg).expect("fit");
     let e95 = empirical_bayes(&s, &full, 0.95);

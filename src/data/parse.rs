@@ -2,11 +2,15 @@
 //!
 //! Accepts what spreadsheets put on the clipboard and what CSV exporters write: tab-, comma- or
 //! semicolon-separated (sniffed), quoted cells with embedded delimiters/newlines and `""` escapes,
-//! CRLF, a UTF-8 BOM, blank rows, trailing empty cells (Excel), thousands separators and decimal
-//! commas. Validation follows METHODS §1.1: negative, non-integer, non-numeric, missing or
+//! CRLF, a UTF-8 BOM, blank rows, `#` comment lines (a line starting with an unquoted `#`,
+//! anywhere), title lines above the header, trailing empty cells (Excel), thousands separators and
+//! decimal commas. Validation follows METHODS §1.1: negative, non-integer, non-numeric, missing or
 //! overflowing counts are errors (the row is skipped); a row without diseased (`n1 = 0`) or
 //! without non-diseased (`n0 = 0`) participants is kept with a warning; a row of four zeros is
 //! skipped with a warning. Nothing here panics, whatever the input.
+//!
+//! How the text was split is public too ([`read_table`], [`ParseOutcome::table`]): the page's grid
+//! editor is built from exactly these records, so its cells and the error positions always agree.
 
 use super::error::{DataError, DataErrorKind as K};
 use super::{Covariate, CovariateKind, CovariateValue, Dataset, Study};
@@ -24,6 +28,56 @@ pub struct ParseOutcome {
     pub notes: Vec<String>,
     /// `row_lines[i]` is the 1-based line of the user's text where study `i` starts.
     pub row_lines: Vec<usize>,
+    /// The records the table was read from (delimiter, header, skipped lines): see [`read_table`].
+    pub table: TableText,
+}
+
+/// What a record of the text is to the parser.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum RecordRole {
+    /// A line above the header that is not part of the table (a caption pasted from a paper).
+    Title,
+    /// A line whose first character (after spaces) is an unquoted `#`: ignored wherever it is.
+    Comment,
+    /// The header row (column names).
+    Header,
+    /// A data row below the header (or any non-comment row of a table without header), valid or not.
+    Row,
+}
+
+/// One non-blank record (logical row) of the text, exactly as the parser split it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct TableRecord {
+    /// 1-based line where the record starts (a quoted cell may continue on later lines).
+    pub line: usize,
+    /// The cells, trimmed, trailing empty cells dropped, quotes removed.
+    pub cells: Vec<String>,
+    pub role: RecordRole,
+}
+
+/// The text split into records: the delimiter chosen and every non-blank record in order.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct TableText {
+    /// `b'\t'`, `b';'` or `b','`.
+    pub delimiter: u8,
+    pub records: Vec<TableRecord>,
+}
+
+impl Default for TableText {
+    fn default() -> Self {
+        TableText { delimiter: b',', records: Vec::new() }
+    }
+}
+
+impl TableText {
+    /// Index into [`TableText::records`] of the header row (`None` for a table without header).
+    pub fn header_index(&self) -> Option<usize> {
+        self.records.iter().position(|r| r.role == RecordRole::Header)
+    }
+    /// The header row.
+    pub fn header(&self) -> Option<&TableRecord> {
+        self.header_index().and_then(|i| self.records.get(i))
+    }
 }
 
 impl ParseOutcome {
@@ -48,6 +102,14 @@ struct Record {
     /// Number of fields before trailing empty cells were dropped.
     raw_len: usize,
     cells: Vec<String>,
+    /// The line starts with an unquoted `#`.
+    comment: bool,
+}
+
+impl Record {
+    fn is_blank(&self) -> bool {
+        self.cells.iter().all(|c| c.is_empty())
+    }
 }
 
 /// Byte offsets where lines start (`\r\n`, `\n` and a lone `\r` end a line).
@@ -98,12 +160,16 @@ fn read_records(text: &str, delim: u8, limit: usize) -> Vec<Record> {
             Ok(true) => {
                 let byte = record.position().map_or(0, |p| p.byte() as usize);
                 let line = line_of(text, &starts, byte);
+                let comment = starts
+                    .get(line.saturating_sub(1))
+                    .and_then(|&at| text.get(at..))
+                    .is_some_and(|rest| rest.trim_start_matches(' ').starts_with('#'));
                 let mut cells: Vec<String> = record.iter().map(|c| c.trim().to_string()).collect();
                 let raw_len = cells.len();
                 while cells.last().is_some_and(|c| c.is_empty()) {
                     cells.pop();
                 }
-                out.push(Record { index: out.len(), line, raw_len, cells });
+                out.push(Record { index: out.len(), line, raw_len, cells, comment });
             }
             Ok(false) => break,
             Err(_) => {
@@ -330,45 +396,125 @@ fn looks_numeric(s: &str) -> bool {
     normalize_number(s, false).is_some() || normalize_number(s, true).is_some()
 }
 
+/// How the text was split: the delimiter, every record, and which one starts the table.
+struct Reading {
+    delimiter: u8,
+    records: Vec<Record>,
+    /// Index of the header (or, without header, of the first data row); `None` when every record
+    /// is blank or a comment.
+    first: Option<usize>,
+    has_header: bool,
+    /// Line of the header when title lines above it were skipped.
+    title_skipped: Option<usize>,
+}
+
+/// Sniff the delimiter, split the records and find where the table starts (a title or caption
+/// above the table, pasted from a paper, is skipped: the header is the first of the next few
+/// rows that names all four counts).
+fn read(text: &str) -> Reading {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let delimiter = sniff_delimiter(text);
+    let records = read_records(text, delimiter, usize::MAX);
+    let mut candidates = records.iter().filter(|r| !r.is_blank() && !r.comment);
+    let mut first = candidates.next();
+    let mut title_skipped = None;
+    let all_counts = |r: &Record| (0..4).all(|k| r.cells.iter().any(|c| role_of(c) == Role::Count(k)));
+    if let Some(f) = first {
+        if !headerless_shape(&f.cells) && !all_counts(f) {
+            if let Some(h) = candidates.take(10).find(|r| all_counts(r)) {
+                title_skipped = Some(h.line);
+                first = Some(h);
+            }
+        }
+    }
+    let has_header = first.is_some_and(|f| !headerless_shape(&f.cells));
+    let first = first.map(|f| f.index);
+    Reading { delimiter, records, first, has_header, title_skipped }
+}
+
+impl Reading {
+    fn role(&self, r: &Record) -> Option<RecordRole> {
+        let first = self.first?;
+        Some(if r.comment {
+            RecordRole::Comment
+        } else if r.index < first {
+            RecordRole::Title
+        } else if r.index == first && self.has_header {
+            RecordRole::Header
+        } else {
+            RecordRole::Row
+        })
+    }
+
+    fn table(&self) -> TableText {
+        let records = self
+            .records
+            .iter()
+            .filter(|r| !r.is_blank())
+            // Without a first table row, every non-blank record is a comment.
+            .map(|r| TableRecord {
+                line: r.line,
+                cells: r.cells.clone(),
+                role: self.role(r).unwrap_or(RecordRole::Comment),
+            })
+            .collect();
+        TableText { delimiter: self.delimiter, records }
+    }
+}
+
+/// Split `text` into records exactly as [`parse_table`] does (same delimiter, same header, same
+/// title and comment lines), without validating anything. Never panics.
+pub fn read_table(text: &str) -> TableText {
+    read(text).table()
+}
+
 /// Parse delimited text (pasted from a spreadsheet, or a CSV/TSV file) into a validated dataset.
 ///
 /// Every problem is reported at once with its line and column; bad rows are skipped and all good
 /// rows kept. See the module documentation for what is accepted. Never panics.
 pub fn parse_table(text: &str) -> ParseOutcome {
     let mut out = ParseOutcome::default();
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if text.trim().is_empty() {
+    if text.strip_prefix('\u{feff}').unwrap_or(text).trim().is_empty() {
         out.errors.push(DataError::error(K::EmptyInput, "no data: the text is empty"));
         return out;
     }
-    let delim = sniff_delimiter(text);
-    let records: Vec<Record> = read_records(text, delim, usize::MAX);
-    let mut nonempty = records.iter().filter(|r| r.cells.iter().any(|c| !c.is_empty()));
-    let Some(mut first) = nonempty.next().cloned() else {
-        out.errors.push(DataError::error(K::EmptyInput, "no data: the text holds only empty cells"));
+    let reading = read(text);
+    out.table = reading.table();
+    let records = &reading.records;
+    let Some(first) = reading.first.and_then(|i| records.get(i)) else {
+        let what = if records.iter().any(|r| r.comment) {
+            "only empty cells and comments"
+        } else {
+            "only empty cells"
+        };
+        out.errors.push(DataError::error(K::EmptyInput, format!("no data: the text holds {what}")));
         return out;
     };
-    // A title or caption above the table (pasted from a paper): take as header the first of the
-    // next few rows that names all four counts.
-    let all_counts = |r: &Record| (0..4).all(|k| r.cells.iter().any(|c| role_of(c) == Role::Count(k)));
-    if !headerless_shape(&first.cells) && !all_counts(&first) {
-        if let Some(h) = nonempty.take(10).find(|r| all_counts(r)) {
-            out.notes.push(format!("the table starts on line {}; the lines above it were ignored", h.line));
-            first = h.clone();
-        }
+    if let Some(line) = reading.title_skipped {
+        out.notes.push(format!("the table starts on line {line}; the lines above it were ignored"));
     }
+    let delim = reading.delimiter;
     out.notes.push(format!("read as {}-separated text", delimiter_name(delim)));
+    let n_comments = records.iter().filter(|r| r.comment).count();
+    if n_comments > 0 {
+        out.notes.push(format!("{n_comments} comment line(s) starting with # ignored"));
+    }
 
     // Decimal convention for the whole table: semicolon files, or any `12,5`-style cell.
     let decimal_comma = delim == b';'
-        || (delim != b',' && records.iter().flat_map(|r| r.cells.iter()).any(|c| is_decimal_comma_cell(c)));
+        || (delim != b','
+            && records
+                .iter()
+                .filter(|r| !r.comment)
+                .flat_map(|r| r.cells.iter())
+                .any(|c| is_decimal_comma_cell(c)));
     if decimal_comma {
         out.notes.push("numbers read with a decimal comma".to_string());
     }
 
-    let has_header = !headerless_shape(&first.cells);
+    let has_header = reading.has_header;
     let layout = if has_header {
-        match header_layout(&first, &records, &mut out) {
+        match header_layout(first, records, &mut out) {
             Some(l) => l,
             None => return out,
         }
@@ -382,8 +528,11 @@ pub fn parse_table(text: &str) -> ParseOutcome {
         l
     };
 
-    let data: Vec<&Record> =
-        records.iter().filter(|r| r.index > first.index || (!has_header && r.index == first.index)).collect();
+    let data: Vec<&Record> = records
+        .iter()
+        .filter(|r| !r.comment)
+        .filter(|r| r.index > first.index || (!has_header && r.index == first.index))
+        .collect();
     read_rows(&data, &layout, decimal_comma, &mut out);
     out
 }
@@ -509,9 +658,9 @@ fn header_layout(header: &Record, records: &[Record], out: &mut ParseOutcome) ->
         }
         let mut name = names.get(i).cloned().unwrap_or_default();
         if name.is_empty() {
-            let has_data = records
-                .iter()
-                .any(|rec| rec.index > header.index && rec.cells.get(i).is_some_and(|c| !c.is_empty()));
+            let has_data = records.iter().any(|rec| {
+                !rec.comment && rec.index > header.index && rec.cells.get(i).is_some_and(|c| !c.is_empty())
+            });
             if !has_data {
                 continue;
             }

@@ -1,115 +1,120 @@
-//! The editable grid of the page: the user's text split into cells (keeping each record's line
-//! number, so that parse errors can be pinned on a cell) and written back after an edit. Also
-//! [`dataset_to_text`], which turns a decoded permalink back into a table the user can edit.
-//! Pure string handling; never panics.
+//! The editable grid of the page: the records that [`crate::data::parse`] read (same delimiter,
+//! same header, same line numbers, so parse errors can be pinned on a cell) and the text written
+//! back after an edit. Also [`dataset_to_text`], which turns a decoded permalink back into a table
+//! the user can edit. There is no second splitter here: [`split`] is [`read_table`]. Pure string
+//! handling; never panics.
 
+use crate::data::parse::{read_table, RecordRole, TableText};
 use crate::data::{CovariateValue, Dataset};
 
-/// One record of the text: its 1-based starting line and its cells (trimmed).
+/// One record of the text: its 1-based starting line (0 for a row added in the editor) and its
+/// cells (trimmed).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GridRow {
     pub line: usize,
     pub cells: Vec<String>,
 }
 
-/// The text as a grid: delimiter, and the records in order (the first is normally the header).
+/// The text as a grid: the delimiter, the rows the editor shows (the header first, when there is
+/// one, then every data row) and the lines the parser skipped (titles above the header, `#`
+/// comments), which [`Grid::to_text`] writes back in place.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Grid {
     pub delimiter: u8,
     pub rows: Vec<GridRow>,
+    /// Title and comment lines, in order; each is written before the first row of a later line.
+    pub skipped: Vec<GridRow>,
 }
 
-/// Guess the delimiter the way a spreadsheet paste looks: tab if the first non-empty line has
-/// one, else semicolon when it has more semicolons than commas, else comma.
-pub fn sniff(text: &str) -> u8 {
-    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    if first.contains('\t') {
-        b'\t'
-    } else if first.matches(';').count() > first.matches(',').count() {
-        b';'
-    } else {
-        b','
-    }
-}
-
-/// 1-based line of byte offset `byte` (line breaks at `byte` itself are skipped first).
-fn line_at(text: &str, byte: usize) -> usize {
-    let b = text.as_bytes();
-    let mut i = byte.min(b.len());
-    while i < b.len() && (b[i] == b'\n' || b[i] == b'\r') {
-        i += 1;
-    }
-    let head = &b[..i];
-    let lf = head.iter().filter(|&&c| c == b'\n').count();
-    let lone_cr = head.windows(2).filter(|w| w[0] == b'\r' && w[1] != b'\n').count()
-        + usize::from(head.last() == Some(&b'\r'));
-    1 + lf + lone_cr
-}
-
-/// Split `text` into a grid. Blank lines and `#` comment lines are not rows.
+/// Split `text` into a grid, exactly as the parser reads it (see [`read_table`]).
 pub fn split(text: &str) -> Grid {
-    let delimiter = sniff(text);
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
-    let mut record = csv::StringRecord::new();
-    let mut failures = 0;
-    loop {
-        match rdr.read_record(&mut record) {
-            Ok(true) => {
-                let byte = record.position().map_or(0, |p| p.byte() as usize);
-                let mut cells: Vec<String> = record.iter().map(|c| c.trim().to_string()).collect();
-                while cells.last().is_some_and(|c| c.is_empty()) {
-                    cells.pop();
-                }
-                let blank = cells.is_empty();
-                let comment = cells.first().is_some_and(|c| c.starts_with('#'));
-                if !blank && !comment {
-                    rows.push(GridRow { line: line_at(text, byte), cells });
-                }
-            }
-            Ok(false) => break,
-            Err(_) => {
-                failures += 1;
-                if failures > 16 {
-                    break;
-                }
-            }
-        }
-    }
-    Grid { delimiter, rows }
+    Grid::from_table(&read_table(text))
 }
 
-/// Quote a cell when it needs it (delimiter, quote, line break or surrounding space).
-fn quote(cell: &str, delimiter: u8) -> String {
+/// Quote a cell when it needs it: the delimiter, a quote or a line break inside, or (`guard_hash`)
+/// a leading `#` that would otherwise make the line a comment.
+fn quote(cell: &str, delimiter: u8, guard_hash: bool) -> String {
     let d = delimiter as char;
-    if cell.contains(d) || cell.contains('"') || cell.contains('\n') || cell.contains('\r') {
+    if cell.contains(d)
+        || cell.contains('"')
+        || cell.contains('\n')
+        || cell.contains('\r')
+        || (guard_hash && cell.starts_with('#'))
+    {
         format!("\"{}\"", cell.replace('"', "\"\""))
     } else {
         cell.to_string()
     }
 }
 
+/// One record as a line of text (with its line break).
+fn write_row(out: &mut String, delimiter: u8, cells: &[String]) {
+    for (i, c) in cells.iter().enumerate() {
+        if i > 0 {
+            out.push(delimiter as char);
+        }
+        out.push_str(&quote(c, delimiter, i == 0));
+    }
+    out.push('\n');
+}
+
+/// A `#` comment as a line: cells joined as they were, line breaks flattened (a comment must stay
+/// one line starting with `#`; quoting could make it data).
+fn write_comment(out: &mut String, delimiter: u8, cells: &[String]) {
+    let sep = (delimiter as char).to_string();
+    out.push_str(&cells.join(&sep).replace(['\r', '\n'], " "));
+    out.push('\n');
+}
+
 /// Write cells back as text, one record per line.
 pub fn join(delimiter: u8, rows: &[Vec<String>]) -> String {
-    let sep = (delimiter as char).to_string();
     let mut out = String::new();
     for r in rows {
-        let cells: Vec<String> = r.iter().map(|c| quote(c, delimiter)).collect();
-        out.push_str(&cells.join(&sep));
-        out.push('\n');
+        write_row(&mut out, delimiter, r);
     }
     out
 }
 
 impl Grid {
-    /// The grid as text (see [`join`]).
+    /// The grid of the records the parser read.
+    pub fn from_table(table: &TableText) -> Grid {
+        let mut rows = Vec::new();
+        let mut skipped = Vec::new();
+        for r in &table.records {
+            let row = GridRow { line: r.line, cells: r.cells.clone() };
+            match r.role {
+                RecordRole::Header | RecordRole::Row => rows.push(row),
+                RecordRole::Title | RecordRole::Comment => skipped.push(row),
+            }
+        }
+        Grid { delimiter: table.delimiter, rows, skipped }
+    }
+    /// The grid as text with its delimiter: every row (quoted where needed) and, before the
+    /// first row of a later line, each skipped title or comment line. Rows added in the editor
+    /// (line 0) stay where they are in [`Grid::rows`]; appended ones come after trailing comments.
     pub fn to_text(&self) -> String {
-        let rows: Vec<Vec<String>> = self.rows.iter().map(|r| r.cells.clone()).collect();
-        join(self.delimiter, &rows)
+        let mut out = String::new();
+        let mut pending = self.skipped.iter().peekable();
+        let write_skipped = |out: &mut String, s: &GridRow| {
+            if s.cells.first().is_some_and(|c| c.starts_with('#')) {
+                write_comment(out, self.delimiter, &s.cells);
+            } else {
+                write_row(out, self.delimiter, &s.cells);
+            }
+        };
+        // Rows added after the last row of the text go after the trailing skipped lines too.
+        let last_original = self.rows.iter().rposition(|r| r.line > 0);
+        for (i, r) in self.rows.iter().enumerate() {
+            let appended = last_original.is_none_or(|l| i > l);
+            while let Some(s) = pending.next_if(|s| appended || (r.line > 0 && s.line < r.line)) {
+                write_skipped(&mut out, s);
+            }
+            write_row(&mut out, self.delimiter, &r.cells);
+        }
+        for s in pending {
+            write_skipped(&mut out, s);
+        }
+        out
     }
     /// The number of columns of the widest row.
     pub fn width(&self) -> usize {
