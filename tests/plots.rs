@@ -3,6 +3,7 @@
 //! Regenerate the snapshots with `UPDATE_SNAPSHOTS=1 cargo test --test plots`.
 
 use fourfold::plot::*;
+use fourfold::report::plots::fagan_figure;
 
 /// AuditC (mada; METHODS §12): label, TP, FP, FN, TN.
 const AUDIT_C: [(&str, f64, f64, f64, f64); 14] = [
@@ -204,13 +205,7 @@ fn sroc_subgroups() {
 fn fagan_nomogram() {
     // The published example (seed review): prior 40 %, LR+ 4.6 → 75 %, LR− 0.24 → 14 %.
     let post = |p: f64, lr: f64| expit((p / (1.0 - p)).ln() + lr.ln());
-    let data = FaganData {
-        pretest: 0.40,
-        lr_positive: 4.6,
-        lr_negative: 0.24,
-        post_positive: post(0.40, 4.6),
-        post_negative: post(0.40, 0.24),
-    };
+    let data = fagan_figure(0.40, 4.6, 0.24, post(0.40, 4.6), post(0.40, 0.24));
     let svg = to_svg(900, 600, |a| draw_fagan(a, &data, &style())).expect("Fagan drawn");
     snapshot("fagan", &svg);
     assert!(svg.contains("Fagan"));
@@ -440,13 +435,7 @@ fn empty_data_draws_empty_frames() {
     let svgs = render_all(
         ForestData::default(),
         SrocData::default(),
-        FaganData {
-            pretest: f64::NAN,
-            lr_positive: f64::NAN,
-            lr_negative: f64::NAN,
-            post_positive: f64::NAN,
-            post_negative: f64::NAN,
-        },
+        fagan_figure(f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN),
         DeeksData { p_value: f64::NAN, intercept: f64::NAN, slope: f64::NAN, ..Default::default() },
         DoiData { lfk: f64::NAN, ..Default::default() },
         LrScatterData::default(),
@@ -482,13 +471,7 @@ fn one_study_and_degenerate_ranges() {
     let mut quadas = quadas_data();
     quadas.studies.truncate(1);
     quadas.judgements.truncate(1);
-    let fagan = FaganData {
-        pretest: 0.5,
-        lr_positive: 1.0,
-        lr_negative: 1.0,
-        post_positive: 0.5,
-        post_negative: 0.5,
-    };
+    let fagan = fagan_figure(0.5, 1.0, 1.0, 0.5, 0.5);
     let svgs = render_all(forest, sroc, fagan, deeks, doi, lr, quadas);
     assert_eq!(count(&svgs[0], "<circle"), 2);
     assert_eq!(count(&svgs[1], "<circle"), 2);
@@ -535,13 +518,7 @@ fn non_finite_values_are_skipped() {
         summary: Some(LrSummary { lr_positive: (4.0, nan, 6.0), lr_negative: (nan, 0.1, 0.3) }),
         title: "NaN".into(),
     };
-    let fagan = FaganData {
-        pretest: 0.3,
-        lr_positive: inf,
-        lr_negative: 0.0,
-        post_positive: nan,
-        post_negative: nan,
-    };
+    let fagan = fagan_figure(0.3, inf, 0.0, nan, nan);
     let mut quadas = quadas_data();
     quadas.judgements[0].truncate(2);
     quadas.judgements.truncate(5);
@@ -569,13 +546,7 @@ fn too_small_or_empty_area_is_an_error() {
 #[test]
 fn small_figures_draw() {
     let st = style();
-    let fagan = FaganData {
-        pretest: 0.4,
-        lr_positive: 4.6,
-        lr_negative: 0.24,
-        post_positive: 0.754,
-        post_negative: 0.138,
-    };
+    let fagan = fagan_figure(0.4, 4.6, 0.24, 0.754, 0.138);
     let forest = forest_data();
     let sroc = SrocData {
         series: vec![sroc_series("AUDIT-C", &AUDIT_C, 0.0)],

@@ -109,7 +109,7 @@ fn exports_inline_the_data() {
         ..AnalysisSettings::default()
     });
     let r = r_script(&data, &a);
-    assert!(r.contains("LEVEL <- 0.9\n") && r.contains("qnorm(1 - (1 - LEVEL) / 2)") && !r.contains("0.975"), "{r}");
+    assert!(r.contains("LEVEL <- 0.9 ") && r.contains("qnorm(1 - (1 - LEVEL) / 2)") && !r.contains("qnorm(0.975)"), "{r}");
     assert!(r.contains("\"Grumbine_1981\""));
     assert!(!r.contains("\"Walsh_1981\""), "excluded studies are not inlined");
     assert!(r.contains("glmer(") && r.contains("reitsma(d)"));

@@ -12,10 +12,18 @@ use super::common::{
     wrap, LegendEntry, Marker,
 };
 use super::style::{PlotError, PlotStyle};
-use crate::stats::fagan::{nomogram_axes, nomogram_line, post_test_probability, U_RANGE};
 
-/// Numbers shown on the nomogram; probabilities in (0, 1).
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// One nomogram axis as drawn: its position (−1 pre-test, 0 likelihood ratio, +1 post-test) and
+/// its ticks `(u, label)` on the shared vertical coordinate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NomogramAxisData {
+    pub x: f64,
+    pub ticks: Vec<(f64, String)>,
+}
+
+/// Numbers shown on the nomogram, and its geometry (computed once, by `stats::fagan`, and handed
+/// over by `report::plots::fagan_figure`); probabilities in (0, 1).
+#[derive(Debug, Clone, PartialEq)]
 pub struct FaganData {
     /// Pre-test probability.
     pub pretest: f64,
@@ -27,18 +35,17 @@ pub struct FaganData {
     pub post_positive: f64,
     /// Post-test probability after a negative test.
     pub post_negative: f64,
+    /// The drawn range of the vertical coordinate: `|u| ≤ u_range`.
+    pub u_range: f64,
+    /// The three axes.
+    pub axes: Vec<NomogramAxisData>,
+    /// The LR+ and LR− lines from the pre-test to the post-test axis, `([x, u], [x, u])`; `None`
+    /// when not drawable (invalid probability or LR).
+    pub lines: [Option<([f64; 2], [f64; 2])>; 2],
 }
 
 /// One nomogram axis: pixel x, ticks `(u, label)`, side of the labels (−1 left, +1 right).
 type Axis = (i32, Vec<(f64, String)>, i32);
-
-fn valid_prob(p: f64) -> bool {
-    p.is_finite() && p > 0.0 && p < 1.0
-}
-
-fn valid_lr(lr: f64) -> bool {
-    lr.is_finite() && lr > 0.0
-}
 
 /// Draw Fagan's nomogram. Invalid inputs (probability outside (0, 1), LR ≤ 0 or not finite)
 /// leave out the corresponding line and print "NA".
@@ -52,15 +59,8 @@ pub fn draw_fagan<DB: DrawingBackend>(
     let top = draw_frame(area, "Fagan's nomogram", style)?;
 
     // Legend.
-    let post = |q: f64, lr: f64| -> f64 {
-        if q.is_finite() {
-            q
-        } else {
-            post_test_probability(data.pretest, lr).unwrap_or(f64::NAN)
-        }
-    };
-    let q_pos = post(data.post_positive, data.lr_positive);
-    let q_neg = post(data.post_negative, data.lr_negative);
+    let (q_pos, q_neg) = (data.post_positive, data.post_negative);
+    let u_range = data.u_range;
     let lw = style.line_width.max(2);
     let entries = vec![
         LegendEntry::new(Marker::None, format!("Prior {}", fmt_pct(data.pretest))),
@@ -91,7 +91,7 @@ pub fn draw_fagan<DB: DrawingBackend>(
     let y_top = title_y + header_lines * (text_height(style.label_size) + 2) + 18;
     let y_bot = if legend_right { h - 20 } else { h - legh - 24 }.max(y_top + 50);
     let y_mid = (y_top + y_bot) as f64 / 2.0;
-    let scale = (y_bot - y_top) as f64 / (2.0 * U_RANGE);
+    let scale = (y_bot - y_top) as f64 / (2.0 * u_range);
     let y_of = |u: f64| -> i32 { (y_mid - u * scale).round() as i32 };
     let x_of = |x: f64| -> i32 { (xs[1] as f64 + x * (xs[2] - xs[1]) as f64).round() as i32 };
 
@@ -110,16 +110,17 @@ pub fn draw_fagan<DB: DrawingBackend>(
     let thin = style.foreground.stroke_width(1);
     let min_gap = (text_height(style.tick_size) as f64 * 0.85).round() as i32;
     // The geometry (tick positions u and labels) is stats::fagan's; this only places it.
-    let axes: Vec<Axis> = nomogram_axes()
+    let axes: Vec<Axis> = data
+        .axes
         .iter()
         .zip(xs)
         .map(|(a, x)| {
             let side = if a.x < 0.0 { -1 } else { 1 };
-            (x, a.ticks.iter().map(|t| (t.u, t.label.clone())).collect(), side)
+            (x, a.ticks.clone(), side)
         })
         .collect();
     for (x, ticks, side) in axes.iter() {
-        area.draw(&PathElement::new(vec![(*x, y_of(U_RANGE)), (*x, y_of(-U_RANGE))], axis))?;
+        area.draw(&PathElement::new(vec![(*x, y_of(u_range)), (*x, y_of(-u_range))], axis))?;
         let mut sorted: Vec<(i32, &String)> = ticks.iter().map(|(u, s)| (y_of(*u), s)).collect();
         sorted.sort_by_key(|t| t.0);
         let mut last: Option<i32> = None;
@@ -143,17 +144,16 @@ pub fn draw_fagan<DB: DrawingBackend>(
         }
     }
 
-    // Lines from (−1, −logit p) to (+1, logit p + ln LR) (stats::fagan), clipped to |u| ≤ U_RANGE.
-    if valid_prob(data.pretest) {
-        for (lr, colour, dashed) in
-            [(data.lr_positive, style.positive, false), (data.lr_negative, style.negative, true)]
+    // Lines from (−1, −logit p) to (+1, logit p + ln LR) (stats::fagan), clipped to |u| ≤ u_range.
+    {
+        for (line, colour, dashed) in
+            [(data.lines[0], style.positive, false), (data.lines[1], style.negative, true)]
         {
-            if !valid_lr(lr) {
+            let Some((start, end)) = line else {
                 continue;
-            }
-            let l = nomogram_line(data.pretest, lr);
-            let (p0, p1) = ((l.start[0], l.start[1]), (l.end[0], l.end[1]));
-            if let Some((a, b)) = clip_segment(p0, p1, (-1.0, 1.0), (-U_RANGE, U_RANGE)) {
+            };
+            let (p0, p1) = ((start[0], start[1]), (end[0], end[1]));
+            if let Some((a, b)) = clip_segment(p0, p1, (-1.0, 1.0), (-u_range, u_range)) {
                 let pts = vec![(x_of(a.0), y_of(a.1)), (x_of(b.0), y_of(b.1))];
                 let st = colour.stroke_width(lw);
                 if dashed {

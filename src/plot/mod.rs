@@ -28,7 +28,7 @@ mod style;
 
 pub use deeks::{draw_deeks, DeeksData};
 pub use doi::{draw_doi, DoiData};
-pub use fagan::{draw_fagan, FaganData};
+pub use fagan::{draw_fagan, FaganData, NomogramAxisData};
 pub use forest::{draw_forest, forest_height, ForestData, ForestRow};
 pub use lr_scatter::{draw_lr_scatter, LrPoint, LrScatterData, LrSummary};
 pub use quadas::{draw_quadas_summary, draw_quadas_traffic_light, quadas_height, Judgement, QuadasData};

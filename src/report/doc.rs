@@ -199,6 +199,6 @@ mod tests {
             keys: vec!["a", "b"],
             rows: vec![Row::new(vec![Cell::text("x"), Cell::num("1.00", 1.0)])],
         };
-        assert_eq!(t.to_text(), "A  Bee\n─  ───\nx  1.00\n");
+        assert_eq!(t.to_text(), "A  Bee\n─  ────\nx  1.00\n");
     }
 }

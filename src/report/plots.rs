@@ -147,20 +147,43 @@ pub fn sroc_data(a: &Analysis) -> SrocData {
 /// Fagan nomogram of a block (default: an empty nomogram at 50 % when there is no pooled fit).
 pub fn fagan_data(b: &Block) -> FaganData {
     match &b.fagan {
-        Some(f) => FaganData {
-            pretest: f.pretest,
-            lr_positive: f.lr_positive,
-            lr_negative: f.lr_negative,
-            post_positive: f.post_positive.estimate,
-            post_negative: f.post_negative.estimate,
-        },
-        None => FaganData {
-            pretest: 0.5,
-            lr_positive: 1.0,
-            lr_negative: 1.0,
-            post_positive: 0.5,
-            post_negative: 0.5,
-        },
+        Some(f) => fagan_figure(
+            f.pretest,
+            f.lr_positive,
+            f.lr_negative,
+            f.post_positive.estimate,
+            f.post_negative.estimate,
+        ),
+        None => fagan_figure(0.5, 1.0, 1.0, 0.5, 0.5),
+    }
+}
+
+/// The nomogram's numbers with its geometry from `stats::fagan` (computed once there; the plot
+/// only places it). A post-test probability that is not finite is computed from the pre-test
+/// probability and the LR; invalid inputs leave their line out.
+pub fn fagan_figure(pretest: f64, lr_positive: f64, lr_negative: f64, post_pos: f64, post_neg: f64) -> FaganData {
+    use crate::plot::NomogramAxisData;
+    use crate::stats::fagan::{nomogram_axes, nomogram_line, post_test_probability, U_RANGE};
+    let valid_prob = pretest.is_finite() && pretest > 0.0 && pretest < 1.0;
+    let post = |q: f64, lr: f64| if q.is_finite() { q } else { post_test_probability(pretest, lr).unwrap_or(f64::NAN) };
+    let line = |lr: f64| {
+        (valid_prob && lr.is_finite() && lr > 0.0).then(|| {
+            let l = nomogram_line(pretest, lr);
+            ([l.start[0], l.start[1]], [l.end[0], l.end[1]])
+        })
+    };
+    FaganData {
+        pretest,
+        lr_positive,
+        lr_negative,
+        post_positive: post(post_pos, lr_positive),
+        post_negative: post(post_neg, lr_negative),
+        u_range: U_RANGE,
+        axes: nomogram_axes()
+            .iter()
+            .map(|a| NomogramAxisData { x: a.x, ticks: a.ticks.iter().map(|t| (t.u, t.label.clone())).collect() })
+            .collect(),
+        lines: [line(lr_positive), line(lr_negative)],
     }
 }
 
