@@ -123,7 +123,12 @@ impl AnalysisConfig {
     /// The configuration of the per-study table.
     pub fn accuracy(&self) -> AccuracyConfig {
         let s = &self.settings;
-        AccuracyConfig { ci_method: s.ci_method, level: s.ci_level, correction: s.correction, mada_compatible: false }
+        AccuracyConfig {
+            ci_method: s.ci_method,
+            level: s.ci_level,
+            correction: s.correction,
+            mada_compatible: false,
+        }
     }
     /// The grouping the settings ask for: crossed covariates, a split numeric covariate, or one covariate.
     pub fn grouping(&self) -> Option<Grouping> {
@@ -352,24 +357,22 @@ fn block_with(studies: &[Study], cfg: &AnalysisConfig, fit_cfg: &FitConfig) -> B
         .ok()
     });
     let rho2 = fit.as_ref().and_then(|f| f.model.rho).and_then(threshold_share_rho2);
-    let threshold = match spearman_threshold(
-        studies,
-        &SpearmanConfig { correction, p_method: cfg.spearman_p },
-    ) {
-        Ok(s) => {
-            warnings.extend(s.warnings.iter().cloned());
-            Some(Threshold {
-                spearman_rho: s.result.rho,
-                p_value: s.result.p_value,
-                method: s.result.method,
-                k: s.result.k,
-            })
-        }
-        Err(e) => {
-            note(&mut warnings, "Spearman threshold effect", &e);
-            None
-        }
-    };
+    let threshold =
+        match spearman_threshold(studies, &SpearmanConfig { correction, p_method: cfg.spearman_p }) {
+            Ok(s) => {
+                warnings.extend(s.warnings.iter().cloned());
+                Some(Threshold {
+                    spearman_rho: s.result.rho,
+                    p_value: s.result.p_value,
+                    method: s.result.method,
+                    k: s.result.k,
+                })
+            }
+            Err(e) => {
+                note(&mut warnings, "Spearman threshold effect", &e);
+                None
+            }
+        };
     let deeks = deeks_test(studies, &DeeksConfig { correction, ..DeeksConfig::default() })
         .map_err(|e| note(&mut warnings, "Deeks' test", &e))
         .ok();
@@ -529,7 +532,8 @@ impl Staged {
     /// [`AnalysisError::NoStudies`] when nothing is left.
     pub fn new(data: &Dataset, cfg: &AnalysisConfig) -> Result<Staged, AnalysisError> {
         let ex = &cfg.settings().excluded;
-        let keep: Vec<usize> = (0..data.studies.len()).filter(|&i| !ex.contains(&data.studies[i].label)).collect();
+        let keep: Vec<usize> =
+            (0..data.studies.len()).filter(|&i| !ex.contains(&data.studies[i].label)).collect();
         let excluded: Vec<String> =
             data.studies.iter().filter(|s| ex.contains(&s.label)).map(|s| s.label.clone()).collect();
         let data = data.subset(&keep);
@@ -587,9 +591,14 @@ impl Staged {
         };
         Ok(match cfg.grouping() {
             None => Groups::default(),
-            Some(Grouping::By(c)) if data.covariate(&c).is_some_and(|cv| cv.kind == CovariateKind::Numeric) => {
+            Some(Grouping::By(c))
+                if data.covariate(&c).is_some_and(|cv| cv.kind == CovariateKind::Numeric) =>
+            {
                 // A numeric covariate is a regressor, not a grouping: no table with one row per value.
-                Groups { subgroups: None, meta_regression: metareg(data.covariate(&c).cloned().into_iter().collect()) }
+                Groups {
+                    subgroups: None,
+                    meta_regression: metareg(data.covariate(&c).cloned().into_iter().collect()),
+                }
             }
             Some(g) => {
                 let labels = group_labels(data, &g)?;

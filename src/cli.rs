@@ -252,7 +252,8 @@ fn bench_cmd(args: &[String]) -> i32 {
         if let Some(cov) =
             parsed.dataset.covariates.iter().find(|c| c.kind == fourfold::data::CovariateKind::Categorical)
         {
-            let settings = AnalysisSettings { covariate: Some(cov.name.clone()), ..AnalysisSettings::default() };
+            let settings =
+                AnalysisSettings { covariate: Some(cov.name.clone()), ..AnalysisSettings::default() };
             let Ok(cfg) = AnalysisConfig::try_from(&settings) else {
                 return 1;
             };

@@ -360,7 +360,9 @@ impl Reader<'_> {
     fn pick<T: Copy>(&mut self, what: &'static str, all: &[T]) -> Result<T, PermalinkError> {
         let n = u8::try_from(all.len()).unwrap_or(u8::MAX);
         let b = self.choice(what, n)?;
-        all.get(usize::from(b)).copied().ok_or_else(|| PermalinkError::Invalid(format!("{what}: unknown option {b}")))
+        all.get(usize::from(b))
+            .copied()
+            .ok_or_else(|| PermalinkError::Invalid(format!("{what}: unknown option {b}")))
     }
 }
 

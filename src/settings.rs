@@ -121,7 +121,9 @@ impl fmt::Display for SettingsError {
             SettingsError::CorrectionIncrement(c) => {
                 write!(f, "the continuity correction must be a number ≥ 0; {c} was given")
             }
-            SettingsError::SplitThreshold(t) => write!(f, "the split threshold must be a number; {t} was given"),
+            SettingsError::SplitThreshold(t) => {
+                write!(f, "the split threshold must be a number; {t} was given")
+            }
         }
     }
 }

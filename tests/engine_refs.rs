@@ -146,7 +146,9 @@ fn boundary_fits_reach_rho_plus_minus_one() {
         let r = analyze(&read_studies(name), &fast_cfg(Method::Aghq)).expect("fit");
         assert_eq!(r.model.rho, Some(sign), "{name}");
         assert!(
-            r.model.boundary.is_some_and(|b| matches!(b, fourfold::stats::bivariate::Boundary::RhoFixed { .. })),
+            r.model
+                .boundary
+                .is_some_and(|b| matches!(b, fourfold::stats::bivariate::Boundary::RhoFixed { .. })),
             "{name}: {:?}",
             r.model.boundary
         );

@@ -3,10 +3,8 @@
 
 use fourfold::data::correction::{Correction, CorrectionRule};
 use fourfold::data::parse::parse_table;
-use fourfold::permalink::{
-    decode, decode_payload, encode, wrap_payload, PermalinkError, MAX_DECOMPRESSED,
-};
 use fourfold::data::{Covariate, CovariateKind, CovariateValue, Dataset, Study};
+use fourfold::permalink::{decode, decode_payload, encode, wrap_payload, PermalinkError, MAX_DECOMPRESSED};
 use fourfold::settings::{AnalysisSettings, AucCi, CiMethod, Method as Model, RegionKind};
 
 mod support;

@@ -82,6 +82,7 @@ fn forest_data() -> ForestData {
         })
         .collect();
     ForestData {
+        level: CiLabel::default(),
         rows,
         // METHODS §12.4.
         summary_sens: Some((0.9249206, 0.8328671, 0.9682081)),
@@ -162,6 +163,7 @@ fn sroc_series(name: &str, rows: &[(&str, f64, f64, f64, f64)], shift: f64) -> S
 #[test]
 fn sroc_plot() {
     let data = SrocData {
+        level: CiLabel::default(),
         series: vec![sroc_series("AUDIT-C", &AUDIT_C, 0.0)],
         auc_label: Some("AUC 0.89 [0.85, 0.91]".to_string()),
         title: "AUDIT-C: SROC curve".to_string(),
@@ -183,6 +185,7 @@ fn sroc_plot() {
 #[test]
 fn sroc_subgroups() {
     let data = SrocData {
+        level: CiLabel::default(),
         series: vec![
             sroc_series("Primary care", &AUDIT_C[..7], 0.3),
             sroc_series("Hospital", &AUDIT_C[7..], -0.4),
@@ -324,6 +327,7 @@ fn lr_scattergram() {
         })
         .collect();
     let data = LrScatterData {
+        level: CiLabel::default(),
         points,
         // METHODS §12.4.
         summary: Some(LrSummary {
@@ -453,7 +457,12 @@ fn one_study_and_degenerate_ranges() {
     let one = &AUDIT_C[..1];
     let mut forest = forest_data();
     forest.rows.truncate(1);
-    let sroc = SrocData { series: vec![sroc_series("one", one, 0.0)], auc_label: None, title: "One".into() };
+    let sroc = SrocData {
+        level: CiLabel::default(),
+        series: vec![sroc_series("one", one, 0.0)],
+        auc_label: None,
+        title: "One".into(),
+    };
     let mut deeks = deeks_data();
     deeks.points.truncate(1);
     let doi = DoiData {
@@ -464,6 +473,7 @@ fn one_study_and_degenerate_ranges() {
         x_label: "ln DOR".into(),
     };
     let lr = LrScatterData {
+        level: CiLabel::default(),
         points: vec![LrPoint { label: "only".into(), lr_positive: 5.0, lr_negative: 0.2 }],
         summary: None,
         title: "One".into(),
@@ -489,6 +499,7 @@ fn non_finite_values_are_skipped() {
     forest.rows[2].weight = Some(nan);
     forest.summary_spec = Some((nan, 0.1, 0.2));
     let mut sroc = SrocData {
+        level: CiLabel::default(),
         series: vec![sroc_series("s", &AUDIT_C, 0.0)],
         auc_label: Some("AUC NA".into()),
         title: "NaN".into(),
@@ -510,6 +521,7 @@ fn non_finite_values_are_skipped() {
         x_label: "ln DOR".into(),
     };
     let lr = LrScatterData {
+        level: CiLabel::default(),
         points: vec![
             LrPoint { label: "a".into(), lr_positive: 5.0, lr_negative: 0.2 },
             LrPoint { label: "b".into(), lr_positive: 0.0, lr_negative: 0.2 },
@@ -549,6 +561,7 @@ fn small_figures_draw() {
     let fagan = fagan_figure(0.4, 4.6, 0.24, 0.754, 0.138);
     let forest = forest_data();
     let sroc = SrocData {
+        level: CiLabel::default(),
         series: vec![sroc_series("AUDIT-C", &AUDIT_C, 0.0)],
         auc_label: Some("AUC 0.89".into()),
         title: "SROC".into(),

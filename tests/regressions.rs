@@ -3,9 +3,9 @@
 mod support;
 
 use fourfold::analysis::{run_settings as run, AnalysisError, Grouping, MetaRegOutcome};
-use fourfold::settings::AnalysisSettings;
 use fourfold::data::parse::parse_table;
 use fourfold::data::Dataset;
+use fourfold::settings::AnalysisSettings;
 use fourfold::stats::bivariate::{analyze, AucCi, FitConfig, Method};
 use fourfold::stats::influence::empirical_bayes;
 use fourfold::stats::metareg::{meta_regression, MetaRegError};
@@ -74,7 +74,10 @@ fn blank_or_constant_covariate_gives_a_typed_error_not_a_panic() {
         if let Grouping::By(c) = &g {
             match mr.get(c) {
                 Some(MetaRegOutcome::Error { error }) => {
-                    assert!(error.to_string().contains("no values") || error.to_string().contains("1 level"), "{g:?}: {error}")
+                    assert!(
+                        error.to_string().contains("no values") || error.to_string().contains("1 level"),
+                        "{g:?}: {error}"
+                    )
                 }
                 other => panic!("{g:?}: {other:?}"),
             }

@@ -29,7 +29,7 @@ fn adapters_carry_the_analysis_numbers() {
     let a = analysis(None);
     let b = &a.overall;
     let Some(fit) = b.fit.as_ref() else { panic!("no fit") };
-    let forest = forest_data(b);
+    let forest = forest_data(b, 0.95);
     assert_eq!(forest.rows.len(), 44);
     assert_eq!(forest.rows[0].label, "Grumbine_1981");
     // Exact copies: tolerance 0.
@@ -47,7 +47,7 @@ fn adapters_carry_the_analysis_numbers() {
     assert_eq!(deeks.points.len(), b.deeks.as_ref().map_or(0, |d| d.points.len()));
     let doi = doi_data(b);
     assert_eq!(doi.lfk, b.lfk.as_ref().map_or(f64::NAN, |l| l.lfk_index));
-    let lr = lr_scatter_data(b);
+    let lr = lr_scatter_data(b, 0.95);
     assert_eq!(lr.points.len(), 44);
 }
 
@@ -109,7 +109,12 @@ fn exports_inline_the_data() {
         ..AnalysisSettings::default()
     });
     let r = r_script(&data, &a);
-    assert!(r.contains("LEVEL <- 0.9 ") && r.contains("qnorm(1 - (1 - LEVEL) / 2)") && !r.contains("qnorm(0.975)"), "{r}");
+    assert!(
+        r.contains("LEVEL <- 0.9 ")
+            && r.contains("qnorm(1 - (1 - LEVEL) / 2)")
+            && !r.contains("qnorm(0.975)"),
+        "{r}"
+    );
     assert!(r.contains("\"Grumbine_1981\""));
     assert!(!r.contains("\"Walsh_1981\""), "excluded studies are not inlined");
     assert!(r.contains("glmer(") && r.contains("reitsma(d)"));
@@ -120,10 +125,11 @@ fn exports_inline_the_data() {
 fn hostile_labels_are_escaped_in_svg_exports() {
     let text = "study,TP,FP,FN,TN\n\"<img src=x onerror=alert(1)>\",10,2,3,40\nB,20,5,3,60\nC,15,4,6,50\nD,30,8,4,90\n";
     let data = parse_table(text).dataset;
-    let a = match run_settings(&data, &AnalysisSettings { auc_ci: AucCi::None, ..AnalysisSettings::default() }) {
-        Ok(a) => a,
-        Err(e) => panic!("{e}"),
-    };
+    let a =
+        match run_settings(&data, &AnalysisSettings { auc_ci: AucCi::None, ..AnalysisSettings::default() }) {
+            Ok(a) => a,
+            Err(e) => panic!("{e}"),
+        };
     let svg = match plot_svg(PlotKind::Forest, &a) {
         Ok(s) => s,
         Err(e) => panic!("{e}"),
@@ -160,4 +166,23 @@ fn quadas_columns_are_detected_and_drawn() {
     // A table without judgement columns has no QUADAS figure.
     let plain = parse_table("study,TP,FP,FN,TN,modality\nA,10,2,3,40,CT\nB,1,2,3,4,MRI\n");
     assert!(fourfold::report::plots::quadas_from_dataset(&plain.dataset).is_none());
+}
+
+/// Every label comes from the analysis's own level (issue #10/#11: at 0.90 no figure says 95%).
+#[test]
+fn figures_and_tables_label_the_analysis_level() {
+    let a = analysis_with(AnalysisSettings { ci_level: 0.9, ..AnalysisSettings::default() });
+    let svg = |k| plot_svg(k, &a).unwrap_or_else(|e| panic!("{k:?}: {e}"));
+    let forest = svg(PlotKind::Forest);
+    assert!(forest.contains("Sensitivity (90% CI)") && forest.contains("Specificity (90% CI)"));
+    let sroc = svg(PlotKind::Sroc);
+    assert!(sroc.contains("90% confidence region") && sroc.contains("90% prediction region"));
+    assert!(svg(PlotKind::LrScatter).contains("Summary (90% CI)"));
+    for k in PlotKind::ALL {
+        assert!(!svg(k).contains("95%"), "{k:?} mentions 95%");
+    }
+    let text = fourfold::report::text_report(&a);
+    assert!(text.contains("Sensitivity (90% CI)") && !text.contains("95% CI"), "{text}");
+    let studies = fourfold::report::results::studies_table(&a.overall, a.settings.ci_level);
+    assert!(studies.headers.iter().any(|h| h == "Sensitivity (90% CI)"));
 }

@@ -561,7 +561,7 @@ fn exact_spearman_permutation() {
     assert!((p - 8.0 / 24.0).abs() < tol::ALGEBRA);
     let r = spearman(&[1.0, 2.0, 3.0, 4.0, 5.0], &[2.0, 1.0, 4.0, 3.0, 5.0], SpearmanPMethod::Exact)
         .expect("spearman");
-    assert_eq!(r.method, "exact permutation");
+    assert_eq!(r.method.to_string(), "exact permutation");
     assert!((r.rho - 0.8).abs() < tol::ALGEBRA);
     // k > 10 falls back to the t approximation and says so.
     let x: Vec<f64> = (0..11).map(f64::from).collect();

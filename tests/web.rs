@@ -4,11 +4,11 @@
 #![cfg(target_arch = "wasm32")]
 
 use fourfold::analysis::run_settings;
-use fourfold::settings::AnalysisSettings;
 use fourfold::data::correction::Correction;
 use fourfold::data::parse_table;
 use fourfold::data::Study;
 use fourfold::report::plots::PlotKind;
+use fourfold::settings::AnalysisSettings;
 use fourfold::stats::bivariate::AucCi;
 use fourfold::web::render::draw_canvas;
 use fourfold::web::EXAMPLE_CSV;

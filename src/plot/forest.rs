@@ -33,6 +33,8 @@ pub struct ForestData {
     pub summary_spec: Option<(f64, f64, f64)>,
     /// Plot title.
     pub title: String,
+    /// The level of the intervals, for the labels ("95%").
+    pub level: super::style::CiLabel,
 }
 
 /// Height of one row in pixels at the default style.
@@ -100,11 +102,12 @@ pub fn draw_forest<DB: DrawingBackend>(
     let header_y = y_title_end + 10;
     // Headers wrap onto two lines when the CI column is narrow.
     let room = [panels[1].x0 - panels[0].text_x + 16, w - panels[1].text_x + 4];
-    let headers: Vec<Vec<String>> = ["Sensitivity (95% CI)", "Specificity (95% CI)"]
-        .iter()
-        .zip(room)
-        .map(|(t, r)| wrap(t, style.label_size, r))
-        .collect();
+    let headers: Vec<Vec<String>> =
+        [format!("Sensitivity ({} CI)", data.level), format!("Specificity ({} CI)", data.level)]
+            .iter()
+            .zip(room)
+            .map(|(t, r)| wrap(t, style.label_size, r))
+            .collect();
     let header_lines = headers.iter().map(Vec::len).max().unwrap_or(1) as i32;
     let line_h = text_height(style.label_size) + 3;
     let rows_top =

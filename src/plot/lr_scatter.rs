@@ -41,6 +41,8 @@ pub struct LrScatterData {
     pub summary: Option<LrSummary>,
     /// Plot title.
     pub title: String,
+    /// The level of the intervals, for the labels ("95%").
+    pub level: super::style::CiLabel,
 }
 
 fn lg(v: f64) -> f64 {
@@ -84,7 +86,7 @@ pub fn draw_lr_scatter<DB: DrawingBackend>(
     let c_sum = style.series_colour(1);
     let mut entries = vec![LegendEntry::new(Marker::HollowCircle(colour), "Studies")];
     if summ.is_some() {
-        entries.push(LegendEntry::new(Marker::Diamond(c_sum), "Summary (95% CI)"));
+        entries.push(LegendEntry::new(Marker::Diamond(c_sum), format!("Summary ({} CI)", data.level)));
     }
     let (lw, _) = legend_size(&entries, style);
     let plot_w = (w as i32 - lw - 30).max(200);

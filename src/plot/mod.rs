@@ -33,7 +33,7 @@ pub use forest::{draw_forest, forest_height, ForestData, ForestRow};
 pub use lr_scatter::{draw_lr_scatter, LrPoint, LrScatterData, LrSummary};
 pub use quadas::{draw_quadas_summary, draw_quadas_traffic_light, quadas_height, Judgement, QuadasData};
 pub use sroc::{draw_sroc, SrocData, SrocSeries};
-pub use style::{PlotError, PlotStyle};
+pub use style::{CiLabel, PlotError, PlotStyle};
 
 use plotters::coord::Shift;
 use plotters::prelude::*;

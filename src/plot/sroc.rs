@@ -39,6 +39,8 @@ pub struct SrocData {
     pub auc_label: Option<String>,
     /// Plot title.
     pub title: String,
+    /// The level of the intervals, for the labels ("95%").
+    pub level: super::style::CiLabel,
 }
 
 fn ok_point(x: f64, y: f64) -> bool {
@@ -95,13 +97,13 @@ pub fn draw_sroc<DB: DrawingBackend>(
     if any_conf {
         entries.push(LegendEntry::new(
             Marker::Line { colour: c_summary, width: 2, dashed: false },
-            "95% confidence region",
+            format!("{} confidence region", data.level),
         ));
     }
     if any_pred {
         entries.push(LegendEntry::new(
             Marker::Line { colour: c_summary, width: 2, dashed: true },
-            "95% prediction region",
+            format!("{} prediction region", data.level),
         ));
     }
     let (lw, lh) = legend_size(&entries, style);

@@ -146,6 +146,23 @@ impl PlotStyle {
     }
 }
 
+/// The confidence level of a figure's intervals as its labels print it ("95%"); handed over by
+/// `report::plots` from the analysis's own settings. Default "95%".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CiLabel(pub String);
+
+impl Default for CiLabel {
+    fn default() -> Self {
+        CiLabel("95%".to_string())
+    }
+}
+
+impl std::fmt::Display for CiLabel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A drawing failed (backend error, or an area too small to draw in). Carries the message of
 /// plotters' `DrawingAreaErrorKind` so that it does not depend on the backend type.
 #[derive(Debug, Clone, PartialEq, Eq)]

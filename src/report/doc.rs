@@ -25,7 +25,10 @@ pub enum Tone {
 pub enum Seg {
     Text(String),
     /// A number as displayed, and the value it was rounded from.
-    Num { text: String, value: f64 },
+    Num {
+        text: String,
+        value: f64,
+    },
 }
 
 /// One sentence or bullet of a report.
@@ -151,7 +154,9 @@ pub fn text_table(headers: &[&str], rows: &[Vec<String>]) -> String {
         cells
             .iter()
             .enumerate()
-            .map(|(i, c)| format!("{c}{}", " ".repeat(w.get(i).copied().unwrap_or(0).saturating_sub(c.chars().count()))))
+            .map(|(i, c)| {
+                format!("{c}{}", " ".repeat(w.get(i).copied().unwrap_or(0).saturating_sub(c.chars().count())))
+            })
             .collect::<Vec<_>>()
             .join("  ")
             .trim_end()

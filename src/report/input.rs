@@ -43,7 +43,9 @@ pub fn covariate_label(c: &Covariate) -> String {
 pub fn reconstruction_status(s: &Status) -> String {
     match s {
         Status::Exact => "the only table that reproduces every reported metric".to_string(),
-        Status::NonUnique { n_tables } => format!("the closest of {n_tables} tables that reproduce the metrics"),
+        Status::NonUnique { n_tables } => {
+            format!("the closest of {n_tables} tables that reproduce the metrics")
+        }
         Status::Inconsistent { metric, by } => {
             format!("no table reproduces every metric ({metric} is off by {by:.3})")
         }

@@ -129,4 +129,3 @@ pub fn summary_rows(a: &Analysis) -> Vec<SummaryRow> {
     }
     rows
 }
-

@@ -72,7 +72,7 @@ pub fn triple(e: &Estimate) -> (f64, f64, f64) {
 }
 
 /// Paired forest plot of a block's studies with the pooled estimates.
-pub fn forest_data(b: &Block) -> ForestData {
+pub fn forest_data(b: &Block, level: f64) -> ForestData {
     let rows = b
         .studies
         .iter()
@@ -89,6 +89,7 @@ pub fn forest_data(b: &Block) -> ForestData {
         summary_sens: fit.map(|f| triple(&f.summary.sensitivity)),
         summary_spec: fit.map(|f| triple(&f.summary.specificity)),
         title: "Sensitivity and specificity".to_string(),
+        level: ci_label(level),
     }
 }
 
@@ -135,11 +136,13 @@ pub fn sroc_data(a: &Analysis) -> SrocData {
                 .collect(),
             auc_label: None,
             title: "SROC by subgroup".to_string(),
+            level: ci_label(a.settings.ci_level),
         },
         _ => SrocData {
             series: vec![sroc_series("Studies", &a.overall)],
             auc_label: auc_label(&a.overall),
             title: "Summary ROC".to_string(),
+            level: ci_label(a.settings.ci_level),
         },
     }
 }
@@ -161,11 +164,23 @@ pub fn fagan_data(b: &Block) -> FaganData {
 /// The nomogram's numbers with its geometry from `stats::fagan` (computed once there; the plot
 /// only places it). A post-test probability that is not finite is computed from the pre-test
 /// probability and the LR; invalid inputs leave their line out.
-pub fn fagan_figure(pretest: f64, lr_positive: f64, lr_negative: f64, post_pos: f64, post_neg: f64) -> FaganData {
+pub fn fagan_figure(
+    pretest: f64,
+    lr_positive: f64,
+    lr_negative: f64,
+    post_pos: f64,
+    post_neg: f64,
+) -> FaganData {
     use crate::plot::NomogramAxisData;
     use crate::stats::fagan::{nomogram_axes, nomogram_line, post_test_probability, U_RANGE};
     let valid_prob = pretest.is_finite() && pretest > 0.0 && pretest < 1.0;
-    let post = |q: f64, lr: f64| if q.is_finite() { q } else { post_test_probability(pretest, lr).unwrap_or(f64::NAN) };
+    let post = |q: f64, lr: f64| {
+        if q.is_finite() {
+            q
+        } else {
+            post_test_probability(pretest, lr).unwrap_or(f64::NAN)
+        }
+    };
     let line = |lr: f64| {
         (valid_prob && lr.is_finite() && lr > 0.0).then(|| {
             let l = nomogram_line(pretest, lr);
@@ -181,7 +196,10 @@ pub fn fagan_figure(pretest: f64, lr_positive: f64, lr_negative: f64, post_pos: 
         u_range: U_RANGE,
         axes: nomogram_axes()
             .iter()
-            .map(|a| NomogramAxisData { x: a.x, ticks: a.ticks.iter().map(|t| (t.u, t.label.clone())).collect() })
+            .map(|a| NomogramAxisData {
+                x: a.x,
+                ticks: a.ticks.iter().map(|t| (t.u, t.label.clone())).collect(),
+            })
             .collect(),
         lines: [line(lr_positive), line(lr_negative)],
     }
@@ -227,8 +245,13 @@ pub fn doi_data(b: &Block) -> DoiData {
     }
 }
 
+/// A figure's level label from the analysis's level ("95%").
+pub fn ci_label(level: f64) -> crate::plot::CiLabel {
+    crate::plot::CiLabel(format!("{}%", crate::settings::level_percent(level)))
+}
+
 /// Likelihood-ratio scattergram of a block.
-pub fn lr_scatter_data(b: &Block) -> LrScatterData {
+pub fn lr_scatter_data(b: &Block, level: f64) -> LrScatterData {
     let points = b
         .lr_scattergram
         .as_ref()
@@ -250,6 +273,7 @@ pub fn lr_scatter_data(b: &Block) -> LrScatterData {
             lr_negative: triple(&f.summary.lr_negative),
         }),
         title: "Likelihood-ratio scattergram".to_string(),
+        level: ci_label(level),
     }
 }
 
@@ -275,12 +299,12 @@ pub fn draw_plot<DB: DrawingBackend>(
 ) -> Result<(), PlotError> {
     let b = &a.overall;
     match kind {
-        PlotKind::Forest => draw_forest(area, &forest_data(b), style),
+        PlotKind::Forest => draw_forest(area, &forest_data(b, a.settings.ci_level), style),
         PlotKind::Sroc => draw_sroc(area, &sroc_data(a), style),
         PlotKind::Fagan => draw_fagan(area, &fagan_data(b), style),
         PlotKind::Deeks => draw_deeks(area, &deeks_data(b), style),
         PlotKind::Doi => draw_doi(area, &doi_data(b), style),
-        PlotKind::LrScatter => draw_lr_scatter(area, &lr_scatter_data(b), style),
+        PlotKind::LrScatter => draw_lr_scatter(area, &lr_scatter_data(b, a.settings.ci_level), style),
     }
 }
 

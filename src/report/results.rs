@@ -105,10 +105,7 @@ pub fn summary_table(a: &Analysis) -> Table {
     Table {
         headers: summary_headers(a.settings.ci_level),
         keys: SUMMARY_KEYS.to_vec(),
-        rows: summary_rows(a)
-            .iter()
-            .map(|r| Row { cells: summary_cells(r), note: r.note.clone() })
-            .collect(),
+        rows: summary_rows(a).iter().map(|r| Row { cells: summary_cells(r), note: r.note.clone() }).collect(),
     }
 }
 
@@ -158,7 +155,10 @@ pub fn block_fit_report(b: &Block, excluded: &[String]) -> Vec<Line> {
     } else {
         Line::text(
             Tone::Bad,
-            format!("Warning: the {how} did not converge ({}); treat the numbers with caution.", m.termination),
+            format!(
+                "Warning: the {how} did not converge ({}); treat the numbers with caution.",
+                m.termination
+            ),
         )
     });
     let mut l = Line::new(Tone::Normal)
@@ -230,8 +230,16 @@ pub fn heterogeneity_card(b: &Block) -> Card {
     }
     if let Some(f) = &b.fit {
         let m = &f.model;
-        c.pairs.push(Pair::new("τ² logit sensitivity", format!("{:.3}", m.tau2_logit_sens), Some(m.tau2_logit_sens)));
-        c.pairs.push(Pair::new("τ² logit specificity", format!("{:.3}", m.tau2_logit_spec), Some(m.tau2_logit_spec)));
+        c.pairs.push(Pair::new(
+            "τ² logit sensitivity",
+            format!("{:.3}", m.tau2_logit_sens),
+            Some(m.tau2_logit_sens),
+        ));
+        c.pairs.push(Pair::new(
+            "τ² logit specificity",
+            format!("{:.3}", m.tau2_logit_spec),
+            Some(m.tau2_logit_spec),
+        ));
         if let Some(r) = m.rho {
             c.pairs.push(Pair::new(
                 "ρ (logit Se, logit Sp)",
@@ -266,7 +274,11 @@ pub fn threshold_card(b: &Block) -> Card {
     let mut c = Card::default();
     match &b.threshold {
         Some(t) => {
-            c.pairs.push(Pair::new("Spearman ρ (Se, 1 − Sp)", signed(t.spearman_rho, 3), Some(t.spearman_rho)));
+            c.pairs.push(Pair::new(
+                "Spearman ρ (Se, 1 − Sp)",
+                signed(t.spearman_rho, 3),
+                Some(t.spearman_rho),
+            ));
             c.pairs.push(Pair::new("p", fmt_p_cell(t.p_value), Some(t.p_value)));
             c.pairs.push(Pair::new("Studies", t.k.to_string(), Some(t.k as f64)));
             c.notes.push(if t.p_value < THRESHOLD_EFFECT_P && t.spearman_rho > 0.0 {
@@ -349,10 +361,19 @@ pub fn studies_table(b: &Block, level: f64) -> Table {
         .map(|s| {
             let mut cells = vec![Cell::text(s.label.clone())];
             cells.extend([s.tp, s.fp, s.fn_, s.tn].map(|x| Cell::num(x.to_string(), x as f64)));
-            cells.push(Cell::opt(est_text(&s.sensitivity, &|e| fmt_est(e, 2)), s.sensitivity.map(|e| e.estimate)));
-            cells.push(Cell::opt(est_text(&s.specificity, &|e| fmt_est(e, 2)), s.specificity.map(|e| e.estimate)));
+            cells.push(Cell::opt(
+                est_text(&s.sensitivity, &|e| fmt_est(e, 2)),
+                s.sensitivity.map(|e| e.estimate),
+            ));
+            cells.push(Cell::opt(
+                est_text(&s.specificity, &|e| fmt_est(e, 2)),
+                s.specificity.map(|e| e.estimate),
+            ));
             for e in [s.lr_positive, s.lr_negative, s.dor] {
-                cells.push(Cell::opt(e.map_or("–".into(), |e| format!("{:.2}", e.estimate)), e.map(|e| e.estimate)));
+                cells.push(Cell::opt(
+                    e.map_or("–".into(), |e| format!("{:.2}", e.estimate)),
+                    e.map(|e| e.estimate),
+                ));
             }
             Row::new(cells)
         })
@@ -370,7 +391,18 @@ pub fn studies_table(b: &Block, level: f64) -> Table {
             "LR−".into(),
             "DOR".into(),
         ],
-        keys: vec!["study", "tp", "fp", "fn", "tn", "sensitivity", "specificity", "lr-positive", "lr-negative", "dor"],
+        keys: vec![
+            "study",
+            "tp",
+            "fp",
+            "fn",
+            "tn",
+            "sensitivity",
+            "specificity",
+            "lr-positive",
+            "lr-negative",
+            "dor",
+        ],
         rows,
     }
 }

@@ -303,7 +303,9 @@ impl std::fmt::Display for Fallback {
                 }
                 if free_fixed {
                     let free = if sens.is_some() { "specificity" } else { "sensitivity" };
-                    reasons.push(format!("fixed effect for {free} (its τ is 0 or the random-effects fit failed)"));
+                    reasons.push(format!(
+                        "fixed effect for {free} (its τ is 0 or the random-effects fit failed)"
+                    ));
                 }
                 write!(f, "{r}: {}", reasons.join("; "))
             }
@@ -765,8 +767,10 @@ fn degenerate_result(
         ([None, Some(_)], true) => Rung::FeSpec,
         _ => Rung::Fe,
     };
-    let fallback =
-        Fallback { rung, reason: FallbackReason::MarginAtEdge { sens: counts(0), spec: counts(1), free_fixed } };
+    let fallback = Fallback {
+        rung,
+        reason: FallbackReason::MarginAtEdge { sens: counts(0), spec: counts(1), free_fixed },
+    };
     let mut warnings = vec![format!(
         "{fallback}. The bivariate model has no maximum here; SROC, AUC, HSROC and the regions are not reported."
     )];
@@ -778,7 +782,8 @@ fn degenerate_result(
     for j in 0..2 {
         if let Some(e) = edges[j] {
             mu[j] = if e == Edge::One { f64::INFINITY } else { f64::NEG_INFINITY };
-            est[j] = clopper_pearson(x[j], n[j], cfg.level).ok_or(FitError::NoExactInterval { margin: names[j] })?;
+            est[j] = clopper_pearson(x[j], n[j], cfg.level)
+                .ok_or(FitError::NoExactInterval { margin: names[j] })?;
         }
     }
     let (loglik, iterations, evaluations, termination, converged, gmax, np) = match &margin {

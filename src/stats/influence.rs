@@ -6,7 +6,9 @@
 //! files are not modified. The small per-study computations (conditional mode, `A_i = C'D̂C + I`,
 //! posterior moments) are re-derived here from METHODS §2.3–§2.6.
 
-use super::bivariate::{analyze_with_start, AucCi, BivariateResult, Boundary, Fallback, FitConfig, Rung, WarmStart};
+use super::bivariate::{
+    analyze_with_start, AucCi, BivariateResult, Boundary, Fallback, FitConfig, Rung, WarmStart,
+};
 use super::estimate::Estimate;
 use super::glmm::likelihood::{GlmmProblem, GlmmRow, ModeInfo};
 use super::glmm::mat2::M2;

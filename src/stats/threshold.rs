@@ -57,7 +57,9 @@ impl std::fmt::Display for SpearmanPUsed {
         f.write_str(match self {
             SpearmanPUsed::TApproximation => "t approximation",
             SpearmanPUsed::ExactPermutation => "exact permutation",
-            SpearmanPUsed::TApproximationTies => "t approximation (exact p requested but the data contain ties)",
+            SpearmanPUsed::TApproximationTies => {
+                "t approximation (exact p requested but the data contain ties)"
+            }
             SpearmanPUsed::TApproximationLargeK => "t approximation (exact p requested but k > 10)",
         })
     }
@@ -67,12 +69,6 @@ impl std::fmt::Display for SpearmanPUsed {
 impl Serialize for SpearmanPUsed {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
-    }
-}
-
-impl PartialEq<&str> for SpearmanPUsed {
-    fn eq(&self, other: &&str) -> bool {
-        self.to_string() == *other
     }
 }
 
@@ -259,7 +255,9 @@ pub fn spearman(x: &[f64], y: &[f64], method: SpearmanPMethod) -> Result<Spearma
     let (t, p_t) = spearman_p_t(rho, k)?;
     let (p_value, method) = match method {
         SpearmanPMethod::TApproximation => (p_t, SpearmanPUsed::TApproximation),
-        SpearmanPMethod::Exact if !ties && k <= 10 => (spearman_p_exact(rho, k)?, SpearmanPUsed::ExactPermutation),
+        SpearmanPMethod::Exact if !ties && k <= 10 => {
+            (spearman_p_exact(rho, k)?, SpearmanPUsed::ExactPermutation)
+        }
         SpearmanPMethod::Exact if ties => (p_t, SpearmanPUsed::TApproximationTies),
         SpearmanPMethod::Exact => (p_t, SpearmanPUsed::TApproximationLargeK),
     };

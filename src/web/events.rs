@@ -7,9 +7,9 @@ use web_sys::{Element, Event, HtmlCanvasElement, HtmlInputElement, HtmlSelectEle
 use super::dom::{by_id, document, download_blob, download_text, el, set_text, storage, window};
 use super::pipeline::{schedule, AUTOSAVE_KEY};
 use super::{render, show_fatal, state};
-use crate::permalink;
 use crate::data::reconstruct::reconstruct_from_text;
 use crate::data::CovariateKind;
+use crate::permalink;
 use crate::report::export::{loo_csv, r_script, studies_csv, summary_csv};
 use crate::report::grid::{self, GridRow};
 use crate::report::plots::{plot_svg, PlotKind};
