@@ -13,7 +13,6 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Instant;
 
 mod support;
-use support::data_dir;
 
 fn iters() -> u64 {
     std::env::var("FOURFOLD_FUZZ_ITERS").ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(20_000)
@@ -114,12 +113,7 @@ fn mutate(rng: &mut Rng, input: &[u8], seeds: &[Vec<u8>]) -> Vec<u8> {
 
 fn table_seeds() -> Vec<Vec<u8>> {
     let mut seeds: Vec<Vec<u8>> = Vec::new();
-    let mut paths: Vec<_> = std::fs::read_dir(data_dir())
-        .expect("refs")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("csv"))
-        .collect();
-    paths.sort();
+    let paths: Vec<std::path::PathBuf> = support::all_data_sets().iter().map(|n| support::data_path(n)).collect();
     for p in paths {
         seeds.push(std::fs::read(p).expect("read"));
     }

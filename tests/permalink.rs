@@ -8,15 +8,9 @@ use fourfold::permalink::{decode, decode_payload, encode, wrap_payload, Permalin
 use fourfold::settings::{AnalysisSettings, AucCi, CiMethod, Method as Model, RegionKind};
 
 mod support;
-use support::data_dir;
 
 fn datasets() -> Vec<(String, Dataset)> {
-    let mut paths: Vec<_> = std::fs::read_dir(data_dir())
-        .expect("refs")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("csv"))
-        .collect();
-    paths.sort();
+    let paths: Vec<std::path::PathBuf> = support::all_data_sets().iter().map(|n| support::data_path(n)).collect();
     paths
         .into_iter()
         .map(|p| {

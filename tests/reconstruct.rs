@@ -8,16 +8,10 @@ use fourfold::data::reconstruct::{
 use fourfold::data::{DataErrorKind as K, Study};
 
 mod support;
-use support::data_dir;
 
 fn all_studies() -> Vec<(String, Study)> {
     let mut out = Vec::new();
-    let mut paths: Vec<_> = std::fs::read_dir(data_dir())
-        .expect("refs")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("csv"))
-        .collect();
-    paths.sort();
+    let paths: Vec<std::path::PathBuf> = support::all_data_sets().iter().map(|n| support::data_path(n)).collect();
     for p in paths {
         let name = p.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
         let o = parse_table(&std::fs::read_to_string(&p).expect("read"));
