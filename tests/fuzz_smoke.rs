@@ -113,7 +113,8 @@ fn mutate(rng: &mut Rng, input: &[u8], seeds: &[Vec<u8>]) -> Vec<u8> {
 
 fn table_seeds() -> Vec<Vec<u8>> {
     let mut seeds: Vec<Vec<u8>> = Vec::new();
-    let paths: Vec<std::path::PathBuf> = support::all_data_sets().iter().map(|n| support::data_path(n)).collect();
+    let paths: Vec<std::path::PathBuf> =
+        support::all_data_sets().iter().map(|n| support::data_path(n)).collect();
     for p in paths {
         seeds.push(std::fs::read(p).expect("read"));
     }

@@ -10,7 +10,8 @@ use fourfold::settings::{AnalysisSettings, AucCi, CiMethod, Method as Model, Reg
 mod support;
 
 fn datasets() -> Vec<(String, Dataset)> {
-    let paths: Vec<std::path::PathBuf> = support::all_data_sets().iter().map(|n| support::data_path(n)).collect();
+    let paths: Vec<std::path::PathBuf> =
+        support::all_data_sets().iter().map(|n| support::data_path(n)).collect();
     paths
         .into_iter()
         .map(|p| {

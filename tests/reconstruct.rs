@@ -11,7 +11,8 @@ mod support;
 
 fn all_studies() -> Vec<(String, Study)> {
     let mut out = Vec::new();
-    let paths: Vec<std::path::PathBuf> = support::all_data_sets().iter().map(|n| support::data_path(n)).collect();
+    let paths: Vec<std::path::PathBuf> =
+        support::all_data_sets().iter().map(|n| support::data_path(n)).collect();
     for p in paths {
         let name = p.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
         let o = parse_table(&std::fs::read_to_string(&p).expect("read"));

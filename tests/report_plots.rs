@@ -93,7 +93,16 @@ fn loo_rows_one_at_a_time_equal_the_influence_table() {
         assert_eq!(x.dor, y.dor);
         assert_eq!(x.rung, y.rung);
     }
-    let csv = loo_csv(&staged.loo_rows(full, 0..1));
+    let rows = staged.loo_rows(full, 0..1);
+    let csv = loo_csv(&rows);
+    // The CSV carries the intervals the page's table shows.
+    assert!(
+        csv.starts_with("omitted,sens,sens_lo,sens_hi,spec,spec_lo,spec_hi,lr_pos,lr_pos_lo,lr_pos_hi,"),
+        "{csv}"
+    );
+    let f = rows[0].fit.as_ref().expect("refit");
+    assert!(csv
+        .contains(&format!(",{},{},{},", f.sensitivity.estimate, f.sensitivity.ci[0], f.sensitivity.ci[1])));
     assert!(csv.lines().nth(1).is_some_and(|l| l.starts_with("Grumbine_1981,0.")));
 }
 

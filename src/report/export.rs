@@ -121,25 +121,30 @@ pub fn studies_csv(b: &Block) -> String {
     csv(&rows)
 }
 
-/// The leave-one-out table as CSV.
+/// The leave-one-out table as CSV, with every interval the page's table shows.
 pub fn loo_csv(rows: &[LooRow]) -> String {
-    let mut out = vec![vec!["omitted", "sens", "spec", "lr_pos", "lr_neg", "dor", "auc", "rung", "error"]
-        .into_iter()
-        .map(String::from)
-        .collect::<Vec<_>>()];
+    let mut head: Vec<String> = vec!["omitted".into()];
+    for q in ["sens", "spec", "lr_pos", "lr_neg", "dor"] {
+        head.extend([q.to_string(), format!("{q}_lo"), format!("{q}_hi")]);
+    }
+    head.extend(["auc", "rung", "error"].map(String::from));
+    let mut out = vec![head];
     for r in rows {
         let f = r.fit.as_ref();
-        out.push(vec![
-            r.omitted.clone(),
-            opt(f.map(|f| f.sensitivity.estimate)),
-            opt(f.map(|f| f.specificity.estimate)),
-            opt(f.map(|f| f.lr_positive.estimate)),
-            opt(f.map(|f| f.lr_negative.estimate)),
-            opt(f.map(|f| f.dor.estimate)),
-            opt(f.and_then(|f| f.auc)),
-            f.map_or(String::new(), |f| f.rung.to_string()),
-            r.error.clone().unwrap_or_default(),
-        ]);
+        let mut row = vec![r.omitted.clone()];
+        for e in [
+            f.map(|f| f.sensitivity),
+            f.map(|f| f.specificity),
+            f.map(|f| f.lr_positive),
+            f.map(|f| f.lr_negative),
+            f.map(|f| f.dor),
+        ] {
+            row.extend(est3(&e));
+        }
+        row.push(opt(f.and_then(|f| f.auc)));
+        row.push(f.map_or(String::new(), |f| f.rung.to_string()));
+        row.push(r.error.clone().unwrap_or_default());
+        out.push(row);
     }
     csv(&out)
 }
@@ -242,5 +247,78 @@ mod unit {
     #[test]
     fn csv_quotes_when_needed() {
         assert_eq!(csv(&[vec!["a,b".into(), "c\"d".into(), "e".into()]]), "\"a,b\",\"c\"\"d\",e\n");
+    }
+}
+
+/// `png` with its physical resolution set to `dpi` (a `pHYs` chunk right after `IHDR`, replacing
+/// any there was), so that Word, LaTeX and journal systems read a 300 dpi export as 300 dpi, not
+/// 72/96. `None` when `png` is not a PNG with an `IHDR` chunk first.
+pub fn png_with_dpi(png: &[u8], dpi: f64) -> Option<Vec<u8>> {
+    const SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
+    if png.get(..8)? != SIGNATURE || png.get(12..16)? != b"IHDR" {
+        return None;
+    }
+    let chunk_end = |at: usize| -> Option<usize> {
+        let len = u32::from_be_bytes(png.get(at..at + 4)?.try_into().ok()?) as usize;
+        let end = at.checked_add(12)?.checked_add(len)?;
+        (end <= png.len()).then_some(end)
+    };
+    let ihdr_end = chunk_end(8)?;
+    let ppm = (dpi / 0.0254).round().clamp(1.0, u32::MAX as f64) as u32;
+    let mut phys = Vec::with_capacity(21);
+    phys.extend_from_slice(&9u32.to_be_bytes());
+    phys.extend_from_slice(b"pHYs");
+    phys.extend_from_slice(&ppm.to_be_bytes());
+    phys.extend_from_slice(&ppm.to_be_bytes());
+    phys.push(1); // unit: metre
+    phys.extend_from_slice(&crc32fast::hash(&phys[4..]).to_be_bytes());
+    let mut out = Vec::with_capacity(png.len() + phys.len());
+    out.extend_from_slice(&png[..ihdr_end]);
+    out.extend_from_slice(&phys);
+    // Copy the remaining chunks, dropping an existing pHYs.
+    let mut at = ihdr_end;
+    while at < png.len() {
+        let end = chunk_end(at)?;
+        if png.get(at + 4..at + 8)? != b"pHYs" {
+            out.extend_from_slice(&png[at..end]);
+        }
+        at = end;
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod png_tests {
+    use super::png_with_dpi;
+
+    fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+        let mut c = (data.len() as u32).to_be_bytes().to_vec();
+        c.extend_from_slice(kind);
+        c.extend_from_slice(data);
+        c.extend_from_slice(&crc32fast::hash(&c[4..]).to_be_bytes());
+        c
+    }
+
+    #[test]
+    fn png_gets_a_300_dpi_phys_chunk() {
+        let mut png = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
+        png.extend(chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0]));
+        png.extend(chunk(b"pHYs", &[0, 0, 0x0b, 0x13, 0, 0, 0x0b, 0x13, 1])); // 72 dpi
+        png.extend(chunk(b"IDAT", &[1, 2, 3]));
+        png.extend(chunk(b"IEND", &[]));
+        let out = png_with_dpi(&png, 300.0).expect("a PNG");
+        // 300 dpi = 11811 pixels per metre, unit 1; exactly one pHYs, right after IHDR.
+        let at = 8 + 25;
+        assert_eq!(&out[at + 4..at + 8], b"pHYs");
+        assert_eq!(u32::from_be_bytes(out[at + 8..at + 12].try_into().expect("4")), 11811);
+        assert_eq!(u32::from_be_bytes(out[at + 12..at + 16].try_into().expect("4")), 11811);
+        assert_eq!(out[at + 16], 1);
+        let crc = u32::from_be_bytes(out[at + 17..at + 21].try_into().expect("4"));
+        assert_eq!(crc, crc32fast::hash(&out[at + 4..at + 17]));
+        assert_eq!(out.windows(4).filter(|w| w == b"pHYs").count(), 1);
+        assert_eq!(out.len(), png.len(), "the old pHYs is replaced, same size");
+        assert!(out.ends_with(&chunk(b"IEND", &[])));
+        assert_eq!(png_with_dpi(b"not a png", 300.0), None);
+        assert_eq!(png_with_dpi(&png[..20], 300.0), None);
     }
 }

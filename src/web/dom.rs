@@ -81,11 +81,10 @@ pub fn download_blob(name: &str, blob: &web_sys::Blob) -> Result<(), JsValue> {
     let a: HtmlAnchorElement = el("a")?.dyn_into()?;
     a.set_href(&url);
     a.set_download(name);
-    a.set_attribute("hidden", "")?;
-    let body = document()?.body().ok_or("no body")?;
-    body.append_child(&a)?;
+    // A detached anchor: its synthetic click starts the download without bubbling to the
+    // document, whose delegated click listener (the export buttons) is the one running now —
+    // re-entering it threw "closure invoked recursively or after being dropped".
     a.click();
-    body.remove_child(&a)?;
     // Revoke later: the download has to start first.
     set_timeout(10_000, move || {
         let _ = web_sys::Url::revoke_object_url(&url);

@@ -143,17 +143,11 @@ fn export(kind: &str, plot: Option<String>) -> Result<(), JsValue> {
                 let svg = plot_svg(k, &a).map_err(|e| JsValue::from_str(&e.to_string()))?;
                 download_text(&name, "image/svg+xml", &svg)
             } else {
-                // 300 dpi for a figure laid out at 96 px per inch: 300 / 96 = 3.125.
+                // 300 dpi for a figure laid out at 96 px per inch: 300 / 96 = 3.125; the PNG
+                // carries a pHYs chunk saying so.
                 let c: HtmlCanvasElement = el("canvas")?.dyn_into()?;
                 render::draw_canvas(&c, k, &a, 3.125)?;
-                let cb = Closure::once_into_js(move |blob: JsValue| {
-                    if let Ok(b) = blob.dyn_into::<web_sys::Blob>() {
-                        if let Err(e) = download_blob(&name, &b) {
-                            show_fatal(&e);
-                        }
-                    }
-                });
-                c.to_blob(cb.unchecked_ref())
+                download_png(&name, &c)
             }
         }
         "summary-csv" => download_text("fourfold-summary.csv", "text/csv", &summary_csv(&a)),
@@ -173,6 +167,22 @@ fn export(kind: &str, plot: Option<String>) -> Result<(), JsValue> {
         }
         _ => Ok(()),
     }
+}
+
+/// Download the canvas as a PNG marked as 300 dpi (`report::export::png_with_dpi`).
+fn download_png(name: &str, c: &HtmlCanvasElement) -> Result<(), JsValue> {
+    use base64::Engine as _;
+    let url = c.to_data_url_with_type("image/png")?;
+    let b64 = url.split_once(',').map_or("", |(_, b)| b);
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .map_err(|e| JsValue::from_str(&format!("the PNG could not be read back: {e}")))?;
+    let png = crate::report::export::png_with_dpi(&raw, 300.0).unwrap_or(raw);
+    let bytes = js_sys::Uint8Array::from(png.as_slice());
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type("image/png");
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&js_sys::Array::of1(&bytes), &opts)?;
+    download_blob(name, &blob)
 }
 
 fn load_file(file: web_sys::File) -> Result<(), JsValue> {
