@@ -319,14 +319,14 @@ fn bad_input_catalogue() {
         (
             "study,TP,FP,FN,TN\nA,0,2,0,4\n",
             &[],
-            &["line 2: no reference-positive participants (TP + FN = 0): the row informs specificity only and is left out of two-step methods (METHODS §1.1)"],
+            &["line 2: no reference-positive participants (TP + FN = 0): the row informs specificity only and is left out of the two-step methods (Spearman, Deeks, univariate Q)"],
             1,
         ),
         // 20: n0 = 0 (warning, kept)
         (
             "study,TP,FP,FN,TN\nA,1,0,3,0\n",
             &[],
-            &["line 2: no reference-negative participants (FP + TN = 0): the row informs sensitivity only and is left out of two-step methods (METHODS §1.1)"],
+            &["line 2: no reference-negative participants (FP + TN = 0): the row informs sensitivity only and is left out of the two-step methods (Spearman, Deeks, univariate Q)"],
             1,
         ),
         // 21: duplicate label

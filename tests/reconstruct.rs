@@ -289,7 +289,7 @@ fn errors() {
     let e = reconstruct_from_text("sens=abc spec=0.8 npos=1 nneg=2").expect_err("an error");
     assert_eq!(e.to_string(), "column \"sens\": \"abc\" is not a number");
     let e = reconstruct_from_text("sens=1.2 spec=0.8 npos=10 nneg=20").expect_err("an error");
-    assert_eq!(e.to_string(), "column \"Se\": Se = 1.2 is not a proportion between 0 and 1");
+    assert_eq!(e.to_string(), "column \"Se\": sensitivity must lie between 0 and 1 (Se = 1.2 was given; write a percentage as a proportion, e.g. 0.87)");
     let e = reconstruct_from_text("sens=0.8 spec=0.8 npos=0 nneg=20").expect_err("an error");
     assert_eq!(e.to_string(), "column \"n+\": n+ must be at least 1");
     let e = reconstruct_from_text("lr+=2 lr-=2 npos=10 nneg=20").expect_err("an error");

@@ -768,7 +768,7 @@ fn read_rows(data: &[&Record], layout: &Layout, decimal_comma: bool, out: &mut P
                 DataError::warning(
                     K::NoDiseased,
                     "no reference-positive participants (TP + FN = 0): the row informs specificity only \
-                     and is left out of two-step methods (METHODS §1.1)",
+                     and is left out of the two-step methods (Spearman, Deeks, univariate Q)",
                 )
                 .at_line(line),
             );
@@ -778,7 +778,7 @@ fn read_rows(data: &[&Record], layout: &Layout, decimal_comma: bool, out: &mut P
                 DataError::warning(
                     K::NoHealthy,
                     "no reference-negative participants (FP + TN = 0): the row informs sensitivity only \
-                     and is left out of two-step methods (METHODS §1.1)",
+                     and is left out of the two-step methods (Spearman, Deeks, univariate Q)",
                 )
                 .at_line(line),
             );

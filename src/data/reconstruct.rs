@@ -244,11 +244,32 @@ fn round_clamp(x: f64, max: u64) -> u64 {
     }
 }
 
+/// The metric's name in words, for messages ("Se" → "sensitivity").
+fn metric_words(name: &str) -> &str {
+    match name {
+        "Se" => "sensitivity",
+        "Sp" => "specificity",
+        "PPV" => "the positive predictive value",
+        "NPV" => "the negative predictive value",
+        "acc" | "accuracy" => "accuracy",
+        "prev" | "prevalence" => "prevalence",
+        _ => name,
+    }
+}
+
 fn check_proportion(name: &str, m: &Rounded) -> Result<(), DataError> {
     if !(m.value.is_finite() && (0.0..=1.0).contains(&m.value)) {
         return Err(DataError::error(
             K::BadMetric,
-            format!("{name} = {m} is not a proportion between 0 and 1"),
+            format!(
+                "{} must lie between 0 and 1 ({name} = {m} was given{})",
+                metric_words(name),
+                if m.value > 1.0 && m.value <= 100.0 {
+                    "; write a percentage as a proportion, e.g. 0.87"
+                } else {
+                    ""
+                }
+            ),
         )
         .in_column(name.to_string()));
     }

@@ -275,7 +275,7 @@ pub fn two_step_rows(studies: &[Study]) -> (Vec<usize>, Vec<String>) {
             (false, true) => "no non-diseased participants (FP+TN = 0)",
             (true, true) => "no participants (all four cells are 0)",
         };
-        warnings.push(format!("row {} ({}): {reason}; it is excluded from two-step methods", i + 1, s.label));
+        warnings.push(format!("{}: {reason}; it is excluded from the two-step methods", s.label));
     }
     (kept, warnings)
 }

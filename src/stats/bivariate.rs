@@ -872,7 +872,7 @@ fn degenerate_result(
     res.prediction_interval_sens = pi(0);
     res.prediction_interval_spec = pi(1);
     res.omitted = vec![
-        "SROC curve, AUC and HSROC parameters: reported only when both τ > 0 (METHODS §9.4)".into(),
+        "SROC curve, AUC and HSROC parameters: reported only when both margins have a between-study variance (τ > 0)".into(),
         "confidence and prediction regions: a margin is at ±∞ on the logit scale (no standard error)".into(),
         "LR+, LR−, DOR, 1/LR−: ratios of the pooled proportions; intervals from the margins' interval limits, not the delta method (which needs finite logits)".into(),
     ];
