@@ -691,7 +691,7 @@ fn rows_without_diseased_or_healthy_are_excluded_with_warning() {
         warn[0],
         "Smith 2001: no diseased participants (TP+FN = 0); it is excluded from the two-step methods"
     );
-    assert!(warn[1].starts_with("row 16 (Jones 2003): no non-diseased participants (FP+TN = 0)"));
+    assert!(warn[1].starts_with("Jones 2003: no non-diseased participants (FP+TN = 0)"));
     // Two-step results are those of the 14 AuditC rows, with the warnings passed on.
     let base = audit_c();
     let a = spearman_threshold(&s, &SpearmanConfig::default()).expect("sp");
