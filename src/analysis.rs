@@ -223,6 +223,8 @@ pub struct Block {
     pub lfk: Option<LfkResult>,
     pub fagan: Option<FaganBlock>,
     pub lr_scattergram: Option<LrScattergram>,
+    /// Percentage study weights in the pooled estimates (METHODS §10.5; empty without a GLMM fit).
+    pub weights: Vec<influence::WeightRow>,
     pub warnings: Vec<String>,
 }
 
@@ -241,6 +243,8 @@ pub struct SubgroupTable {
     pub levels: Vec<Subgroup>,
     /// Rows left out because their grouping value is missing.
     pub missing: usize,
+    /// Their study labels.
+    pub missing_labels: Vec<String>,
 }
 
 /// A meta-regression or the reason it could not be fitted.
@@ -412,6 +416,7 @@ fn block_with(studies: &[Study], cfg: &AnalysisConfig, fit_cfg: &FitConfig) -> B
         fit.as_ref().map(|f| (f.summary.lr_positive, f.summary.lr_negative)),
     )
     .ok();
+    let weights = fit.as_ref().map(|f| influence::study_weights(studies, f)).unwrap_or_default();
     Block {
         k,
         fit,
@@ -430,6 +435,7 @@ fn block_with(studies: &[Study], cfg: &AnalysisConfig, fit_cfg: &FitConfig) -> B
         lfk: lfk_r,
         fagan: fagan_b,
         lr_scattergram: lrs,
+        weights,
         warnings,
     }
 }
@@ -615,10 +621,18 @@ impl Staged {
                         Subgroup { level: lv.clone(), block: analyze_block(&st, cfg) }
                     })
                     .collect();
-                let missing = labels.iter().filter(|l| l.is_none()).count();
+                let missing_labels: Vec<String> = (0..labels.len())
+                    .filter(|&i| labels[i].is_none())
+                    .map(|i| data.studies[i].label.clone())
+                    .collect();
                 Groups {
                     meta_regression: metareg(regression_covariates(data, &g, &labels)),
-                    subgroups: Some(SubgroupTable { grouping: g, levels: rows, missing }),
+                    subgroups: Some(SubgroupTable {
+                        grouping: g,
+                        levels: rows,
+                        missing: missing_labels.len(),
+                        missing_labels,
+                    }),
                 }
             }
         })

@@ -96,7 +96,7 @@ pub fn summary_row(label: &str, b: &Block) -> SummaryRow {
     if let Some(f) = fit {
         if f.model.rung != Rung::B2 || f.model.boundary.is_some() {
             note = Some(match (&f.model.boundary, &f.model.fallback) {
-                (Some(bd), _) => format!("boundary: {bd}"),
+                (Some(bd), _) => format!("boundary: {}", results::boundary_words(*bd)),
                 (None, Some(fb)) => fb.to_string(),
                 _ => f.model.rung.to_string(),
             });

@@ -7,8 +7,9 @@ use super::doc::{sentence, Card, Cell, Line, Pair, Row, Table, Tone};
 use super::{fmt_est, fmt_p, fmt_p_cell, fmt_pct, fmt_ratio, summary_rows, SummaryRow};
 use crate::analysis::{Analysis, Block, MetaRegOutcome};
 use crate::settings::{level_percent, Method};
-use crate::stats::bivariate::Rung;
+use crate::stats::bivariate::{Boundary, Rung};
 use crate::stats::estimate::Estimate;
+use crate::stats::glmm::fit::RHO_BOUNDARY;
 use crate::stats::influence::LooRow;
 
 /// Spearman's ρ is read as a threshold effect when positive with p below this (METHODS §6).
@@ -121,6 +122,18 @@ pub fn method_words(method: Method, nodes: Option<usize>) -> String {
     }
 }
 
+/// A boundary in words, with Greek letters and true minus signs ("ρ = −1").
+pub fn boundary_words(b: Boundary) -> String {
+    match b {
+        Boundary::RhoFixed { positive } => format!("ρ = {}1", if positive { "+" } else { "−" }),
+        Boundary::RhoNear => format!("|ρ| > {RHO_BOUNDARY}"),
+        Boundary::TauSens => "τ² of logit sensitivity = 0".into(),
+        Boundary::TauSpec => "τ² of logit specificity = 0".into(),
+        Boundary::TauBoth => "both τ² = 0".into(),
+        Boundary::MarginAtEdge { .. } => b.to_string().replace("+inf", "+∞").replace("-inf", "−∞"),
+    }
+}
+
 /// What a rung of the fallback ladder means.
 pub fn rung_words(rung: Rung) -> &'static str {
     match rung {
@@ -174,7 +187,8 @@ pub fn block_fit_report(b: &Block, excluded: &[String]) -> Vec<Line> {
         Some(bd) => Line::text(
             Tone::Warn,
             format!(
-                "The estimate lies on the boundary of the parameter space ({bd}). Boundary fits are common with few studies; the pooled sensitivity and specificity remain usable, but the correlation and the regions are less reliable."
+                "The estimate lies on the boundary of the parameter space ({}). Boundary fits are common with few studies; the pooled sensitivity and specificity remain usable, but the correlation and the regions are less reliable.",
+                boundary_words(*bd)
             ),
         ),
         None => Line::text(Tone::Normal, "The estimate is inside the parameter space (no boundary)."),
@@ -355,10 +369,13 @@ pub fn metareg_table(a: &Analysis) -> Option<Table> {
 /// The per-study table of a block, with the level in the interval headers.
 pub fn studies_table(b: &Block, level: f64) -> Table {
     let ci = ci_label(level);
+    // Weights are per analysed study (rows in the same order); shown when every row has one.
+    let weights = Some(&b.weights).filter(|w| w.len() == b.studies.len() && !w.is_empty());
     let rows = b
         .studies
         .iter()
-        .map(|s| {
+        .enumerate()
+        .map(|(i, s)| {
             let mut cells = vec![Cell::text(s.label.clone())];
             cells.extend([s.tp, s.fp, s.fn_, s.tn].map(|x| Cell::num(x.to_string(), x as f64)));
             cells.push(Cell::opt(
@@ -375,10 +392,14 @@ pub fn studies_table(b: &Block, level: f64) -> Table {
                     e.map(|e| e.estimate),
                 ));
             }
+            if let Some(w) = weights.and_then(|w| w.get(i)) {
+                cells.push(Cell::num(format!("{:.1}", w.sensitivity), w.sensitivity));
+                cells.push(Cell::num(format!("{:.1}", w.specificity), w.specificity));
+            }
             Row::new(cells)
         })
         .collect();
-    Table {
+    let mut t = Table {
         headers: vec![
             "Study".into(),
             "TP".into(),
@@ -404,7 +425,12 @@ pub fn studies_table(b: &Block, level: f64) -> Table {
             "dor",
         ],
         rows,
+    };
+    if weights.is_some() {
+        t.headers.extend(["Weight Se (%)".to_string(), "Weight Sp (%)".to_string()]);
+        t.keys.extend(["weight-sens", "weight-spec"]);
     }
+    t
 }
 
 /// The leave-one-out table (rows computed so far), with Cook's distance when given.
@@ -466,22 +492,27 @@ pub fn text_report(a: &Analysis) -> String {
             out.push_str(&format!("  {}: {n}\n", label.text));
         }
     }
-    out.push('\n');
-    for l in fit_report(a) {
-        let mark = match l.tone {
-            Tone::Warn => "! ",
-            Tone::Bad => "!! ",
-            _ => "",
-        };
-        out.push_str(&format!("{mark}{}\n", l.plain()));
+    if let Some(l) = subgroup_missing(a) {
+        out.push_str(&format!("{}\n", l.plain()));
     }
-    if let Some(h) = a.overall.fit.as_ref().and_then(|f| f.hsroc.as_ref()) {
-        out.push_str(&format!(
-            "HSROC: Lambda {:.4}, Theta {:.4}, beta {:.4}, sigma²alpha {:.4}, sigma²theta {:.4}\n",
-            h.lambda, h.theta, h.beta, h.sigma2_alpha, h.sigma2_theta
-        ));
+    out.push('\n');
+    let lines_text = |out: &mut String, lines: &[Line], indent: &str| {
+        for l in lines {
+            let mark = match l.tone {
+                Tone::Warn => "! ",
+                Tone::Bad => "!! ",
+                _ => "",
+            };
+            out.push_str(&format!("{indent}{mark}{}\n", l.plain()));
+        }
+    };
+    lines_text(&mut out, &fit_report(a), "");
+    for (name, lines) in subgroup_fit_reports(a) {
+        out.push_str(&format!("\nSubgroup {name}:\n"));
+        lines_text(&mut out, &lines, "  ");
     }
     for (title, card) in [
+        ("Model parameters", model_card(&a.overall, a.settings.ci_level)),
         ("Heterogeneity", heterogeneity_card(&a.overall)),
         ("Threshold effect", threshold_card(&a.overall)),
         ("Publication bias", pubbias_card(&a.overall)),
@@ -507,6 +538,14 @@ pub fn text_report(a: &Analysis) -> String {
         out.push_str("\nMeta-regression (likelihood-ratio tests):\n");
         out.push_str(&t.to_text());
     }
+    if let Some(t) = metareg_levels(a) {
+        out.push_str("\nMeta-regression: estimates per level\n");
+        out.push_str(&t.to_text());
+    }
+    if let Some(t) = metareg_coefficients(a) {
+        out.push_str("\nMeta-regression: coefficients\n");
+        out.push_str(&t.to_text());
+    }
     if let Some(inf) = &a.influence {
         out.push_str("\nLeave-one-out (each study omitted in turn):\n");
         let t = loo_table(&inf.loo, a.settings.ci_level, Some((&inf.cooks_distance, inf.cooks_threshold)));
@@ -529,4 +568,161 @@ pub fn text_report(a: &Analysis) -> String {
         }
     }
     out
+}
+
+/// The model's further numbers: prediction intervals for a new study, the HSROC parameters, the
+/// AUC with how its interval was obtained, and the fit criteria.
+pub fn model_card(b: &Block, level: f64) -> Card {
+    let mut c = Card::default();
+    let Some(f) = &b.fit else {
+        c.notes.push("not estimable".into());
+        return c;
+    };
+    let pct = level_percent(level);
+    let pi = |x: Option<[f64; 2]>| x.map(|[l, u]| (format!("{l:.2}–{u:.2}"), l));
+    if let Some((t, v)) = pi(f.prediction_interval_sens) {
+        c.pairs.push(Pair::new(format!("{pct}% prediction interval, sensitivity"), t, Some(v)));
+    }
+    if let Some((t, v)) = pi(f.prediction_interval_spec) {
+        c.pairs.push(Pair::new(format!("{pct}% prediction interval, specificity"), t, Some(v)));
+    }
+    if let Some(h) = &f.hsroc {
+        for (term, v) in [
+            ("HSROC Λ (accuracy)", h.lambda),
+            ("HSROC Θ (threshold)", h.theta),
+            ("HSROC β (shape)", h.beta),
+            ("HSROC σ²α", h.sigma2_alpha),
+            ("HSROC σ²θ", h.sigma2_theta),
+        ] {
+            c.pairs.push(Pair::new(term, signed(v, 3), Some(v)));
+        }
+    }
+    if let Some(a) = &f.auc {
+        let ci = a.ci.map_or(String::new(), |[l, u]| format!(" ({l:.3}–{u:.3})"));
+        c.pairs.push(Pair::new("AUC", format!("{:.3}{ci}", a.estimate), Some(a.estimate)));
+        c.notes.push(format!("AUC interval: {}.", a.ci_method));
+    }
+    let m = &f.model;
+    c.pairs.push(Pair::new("Log-likelihood", signed(m.loglik, 3), Some(m.loglik)));
+    c.pairs.push(Pair::new("AIC", format!("{:.2}", m.aic), Some(m.aic)));
+    c
+}
+
+/// The meta-regression coefficients (logit differences from the reference level, with their
+/// odds ratios) at the analysis's level.
+pub fn metareg_coefficients(a: &Analysis) -> Option<Table> {
+    let m = a.meta_regression.as_ref()?;
+    let level = a.settings.ci_level;
+    let z = crate::stats::transform::z_for_level(level);
+    let ci = ci_label(level);
+    let mut rows = Vec::new();
+    for (name, out) in m {
+        let MetaRegOutcome::Fit(r) = out else { continue };
+        for c in &r.coefficients {
+            let (lo, hi) = (c.estimate - z * c.se, c.estimate + z * c.se);
+            rows.push(Row::new(vec![
+                Cell::text(name.clone()),
+                Cell::text(c.label.clone()),
+                Cell::num(
+                    format!("{}{}", signed(c.estimate, 3), ci2(Some([lo, hi]), |x| signed(x, 3))),
+                    c.estimate,
+                ),
+                Cell::num(
+                    format!("{:.2} ({:.2}–{:.2})", c.estimate.exp(), lo.exp(), hi.exp()),
+                    c.estimate.exp(),
+                ),
+                Cell::num(fmt_p_cell(c.p_value), c.p_value),
+            ]));
+        }
+    }
+    Some(Table {
+        headers: vec![
+            "Covariate".into(),
+            "Coefficient".into(),
+            format!("Logit estimate ({ci})"),
+            format!("Odds ratio ({ci})"),
+            "p".into(),
+        ],
+        keys: vec!["covariate", "coefficient", "estimate", "odds-ratio", "p"],
+        rows,
+    })
+}
+
+/// Sensitivity and specificity per level implied by the meta-regression, and relative to the
+/// reference level (ratios of proportions with delta-method intervals).
+pub fn metareg_levels(a: &Analysis) -> Option<Table> {
+    let m = a.meta_regression.as_ref()?;
+    let ci = ci_label(a.settings.ci_level);
+    let mut rows = Vec::new();
+    for (name, out) in m {
+        let MetaRegOutcome::Fit(r) = out else { continue };
+        for l in &r.per_level {
+            let rel = |e: &Option<Estimate>| match e {
+                Some(e) => Cell::num(fmt_est(e, 2), e.estimate),
+                None => Cell::text("1 (reference)"),
+            };
+            rows.push(Row::new(vec![
+                Cell::text(name.clone()),
+                Cell::text(l.level.clone()),
+                Cell::num(l.k.to_string(), l.k as f64),
+                Cell::num(fmt_est(&l.summary.sensitivity, 2), l.summary.sensitivity.estimate),
+                Cell::num(fmt_est(&l.summary.specificity, 2), l.summary.specificity.estimate),
+                rel(&l.relative_sensitivity),
+                rel(&l.relative_specificity),
+            ]));
+        }
+    }
+    Some(Table {
+        headers: vec![
+            "Covariate".into(),
+            "Level".into(),
+            "N".into(),
+            format!("Sensitivity ({ci})"),
+            format!("Specificity ({ci})"),
+            format!("Relative sensitivity ({ci})"),
+            format!("Relative specificity ({ci})"),
+        ],
+        keys: vec![
+            "covariate",
+            "level",
+            "k",
+            "sensitivity",
+            "specificity",
+            "relative-sensitivity",
+            "relative-specificity",
+        ],
+        rows,
+    })
+}
+
+/// The fit report of every subgroup, `(level, lines)`.
+pub fn subgroup_fit_reports(a: &Analysis) -> Vec<(String, Vec<Line>)> {
+    a.subgroups
+        .iter()
+        .flat_map(|sg| sg.levels.iter())
+        .map(|l| (format!("{} (k = {})", l.level, l.block.k), block_fit_report(&l.block, &[])))
+        .collect()
+}
+
+/// Which studies are in no subgroup row, and why (their grouping value is missing).
+pub fn subgroup_missing(a: &Analysis) -> Option<Line> {
+    let sg = a.subgroups.as_ref()?;
+    if sg.missing == 0 {
+        return None;
+    }
+    let what = match &sg.grouping {
+        crate::analysis::Grouping::By(c) | crate::analysis::Grouping::Split(c, _) => format!("'{c}'"),
+        crate::analysis::Grouping::Cross(x, y) => format!("'{x}' or '{y}'"),
+    };
+    let n = sg.missing;
+    let total = a.overall.k;
+    Some(Line::text(
+        Tone::Warn,
+        format!(
+            "{n} of {total} {} no value of {what} and {} in no subgroup row: {}.",
+            if n == 1 { "study has" } else { "studies have" },
+            if n == 1 { "is" } else { "are" },
+            sg.missing_labels.join("; ")
+        ),
+    ))
 }

@@ -646,10 +646,9 @@ fn glmm_result(
         ));
     }
     let mut res = build_glmm_result(studies, cfg, &b2, Rung::B2, None, warnings);
+    // A boundary B2 is reported flagged (`model.boundary`), with the simpler fit beside it
+    // (`model.fallback`, `simplified`); the report says so in words.
     if let Some(b) = res.model.boundary {
-        res.model.warnings.push(format!(
-            "boundary fit ({b}): the maximum-likelihood estimate lies on the edge of the parameter space; it is reported, flagged, with the simpler model of the fallback ladder beside it"
-        ));
         let (b0, rung) = fit_b0(studies, &design, nodes, &start);
         if b0.converged {
             let mut simp = build_glmm_result(

@@ -3,9 +3,10 @@
 //! engine), and likelihood-ratio tests with the correct degrees of freedom.
 
 use super::bivariate::{boundary_of, fit_b2, nodes_of, Boundary, FitConfig, Method};
+use super::estimate::Estimate;
 use super::glmm::fit::{start_values, Design, StructFit};
 use super::summary::{summary_point, Pooled, SummaryPoint};
-use super::transform::{chi2_sf, normal_cdf, z_for_level};
+use super::transform::{chi2_sf, normal_cdf, prob_from_logit, z_for_level};
 use crate::data::{Covariate, CovariateKind, Study};
 use serde::Serialize;
 
@@ -67,6 +68,22 @@ pub struct LevelEstimate {
     pub mu_logit_spec: f64,
     pub vcov_mu: [[f64; 2]; 2],
     pub summary: SummaryPoint,
+    /// Sensitivity of this level relative to the reference level's (a ratio of proportions), with
+    /// a delta-method CI on the log scale; `None` for the reference level.
+    pub relative_sensitivity: Option<Estimate>,
+    /// Specificity relative to the reference level's.
+    pub relative_specificity: Option<Estimate>,
+}
+
+/// `p(a + b) / p(a)` with `p = expit`, and a log-scale delta-method CI from the 2×2 covariance of
+/// `(a, b)`: `∂ln r/∂a = p(a) − p(a+b)`, `∂ln r/∂b = 1 − p(a+b)`.
+pub fn relative_proportion(a: f64, b: f64, v: [[f64; 2]; 2], z: f64) -> Estimate {
+    let (p0, p1) = (prob_from_logit(a), prob_from_logit(a + b));
+    let g = [p0 - p1, 1.0 - p1];
+    let var = g[0] * g[0] * v[0][0] + 2.0 * g[0] * g[1] * v[0][1] + g[1] * g[1] * v[1][1];
+    let lr = (p1 / p0).ln();
+    let se = var.max(0.0).sqrt();
+    Estimate::new((lr).exp(), (lr - z * se).exp(), (lr + z * se).exp())
 }
 
 /// A bivariate meta-regression on one covariate.
@@ -404,6 +421,10 @@ pub fn meta_regression(
                 cov12: if rho.is_nan() { 0.0 } else { rho * t1 * t2 },
                 k: kg,
             };
+            let relative = |i0: usize, i1: usize| {
+                let v2 = [[vcov[i0][i0], vcov[i0][i1]], [vcov[i1][i0], vcov[i1][i1]]];
+                relative_proportion(full.theta[i0], full.theta[i1], v2, z)
+            };
             per_level.push(LevelEstimate {
                 level: level.clone(),
                 k: kg,
@@ -411,6 +432,8 @@ pub fn meta_regression(
                 mu_logit_spec: mu2,
                 vcov_mu: vm,
                 summary: summary_point(&pooled, z),
+                relative_sensitivity: (g > 0).then(|| relative(0, 2 + g - 1)),
+                relative_specificity: (g > 0).then(|| relative(1, 2 + q + g - 1)),
             });
         }
     }

@@ -75,7 +75,7 @@ fn fit_settings(s: &mut AnalysisSettings, d: &Dataset) {
 fn show(a: &Analysis) -> Result<(), JsValue> {
     render::summary(a)?;
     render::fit_report(a)?;
-    render::heterogeneity(&a.overall)?;
+    render::heterogeneity(&a.overall, a.settings.ci_level)?;
     render::metareg(a)?;
     render::studies(a)?;
     render::plots(a)

@@ -283,6 +283,7 @@ pub fn clear_results() -> Result<(), JsValue> {
         "heterogeneity",
         "threshold",
         "pubbias",
+        "model-card",
         "metareg",
         "studies",
         "loo",
@@ -339,9 +340,31 @@ pub fn fit_report(a: &Analysis) -> Result<(), JsValue> {
     let box_: Element = by_id("fit-report")?;
     clear(&box_);
     add(&box_, "h3", "How the model was fitted")?;
-    let lines = results::fit_report(a);
-    let ul = add(&box_, "ul", "")?;
-    for l in &lines {
+    lines_into(&box_, &results::fit_report(a))?;
+    let subs = results::subgroup_fit_reports(a);
+    if !subs.is_empty() {
+        let d = add(&box_, "details", "")?;
+        d.set_attribute("data-testid", "subgroup-fits")?;
+        add(&d, "summary", "How each subgroup's model was fitted")?;
+        for (name, lines) in &subs {
+            add(&d, "h4", name)?;
+            lines_into(&d, lines)?;
+        }
+    }
+    let note: Element = by_id("summary-note")?;
+    match results::subgroup_missing(a) {
+        Some(l) => {
+            note.set_text_content(Some(&l.plain()));
+            set_hidden(&note, false)
+        }
+        None => set_hidden(&note, true),
+    }
+}
+
+/// A `<ul>` of report lines, each `<li>` classed by its tone.
+fn lines_into(parent: &Element, lines: &[Line]) -> Result<(), JsValue> {
+    let ul = add(parent, "ul", "")?;
+    for l in lines {
         let li = add(&ul, "li", "")?;
         line_into(&li, l)?;
         let c = tone_class(l.tone);
@@ -352,8 +375,9 @@ pub fn fit_report(a: &Analysis) -> Result<(), JsValue> {
     Ok(())
 }
 
-/// Heterogeneity, threshold effect and publication bias.
-pub fn heterogeneity(b: &Block) -> Result<(), JsValue> {
+/// Heterogeneity, threshold effect, publication bias and the model's further parameters.
+pub fn heterogeneity(b: &Block, level: f64) -> Result<(), JsValue> {
+    card_into("model-card", &results::model_card(b, level))?;
     card_into("heterogeneity", &results::heterogeneity_card(b))?;
     card_into("threshold", &results::threshold_card(b))?;
     card_into("pubbias", &results::pubbias_card(b))
@@ -365,11 +389,20 @@ pub fn metareg(a: &Analysis) -> Result<(), JsValue> {
     match results::metareg_table(a) {
         Some(t) => {
             set_hidden(&boxe, false)?;
-            table_into("metareg", &t).map(|_| ())
+            table_into("metareg", &t)?;
+            if let Some(t) = results::metareg_levels(a) {
+                table_into("metareg-levels", &t)?;
+            }
+            if let Some(t) = results::metareg_coefficients(a) {
+                table_into("metareg-coef", &t)?;
+            }
+            Ok(())
         }
         None => {
-            let t: Element = by_id("metareg")?;
-            clear(&t);
+            for id in ["metareg", "metareg-levels", "metareg-coef"] {
+                let t: Element = by_id(id)?;
+                clear(&t);
+            }
             set_hidden(&boxe, true)
         }
     }
