@@ -172,6 +172,13 @@ fn quadas_columns_are_detected_and_drawn() {
         "{}",
         svg.matches("<circle").count()
     );
+    // The exports (SVG of both figures) are the same drawing.
+    use fourfold::report::plots::{quadas_svg, QuadasKind};
+    for k in [QuadasKind::TrafficLight, QuadasKind::Summary] {
+        let svg = quadas_svg(k, &parsed.dataset).expect("drawn").expect("QUADAS columns");
+        assert!(svg.starts_with("<svg") && svg.contains("Patient"), "{k:?}");
+        assert_eq!(QuadasKind::from_id(k.id()), Some(k));
+    }
     // A table without judgement columns has no QUADAS figure.
     let plain = parse_table("study,TP,FP,FN,TN,modality\nA,10,2,3,40,CT\nB,1,2,3,4,MRI\n");
     assert!(fourfold::report::plots::quadas_from_dataset(&plain.dataset).is_none());

@@ -66,3 +66,13 @@ pub fn reconstruction_message(r: &Reconstruction) -> String {
         reconstruction_status(&r.status)
     )
 }
+
+/// Said when an example replaced the user's data (with an Undo button beside it).
+pub fn replaced_message(example: &str) -> String {
+    format!("Your data were replaced by the example “{example}”. Undo brings them back.")
+}
+
+/// The example menu's entry for the text on screen: the example it is, else none.
+pub fn example_for<'a>(text: &str, examples: &'a [(&'a str, &'a str, &'a str)]) -> Option<&'a str> {
+    examples.iter().find(|(_, _, t)| *t == text).map(|(stem, _, _)| *stem)
+}

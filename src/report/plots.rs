@@ -369,3 +369,59 @@ pub fn quadas_from_dataset(d: &crate::data::Dataset) -> Option<crate::plot::Quad
         judgements,
     })
 }
+
+/// The two QUADAS-2 figures (drawn from the table's judgement columns, not from the analysis).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuadasKind {
+    TrafficLight,
+    Summary,
+}
+
+impl QuadasKind {
+    /// Element id stem (`plot-<id>`) and file name stem.
+    pub fn id(self) -> &'static str {
+        match self {
+            QuadasKind::TrafficLight => "quadas",
+            QuadasKind::Summary => "quadas-summary",
+        }
+    }
+    /// The kind named by [`QuadasKind::id`].
+    pub fn from_id(id: &str) -> Option<QuadasKind> {
+        [QuadasKind::TrafficLight, QuadasKind::Summary].into_iter().find(|k| k.id() == id)
+    }
+    /// Width × height in pixels for `q`.
+    pub fn size(self, q: &crate::plot::QuadasData) -> (u32, u32) {
+        match self {
+            QuadasKind::TrafficLight => (900, crate::plot::quadas_height(q.studies.len())),
+            QuadasKind::Summary => (900, 360),
+        }
+    }
+}
+
+/// Draw a QUADAS-2 figure on any backend.
+///
+/// # Errors
+/// [`PlotError`] when drawing fails.
+pub fn draw_quadas<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    kind: QuadasKind,
+    q: &crate::plot::QuadasData,
+    style: &PlotStyle,
+) -> Result<(), PlotError> {
+    match kind {
+        QuadasKind::TrafficLight => crate::plot::draw_quadas_traffic_light(area, q, style),
+        QuadasKind::Summary => crate::plot::draw_quadas_summary(area, q, style),
+    }
+}
+
+/// A QUADAS-2 figure of the table as an SVG document (`None` without judgement columns).
+///
+/// # Errors
+/// [`PlotError`] when drawing fails.
+pub fn quadas_svg(kind: QuadasKind, d: &crate::data::Dataset) -> Result<Option<String>, PlotError> {
+    let Some(q) = quadas_from_dataset(d) else {
+        return Ok(None);
+    };
+    let (w, h) = kind.size(&q);
+    crate::plot::to_svg(w, h, |area| draw_quadas(area, kind, &q, &PlotStyle::default())).map(Some)
+}

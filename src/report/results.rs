@@ -726,3 +726,54 @@ pub fn subgroup_missing(a: &Analysis) -> Option<Line> {
         ),
     ))
 }
+
+/// The analysis in two sentences, for the box beside the settings (on screen without scrolling).
+pub fn glance(a: &Analysis) -> Vec<Line> {
+    let b = &a.overall;
+    let Some(f) = &b.fit else {
+        return vec![Line::text(
+            Tone::Bad,
+            sentence(&format!(
+                "No pooled estimate: {}",
+                b.fit_error.as_ref().map_or("the model could not be fitted".to_string(), |e| e.to_string())
+            )),
+        )];
+    };
+    let s = &f.summary;
+    let ci = ci_label(a.settings.ci_level);
+    let mut first = Line::new(Tone::Normal)
+        .t("Pooled sensitivity ")
+        .n(fmt_est(&s.sensitivity, 2), s.sensitivity.estimate)
+        .t(" and specificity ")
+        .n(fmt_est(&s.specificity, 2), s.specificity.estimate)
+        .t(format!(" ({ci}) from {} studies; DOR ", b.k))
+        .n(fmt_ratio(&s.dor), s.dor.estimate);
+    if let Some(auc) = &f.auc {
+        first = first.t(", AUC ").n(format!("{:.2}", auc.estimate), auc.estimate);
+    }
+    let mut out = vec![first.t(".")];
+    let m = &f.model;
+    if !m.converged {
+        out.push(Line::text(
+            Tone::Bad,
+            "The model did not converge: see the fit report before using these numbers.",
+        ));
+    } else if let Some(bd) = m.boundary {
+        out.push(Line::text(
+            Tone::Warn,
+            format!(
+                "Boundary fit ({}): see the fit report for the simplified model beside it.",
+                boundary_words(bd)
+            ),
+        ));
+    } else if m.rung != Rung::B2 {
+        out.push(Line::text(
+            Tone::Warn,
+            format!("Simplified model (rung {}: {}).", m.rung, rung_words(m.rung)),
+        ));
+    }
+    if let Some(sg) = &a.subgroups {
+        out.push(Line::text(Tone::Normal, format!("{} subgroup rows below.", sg.levels.len())));
+    }
+    out
+}

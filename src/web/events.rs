@@ -12,7 +12,7 @@ use crate::data::CovariateKind;
 use crate::permalink;
 use crate::report::export::{loo_csv, r_script, studies_csv, summary_csv};
 use crate::report::grid::{self, GridRow};
-use crate::report::plots::{plot_svg, PlotKind};
+use crate::report::plots::{plot_svg, quadas_from_dataset, quadas_svg, PlotKind, QuadasKind};
 
 /// Add a listener for `event` on `target` that reports errors instead of throwing.
 fn on(
@@ -71,6 +71,20 @@ fn append_row(cells: Vec<String>) -> Result<(), JsValue> {
     cells.resize(width.max(cells.len()), String::new());
     g.rows.push(GridRow { line: 0, cells });
     set_input_text(&g.to_text(), 0)
+}
+
+/// Before an example replaces the text: keep the user's text and settings, and offer to undo.
+/// (An example replacing an unchanged example needs no undo.)
+fn keep_for_undo(what: &str) -> Result<(), JsValue> {
+    let (text, settings) = state::with(|a| (a.text.clone(), a.settings.clone()));
+    let b: Element = by_id("undo-box")?;
+    if state::EXAMPLES.iter().any(|(_, _, t)| *t == text) || text.trim().is_empty() {
+        state::with(|a| a.undo = None);
+        return super::dom::set_hidden(&b, true);
+    }
+    state::with(|a| a.undo = Some((text, settings)));
+    set_text("undo-msg", &crate::report::input::replaced_message(what))?;
+    super::dom::set_hidden(&b, false)
 }
 
 /// Read every settings control into the state.
@@ -134,6 +148,24 @@ fn export(kind: &str, plot: Option<String>) -> Result<(), JsValue> {
         return Ok(());
     };
     match kind {
+        "svg" | "png" if plot.as_deref().and_then(QuadasKind::from_id).is_some() => {
+            let (Some(k), Some(p)) = (plot.as_deref().and_then(QuadasKind::from_id), parsed) else {
+                return Ok(());
+            };
+            let name = format!("fourfold-{}.{kind}", k.id());
+            if kind == "svg" {
+                let svg = quadas_svg(k, &p.dataset).map_err(|e| JsValue::from_str(&e.to_string()))?;
+                match svg {
+                    Some(svg) => download_text(&name, "image/svg+xml", &svg),
+                    None => Ok(()),
+                }
+            } else {
+                let Some(q) = quadas_from_dataset(&p.dataset) else { return Ok(()) };
+                let c: HtmlCanvasElement = el("canvas")?.dyn_into()?;
+                render::draw_quadas_canvas(&c, k, &q, 3.125)?;
+                download_png(&name, &c)
+            }
+        }
         "svg" | "png" => {
             let Some(k) = plot.as_deref().and_then(PlotKind::from_id) else {
                 return Ok(());
@@ -327,6 +359,7 @@ pub fn wire() -> Result<(), JsValue> {
     })?;
 
     on_id("reset-example", "click", |_| {
+        keep_for_undo(state::EXAMPLES[0].1)?;
         if let Some(s) = storage() {
             let _ = s.remove_item(AUTOSAVE_KEY);
         }
@@ -346,9 +379,10 @@ pub fn wire() -> Result<(), JsValue> {
     on_id("example-select", "change", |_| {
         let sel: HtmlSelectElement = by_id("example-select")?;
         let v = sel.value();
-        let Some((_, _, text)) = state::EXAMPLES.iter().find(|(s, _, _)| *s == v) else {
+        let Some((_, desc, text)) = state::EXAMPLES.iter().find(|(s, _, _)| *s == v) else {
             return Ok(());
         };
+        keep_for_undo(desc)?;
         state::with(|a| {
             a.settings.covariate = None;
             a.settings.split_threshold = None;
@@ -357,8 +391,18 @@ pub fn wire() -> Result<(), JsValue> {
         });
         let s = state::with(|a| a.settings.clone());
         render::controls(&s)?;
-        sel.set_value("");
         set_input_text(text, 0)
+    })?;
+
+    on_id("undo-replace", "click", |_| {
+        let Some((text, settings)) = state::with(|a| a.undo.take()) else {
+            return Ok(());
+        };
+        render::controls(&settings)?;
+        state::with(|a| a.settings = settings);
+        let b: Element = by_id("undo-box")?;
+        super::dom::set_hidden(&b, true)?;
+        set_input_text(&text, 0)
     })?;
 
     on_id("file-input", "change", |_| {

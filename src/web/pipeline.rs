@@ -74,6 +74,7 @@ fn fit_settings(s: &mut AnalysisSettings, d: &Dataset) {
 
 fn show(a: &Analysis) -> Result<(), JsValue> {
     render::summary(a)?;
+    render::glance(a)?;
     render::fit_report(a)?;
     render::heterogeneity(&a.overall, a.settings.ci_level)?;
     render::metareg(a)?;
@@ -104,6 +105,7 @@ fn pass1(gen: u64) -> Result<(), JsValue> {
     }
     render::mark_errors(&g, &parsed)?;
     render::messages(&parsed)?;
+    render::example_choice(&text)?;
     render::covariates(&parsed.dataset, &settings)?;
     render::quadas(&parsed.dataset)?;
     autosave(&text, &settings);

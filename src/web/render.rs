@@ -113,6 +113,18 @@ pub fn grid(grid: &Grid, parsed: &ParseOutcome, settings: &AnalysisSettings) -> 
     clear(&head);
     clear(&body);
     let width = grid.width().max(5);
+    // Each column as wide as its longest cell (within 4–40 characters), so covariates show whole.
+    let chars: Vec<usize> = (0..width)
+        .map(|c| {
+            grid.rows
+                .iter()
+                .filter_map(|r| r.cells.get(c))
+                .map(|x| x.chars().count())
+                .max()
+                .unwrap_or(0)
+                .clamp(4, 40)
+        })
+        .collect();
     let header: Vec<String> = grid.rows.first().map(|r| r.cells.clone()).unwrap_or_default();
     let col_name = |c: usize| header.get(c).cloned().unwrap_or_else(|| format!("column {}", c + 1));
     for (r, row) in grid.rows.iter().enumerate() {
@@ -139,6 +151,7 @@ pub fn grid(grid: &Grid, parsed: &ParseOutcome, settings: &AnalysisSettings) -> 
             let input: HtmlInputElement = el("input")?.dyn_into()?;
             input.set_type("text");
             input.set_value(row.cells.get(c).map_or("", String::as_str));
+            input.set_size(chars.get(c).copied().unwrap_or(8) as u32 + 1);
             input.set_attribute("data-row", &r.to_string())?;
             input.set_attribute("data-col", &c.to_string())?;
             input.set_attribute("spellcheck", "false")?;
@@ -225,6 +238,13 @@ pub fn messages(parsed: &ParseOutcome) -> Result<(), JsValue> {
     super::dom::set_text("parse-notes", &crate::report::input::read_summary(parsed))
 }
 
+/// The example menu shows the example on screen (or "your own data").
+pub fn example_choice(text: &str) -> Result<(), JsValue> {
+    let sel: HtmlSelectElement = by_id("example-select")?;
+    sel.set_value(crate::report::input::example_for(text, &super::state::EXAMPLES).unwrap_or(""));
+    Ok(())
+}
+
 /// Fill the covariate menu with the data set's covariates (keeping the current choice).
 pub fn covariates(data: &Dataset, settings: &AnalysisSettings) -> Result<(), JsValue> {
     let sel: HtmlSelectElement = by_id("covariate")?;
@@ -284,6 +304,7 @@ pub fn clear_results() -> Result<(), JsValue> {
         "threshold",
         "pubbias",
         "model-card",
+        "glance",
         "metareg",
         "studies",
         "loo",
@@ -330,6 +351,21 @@ pub fn summary(a: &Analysis) -> Result<(), JsValue> {
         }
         if let Some(n) = &r.note {
             tr.set_attribute("title", n)?;
+        }
+    }
+    Ok(())
+}
+
+/// The two-sentence summary beside the settings.
+pub fn glance(a: &Analysis) -> Result<(), JsValue> {
+    let g: Element = by_id("glance")?;
+    clear(&g);
+    for l in results::glance(a) {
+        let p = add(&g, "p", "")?;
+        line_into(&p, &l)?;
+        let c = tone_class(l.tone);
+        if !c.is_empty() {
+            p.set_class_name(c);
         }
     }
     Ok(())
@@ -436,6 +472,10 @@ pub fn draw_canvas(
     let (w, h) = plot_size(kind, a);
     canvas.set_width(w);
     canvas.set_height(h);
+    // Shown at its logical size (never stretched: blurry text), shrunk by CSS `max-width` only.
+    // CSSOM, not a style attribute, so the CSP's `style-src 'self'` allows it.
+    let css = canvas.style();
+    css.set_property("width", &format!("{w}px"))?;
     let backend = CanvasBackend::with_canvas_object(canvas.clone())
         .ok_or_else(|| JsValue::from_str("the canvas has no 2-D context"))?;
     let root = backend.into_drawing_area();
@@ -452,28 +492,40 @@ pub fn draw_canvas(
 
 /// The QUADAS-2 figures, shown only when the table has QUADAS judgement columns.
 pub fn quadas(d: &crate::data::Dataset) -> Result<(), JsValue> {
-    use crate::plot::{draw_quadas_summary, draw_quadas_traffic_light, quadas_height};
+    use crate::report::plots::QuadasKind;
     let boxed: Element = by_id("quadas-box")?;
     let Some(q) = crate::report::plots::quadas_from_dataset(d) else {
         return super::dom::set_hidden(&boxed, true);
     };
     super::dom::set_hidden(&boxed, false)?;
-    let style = PlotStyle::for_canvas();
-    for (id, h) in [("plot-quadas", quadas_height(q.studies.len())), ("plot-quadas-summary", 360)] {
-        let canvas: HtmlCanvasElement = by_id(id)?;
-        canvas.set_width(900);
-        canvas.set_height(h);
-        let backend = CanvasBackend::with_canvas_object(canvas.clone())
-            .ok_or_else(|| JsValue::from_str("the canvas has no 2-D context"))?;
-        let root = backend.into_drawing_area();
-        let drawn = if id == "plot-quadas" {
-            draw_quadas_traffic_light(&root, &q, &style)
-        } else {
-            draw_quadas_summary(&root, &q, &style)
-        };
-        drawn.map_err(|e| JsValue::from_str(&e.to_string()))?;
-        root.present().map_err(|e| JsValue::from_str(&format!("drawing failed: {e}")))?;
+    for kind in [QuadasKind::TrafficLight, QuadasKind::Summary] {
+        let canvas: HtmlCanvasElement = by_id(&format!("plot-{}", kind.id()))?;
+        draw_quadas_canvas(&canvas, kind, &q, 1.0)?;
     }
+    Ok(())
+}
+
+/// Draw a QUADAS-2 figure on `canvas` at `scale` × its logical size.
+pub fn draw_quadas_canvas(
+    canvas: &HtmlCanvasElement,
+    kind: crate::report::plots::QuadasKind,
+    q: &crate::plot::QuadasData,
+    scale: f64,
+) -> Result<(), JsValue> {
+    let (w, h) = kind.size(q);
+    canvas.set_width((w as f64 * scale).round() as u32);
+    canvas.set_height((h as f64 * scale).round() as u32);
+    canvas.style().set_property("width", &format!("{w}px"))?;
+    let backend = CanvasBackend::with_canvas_object(canvas.clone())
+        .ok_or_else(|| JsValue::from_str("the canvas has no 2-D context"))?;
+    let root = backend.into_drawing_area();
+    if (scale - 1.0).abs() > 1e-9 {
+        let ctx: CanvasRenderingContext2d = canvas.get_context("2d")?.ok_or("no 2-D context")?.dyn_into()?;
+        ctx.scale(scale, scale)?;
+    }
+    crate::report::plots::draw_quadas(&root, kind, q, &PlotStyle::for_canvas())
+        .map_err(|e| JsValue::from_str(&e.to_string()))?;
+    root.present().map_err(|e| JsValue::from_str(&format!("drawing failed: {e}")))?;
     Ok(())
 }
 

@@ -79,6 +79,8 @@ pub struct App {
     pub from_grid: bool,
     /// The `#…` fragment this page wrote itself (its own `hashchange` is ignored).
     pub own_hash: String,
+    /// The text and settings an example replaced (for "Undo").
+    pub undo: Option<(String, AnalysisSettings)>,
 }
 
 thread_local! {
