@@ -478,3 +478,87 @@ test('narrow screens get a one-column layout', async () => {
   await page.screenshot({ path: path.join(artifacts, 'narrow.png') });
   await ctx.close();
 });
+
+// ------------------------------------------------------------------ issues #10 / #11
+
+test('labels follow the chosen level; refused settings say why; hidden results are on the page', async () => {
+  const { page, ctx, log } = await open();
+  await waitReady(page);
+  await page.locator('#ci-level').selectOption('0.9');
+  await page.getByTestId('covariate').selectOption('modality');
+  await waitReady(page);
+  const heads = await page.$$eval('#summary-head th', (t) => t.map((x) => x.textContent));
+  assert.ok(heads.includes('Sensitivity (90% CI)'), heads.join(' | '));
+  assert.ok(!heads.some((h) => h.includes('95%')), heads.join(' | '));
+  const sheads = await page.$$eval('#studies thead th', (t) => t.map((x) => x.textContent));
+  assert.ok(sheads.includes('Sensitivity (90% CI)'), sheads.join(' | '));
+  const want = await cli(path.join(dataDir, 'scheidler.csv'), '--by', 'modality', '--level', '0.9');
+  // Prediction interval, HSROC and per-level relative accuracy carry the CLI's numbers.
+  const card = await page.$$eval('#model-card dt', (dts) => dts.map((d) => [d.textContent, d.nextElementSibling?.getAttribute('data-value')]));
+  const pi = card.find(([t]) => t === '90% prediction interval, sensitivity');
+  assert.ok(pi, JSON.stringify(card));
+  close(Number(pi[1]), want.prediction_interval_sens[0], 'prediction interval');
+  const lambda = card.find(([t]) => t.startsWith('HSROC Λ'));
+  close(Number(lambda[1]), want.hsroc.Lambda, 'HSROC Lambda');
+  const lag = want.meta_regression.modality.per_level.find((l) => l.level === 'LAG');
+  const rel = await page.$eval('#metareg-levels tbody tr:nth-child(2) [data-stat=relative-sensitivity]', (c) => c.getAttribute('data-value'));
+  close(Number(rel), lag.relative_sensitivity.estimate, 'relative sensitivity LAG');
+  assert.equal(await page.locator('[data-testid=subgroup-fits] h4').count(), 3);
+  // SVG exports at 90% say 90%.
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('[data-export=svg][data-plot=forest]').click()]);
+  const svg = await fs.readFile(await dl.path(), 'utf8');
+  assert.ok(svg.includes('Sensitivity (90% CI)') && !svg.includes('95%'), 'forest SVG at 90%');
+  // An out-of-range node count is refused with a message, not clamped.
+  await page.locator('#nodes').fill('100');
+  await page.locator('#nodes').dispatchEvent('change');
+  await page.waitForFunction(() => document.getElementById('status')?.textContent === 'error');
+  assert.match(await page.locator('#fit-report').textContent(), /between 1 and 41; 100 was given/);
+  assert.deepEqual(log.problems, []);
+  await ctx.close();
+});
+
+test('every export downloads without a console error; PNGs say 300 dpi', async () => {
+  const { page, ctx, log } = await open();
+  await waitReady(page);
+  const buttons = await page.$$eval('[data-export]', (b) => b.filter((x) => x.offsetParent !== null)
+    .map((x) => [x.getAttribute('data-export'), x.getAttribute('data-plot')]));
+  assert.ok(buttons.length >= 16, `${buttons.length} export buttons`);
+  for (const [kind, plot] of buttons) {
+    const sel = plot ? `[data-export=${kind}][data-plot=${plot}]` : `[data-export=${kind}]`;
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.locator(sel).click()]);
+    const body = await fs.readFile(await dl.path());
+    assert.ok(body.length > 100, `${sel}: ${body.length} bytes`);
+    if (kind === 'png') {
+      // pHYs right after IHDR: 11811 pixels per metre = 300 dpi, unit metre.
+      assert.equal(body.subarray(37, 41).toString('latin1'), 'pHYs', `${sel}: pHYs chunk`);
+      assert.equal(body.readUInt32BE(41), 11811, `${sel}: x resolution`);
+      assert.equal(body.readUInt32BE(45), 11811, `${sel}: y resolution`);
+      assert.equal(body[49], 1, `${sel}: unit metre`);
+    }
+  }
+  assert.deepEqual(log.problems, [], 'console errors during exports');
+  await ctx.close();
+});
+
+test('a result is on screen without scrolling; an example replacing your data can be undone', async () => {
+  const { page, ctx, log } = await open(base, { viewport: { width: 1366, height: 768 } });
+  await waitReady(page);
+  const box = await page.getByTestId('glance').boundingBox();
+  assert.ok(box && box.y + box.height <= 768, `glance box at ${JSON.stringify(box)}`);
+  const sens = await page.$eval('[data-testid=glance] span[data-value]', (s) => Number(s.getAttribute('data-value')));
+  close(sens, Number(await page.getByTestId('summary-sensitivity').getAttribute('data-value')), 'glance sensitivity');
+  assert.equal(await page.locator('#example-select').inputValue(), 'scheidler', 'the menu names the loaded example');
+  await page.screenshot({ path: path.join(artifacts, 'above-the-fold-1366.png') });
+  const mine = 'study,TP,FP,FN,TN\nA,10,2,3,40\nB,20,5,3,60\nC,15,4,6,50\nD,30,8,4,90\n';
+  await paste(page, mine);
+  assert.equal(await page.locator('#example-select').inputValue(), '');
+  await page.locator('#example-select').selectOption('audit_c');
+  await waitReady(page);
+  assert.ok(await page.getByTestId('undo').isVisible());
+  await page.getByTestId('undo').click();
+  await waitReady(page);
+  assert.equal(await page.getByTestId('data-input').inputValue(), mine);
+  assert.ok(!(await page.getByTestId('undo').isVisible()));
+  assert.deepEqual(log.problems, []);
+  await ctx.close();
+});
