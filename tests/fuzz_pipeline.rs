@@ -508,8 +508,8 @@ fn random_config(rng: &mut Rng, columns: &[String], labels: &[String]) -> Analys
         }
     };
     c.grouping = match rng.below(8) {
-        0 | 1 | 2 => None,
-        3 | 4 => Some(Grouping::By(col(rng))),
+        0..=2 => None,
+        3..=4 => Some(Grouping::By(col(rng))),
         5 => {
             let t = match rng.below(4) {
                 0 => *rng.pick(&[f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0, 1e308]),
