@@ -68,8 +68,12 @@ bench-page: build
 	cd tests/e2e && node bench.mjs
 
 ## Fuzzing on stable: 1 000 000 mutated inputs per target (parser, permalink decoder); see fuzz/README.md.
+## Then 20 000 generated data sets through the whole pipeline (parse → analysis → JSON → report,
+## plots, exports), failing on any panic and on any case slower than the stated 2 s bound.
 fuzz:
 	FOURFOLD_FUZZ_ITERS=1000000 cargo test --release --test fuzz_smoke -- --nocapture --test-threads 1
+	FOURFOLD_FUZZ_PIPELINE_ITERS=20000 FOURFOLD_FUZZ_PIPELINE_ENFORCE=1 \
+	  cargo test --release --test fuzz_pipeline -- --nocapture --test-threads 1
 
 clean:
 	cargo clean

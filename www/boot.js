@@ -21,6 +21,21 @@ if ('serviceWorker' in navigator && /^https?:$/.test(location.protocol) && !navi
     .catch((e) => console.warn('fourfold: offline cache not available', e));
 }
 
+// The panic alert's buttons (src/web/crash.rs). Plain JavaScript: after a panic the wasm module
+// must not be called again. Reloading drops the `#…` permalink (it would take precedence over the
+// autosaved text) and the e2e test's `fourfold-test-panic` parameter, so the saved text comes back.
+function reloadWithoutLink() {
+  const u = new URL(location.href);
+  u.searchParams.delete('fourfold-test-panic');
+  u.hash = '';
+  if (u.href === location.href) location.reload(); else location.assign(u.href);
+}
+document.getElementById('crash-reload')?.addEventListener('click', reloadWithoutLink);
+document.getElementById('crash-reset')?.addEventListener('click', () => {
+  try { localStorage.removeItem('fourfold.autosave.v1'); } catch { /* storage refused: nothing saved */ }
+  reloadWithoutLink();
+});
+
 try {
   const js = new URL(boot.dataset.js, document.baseURI);
   const wasm = new URL(boot.dataset.wasm, document.baseURI);

@@ -135,7 +135,18 @@ pub enum MetaRegError {
     Failed {
         reason: String,
     },
+    /// A categorical covariate with more levels than the studies can inform (issue #10: such
+    /// near-saturated models are meaningless and took minutes to fit).
+    TooManyLevels {
+        covariate: String,
+        levels: usize,
+        k: usize,
+    },
 }
+
+/// The most levels a categorical covariate may have in a meta-regression; it also needs at least
+/// two studies per level on average (`2·levels ≤ k`).
+pub const MAX_LEVELS: usize = 30;
 
 impl std::fmt::Display for MetaRegError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -157,6 +168,11 @@ impl std::fmt::Display for MetaRegError {
                 write!(f, "likelihood-ratio tests need maximum-likelihood fits (exact or Laplace), not REML")
             }
             MetaRegError::Failed { reason } => write!(f, "meta-regression failed: {reason}"),
+            MetaRegError::TooManyLevels { covariate, levels, k } => write!(
+                f,
+                "covariate '{covariate}' has {levels} levels for {k} studies; meta-regression needs at \
+                 least two studies per level on average and at most {MAX_LEVELS} levels"
+            ),
         }
     }
 }
@@ -328,6 +344,9 @@ pub fn meta_regression(
     if !varies {
         return Err(MetaRegError::NoVariation { covariate: cov.name.clone() });
     }
+    if cov.kind == CovariateKind::Categorical && (c.levels.len() > MAX_LEVELS || 2 * c.levels.len() > k) {
+        return Err(MetaRegError::TooManyLevels { covariate: cov.name.clone(), levels: c.levels.len(), k });
+    }
     let nodes = nodes_of(cfg);
     let base = start_values(&sub);
     let null = fit(&sub, &design(&c, Acts::Neither, &cov.name), nodes, &base);
@@ -464,4 +483,40 @@ pub fn meta_regression(
         boundary: boundary_of(&full, nb),
         warnings,
     })
+}
+
+#[cfg(test)]
+mod too_many_levels_tests {
+    use super::*;
+    use crate::data::CovariateValue;
+
+    fn studies(k: usize) -> Vec<Study> {
+        (0..k).map(|i| Study::new(format!("S{i}"), 20 + i as u64 % 7, 5 + i as u64 % 3, 4, 60)).collect()
+    }
+
+    fn factor(k: usize, levels: usize) -> Covariate {
+        Covariate {
+            name: "g".into(),
+            kind: CovariateKind::Categorical,
+            values: (0..k).map(|i| CovariateValue::Category(format!("L{}", i % levels))).collect(),
+        }
+    }
+
+    /// Issue #10 (found by tests/fuzz_pipeline.rs): one level per study made the fit run for a
+    /// minute (k = 97) and return a saturated, meaningless model; now it is refused at once.
+    #[test]
+    fn one_level_per_study_is_refused_quickly() {
+        let t = std::time::Instant::now();
+        let e = meta_regression(&studies(40), &factor(40, 40), &FitConfig::default()).map(|_| ());
+        assert!(matches!(e, Err(MetaRegError::TooManyLevels { levels: 40, k: 40, .. })), "{e:?}");
+        assert!(t.elapsed().as_secs_f64() < 0.5);
+        let e = meta_regression(&studies(100), &factor(100, 31), &FitConfig::default()).map(|_| ());
+        assert!(matches!(e, Err(MetaRegError::TooManyLevels { levels: 31, .. })), "{e:?}");
+    }
+
+    #[test]
+    fn two_studies_per_level_are_still_fitted() {
+        let r = meta_regression(&studies(8), &factor(8, 4), &FitConfig::default());
+        assert!(!matches!(r, Err(MetaRegError::TooManyLevels { .. })));
+    }
 }

@@ -255,7 +255,9 @@ pub fn lfk_index(te: &[f64], se: &[f64]) -> Result<(f64, Vec<(usize, f64)>), Sta
     let mut m = 0.0;
     for i in 0..k {
         m = if i == 0 { n[0] / 2.0 } else { m + (n[i - 1] + n[i]) / 2.0 };
-        z.push(normal_quantile((m - 0.5) / total));
+        // P_i < 1 in exact arithmetic; with weights spanning many orders of magnitude the running
+        // sum can overshoot ΣN by rounding (issue #10), so keep P below 1.
+        z.push(normal_quantile(((m - 0.5) / total).min(1.0 - f64::EPSILON / 2.0)));
     }
     let ts: Vec<f64> = order.iter().map(|&i| te[i]).collect();
     let jstar = z
@@ -325,5 +327,27 @@ mod tests {
         assert_eq!(lfk_interpretation(-0.9), "no asymmetry");
         assert_eq!(lfk_interpretation(1.5), "minor asymmetry");
         assert_eq!(lfk_interpretation(-2.1), "major asymmetry");
+    }
+}
+
+#[cfg(test)]
+mod extreme_weights_tests {
+    use super::*;
+
+    /// Issue #10 (found by tests/fuzz_pipeline.rs, a permalink with a 1e-12 continuity increment):
+    /// weights N_i spanning ~13 orders of magnitude made the running sum M_i overshoot ΣN by
+    /// rounding, so Φ⁻¹ got a probability of 1.0000000000000002 and panicked. Now no panic.
+    #[test]
+    fn lfk_index_with_extreme_weights_does_not_panic() {
+        for (k, every) in [(264, 20), (264, 7), (100, 9), (300, 30)] {
+            // Ordinary studies (se ≈ 0.3) plus a few corrected by 1e-12 (se ≈ 2e6, |TE| ≈ 50).
+            let se: Vec<f64> =
+                (0..k).map(|i| if i % every == 3 { 2.0e6 } else { 0.25 + 0.001 * (i % 50) as f64 }).collect();
+            let te: Vec<f64> = (0..k)
+                .map(|i| if i % every == 3 { 50.0 + i as f64 * 0.01 } else { (i as f64 * 0.37).sin() * 2.0 })
+                .collect();
+            let r = std::panic::catch_unwind(|| lfk_index(&te, &se));
+            assert!(r.is_ok(), "lfk_index panicked (k {k}, every {every})");
+        }
     }
 }

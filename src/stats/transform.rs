@@ -26,8 +26,16 @@ pub fn log1p_exp(x: f64) -> f64 {
     }
 }
 
-/// Standard normal quantile `Φ^{-1}(p)`.
+/// `p` is a probability (statrs' `inverse_cdf` panics otherwise, issue #10).
+fn is_probability(p: f64) -> bool {
+    (0.0..=1.0).contains(&p)
+}
+
+/// Standard normal quantile `Φ^{-1}(p)`; NaN when `p ∉ [0, 1]` (or NaN).
 pub fn normal_quantile(p: f64) -> f64 {
+    if !is_probability(p) {
+        return f64::NAN;
+    }
     // Normal::new(0,1) cannot fail.
     match Normal::new(0.0, 1.0) {
         Ok(n) => n.inverse_cdf(p),
@@ -64,6 +72,9 @@ pub fn chi2_sf(x: f64, df: f64) -> f64 {
 
 /// Quantile of `χ²_df`.
 pub fn chi2_quantile(p: f64, df: f64) -> f64 {
+    if !is_probability(p) {
+        return f64::NAN;
+    }
     match ChiSquared::new(df) {
         Ok(d) => d.inverse_cdf(p),
         Err(_) => f64::NAN,
@@ -83,6 +94,9 @@ pub fn t_two_sided_p(t: f64, df: f64) -> f64 {
 
 /// Quantile of Student's t with `df` degrees of freedom.
 pub fn t_quantile(p: f64, df: f64) -> f64 {
+    if !is_probability(p) {
+        return f64::NAN;
+    }
     match StudentsT::new(0.0, 1.0, df) {
         Ok(d) => d.inverse_cdf(p),
         Err(_) => f64::NAN,
@@ -91,6 +105,9 @@ pub fn t_quantile(p: f64, df: f64) -> f64 {
 
 /// Quantile of `F_{d1,d2}`.
 pub fn f_quantile(p: f64, d1: f64, d2: f64) -> f64 {
+    if !is_probability(p) {
+        return f64::NAN;
+    }
     match FisherSnedecor::new(d1, d2) {
         Ok(d) => d.inverse_cdf(p),
         Err(_) => f64::NAN,
@@ -129,5 +146,22 @@ mod tests {
     #[test]
     fn ln_choose_small() {
         assert!((ln_choose(5, 2) - 10f64.ln()).abs() < 1e-12);
+    }
+}
+
+#[cfg(test)]
+mod out_of_range_tests {
+    use super::*;
+
+    /// Issue #10: a probability a hair above 1 (rounding) reached statrs, which panics.
+    #[test]
+    fn quantiles_of_non_probabilities_are_nan_not_panics() {
+        for p in [1.0 + f64::EPSILON, -1e-300, f64::NAN, f64::INFINITY] {
+            assert!(normal_quantile(p).is_nan());
+            assert!(chi2_quantile(p, 2.0).is_nan());
+            assert!(t_quantile(p, 3.0).is_nan());
+            assert!(f_quantile(p, 2.0, 5.0).is_nan());
+        }
+        assert!((normal_quantile(0.975) - 1.959_963_984_540_054).abs() < 1e-12);
     }
 }

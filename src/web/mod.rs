@@ -10,11 +10,13 @@
 //! | [`pipeline`] | debounced, generation-checked passes: fast fit → complete fit → leave-one-out |
 //! | [`render`] | state → DOM (grid, messages, tables, fit report, plots) |
 //! | [`events`] | DOM events → state → pipeline |
+//! | [`crash`] | the panic hook: console, a calm alert, text kept in the autosave, controls disabled |
 //!
 //! Rules: every fallible step returns `Result<_, JsValue>`; no `unwrap`/`expect`; user data
 //! reaches the page only through `textContent` and attributes (never `innerHTML`); tests find
 //! elements by `data-testid`.
 
+pub mod crash;
 pub mod dom;
 pub mod events;
 pub mod pipeline;
@@ -32,10 +34,11 @@ use crate::settings::AnalysisSettings;
 
 /// Called once from `main` on wasm32. Errors are shown in the page and the console.
 pub fn run() {
-    console_error_panic_hook::set_once();
+    crash::install();
     if let Err(e) = start() {
         show_fatal(&e);
     }
+    crash::maybe_test_panic();
 }
 
 /// What the page starts with: a `#…` permalink, else the autosaved text, else the example.

@@ -90,6 +90,12 @@ thread_local! {
     });
 }
 
+/// The current settings when the state is not borrowed (for the panic hook, which may run while
+/// it is); `None` otherwise.
+pub fn try_settings() -> Option<AnalysisSettings> {
+    APP.try_with(|a| a.try_borrow().ok().map(|a| a.settings.clone())).ok().flatten()
+}
+
 /// Run `f` with the state borrowed mutably. Never call `with` from inside `f`.
 pub fn with<R>(f: impl FnOnce(&mut App) -> R) -> R {
     APP.with(|a| f(&mut a.borrow_mut()))

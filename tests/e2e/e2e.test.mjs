@@ -562,3 +562,52 @@ test('a result is on screen without scrolling; an example replacing your data ca
   assert.deepEqual(log.problems, []);
   await ctx.close();
 });
+
+test('a panic shows a calm alert, keeps the text (autosave) and the reload brings it back', async () => {
+  // Some text of the user's own first: a pasted table, analysed and autosaved.
+  const { page, ctx } = await open();
+  await waitReady(page);
+  const pasted = await excelTsv('schuetz');
+  await paste(page, pasted);
+  const text = pasted.replace(/\r\n/g, '\n'); // a textarea's value has LF line ends
+  await page.close();
+
+  // `?fourfold-test-panic=1` (src/web/crash.rs) panics on purpose once the analysis is ready.
+  // The page starts from the autosaved text; once its first pass has saved it, the saved copy is
+  // removed, so that the copy found after the crash is the one the panic hook wrote.
+  const crashed = await open(`${base}?fourfold-test-panic=1`, { context: ctx });
+  const p = crashed.page;
+  await p.waitForFunction(() => document.querySelector('#loo-status')?.textContent !== '' &&
+    document.querySelector('[data-testid=status]')?.textContent === 'computing', null, { timeout: READY_MS });
+  await p.evaluate(() => localStorage.removeItem('fourfold.autosave.v1'));
+  const alert = p.getByTestId('crash');
+  await alert.waitFor({ state: 'visible', timeout: READY_MS });
+  assert.equal(await alert.getAttribute('role'), 'alert');
+  assert.match(await alert.textContent(), /Something went wrong/);
+  assert.match(await alert.textContent(), /Your table is safe/);
+  assert.match(await p.locator('#crash-detail').textContent(), /deliberate test panic/);
+  assert.equal(await p.getByTestId('status').textContent(), 'stopped');
+  assert.equal(await p.evaluate(() => document.body.dataset.crashed), 'true');
+  const input = p.getByTestId('data-input');
+  assert.equal(await input.inputValue(), text, 'the text box still holds the text');
+  assert.equal(await input.getAttribute('readonly'), '', 'read-only, so the text can still be copied');
+  assert.equal(await p.locator('#model').isDisabled(), true, 'controls are disabled');
+  assert.equal(await p.locator('#reset-example').isDisabled(), true);
+  const saved = await p.evaluate(() => JSON.parse(localStorage.getItem('fourfold.autosave.v1') ?? 'null'));
+  assert.equal(saved?.text, text, 'the panic hook saved the text');
+  await p.screenshot({ path: path.join(artifacts, 'crashed.png') });
+  await alert.screenshot({ path: path.join(artifacts, 'crashed-alert.png') });
+  // Exactly the panic: its console message, and the wasm trap that ends the call.
+  const expected = crashed.log.problems.filter((m) => /deliberate test panic/.test(m) || /pageerror: unreachable/.test(m));
+  assert.deepEqual(crashed.log.problems, expected, 'nothing but the panic');
+  assert.equal(crashed.log.problems.filter((m) => m.startsWith('console:')).length, 1, JSON.stringify(crashed.log.problems));
+
+  // Reload: the saved text comes back, without the test parameter (so no second panic).
+  await Promise.all([p.waitForNavigation({ waitUntil: 'load' }), p.getByTestId('crash-reload').click()]);
+  assert.equal(new URL(p.url()).search, '');
+  await waitReady(p);
+  assert.equal(await p.getByTestId('data-input').inputValue(), text, 'restored after the reload');
+  assert.equal(await p.getByTestId('crash').isHidden(), true);
+  assert.equal(Number(await p.locator('[data-stat=k]').first().getAttribute('data-value')), 108);
+  await ctx.close();
+});
