@@ -504,17 +504,17 @@ fn random_config(rng: &mut Rng, columns: &[String], labels: &[String]) -> Option
         ..AnalysisSettings::default()
     };
     // Mostly valid node counts; sometimes out of range (a typed error, never a clamp).
-    s.nodes = match rng.below(10) {
+    s.nodes = match rng.below(40) {
         0 => *rng.pick(&[0, 42, 100, u32::MAX]),
-        1..=4 => rng.range(1, 41) as u32,
+        1..=16 => rng.range(1, 41) as u32,
         _ => s.nodes,
     };
     // The CLI accepts 0.5 < level < 1; the page offers 0.9, 0.95 and 0.99; a permalink anything.
-    s.ci_level = match rng.below(8) {
-        0 => 0.5 + 1e-9,
-        1 => 1.0 - 1e-12,
-        2 => 0.5 + 0.5 * rng.unit().max(1e-9),
-        3 => *rng.pick(&[0.5, 1.0, f64::NAN, -1.0]),
+    s.ci_level = match rng.below(32) {
+        0..=3 => 0.5 + 1e-9,
+        4..=7 => 1.0 - 1e-12,
+        8..=11 => 0.5 + 0.5 * rng.unit().max(1e-9),
+        12 => *rng.pick(&[0.5, 1.0, f64::NAN, -1.0]),
         _ => *rng.pick(&[0.9, 0.95, 0.99]),
     };
     s.region = *rng.pick(&[RegionKind::F, RegionKind::ChiSquare]);
@@ -524,14 +524,14 @@ fn random_config(rng: &mut Rng, columns: &[String], labels: &[String]) -> Option
     let increment = if rng.chance(0.85) {
         0.5
     } else {
-        *rng.pick(&[0.0, 0.1, 1.0, 1e-12, 1e6, -0.5, f64::NAN, f64::INFINITY])
+        *rng.pick(&[0.0, 0.1, 1.0, 1e-12, 1e6, 0.0, 0.1, 1.0, 1e-12, 1e6, -0.5, f64::NAN, f64::INFINITY])
     };
     s.correction = Correction::new(rule, increment);
     s.ci_method = *rng.pick(&[CiMethod::ClopperPearson, CiMethod::Wilson]);
-    s.pretest = match rng.below(5) {
-        0 => Some(*rng.pick(&[1e-9, 0.5, 1.0 - 1e-9, 0.25])),
-        1 => Some(rng.unit().clamp(1e-6, 1.0 - 1e-6)),
-        2 => Some(*rng.pick(&[0.0, 1.0, 1.5, f64::NAN])),
+    s.pretest = match rng.below(20) {
+        0..=3 => Some(*rng.pick(&[1e-9, 0.5, 1.0 - 1e-9, 0.25])),
+        4..=7 => Some(rng.unit().clamp(1e-6, 1.0 - 1e-6)),
+        8 => Some(*rng.pick(&[0.0, 1.0, 1.5, f64::NAN])),
         _ => None,
     };
     // Columns to group by: real ones (blank ones included), sometimes a name that is not there.

@@ -146,7 +146,7 @@ pub enum MetaRegError {
 
 /// The most levels a categorical covariate may have in a meta-regression; it also needs at least
 /// two studies per level on average (`2·levels ≤ k`).
-pub const MAX_LEVELS: usize = 30;
+pub const MAX_LEVELS: usize = 20;
 
 impl std::fmt::Display for MetaRegError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
