@@ -487,11 +487,14 @@ pub(crate) fn legend_size(entries: &[LegendEntry], style: &PlotStyle) -> (i32, i
     legend_grid_size(entries, 1, style)
 }
 
-/// Width and height of a legend box of `entries` in `cols` columns (filled column by column).
+/// Width and height of a legend box of `entries` in `cols` columns (filled column by column,
+/// each column as wide as its own widest entry).
 pub(crate) fn legend_grid_size(entries: &[LegendEntry], cols: usize, style: &PlotStyle) -> (i32, i32) {
     let cols = cols.clamp(1, entries.len().max(1));
-    let rows = entries.len().div_ceil(cols) as i32;
-    (cols as i32 * legend_column_width(entries, style), rows * legend_line_height(style) + LEGEND_PAD)
+    let rows = entries.len().div_ceil(cols).max(1);
+    let w: i32 = entries.chunks(rows).map(|c| legend_column_width(c, style)).sum();
+    let w = if entries.is_empty() { legend_column_width(entries, style) } else { w };
+    (w, rows as i32 * legend_line_height(style) + LEGEND_PAD)
 }
 
 /// The most columns (at most `max_cols`) in which `entries` fit into `max_w` pixels (at least 1).
@@ -530,9 +533,10 @@ pub(crate) fn draw_legend_grid<DB: DrawingBackend>(
     area.draw(&Rectangle::new([at, (at.0 + w, at.1 + h)], style.background.mix(0.9).filled()))?;
     area.draw(&Rectangle::new([at, (at.0 + w, at.1 + h)], style.grid.mix(1.0).stroke_width(1)))?;
     let rows = entries.len().div_ceil(cols);
-    let cw = legend_column_width(entries, style);
-    for (c, chunk) in entries.chunks(rows).enumerate() {
-        draw_legend_entries_unboxed(area, (at.0 + c as i32 * cw, at.1), chunk, style)?;
+    let mut x = at.0;
+    for chunk in entries.chunks(rows) {
+        draw_legend_entries_unboxed(area, (x, at.1), chunk, style)?;
+        x += legend_column_width(chunk, style);
     }
     Ok(())
 }

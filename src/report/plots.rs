@@ -103,7 +103,10 @@ fn forest_row(s: &crate::stats::accuracy::StudyAccuracy) -> ForestRow {
     }
 }
 
-fn summaries(b: &Block) -> (Option<(f64, f64, f64)>, Option<(f64, f64, f64)>) {
+/// `(estimate, lower, upper)`.
+type Ci = (f64, f64, f64);
+
+fn summaries(b: &Block) -> (Option<Ci>, Option<Ci>) {
     let fit = b.fit.as_ref();
     (fit.map(|f| triple(&f.summary.sensitivity)), fit.map(|f| triple(&f.summary.specificity)))
 }
