@@ -3,6 +3,8 @@
 //! Regenerate the snapshots with `UPDATE_SNAPSHOTS=1 cargo test --test plots`.
 
 use fourfold::plot::*;
+#[allow(unused_imports)]
+use fourfold::plot::{ForestGroup, LabelMode, PointGroups};
 use fourfold::report::plots::fagan_figure;
 
 /// AuditC (mada; METHODS §12): label, TP, FP, FN, TN.
@@ -79,6 +81,7 @@ fn forest_data() -> ForestData {
             sens: wilson(tp, tp + fn_),
             spec: wilson(tn, tn + fp),
             weight: Some(tp + fp + fn_ + tn),
+            counts: Some([tp as u64, fp as u64, fn_ as u64, tn as u64]),
         })
         .collect();
     ForestData {
@@ -88,6 +91,7 @@ fn forest_data() -> ForestData {
         summary_sens: Some((0.9249206, 0.8328671, 0.9682081)),
         summary_spec: Some((0.7818017, 0.7201532, 0.8330184)),
         title: "AUDIT-C: sensitivity and specificity".to_string(),
+        ..Default::default()
     }
 }
 
@@ -157,6 +161,7 @@ fn sroc_series(name: &str, rows: &[(&str, f64, f64, f64, f64)], shift: f64) -> S
         summary: Some((1.0 - expit(mu2), expit(mu1))),
         confidence_region: region(mu1, mu2, s1, s2, cov / (s1 * s2)),
         prediction_region: region(mu1, mu2, sp1, sp2, rp),
+        show_regions: true,
     }
 }
 
@@ -167,6 +172,7 @@ fn sroc_plot() {
         series: vec![sroc_series("AUDIT-C", &AUDIT_C, 0.0)],
         auc_label: Some("AUC 0.89 [0.85, 0.91]".to_string()),
         title: "AUDIT-C: SROC curve".to_string(),
+        zoom: false,
     };
     let svg = to_svg(900, 600, |a| draw_sroc(a, &data, &style())).expect("SROC drawn");
     snapshot("sroc", &svg);
@@ -177,8 +183,10 @@ fn sroc_plot() {
     assert!(svg.contains("95% prediction region"));
     // 14 studies + the legend's study marker.
     assert_eq!(count(&svg, "<circle"), AUDIT_C.len() + 1);
-    // Summary diamond + legend diamond.
-    assert_eq!(count(&svg, "<polygon"), 2);
+    // Confidence-region patch + summary diamond + legend diamond.
+    assert_eq!(count(&svg, "<polygon"), 3);
+    // The confidence region's legend symbol is a filled patch, not a line like the curve's.
+    assert!(svg.contains("fill-opacity=\"0.14\"") || svg.contains("opacity=\"0.14\""));
     assert!(count(&svg, "<polyline") > 10, "curve, regions, dashes");
 }
 
@@ -192,12 +200,15 @@ fn sroc_subgroups() {
         ],
         auc_label: None,
         title: "SROC by setting".to_string(),
+        zoom: false,
     };
     let svg = to_svg(900, 600, |a| draw_sroc(a, &data, &style())).expect("drawn");
     snapshot("sroc_subgroups", &svg);
     assert!(svg.contains("Primary care") && svg.contains("Hospital"));
-    assert_eq!(count(&svg, "<circle"), AUDIT_C.len() + 1);
-    assert_eq!(count(&svg, "<polygon"), 3);
+    // Series 1 draws circles (7 studies + its legend marker), series 2 squares (polylines).
+    assert_eq!(count(&svg, "<circle"), 7 + 1);
+    // Two region patches, two summary diamonds, the legend diamond.
+    assert_eq!(count(&svg, "<polygon"), 5);
     // Distinct series colours (Okabe–Ito blue and vermillion).
     assert!(svg.contains("#0072B2") && svg.contains("#D55E00"));
 }
@@ -261,12 +272,13 @@ fn deeks_data() -> DeeksData {
         slope,
         p_value: 0.0312,
         summary_ln_dor: Some(44.1396_f64.ln()),
+        ..Default::default()
     }
 }
 
 #[test]
 fn deeks_funnel() {
-    let data = deeks_data();
+    let data = DeeksData { labels: LabelMode::All, ..deeks_data() };
     assert!((data.slope - -57.42).abs() < 0.01, "slope {}", data.slope);
     let svg = to_svg(900, 600, |a| draw_deeks(a, &data, &style())).expect("Deeks drawn");
     snapshot("deeks", &svg);
@@ -274,7 +286,9 @@ fn deeks_funnel() {
     assert!(svg.contains("Diagnostic odds ratio (log scale)"));
     assert!(svg.contains("1/√ESS"));
     assert!(svg.contains("p = 0.031"));
-    assert!(svg.contains("AuditC_08"));
+    for (label, ..) in AUDIT_C {
+        assert!(svg.contains(&format!("\n{label}\n")), "all-labels mode writes {label}");
+    }
     for tick in ["\n10\n", "\n100\n", "\n1000\n"] {
         assert!(svg.contains(tick), "tick {tick}");
     }
@@ -304,6 +318,7 @@ fn doi_plot() {
         lfk: 5.42,
         interpretation: "major asymmetry".to_string(),
         x_label: "ln DOR".to_string(),
+        ..Default::default()
     };
     let svg = to_svg(900, 600, |a| draw_doi(a, &data, &style())).expect("Doi drawn");
     snapshot("doi", &svg);
@@ -335,6 +350,7 @@ fn lr_scattergram() {
             lr_negative: (0.096034, 0.043820, 0.210462),
         }),
         title: "AUDIT-C: likelihood ratio scattergram".to_string(),
+        ..Default::default()
     };
     let svg = to_svg(900, 600, |a| draw_lr_scatter(a, &data, &style())).expect("drawn");
     snapshot("lr_scatter", &svg);
@@ -462,6 +478,7 @@ fn one_study_and_degenerate_ranges() {
         series: vec![sroc_series("one", one, 0.0)],
         auc_label: None,
         title: "One".into(),
+        zoom: false,
     };
     let mut deeks = deeks_data();
     deeks.points.truncate(1);
@@ -471,12 +488,14 @@ fn one_study_and_degenerate_ranges() {
         lfk: 0.0,
         interpretation: "no asymmetry".into(),
         x_label: "ln DOR".into(),
+        ..Default::default()
     };
     let lr = LrScatterData {
         level: CiLabel::default(),
         points: vec![LrPoint { label: "only".into(), lr_positive: 5.0, lr_negative: 0.2 }],
         summary: None,
         title: "One".into(),
+        ..Default::default()
     };
     let mut quadas = quadas_data();
     quadas.studies.truncate(1);
@@ -503,6 +522,7 @@ fn non_finite_values_are_skipped() {
         series: vec![sroc_series("s", &AUDIT_C, 0.0)],
         auc_label: Some("AUC NA".into()),
         title: "NaN".into(),
+        zoom: false,
     };
     sroc.series[0].points[0] = (nan, 0.5, 100.0);
     sroc.series[0].points[1] = (0.5, inf, 100.0);
@@ -519,6 +539,7 @@ fn non_finite_values_are_skipped() {
         lfk: 1.5,
         interpretation: "minor asymmetry".into(),
         x_label: "ln DOR".into(),
+        ..Default::default()
     };
     let lr = LrScatterData {
         level: CiLabel::default(),
@@ -529,6 +550,7 @@ fn non_finite_values_are_skipped() {
         ],
         summary: Some(LrSummary { lr_positive: (4.0, nan, 6.0), lr_negative: (nan, 0.1, 0.3) }),
         title: "NaN".into(),
+        ..Default::default()
     };
     let fagan = fagan_figure(0.3, inf, 0.0, nan, nan);
     let mut quadas = quadas_data();
@@ -565,6 +587,7 @@ fn small_figures_draw() {
         series: vec![sroc_series("AUDIT-C", &AUDIT_C, 0.0)],
         auc_label: Some("AUC 0.89".into()),
         title: "SROC".into(),
+        zoom: false,
     };
     let deeks = deeks_data();
     let quadas = quadas_data();
@@ -580,5 +603,258 @@ fn small_figures_draw() {
         if let Ok(dir) = std::env::var("PLOT_DIR") {
             std::fs::write(format!("{dir}/{name}.svg"), &svg).expect("write");
         }
+    }
+}
+
+// ---------------------------------------------------------------- subgroups, layout (issue #11)
+
+/// `(x, y, anchor, font-size, content)` of every `<text>` of an SVG written by plotters.
+fn texts(svg: &str) -> Vec<(f64, f64, String, f64, String)> {
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let key = format!(" {name}=\"");
+        let i = tag.find(&key)? + key.len();
+        Some(tag[i..].split('"').next()?.to_string())
+    };
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|chunk| {
+            let (tag, rest) = chunk.split_once('>')?;
+            if tag.contains("rotate(") {
+                return None; // axis titles turned by 90°: their extent is vertical
+            }
+            let content = rest.split("</text>").next()?.trim().to_string();
+            Some((
+                attr(tag, "x")?.parse().ok()?,
+                attr(tag, "y")?.parse().ok()?,
+                attr(tag, "text-anchor").unwrap_or_default(),
+                attr(tag, "font-size")?.parse().ok()?,
+                content,
+            ))
+        })
+        .collect()
+}
+
+/// Horizontal extent of a text by the layout's own estimate (0.55 em per character, +10 %).
+fn extent(t: &(f64, f64, String, f64, String)) -> (f64, f64) {
+    let w = t.4.chars().count() as f64 * t.3 * 0.55 * 1.1;
+    match t.2.as_str() {
+        "middle" => (t.0 - w / 2.0, t.0 + w / 2.0),
+        "end" => (t.0 - w, t.0),
+        _ => (t.0, t.0 + w),
+    }
+}
+
+fn three_groups() -> Vec<(&'static str, std::ops::Range<usize>)> {
+    vec![("Primary care", 0..5), ("Hospital", 5..10), ("Community", 10..14)]
+}
+
+fn groups_of(n: usize) -> PointGroups {
+    let g = three_groups();
+    PointGroups {
+        names: g.iter().map(|(name, r)| format!("{name} (k = {})", r.len())).collect(),
+        of_point: (0..n).map(|i| g.iter().position(|(_, r)| r.contains(&i)).unwrap_or(0)).collect(),
+    }
+}
+
+#[test]
+fn forest_with_three_subgroups_has_headings_and_four_diamonds_per_panel() {
+    let all = forest_data();
+    let groups: Vec<ForestGroup> = three_groups()
+        .into_iter()
+        .map(|(name, r)| ForestGroup {
+            heading: format!("{name} (k = {})", r.len()),
+            rows: all.rows[r].to_vec(),
+            summary_sens: Some((0.8, 0.7, 0.9)),
+            summary_spec: Some((0.75, 0.6, 0.85)),
+        })
+        .collect();
+    let data = ForestData { groups, rows: Vec::new(), ..forest_data() };
+    let h = forest_data_height(&data);
+    assert!(h > forest_height(AUDIT_C.len()), "headings and subtotals take rows");
+    let svg = to_svg(900, h, |a| draw_forest(a, &data, &style())).expect("drawn");
+    snapshot("forest_subgroups", &svg);
+    for heading in ["Primary care (k = 5)", "Hospital (k = 5)", "Community (k = 4)"] {
+        assert_eq!(count(&svg, &format!("\n{heading}\n")), 1, "{heading}");
+    }
+    assert_eq!(count(&svg, "\nSubgroup summary\n"), 3);
+    assert_eq!(count(&svg, "\nOverall\n"), 1);
+    // 3 subgroup diamonds + the overall one, in each of the two panels.
+    assert_eq!(count(&svg, "<polygon"), 2 * 4);
+    assert_eq!(count(&svg, "<circle"), 2 * AUDIT_C.len());
+    // Every text stays inside the figure.
+    for t in texts(&svg) {
+        let (x0, x1) = extent(&t);
+        assert!(x0 >= 0.0 && x1 <= 900.0 && t.1 <= h as f64, "{t:?}");
+    }
+}
+
+#[test]
+fn forest_counts_layout_shows_the_two_by_two_table() {
+    let data = ForestData { show_counts: true, ..forest_data() };
+    let w = forest_width(&data);
+    let svg = to_svg(w, forest_data_height(&data), |a| draw_forest(a, &data, &style())).expect("drawn");
+    snapshot("forest_counts", &svg);
+    for head in ["\nTP\n", "\nFP\n", "\nFN\n", "\nTN\n", "\n3226\n", "\n2977\n"] {
+        assert!(svg.contains(head), "{head}");
+    }
+    // Study | counts | CIs | panels: the CI column comes before the sensitivity panel.
+    let ts = texts(&svg);
+    let x_of = |s: &str| ts.iter().rev().find(|t| t.4 == s).map(|t| t.0).expect(s);
+    assert!(x_of("TP") < x_of("0.84 [0.72, 0.91]"));
+    assert!(x_of("0.84 [0.72, 0.91]") < x_of("Sensitivity"));
+    for t in &ts {
+        let (x0, x1) = extent(t);
+        assert!(x0 >= 0.0 && x1 <= w as f64, "{t:?}");
+    }
+}
+
+#[test]
+fn scatter_plots_have_one_legend_entry_per_subgroup() {
+    let deeks = DeeksData { groups: groups_of(AUDIT_C.len()), ..deeks_data() };
+    let doi = DoiData {
+        te: deeks_inputs().iter().map(|r| r.0).collect(),
+        z: (0..AUDIT_C.len()).map(|i| i as f64 / 4.0 - 1.5).collect(),
+        lfk: 1.2,
+        x_label: "ln DOR".into(),
+        groups: groups_of(AUDIT_C.len()),
+        ..Default::default()
+    };
+    let lr = LrScatterData {
+        points: deeks_inputs()
+            .iter()
+            .map(|r| LrPoint {
+                label: r.3.clone(),
+                lr_positive: r.0.exp().sqrt(),
+                lr_negative: (-r.0).exp().sqrt(),
+            })
+            .collect(),
+        groups: groups_of(AUDIT_C.len()),
+        title: "LR".into(),
+        ..Default::default()
+    };
+    let svgs = [
+        ("deeks_subgroups", to_svg(640, 480, |a| draw_deeks(a, &deeks, &style())).expect("deeks")),
+        ("doi_subgroups", to_svg(640, 480, |a| draw_doi(a, &doi, &style())).expect("doi")),
+        ("lr_scatter_subgroups", to_svg(640, 480, |a| draw_lr_scatter(a, &lr, &style())).expect("lr")),
+    ];
+    for (name, svg) in &svgs {
+        snapshot(name, svg);
+        for entry in ["Primary care (k = 5)", "Hospital (k = 5)", "Community (k = 4)"] {
+            assert_eq!(count(svg, &format!("\n{entry}\n")), 1, "{name}: {entry}");
+        }
+        // Three colours (Okabe–Ito blue, vermillion, bluish green) for the three groups.
+        for c in ["#0072B2", "#D55E00", "#009E73"] {
+            assert!(svg.contains(c), "{name}: {c}");
+        }
+        for t in texts(svg) {
+            let (x0, x1) = extent(&t);
+            assert!(x0 >= 0.0 && x1 <= 640.0, "{name}: {t:?}");
+        }
+    }
+    // Deeks keeps the overall regression line; outlier mode labels at most five studies.
+    let labelled = AUDIT_C.iter().filter(|r| svgs[0].1.contains(&format!("\n{}\n", r.0))).count();
+    assert!((1..=5).contains(&labelled), "{labelled} labels");
+    assert!(svgs[0].1.contains("Regression line"));
+}
+
+fn three_series() -> SrocData {
+    SrocData {
+        series: vec![
+            sroc_series("Primary care (k = 5)", &AUDIT_C[..5], 0.3),
+            sroc_series("Hospital (k = 5)", &AUDIT_C[5..10], -0.4),
+            sroc_series("Community (k = 4)", &AUDIT_C[10..], 0.0),
+        ],
+        title: "SROC by setting".into(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn sroc_legend_stays_inside_the_canvas_and_the_plot_is_square() {
+    let legend = [
+        "Primary care (k = 5)",
+        "Summary point",
+        "SROC curve",
+        "95% confidence region",
+        "95% prediction region",
+    ];
+    for (w, h) in [(640u32, 600u32), (400, 500), (900, 600)] {
+        let data = three_series();
+        let svg = to_svg(w, h, |a| draw_sroc(a, &data, &style())).expect("drawn");
+        if (w, h) == (400, 500) {
+            snapshot("sroc_narrow", &svg);
+        }
+        let ts = texts(&svg);
+        for name in legend {
+            let t = ts.iter().find(|t| t.4 == name).unwrap_or_else(|| panic!("{w}×{h}: no {name}"));
+            let (x0, x1) = extent(t);
+            assert!(x0 >= 0.0 && x1 <= w as f64 && t.1 > 0.0 && t.1 + t.3 <= h as f64, "{w}×{h}: {t:?}");
+        }
+        // Square plot area: the 0 and 1 ticks of both axes are as far apart.
+        let tick = |s: &str, anchor: &str| {
+            ts.iter().filter(|t| t.4 == s && t.2 == anchor).map(|t| (t.0, t.1)).collect::<Vec<_>>()
+        };
+        let x_ticks = tick("1.0", "middle");
+        let y_ticks = tick("1.0", "end");
+        let (x0, y0) = (tick("0.0", "middle")[0], tick("0.0", "end")[0]);
+        let x_len = x_ticks[0].0 - x0.0;
+        let y_len = y0.1 - y_ticks[0].1;
+        assert!((x_len - y_len).abs() <= 2.0, "{w}×{h}: {x_len} vs {y_len}");
+    }
+}
+
+#[test]
+fn sroc_zoom_and_hidden_regions() {
+    let mut data = three_series();
+    let full = to_svg(640, 600, |a| draw_sroc(a, &data, &style())).expect("full");
+    data.zoom = true;
+    let zoom = to_svg(640, 600, |a| draw_sroc(a, &data, &style())).expect("zoom");
+    snapshot("sroc_zoom", &zoom);
+    assert_ne!(full, zoom);
+    assert!(!texts(&zoom).iter().any(|t| t.4 == "1.0" && t.2 == "middle"), "zoomed x axis stops before 1");
+    for s in &mut data.series {
+        s.show_regions = false;
+    }
+    let bare = to_svg(640, 600, |a| draw_sroc(a, &data, &style())).expect("bare");
+    assert!(!bare.contains("confidence region") && !bare.contains("prediction region"));
+}
+
+/// The layout is a pure function of the data and the layout sizes: the canvas style (which
+/// only changes the font size handed to the backend) lays every element out identically.
+#[test]
+fn canvas_and_svg_styles_lay_out_identically() {
+    let strip = |svg: &str| -> String {
+        svg.split("font-size=\"")
+            .enumerate()
+            .map(|(i, p)| if i == 0 { p } else { p.split_once('"').map_or(p, |x| x.1) })
+            .collect()
+    };
+    let canvas = PlotStyle::for_canvas();
+    let deeks = DeeksData { groups: groups_of(AUDIT_C.len()), labels: LabelMode::All, ..deeks_data() };
+    let lr = LrScatterData {
+        points: deeks_inputs()
+            .iter()
+            .map(|r| LrPoint {
+                label: r.3.clone(),
+                lr_positive: r.0.exp().sqrt(),
+                lr_negative: (-r.0).exp().sqrt(),
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let sroc = three_series();
+    let forest = forest_data();
+    for st in [style(), canvas.clone()] {
+        assert!(st.font(st.text_size).get_size() > 0.0);
+    }
+    let pair = |f: &dyn Fn(&PlotStyle) -> String| (strip(&f(&style())), strip(&f(&canvas)));
+    let cases: Vec<(&str, (String, String))> = vec![
+        ("deeks", pair(&|st| to_svg(640, 480, |a| draw_deeks(a, &deeks, st)).expect("deeks"))),
+        ("lr", pair(&|st| to_svg(640, 480, |a| draw_lr_scatter(a, &lr, st)).expect("lr"))),
+        ("sroc", pair(&|st| to_svg(640, 600, |a| draw_sroc(a, &sroc, st)).expect("sroc"))),
+        ("forest", pair(&|st| to_svg(900, 600, |a| draw_forest(a, &forest, st)).expect("forest"))),
+    ];
+    for (name, (svg, cv)) in cases {
+        assert!(svg == cv, "{name}: layout differs between the SVG and the canvas style");
     }
 }

@@ -297,19 +297,164 @@ pub(crate) fn check_size<DB: DrawingBackend>(
     Ok((w, h))
 }
 
+/// Line pattern of a data line and of its legend sample.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dash {
+    Solid,
+    /// Long dashes (7 on, 5 off).
+    Dashed,
+}
+
+impl Dash {
+    /// `(on, off)` pixels, `None` for a solid line.
+    pub(crate) fn pattern(self) -> Option<(i32, i32)> {
+        match self {
+            Dash::Solid => None,
+            Dash::Dashed => Some((7, 5)),
+        }
+    }
+}
+
+/// A point marker shape; subgroups get one shape each (greyscale-safe: shape, not only colour).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    Circle,
+    Square,
+    Triangle,
+    Diamond,
+    TriangleDown,
+    Cross,
+}
+
+/// The marker shape of subgroup `i`.
+pub(crate) fn series_shape(i: usize) -> Shape {
+    const SHAPES: [Shape; 6] =
+        [Shape::Circle, Shape::Square, Shape::Triangle, Shape::Diamond, Shape::TriangleDown, Shape::Cross];
+    SHAPES[i % SHAPES.len()]
+}
+
+/// Draw marker `shape` centred at pixel `c` with "radius" `r`, outlined (width 2) or filled.
+pub(crate) fn draw_shape<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    shape: Shape,
+    c: Px,
+    r: i32,
+    colour: RGBColor,
+    filled: bool,
+) -> Result<(), PlotError> {
+    let r = r.max(2);
+    let st = if filled { colour.filled() } else { colour.stroke_width(2) };
+    let poly = |pts: Vec<Px>| -> Result<(), PlotError> {
+        if filled {
+            area.draw(&Polygon::new(pts, st))?;
+        } else {
+            let mut p = pts;
+            if let Some(&f) = p.first() {
+                p.push(f);
+            }
+            area.draw(&PathElement::new(p, st))?;
+        }
+        Ok(())
+    };
+    match shape {
+        Shape::Circle => area.draw(&Circle::new(c, r, st))?,
+        Shape::Square => {
+            let a = (r as f64 * 0.85).round() as i32;
+            poly(vec![(c.0 - a, c.1 - a), (c.0 + a, c.1 - a), (c.0 + a, c.1 + a), (c.0 - a, c.1 + a)])?
+        }
+        Shape::Triangle => {
+            let (dx, dy) = ((r as f64 * 1.0).round() as i32, (r as f64 * 0.6).round() as i32);
+            poly(vec![(c.0, c.1 - r - 1), (c.0 + dx + 1, c.1 + dy + 1), (c.0 - dx - 1, c.1 + dy + 1)])?
+        }
+        Shape::TriangleDown => {
+            let (dx, dy) = ((r as f64 * 1.0).round() as i32, (r as f64 * 0.6).round() as i32);
+            poly(vec![(c.0, c.1 + r + 1), (c.0 + dx + 1, c.1 - dy - 1), (c.0 - dx - 1, c.1 - dy - 1)])?
+        }
+        Shape::Diamond => poly(diamond_px(c, r + 1, r + 1))?,
+        Shape::Cross => {
+            let st = colour.stroke_width(if filled { 3 } else { 2 });
+            area.draw(&PathElement::new(vec![(c.0 - r, c.1 - r), (c.0 + r, c.1 + r)], st))?;
+            area.draw(&PathElement::new(vec![(c.0 - r, c.1 + r), (c.0 + r, c.1 - r)], st))?;
+        }
+    }
+    Ok(())
+}
+
+/// Subgroup membership of a scatter plot's points (Deeks, Doi, LR scattergram): each group is
+/// drawn in its own colour **and** marker shape, with one legend entry per group.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PointGroups {
+    /// Legend text per group, in order, e.g. "CT (k = 17)".
+    pub names: Vec<String>,
+    /// Group index of each point, in the order of the plot's points; empty = no subgroups.
+    pub of_point: Vec<usize>,
+}
+
+impl PointGroups {
+    /// Whether there are groups to show.
+    pub fn is_grouped(&self) -> bool {
+        !self.names.is_empty() && !self.of_point.is_empty()
+    }
+
+    /// Marker shape and colour of point `i`: its group's, or `default` without groups.
+    pub(crate) fn marker(
+        &self,
+        i: usize,
+        default: (Shape, RGBColor),
+        style: &PlotStyle,
+    ) -> (Shape, RGBColor) {
+        match self.of_point.get(i).filter(|g| self.is_grouped() && **g < self.names.len()) {
+            Some(&g) => (series_shape(g), style.series_colour(g)),
+            None => default,
+        }
+    }
+
+    /// One legend entry per group (hollow marker in the group's shape and colour).
+    pub(crate) fn legend(&self, style: &PlotStyle) -> Vec<LegendEntry> {
+        if !self.is_grouped() {
+            return Vec::new();
+        }
+        self.names
+            .iter()
+            .enumerate()
+            .map(|(g, n)| {
+                LegendEntry::new(
+                    Marker::Point { shape: series_shape(g), colour: style.series_colour(g), filled: false },
+                    n.clone(),
+                )
+            })
+            .collect()
+    }
+}
+
 /// The marker shown in front of a legend entry.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Marker {
     /// A line sample.
-    Line { colour: RGBColor, width: u32, dashed: bool },
+    Line { colour: RGBColor, width: u32, dash: Dash },
+    /// A point marker (outlined or filled).
+    Point { shape: Shape, colour: RGBColor, filled: bool },
+    /// A translucent filled patch with a thin outline (a confidence region).
+    Patch(RGBColor),
+}
+
+impl Marker {
     /// An unfilled circle (study point).
-    HollowCircle(RGBColor),
+    pub(crate) fn hollow_circle(colour: RGBColor) -> Marker {
+        Marker::Point { shape: Shape::Circle, colour, filled: false }
+    }
     /// A filled circle.
-    FilledCircle(RGBColor),
+    pub(crate) fn filled_circle(colour: RGBColor) -> Marker {
+        Marker::Point { shape: Shape::Circle, colour, filled: true }
+    }
     /// A filled diamond (summary point).
-    Diamond(RGBColor),
-    /// Text only.
-    None,
+    pub(crate) fn diamond(colour: RGBColor) -> Marker {
+        Marker::Point { shape: Shape::Diamond, colour, filled: true }
+    }
+    /// A solid or dashed line sample.
+    pub(crate) fn line(colour: RGBColor, width: u32, dash: Dash) -> Marker {
+        Marker::Line { colour, width, dash }
+    }
 }
 
 /// One legend line.
@@ -332,10 +477,34 @@ fn legend_line_height(style: &PlotStyle) -> i32 {
     (text_height(style.text_size) as f64 * 1.7).ceil() as i32
 }
 
-/// Width and height in pixels of the legend box for `entries`.
-pub(crate) fn legend_size(entries: &[LegendEntry], style: &PlotStyle) -> (i32, i32) {
+fn legend_column_width(entries: &[LegendEntry], style: &PlotStyle) -> i32 {
     let tw = entries.iter().map(|e| text_width(&e.text, style.text_size)).max().unwrap_or(0);
-    (tw + LEGEND_SAMPLE + 3 * LEGEND_PAD, entries.len() as i32 * legend_line_height(style) + LEGEND_PAD)
+    tw + LEGEND_SAMPLE + 3 * LEGEND_PAD
+}
+
+/// Width and height in pixels of the legend box for `entries` (one column).
+pub(crate) fn legend_size(entries: &[LegendEntry], style: &PlotStyle) -> (i32, i32) {
+    legend_grid_size(entries, 1, style)
+}
+
+/// Width and height of a legend box of `entries` in `cols` columns (filled column by column,
+/// each column as wide as its own widest entry).
+pub(crate) fn legend_grid_size(entries: &[LegendEntry], cols: usize, style: &PlotStyle) -> (i32, i32) {
+    let cols = cols.clamp(1, entries.len().max(1));
+    let rows = entries.len().div_ceil(cols).max(1);
+    let w: i32 = entries.chunks(rows).map(|c| legend_column_width(c, style)).sum();
+    let w = if entries.is_empty() { legend_column_width(entries, style) } else { w };
+    (w, rows as i32 * legend_line_height(style) + LEGEND_PAD)
+}
+
+/// The most columns (at most `max_cols`) in which `entries` fit into `max_w` pixels (at least 1).
+pub(crate) fn legend_columns_for(
+    entries: &[LegendEntry],
+    max_w: i32,
+    max_cols: usize,
+    style: &PlotStyle,
+) -> usize {
+    (1..=max_cols.max(1)).rev().find(|&c| legend_grid_size(entries, c, style).0 <= max_w).unwrap_or(1)
 }
 
 /// Draw a legend box with its top-left corner at `at`.
@@ -345,13 +514,31 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(
     entries: &[LegendEntry],
     style: &PlotStyle,
 ) -> Result<(), PlotError> {
+    draw_legend_grid(area, at, entries, 1, style)
+}
+
+/// Draw a legend box of `entries` in `cols` columns with its top-left corner at `at`.
+pub(crate) fn draw_legend_grid<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    at: Px,
+    entries: &[LegendEntry],
+    cols: usize,
+    style: &PlotStyle,
+) -> Result<(), PlotError> {
     if entries.is_empty() {
         return Ok(());
     }
-    let (w, h) = legend_size(entries, style);
+    let cols = cols.clamp(1, entries.len());
+    let (w, h) = legend_grid_size(entries, cols, style);
     area.draw(&Rectangle::new([at, (at.0 + w, at.1 + h)], style.background.mix(0.9).filled()))?;
     area.draw(&Rectangle::new([at, (at.0 + w, at.1 + h)], style.grid.mix(1.0).stroke_width(1)))?;
-    draw_legend_entries_unboxed(area, at, entries, style)
+    let rows = entries.len().div_ceil(cols);
+    let mut x = at.0;
+    for chunk in entries.chunks(rows) {
+        draw_legend_entries_unboxed(area, (x, at.1), chunk, style)?;
+        x += legend_column_width(chunk, style);
+    }
+    Ok(())
 }
 
 /// Draw legend entries one per line, without a box, starting at `at`.
@@ -367,24 +554,21 @@ pub(crate) fn draw_legend_entries_unboxed<DB: DrawingBackend>(
         let x0 = at.0 + LEGEND_PAD;
         let cx = x0 + LEGEND_SAMPLE / 2;
         match e.marker {
-            Marker::Line { colour, width, dashed } => {
+            Marker::Line { colour, width, dash } => {
                 let pts = vec![(x0, cy), (x0 + LEGEND_SAMPLE, cy)];
-                if dashed {
-                    dashed_px(area, pts, 6, 4, colour.stroke_width(width))?;
-                } else {
-                    area.draw(&PathElement::new(pts, colour.stroke_width(width)))?;
+                match dash.pattern() {
+                    Some((on, off)) => dashed_px(area, pts, on, off, colour.stroke_width(width))?,
+                    None => area.draw(&PathElement::new(pts, colour.stroke_width(width)))?,
                 }
             }
-            Marker::HollowCircle(c) => {
-                area.draw(&Circle::new((cx, cy), 5, c.stroke_width(2)))?;
+            Marker::Point { shape, colour, filled } => {
+                draw_shape(area, shape, (cx, cy), if filled { 6 } else { 5 }, colour, filled)?;
             }
-            Marker::FilledCircle(c) => {
-                area.draw(&Circle::new((cx, cy), 6, c.filled()))?;
+            Marker::Patch(c) => {
+                let r = [(x0 + 2, cy - 6), (x0 + LEGEND_SAMPLE - 2, cy + 6)];
+                area.draw(&Rectangle::new(r, c.mix(REGION_ALPHA).filled()))?;
+                area.draw(&Rectangle::new(r, c.stroke_width(1)))?;
             }
-            Marker::Diamond(c) => {
-                area.draw(&Polygon::new(diamond_px((cx, cy), 7, 7), c.filled()))?;
-            }
-            Marker::None => {}
         }
         area.draw(&Text::new(
             e.text.clone(),
@@ -394,6 +578,9 @@ pub(crate) fn draw_legend_entries_unboxed<DB: DrawingBackend>(
     }
     Ok(())
 }
+
+/// Opacity of a filled confidence region (and of its legend patch).
+pub(crate) const REGION_ALPHA: f64 = 0.14;
 
 /// Width of a one-line (horizontal) legend.
 pub(crate) fn legend_row_width(entries: &[LegendEntry], style: &PlotStyle) -> i32 {
@@ -419,40 +606,56 @@ pub(crate) fn draw_legend_row<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Write point labels next to points (pixel positions relative to `area`), trying right,
-/// left, above and below each point and skipping a label that would overlap a label already
-/// placed or another point.
-pub(crate) fn draw_point_labels<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    points: &[(Px, &str)],
-    style: &PlotStyle,
-) -> Result<(), PlotError> {
-    let size = style.small_size;
-    let th = text_height(size);
-    let r = 6;
-    // Axis-aligned boxes (x0, y0, x1, y1) already taken: the points themselves first.
-    let mut taken: Vec<(i32, i32, i32, i32)> =
-        points.iter().map(|((x, y), _)| (x - r, y - r, x + r, y + r)).collect();
-    let overlaps = |b: &(i32, i32, i32, i32), t: &[(i32, i32, i32, i32)]| {
-        t.iter().any(|o| b.0 < o.2 && o.0 < b.2 && b.1 < o.3 && o.1 < b.3)
-    };
-    for ((x, y), label) in points {
-        if label.is_empty() {
-            continue;
-        }
-        let tw = text_width(label, size);
-        let candidates = [
-            (HPos::Left, (x + r + 2, *y), (x + r + 2, y - th / 2, x + r + 2 + tw, y + th / 2)),
-            (HPos::Right, (x - r - 2, *y), (x - r - 2 - tw, y - th / 2, x - r - 2, y + th / 2)),
-            (HPos::Center, (*x, y - r - th / 2 - 1), (x - tw / 2, y - r - th - 1, x + tw / 2, y - r - 1)),
-            (HPos::Center, (*x, y + r + th / 2 + 1), (x - tw / 2, y + r + 1, x + tw / 2, y + r + th + 1)),
-        ];
-        if let Some((h, at, b)) = candidates.iter().find(|c| !overlaps(&c.2, &taken)) {
-            area.draw(&Text::new(label.to_string(), *at, style.text(size, *h, VPos::Center)))?;
-            taken.push(*b);
-        }
+/// Clip a polygon to the rectangle `xr` × `yr` (Sutherland–Hodgman); non-finite vertices are
+/// dropped first. Returns the clipped outline (possibly empty).
+pub(crate) fn clip_polygon(points: &[(f64, f64)], xr: (f64, f64), yr: (f64, f64)) -> Vec<(f64, f64)> {
+    let mut poly: Vec<(f64, f64)> =
+        points.iter().copied().filter(|p| p.0.is_finite() && p.1.is_finite()).collect();
+    if poly.len() >= 2 && poly.first() == poly.last() {
+        poly.pop();
     }
-    Ok(())
+    // Each edge: inside test and intersection with the boundary.
+    type Inside = fn((f64, f64), f64) -> bool;
+    let edges: [(Inside, f64, bool); 4] = [
+        (|p, v| p.0 >= v, xr.0, true),
+        (|p, v| p.0 <= v, xr.1, true),
+        (|p, v| p.1 >= v, yr.0, false),
+        (|p, v| p.1 <= v, yr.1, false),
+    ];
+    for (inside, v, vertical) in edges {
+        if poly.len() < 3 {
+            return Vec::new();
+        }
+        let cut = |a: (f64, f64), b: (f64, f64)| -> (f64, f64) {
+            if vertical {
+                let t = (v - a.0) / (b.0 - a.0);
+                (v, a.1 + t * (b.1 - a.1))
+            } else {
+                let t = (v - a.1) / (b.1 - a.1);
+                (a.0 + t * (b.0 - a.0), v)
+            }
+        };
+        let mut out = Vec::with_capacity(poly.len() + 4);
+        for i in 0..poly.len() {
+            let cur = poly[i];
+            let prev = poly[(i + poly.len() - 1) % poly.len()];
+            match (inside(cur, v), inside(prev, v)) {
+                (true, true) => out.push(cur),
+                (true, false) => {
+                    out.push(cut(prev, cur));
+                    out.push(cur);
+                }
+                (false, true) => out.push(cut(prev, cur)),
+                (false, false) => {}
+            }
+        }
+        poly = out;
+    }
+    if poly.len() < 3 {
+        Vec::new()
+    } else {
+        poly
+    }
 }
 
 /// Draw a polyline in data coordinates, clipped to the plotting range `xr` × `yr`;
@@ -461,7 +664,7 @@ pub(crate) fn chart_polyline<'a, DB, X, Y>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
     points: &[(f64, f64)],
     style: ShapeStyle,
-    dashed: bool,
+    dash: Dash,
 ) -> Result<(), PlotError>
 where
     DB: DrawingBackend + 'a,
@@ -471,10 +674,13 @@ where
     let xr = chart.x_range();
     let yr = chart.y_range();
     for run in clip_polyline(points, (xr.start, xr.end), (yr.start, yr.end)) {
-        if dashed {
-            chart.draw_series(DashedLineSeries::new(run, 7, 5, style))?;
-        } else {
-            chart.draw_series(LineSeries::new(run, style))?;
+        match dash.pattern() {
+            Some((on, off)) => {
+                chart.draw_series(DashedLineSeries::new(run, on as u32, off as u32, style))?;
+            }
+            None => {
+                chart.draw_series(LineSeries::new(run, style))?;
+            }
         }
     }
     Ok(())
@@ -526,6 +732,11 @@ mod tests {
             (0.0, 1.0),
         );
         assert_eq!(runs.len(), 2);
+        let sq = [(-1.0, -1.0), (2.0, -1.0), (2.0, 2.0), (-1.0, 2.0)];
+        let c = clip_polygon(&sq, (0.0, 1.0), (0.0, 1.0));
+        assert_eq!(c.len(), 4);
+        assert!(c.iter().all(|p| (0.0..=1.0).contains(&p.0) && (0.0..=1.0).contains(&p.1)));
+        assert!(clip_polygon(&sq, (5.0, 6.0), (0.0, 1.0)).is_empty());
     }
 
     #[test]

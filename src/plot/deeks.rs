@@ -7,9 +7,11 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::common::{
-    chart_polyline, chart_px, check_size, draw_frame, draw_legend, draw_point_labels, finite_range, fmt_dec,
-    fmt_p, fmt_tick, legend_size, log10_ticks, pad_range, text_height, LegendEntry, Marker,
+    chart_polyline, chart_px, check_size, draw_frame, draw_legend, draw_shape, finite_range, fmt_dec, fmt_p,
+    fmt_tick, legend_size, log10_ticks, pad_range, text_height, Dash, LegendEntry, Marker, PointGroups,
+    Shape,
 };
+use super::labels::{draw_placed, place_labels, select_labels, LabelMode};
 use super::style::{PlotError, PlotStyle};
 
 /// Everything Deeks' funnel plot shows.
@@ -25,6 +27,10 @@ pub struct DeeksData {
     pub p_value: f64,
     /// Summary ln DOR for the optional vertical reference line.
     pub summary_ln_dor: Option<f64>,
+    /// Subgroup of each point (colour and marker per subgroup); default none.
+    pub groups: PointGroups,
+    /// Which points are labelled; default the 5 farthest from the regression line.
+    pub labels: LabelMode,
 }
 
 /// Draw Deeks' funnel plot. Points with non-finite coordinates are skipped; without points the
@@ -46,21 +52,21 @@ pub fn draw_deeks<DB: DrawingBackend>(
     let keys: Vec<f64> = log10_ticks(xr.0 / ln10, xr.1 / ln10).into_iter().map(|v| v * ln10).collect();
 
     let colour = style.series_colour(0);
-    let mut entries = vec![
-        LegendEntry::new(Marker::HollowCircle(colour), "Study"),
-        LegendEntry::new(
-            Marker::Line { colour: style.series_colour(1), width: style.line_width, dashed: false },
-            "Regression line",
-        ),
-    ];
+    let grouped = data.groups.is_grouped();
+    // With subgroups the overall lines are drawn in the foreground colour (the palette is theirs).
+    let c_line = if grouped { style.foreground } else { style.series_colour(1) };
+    let mut entries = data.groups.legend(style);
+    if !grouped {
+        entries.push(LegendEntry::new(Marker::hollow_circle(colour), "Study"));
+    }
+    entries.push(LegendEntry::new(Marker::line(c_line, style.line_width, Dash::Solid), "Regression line"));
     if summary.is_some() {
-        entries.push(LegendEntry::new(
-            Marker::Line { colour: style.foreground, width: 1, dashed: true },
-            "Summary DOR",
-        ));
+        entries.push(LegendEntry::new(Marker::line(style.foreground, 1, Dash::Dashed), "Summary DOR"));
     }
     let (lw, lh) = legend_size(&entries, style);
-    let plot_w = (w as i32 - lw - 30).max(200);
+    let p_text = format!("Asymmetry test: {}", fmt_p(data.p_value));
+    let side_w = lw.max(super::common::text_width(&p_text, style.text_size) + 8);
+    let plot_w = (w as i32 - side_w - 30).max(200);
     let (plot_area, _) = area.split_horizontally(plot_w);
     let plot_area = plot_area.margin(top as u32, 10, 10, 10);
 
@@ -87,7 +93,7 @@ pub fn draw_deeks<DB: DrawingBackend>(
 
     // Log-scale x ticks (DOR 1, 10, 100, …) drawn by hand at their logarithms.
     for &k in &keys {
-        chart_polyline(&mut chart, &[(k, 0.0), (k, -ymax)], style.grid.stroke_width(1), false)?;
+        chart_polyline(&mut chart, &[(k, 0.0), (k, -ymax)], style.grid.stroke_width(1), Dash::Solid)?;
     }
     let base = chart_px(&chart, area, (xr.0, -ymax));
     let tick = style.text(style.tick_size, HPos::Center, VPos::Top);
@@ -97,30 +103,68 @@ pub fn draw_deeks<DB: DrawingBackend>(
         area.draw(&Text::new(fmt_tick(k.exp()), (x, base.1 + 7), tick.clone()))?;
     }
 
+    // Lines, kept as pixel segments: label obstacles.
+    let mut segments = Vec::new();
     if let Some(s) = summary {
-        chart_polyline(&mut chart, &[(s, 0.0), (s, -ymax)], style.foreground.stroke_width(1), true)?;
+        chart_polyline(&mut chart, &[(s, 0.0), (s, -ymax)], style.foreground.stroke_width(1), Dash::Dashed)?;
+        segments.push((chart_px(&chart, area, (s, 0.0)), chart_px(&chart, area, (s, -ymax))));
     }
-    if data.intercept.is_finite() && data.slope.is_finite() {
+    let line_ok = data.intercept.is_finite() && data.slope.is_finite();
+    if line_ok {
         let line: Vec<(f64, f64)> = (0..=50)
             .map(|i| {
                 let y = ymax * i as f64 / 50.0;
                 (data.intercept + data.slope * y, -y)
             })
             .collect();
-        chart_polyline(&mut chart, &line, style.series_colour(1).stroke_width(style.line_width), false)?;
-    }
-    chart.draw_series(pts.iter().map(|p| Circle::new((p.0, -p.1), 5, colour.stroke_width(2))))?;
-    if style.label_points && pts.len() <= style.max_point_labels {
-        let labelled: Vec<_> =
-            pts.iter().map(|p| (chart_px(&chart, area, (p.0, -p.1)), p.2.as_str())).collect();
-        draw_point_labels(area, &labelled, style)?;
+        chart_polyline(&mut chart, &line, c_line.stroke_width(style.line_width), Dash::Solid)?;
+        let px: Vec<_> = line.iter().map(|&p| chart_px(&chart, area, p)).collect();
+        segments.extend(px.windows(2).map(|w| (w[0], w[1])));
     }
 
+    // Points: (original index, pixel); the label score is the horizontal distance from the
+    // drawn regression line (a layout rule: it picks which labels to write).
+    let shown: Vec<(usize, (i32, i32))> = data
+        .points
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.0.is_finite() && p.1.is_finite() && p.1 >= 0.0)
+        .map(|(i, p)| (i, chart_px(&chart, area, (p.0, -p.1))))
+        .collect();
+    for &(i, px) in &shown {
+        let (shape, c) = data.groups.marker(i, (Shape::Circle, colour), style);
+        draw_shape(area, shape, px, 5, c, false)?;
+    }
+    let score: Vec<f64> = shown
+        .iter()
+        .map(|&(i, _)| {
+            let (x, y, _) = &data.points[i];
+            let centre = if line_ok { data.intercept + data.slope * y } else { summary.unwrap_or(0.0) };
+            (x - centre).abs()
+        })
+        .collect();
     let lx = plot_w + 10;
     let ly = top + 20;
+    let tl = chart_px(&chart, area, (xr.0, 0.0));
+    let br = chart_px(&chart, area, (xr.1, -ymax));
+    let obstacles: Vec<((i32, i32), i32)> = shown.iter().map(|&(_, px)| (px, 6)).collect();
+    let texts: Vec<&str> = shown.iter().map(|&(i, _)| data.points[i].2.as_str()).collect();
+    let order: Vec<(usize, &str)> =
+        select_labels(data.labels, &score).into_iter().map(|k| (k, texts[k])).collect();
+    let placed = place_labels(
+        &obstacles,
+        &order,
+        style.small_size,
+        (tl.0 + 1, tl.1 + 1, br.0 - 1, br.1 - 1),
+        &[],
+        &segments,
+        !matches!(data.labels, LabelMode::All),
+    );
+    draw_placed(area, &placed, &texts, style.small_size, style)?;
+
     draw_legend(area, (lx, ly), &entries, style)?;
     area.draw(&Text::new(
-        format!("Asymmetry test: {}", fmt_p(data.p_value)),
+        p_text,
         (lx + 4, ly + lh + 14),
         style.text(style.text_size, HPos::Left, VPos::Top),
     ))?;

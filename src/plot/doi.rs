@@ -5,7 +5,10 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::common::{chart_polyline, check_size, draw_frame, finite_range, fmt_dec, pad_range, text_height};
+use super::common::{
+    chart_polyline, chart_px, check_size, draw_frame, draw_legend, draw_shape, finite_range, fmt_dec,
+    legend_size, pad_range, text_height, Dash, PointGroups, Shape,
+};
 use super::style::{PlotError, PlotStyle};
 
 /// Everything the Doi plot shows.
@@ -21,6 +24,9 @@ pub struct DoiData {
     pub interpretation: String,
     /// Label of the x axis, e.g. "ln DOR".
     pub x_label: String,
+    /// Subgroup of each point (same order as `te`): markers per subgroup, the joining line stays
+    /// the overall one; default none.
+    pub groups: PointGroups,
 }
 
 /// Draw the Doi plot. Pairs with a non-finite value are skipped; `te` and `z` of different
@@ -45,19 +51,23 @@ pub fn draw_doi<DB: DrawingBackend>(
     ))?;
     top += text_height(style.label_size) + 6;
 
-    let mut pts: Vec<(f64, f64)> = data
+    let mut pts: Vec<(f64, f64, usize)> = data
         .te
         .iter()
         .zip(&data.z)
-        .filter(|(t, z)| t.is_finite() && z.is_finite())
-        .map(|(&t, &z)| (t, z.abs()))
+        .enumerate()
+        .filter(|(_, (t, z))| t.is_finite() && z.is_finite())
+        .map(|(i, (&t, &z))| (t, z.abs(), i))
         .collect();
-    pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+    pts.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.2.cmp(&b.2)));
 
     let xr = pad_range(finite_range(pts.iter().map(|p| p.0)), 0.08, (-1.0, 1.0));
     let ymax = finite_range(pts.iter().map(|p| p.1)).map(|r| r.1).filter(|v| *v > 0.0).unwrap_or(2.0) * 1.1;
 
-    let plot_area = area.margin(top as u32, 10, 20, 30);
+    let entries = data.groups.legend(style);
+    let (lw, _) = legend_size(&entries, style);
+    let right = if entries.is_empty() { 30 } else { lw + 30 };
+    let plot_area = area.margin(top as u32, 10, 20, right as u32);
     let x_lab = text_height(style.tick_size) + text_height(style.label_size) + 26;
     let y_lab = text_height(style.tick_size) * 2 + text_height(style.label_size) + 16;
     let mut chart = ChartBuilder::on(&plot_area)
@@ -80,8 +90,25 @@ pub fn draw_doi<DB: DrawingBackend>(
         .draw()?;
 
     let colour = style.series_colour(0);
-    let line: Vec<(f64, f64)> = pts.iter().map(|&(x, y)| (x, -y)).collect();
-    chart_polyline(&mut chart, &line, colour.stroke_width(style.line_width), false)?;
-    chart.draw_series(line.iter().map(|&p| Circle::new(p, 5, colour.filled())))?;
+    let c_line = if data.groups.is_grouped() { RGBColor(0x77, 0x77, 0x77) } else { colour };
+    let line: Vec<(f64, f64)> = pts.iter().map(|&(x, y, _)| (x, -y)).collect();
+    chart_polyline(&mut chart, &line, c_line.stroke_width(style.line_width), Dash::Solid)?;
+    for &(x, y, i) in &pts {
+        let (shape, c) = data.groups.marker(i, (Shape::Circle, colour), style);
+        draw_shape(area, shape, chart_px(&chart, area, (x, -y)), 5, c, true)?;
+    }
+    if !entries.is_empty() {
+        let (w, _) = area.dim_in_pixel();
+        let filled: Vec<_> = entries
+            .into_iter()
+            .map(|mut e| {
+                if let super::common::Marker::Point { filled, .. } = &mut e.marker {
+                    *filled = true;
+                }
+                e
+            })
+            .collect();
+        draw_legend(area, (w as i32 - lw - 10, top + 10), &filled, style)?;
+    }
     Ok(())
 }

@@ -8,8 +8,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::common::{
-    check_size, clip_segment, dashed_px, draw_frame, draw_legend, fmt_pct, fmt_sig, legend_size, text_height,
-    wrap, LegendEntry, Marker,
+    check_size, clip_segment, dashed_px, draw_frame, draw_legend, draw_shape, fmt_pct, fmt_sig, legend_size,
+    text_height, text_width, wrap, Dash, LegendEntry, Marker, Shape,
 };
 use super::style::{PlotError, PlotStyle};
 
@@ -42,7 +42,36 @@ pub struct FaganData {
     /// The LR+ and LR− lines from the pre-test to the post-test axis, `([x, u], [x, u])`; `None`
     /// when not drawable (invalid probability or LR).
     pub lines: [Option<([f64; 2], [f64; 2])>; 2],
+    /// Position `u` of the pre-test probability on the pre-test axis (marked, and shown in the
+    /// legend with the same marker); `None` when the probability is invalid.
+    pub prior_u: Option<f64>,
 }
+
+/// Which tick labels of an axis to write (indices into `ticks`, `(pixel y, label)`): greedy from
+/// the middle of the axis outwards — with `decades_first` the decade labels (1, 10, 0.01, …)
+/// before the others — each kept only when it is at least `min_gap` pixels from every label
+/// kept so far. A pure layout rule; every tick keeps its mark.
+fn thin_labels(ticks: &[(i32, &str)], min_gap: i32, decades_first: bool) -> Vec<usize> {
+    let decade = |s: &str| {
+        decades_first
+            && s.parse::<f64>().is_ok_and(|v| v > 0.0 && (v.log10() - v.log10().round()).abs() < 1e-9)
+    };
+    let (lo, hi) = ticks.iter().fold((i32::MAX, i32::MIN), |(lo, hi), t| (lo.min(t.0), hi.max(t.0)));
+    let mid = (lo as i64 + hi as i64) / 2;
+    let mut order: Vec<usize> = (0..ticks.len()).collect();
+    order.sort_by_key(|&i| (!decade(ticks[i].1), (ticks[i].0 as i64 - mid).abs(), i));
+    let mut kept: Vec<usize> = Vec::new();
+    for i in order {
+        if kept.iter().all(|&k| (ticks[k].0 - ticks[i].0).abs() >= min_gap) {
+            kept.push(i);
+        }
+    }
+    kept.sort_unstable();
+    kept
+}
+
+/// The marker of the prior (pre-test probability) on its axis and in the legend.
+const PRIOR_SHAPE: Shape = Shape::Square;
 
 /// One nomogram axis: pixel x, ticks `(u, label)`, side of the labels (−1 left, +1 right).
 type Axis = (i32, Vec<(f64, String)>, i32);
@@ -62,14 +91,15 @@ pub fn draw_fagan<DB: DrawingBackend>(
     let (q_pos, q_neg) = (data.post_positive, data.post_negative);
     let u_range = data.u_range;
     let lw = style.line_width.max(2);
+    let prior_marker = Marker::Point { shape: PRIOR_SHAPE, colour: style.foreground, filled: true };
     let entries = vec![
-        LegendEntry::new(Marker::None, format!("Prior {}", fmt_pct(data.pretest))),
+        LegendEntry::new(prior_marker, format!("Prior {}", fmt_pct(data.pretest))),
         LegendEntry::new(
-            Marker::Line { colour: style.positive, width: lw, dashed: false },
+            Marker::line(style.positive, lw, Dash::Solid),
             format!("LR+ {}, post-test {}", fmt_sig(data.lr_positive, 2), fmt_pct(q_pos)),
         ),
         LegendEntry::new(
-            Marker::Line { colour: style.negative, width: lw, dashed: true },
+            Marker::line(style.negative, lw, Dash::Dashed),
             format!("LR− {}, post-test {}", fmt_sig(data.lr_negative, 2), fmt_pct(q_neg)),
         ),
     ];
@@ -105,10 +135,11 @@ pub fn draw_fagan<DB: DrawingBackend>(
         }
     }
 
-    // Axes and ticks; labels thinned so that they never overlap.
+    // Axes and tick marks; then the lines; then the tick labels (thinned so that they never
+    // overlap; the LR labels, which the lines cross, on a background box) and the prior marker.
     let axis = style.foreground.stroke_width(2);
     let thin = style.foreground.stroke_width(1);
-    let min_gap = (text_height(style.tick_size) as f64 * 0.85).round() as i32;
+    let min_gap = text_height(style.tick_size) + 3;
     // The geometry (tick positions u and labels) is stats::fagan's; this only places it.
     let axes: Vec<Axis> = data
         .axes
@@ -121,48 +152,50 @@ pub fn draw_fagan<DB: DrawingBackend>(
         .collect();
     for (x, ticks, side) in axes.iter() {
         area.draw(&PathElement::new(vec![(*x, y_of(u_range)), (*x, y_of(-u_range))], axis))?;
-        let mut sorted: Vec<(i32, &String)> = ticks.iter().map(|(u, s)| (y_of(*u), s)).collect();
-        sorted.sort_by_key(|t| t.0);
-        let mut last: Option<i32> = None;
-        let anchor = if *side < 0 { HPos::Right } else { HPos::Left };
-        let ts = style.text(style.tick_size, anchor, VPos::Center);
-        for (y, label) in sorted {
+        for (u, _) in ticks {
+            let y = y_of(*u);
             area.draw(&PathElement::new(vec![(*x, y), (*x + side * 7, y)], thin))?;
-            if last.is_none_or(|l| y - l >= min_gap) {
-                if *x == xs[1] {
-                    // The LR labels sit where the lines cross: give them a background.
-                    let tw = super::common::text_width(label, style.tick_size);
-                    let th = text_height(style.tick_size);
-                    area.draw(&Rectangle::new(
-                        [(*x + 8, y - th / 2), (*x + 12 + tw, y + th / 2)],
-                        style.background.mix(0.85).filled(),
-                    ))?;
-                }
-                area.draw(&Text::new(label.clone(), (*x + side * 10, y), ts.clone()))?;
-                last = Some(y);
-            }
         }
     }
 
     // Lines from (−1, −logit p) to (+1, logit p + ln LR) (stats::fagan), clipped to |u| ≤ u_range.
+    for (line, colour, dash) in
+        [(data.lines[0], style.positive, Dash::Solid), (data.lines[1], style.negative, Dash::Dashed)]
     {
-        for (line, colour, dashed) in
-            [(data.lines[0], style.positive, false), (data.lines[1], style.negative, true)]
-        {
-            let Some((start, end)) = line else {
-                continue;
-            };
-            let (p0, p1) = ((start[0], start[1]), (end[0], end[1]));
-            if let Some((a, b)) = clip_segment(p0, p1, (-1.0, 1.0), (-u_range, u_range)) {
-                let pts = vec![(x_of(a.0), y_of(a.1)), (x_of(b.0), y_of(b.1))];
-                let st = colour.stroke_width(lw);
-                if dashed {
-                    dashed_px(area, pts, 10, 6, st)?;
-                } else {
-                    area.draw(&PathElement::new(pts, st))?;
-                }
+        let Some((start, end)) = line else {
+            continue;
+        };
+        let (p0, p1) = ((start[0], start[1]), (end[0], end[1]));
+        if let Some((a, b)) = clip_segment(p0, p1, (-1.0, 1.0), (-u_range, u_range)) {
+            let pts = vec![(x_of(a.0), y_of(a.1)), (x_of(b.0), y_of(b.1))];
+            let st = colour.stroke_width(lw);
+            match dash.pattern() {
+                Some(_) => dashed_px(area, pts, 10, 6, st)?,
+                None => area.draw(&PathElement::new(pts, st))?,
             }
         }
+    }
+
+    for (x, ticks, side) in axes.iter() {
+        let placed: Vec<(i32, &str)> = ticks.iter().map(|(u, s)| (y_of(*u), s.as_str())).collect();
+        let anchor = if *side < 0 { HPos::Right } else { HPos::Left };
+        let ts = style.text(style.tick_size, anchor, VPos::Center);
+        let boxed = *x == xs[1];
+        for i in thin_labels(&placed, min_gap, boxed) {
+            let (y, label) = placed[i];
+            if boxed {
+                let tw = text_width(label, style.tick_size);
+                let th = text_height(style.tick_size);
+                area.draw(&Rectangle::new(
+                    [(*x + 8, y - th / 2 - 2), (*x + 13 + tw, y + th / 2 + 2)],
+                    style.background.filled(),
+                ))?;
+            }
+            area.draw(&Text::new(label.to_string(), (*x + side * 10, y), ts.clone()))?;
+        }
+    }
+    if let Some(u) = data.prior_u.filter(|u| u.is_finite() && u.abs() <= u_range) {
+        draw_shape(area, PRIOR_SHAPE, (xs[0], y_of(u)), 7, style.foreground, true)?;
     }
 
     let at = if legend_right {
@@ -172,4 +205,23 @@ pub fn draw_fagan<DB: DrawingBackend>(
     };
     draw_legend(area, at, &entries, style)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::thin_labels;
+
+    #[test]
+    fn lr_labels_keep_decades_and_a_gap() {
+        // 1000, 500, 200, 100 … crowded at 8 px spacing, gap 15: decades win.
+        let labels = ["1000", "500", "200", "100", "50", "20", "10"];
+        let ticks: Vec<(i32, &str)> = labels.iter().enumerate().map(|(i, s)| (i as i32 * 8, *s)).collect();
+        let kept: Vec<&str> = thin_labels(&ticks, 15, true).into_iter().map(|i| ticks[i].1).collect();
+        assert!(kept.contains(&"1000") && kept.contains(&"100") && kept.contains(&"10"), "{kept:?}");
+        assert!(!kept.contains(&"500"));
+        for w in kept.windows(2) {
+            let y = |s: &str| ticks.iter().find(|t| t.1 == s).map_or(0, |t| t.0);
+            assert!((y(w[1]) - y(w[0])).abs() >= 15);
+        }
+    }
 }

@@ -7,9 +7,11 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::common::{
-    chart_polyline, chart_px, check_size, diamond_px, draw_frame, draw_legend, draw_point_labels,
-    finite_range, fmt_tick, legend_size, log10_ticks, text_height, text_width, LegendEntry, Marker,
+    chart_polyline, chart_px, check_size, diamond_px, draw_frame, draw_legend, draw_shape, finite_range,
+    fmt_tick, legend_size, log10_ticks, text_height, text_width, wrap, Dash, LegendEntry, Marker,
+    PointGroups, Shape,
 };
+use super::labels::{draw_placed, place_labels, select_labels, LabelMode};
 use super::style::{PlotError, PlotStyle};
 
 /// One study.
@@ -43,6 +45,16 @@ pub struct LrScatterData {
     pub title: String,
     /// The level of the intervals, for the labels ("95%").
     pub level: super::style::CiLabel,
+    /// Subgroup of each point (colour and marker per subgroup); default none.
+    pub groups: PointGroups,
+    /// Which points are labelled; default the 5 farthest (on the log–log plane) from the
+    /// summary point.
+    pub labels: LabelMode,
+}
+
+/// Width of bold text (about 10 % wider than regular).
+fn bold_width(s: &str, size: f64) -> i32 {
+    text_width(s, size * 1.1)
 }
 
 fn lg(v: f64) -> f64 {
@@ -62,10 +74,12 @@ pub fn draw_lr_scatter<DB: DrawingBackend>(
 ) -> Result<(), PlotError> {
     let (w, _) = check_size(area, 300, 250)?;
     let top = draw_frame(area, &data.title, style)?;
-    let pts: Vec<(f64, f64, &str)> = data
+    // (log LR−, log LR+, label, index into data.points).
+    let pts: Vec<(f64, f64, &str, usize)> = data
         .points
         .iter()
-        .map(|p| (lg(p.lr_negative), lg(p.lr_positive), p.label.as_str()))
+        .enumerate()
+        .map(|(i, p)| (lg(p.lr_negative), lg(p.lr_positive), p.label.as_str(), i))
         .filter(|p| p.0.is_finite() && p.1.is_finite())
         .collect();
     let summ = data.summary.map(|s| {
@@ -84,12 +98,24 @@ pub fn draw_lr_scatter<DB: DrawingBackend>(
 
     let colour = style.series_colour(0);
     let c_sum = style.series_colour(1);
-    let mut entries = vec![LegendEntry::new(Marker::HollowCircle(colour), "Studies")];
-    if summ.is_some() {
-        entries.push(LegendEntry::new(Marker::Diamond(c_sum), format!("Summary ({} CI)", data.level)));
+    let grouped = data.groups.is_grouped();
+    let c_sum = if grouped { style.foreground } else { c_sum };
+    let mut entries = data.groups.legend(style);
+    if !grouped {
+        entries.push(LegendEntry::new(Marker::hollow_circle(colour), "Studies"));
     }
-    let (lw, _) = legend_size(&entries, style);
-    let plot_w = (w as i32 - lw - 30).max(200);
+    if summ.is_some() {
+        entries.push(LegendEntry::new(Marker::diamond(c_sum), format!("Summary ({} CI)", data.level)));
+    }
+    let (lw, lh_legend) = legend_size(&entries, style);
+    // The quadrant key shares the legend's column; its lines wrap only on a narrow figure.
+    let key_full = ["LUQ: Exclusion & Confirmation", "RLQ: No Exclusion or Confirmation"]
+        .iter()
+        .map(|t| text_width(t, style.small_size * 1.1))
+        .max()
+        .unwrap_or(0);
+    let key_w = if (w as i32 - key_full - 30) * 10 >= 6 * w as i32 { lw.max(key_full) } else { lw.max(170) };
+    let plot_w = (w as i32 - key_w - 30).max(200);
     let (plot_area, _) = area.split_horizontally(plot_w);
     let plot_area = plot_area.margin(top as u32, 10, 10, 10);
 
@@ -116,7 +142,7 @@ pub fn draw_lr_scatter<DB: DrawingBackend>(
     let tick_y = style.text(style.tick_size, HPos::Right, VPos::Center);
     let origin = chart_px(&chart, area, (xr.0, yr.0));
     for k in log10_ticks(xr.0, xr.1) {
-        chart_polyline(&mut chart, &[(k, yr.0), (k, yr.1)], grid, false)?;
+        chart_polyline(&mut chart, &[(k, yr.0), (k, yr.1)], grid, Dash::Solid)?;
         let (x, _) = chart_px(&chart, area, (k, yr.0));
         area.draw(&PathElement::new(
             vec![(x, origin.1), (x, origin.1 + 5)],
@@ -125,7 +151,7 @@ pub fn draw_lr_scatter<DB: DrawingBackend>(
         area.draw(&Text::new(fmt_tick(10f64.powf(k)), (x, origin.1 + 7), tick_x.clone()))?;
     }
     for k in log10_ticks(yr.0, yr.1) {
-        chart_polyline(&mut chart, &[(xr.0, k), (xr.1, k)], grid, false)?;
+        chart_polyline(&mut chart, &[(xr.0, k), (xr.1, k)], grid, Dash::Solid)?;
         let (_, y) = chart_px(&chart, area, (xr.0, k));
         area.draw(&PathElement::new(
             vec![(origin.0 - 5, y), (origin.0, y)],
@@ -136,36 +162,54 @@ pub fn draw_lr_scatter<DB: DrawingBackend>(
 
     // Reference lines LR− = 0.1 and LR+ = 10.
     let refl = style.foreground.stroke_width(2);
-    chart_polyline(&mut chart, &[(-1.0, yr.0), (-1.0, yr.1)], refl, false)?;
-    chart_polyline(&mut chart, &[(xr.0, 1.0), (xr.1, 1.0)], refl, false)?;
+    chart_polyline(&mut chart, &[(-1.0, yr.0), (-1.0, yr.1)], refl, Dash::Solid)?;
+    chart_polyline(&mut chart, &[(xr.0, 1.0), (xr.1, 1.0)], refl, Dash::Solid)?;
+    let mut segments = vec![
+        (chart_px(&chart, area, (-1.0, yr.0)), chart_px(&chart, area, (-1.0, yr.1))),
+        (chart_px(&chart, area, (xr.0, 1.0)), chart_px(&chart, area, (xr.1, 1.0))),
+    ];
 
-    // Quadrant labels in the four corners.
+    // Quadrant codes in the four corners; their meaning in a key under the legend.
     let corner = |x: f64, y: f64| chart_px(&chart, area, (x, y));
     let small = style.small_size;
     let lh = text_height(small) + 3;
     let quads = [
-        (corner(xr.0, yr.1), HPos::Left, 1, "LUQ: Exclusion & Confirmation", "LR+ > 10, LR− < 0.1"),
-        (corner(xr.1, yr.1), HPos::Right, 1, "RUQ: Confirmation Only", "LR+ > 10, LR− > 0.1"),
-        (corner(xr.0, yr.0), HPos::Left, -1, "LLQ: Exclusion Only", "LR+ < 10, LR− < 0.1"),
-        (corner(xr.1, yr.0), HPos::Right, -1, "RLQ: No Exclusion or Confirmation", "LR+ < 10, LR− > 0.1"),
+        (corner(xr.0, yr.1), HPos::Left, 1, "LUQ", "Exclusion & Confirmation", "LR+ > 10, LR− < 0.1"),
+        (corner(xr.1, yr.1), HPos::Right, 1, "RUQ", "Confirmation Only", "LR+ > 10, LR− > 0.1"),
+        (corner(xr.0, yr.0), HPos::Left, -1, "LLQ", "Exclusion Only", "LR+ < 10, LR− < 0.1"),
+        (corner(xr.1, yr.0), HPos::Right, -1, "RLQ", "No Exclusion or Confirmation", "LR+ < 10, LR− > 0.1"),
     ];
-    for ((cx, cy), hpos, down, l1, l2) in quads {
-        let x = if matches!(hpos, HPos::Left) { cx + 8 } else { cx - 8 };
-        let (y1, y2) = if down > 0 { (cy + 6, cy + 6 + lh) } else { (cy - 6 - 2 * lh, cy - 6 - lh) };
-        let bold = style.bold(small, hpos, VPos::Top);
-        let plain = style.text(small, hpos, VPos::Top);
-        area.draw(&Text::new(l1, (x, y1), bold))?;
-        area.draw(&Text::new(l2, (x, y2), plain))?;
+    let mut quad_boxes = Vec::new();
+    let (kx, mut ky) = (plot_w + 14, top + 20 + lh_legend + 16);
+    for ((cx, cy), hpos, down, code, name, cond) in quads {
+        let x = if matches!(hpos, HPos::Left) { cx + 6 } else { cx - 6 };
+        let y = if down > 0 { cy + 5 } else { cy - 5 - lh };
+        let tw = bold_width(code, small);
+        let (bx0, bx1) = if matches!(hpos, HPos::Left) { (x - 2, x + tw + 2) } else { (x - tw - 2, x + 2) };
+        quad_boxes.push((bx0, y - 2, bx1, y + lh));
+        area.draw(&Text::new(code, (x, y), style.bold(small, hpos, VPos::Top)))?;
+        // Key: "LUQ: Exclusion & Confirmation" (wrapped to the legend column), then the rule.
+        for line in wrap(&format!("{code}: {name}"), small * 1.1, key_w) {
+            area.draw(&Text::new(line, (kx, ky), style.bold(small, HPos::Left, VPos::Top)))?;
+            ky += lh;
+        }
+        area.draw(&Text::new(cond, (kx, ky), style.text(small, HPos::Left, VPos::Top)))?;
+        ky += lh + 6;
     }
 
-    chart.draw_series(pts.iter().map(|p| Circle::new((p.0, p.1), 5, colour.stroke_width(2))))?;
+    for p in &pts {
+        let (shape, c) = data.groups.marker(p.3, (Shape::Circle, colour), style);
+        draw_shape(area, shape, chart_px(&chart, area, (p.0, p.1)), 5, c, false)?;
+    }
     if let Some((nx, py)) = summ {
         let st = c_sum.stroke_width(style.line_width);
         if nx.0.is_finite() {
-            chart_polyline(&mut chart, &[(nx.0, py.1), (nx.0, py.2)], st, false)?;
+            chart_polyline(&mut chart, &[(nx.0, py.1), (nx.0, py.2)], st, Dash::Solid)?;
+            segments.push((chart_px(&chart, area, (nx.0, py.1)), chart_px(&chart, area, (nx.0, py.2))));
         }
         if py.0.is_finite() {
-            chart_polyline(&mut chart, &[(nx.1, py.0), (nx.2, py.0)], st, false)?;
+            chart_polyline(&mut chart, &[(nx.1, py.0), (nx.2, py.0)], st, Dash::Solid)?;
+            segments.push((chart_px(&chart, area, (nx.1, py.0)), chart_px(&chart, area, (nx.2, py.0))));
         }
         if nx.0.is_finite() && py.0.is_finite() {
             chart.draw_series(std::iter::once(
@@ -174,14 +218,34 @@ pub fn draw_lr_scatter<DB: DrawingBackend>(
         }
     }
 
-    if style.label_points && pts.len() <= style.max_point_labels {
-        let mut labelled: Vec<_> = pts.iter().map(|p| (chart_px(&chart, area, (p.0, p.1)), p.2)).collect();
-        // The summary diamond is an obstacle, not a label.
-        if let Some((nx, py)) = summ.filter(|s| s.0 .0.is_finite() && s.1 .0.is_finite()) {
-            labelled.push((chart_px(&chart, area, (nx.0, py.0)), ""));
-        }
-        draw_point_labels(area, &labelled, style)?;
+    // Labels: the points farthest (log–log) from the summary point, or from the points' centre
+    // without a summary (a layout rule choosing which labels to write).
+    let centre =
+        summ.map(|s| (s.0 .0, s.1 .0)).filter(|c| c.0.is_finite() && c.1.is_finite()).unwrap_or_else(|| {
+            let n = pts.len().max(1) as f64;
+            (pts.iter().map(|p| p.0).sum::<f64>() / n, pts.iter().map(|p| p.1).sum::<f64>() / n)
+        });
+    let score: Vec<f64> = pts.iter().map(|p| (p.0 - centre.0).hypot(p.1 - centre.1)).collect();
+    let mut obstacles: Vec<((i32, i32), i32)> =
+        pts.iter().map(|p| (chart_px(&chart, area, (p.0, p.1)), 6)).collect();
+    if let Some((nx, py)) = summ.filter(|s| s.0 .0.is_finite() && s.1 .0.is_finite()) {
+        obstacles.push((chart_px(&chart, area, (nx.0, py.0)), 9));
     }
+    let texts: Vec<&str> = pts.iter().map(|p| p.2).collect();
+    let order: Vec<(usize, &str)> =
+        select_labels(data.labels, &score).into_iter().map(|k| (k, texts[k])).collect();
+    let tl = chart_px(&chart, area, (xr.0, yr.1));
+    let br = chart_px(&chart, area, (xr.1, yr.0));
+    let placed = place_labels(
+        &obstacles,
+        &order,
+        style.small_size,
+        (tl.0 + 1, tl.1 + 1, br.0 - 1, br.1 - 1),
+        &quad_boxes,
+        &segments,
+        !matches!(data.labels, LabelMode::All),
+    );
+    draw_placed(area, &placed, &texts, style.small_size, style)?;
     draw_legend(area, (plot_w + 10, top + 20), &entries, style)?;
     Ok(())
 }

@@ -21,15 +21,20 @@ mod deeks;
 mod doi;
 mod fagan;
 mod forest;
+mod labels;
 mod lr_scatter;
 mod quadas;
 mod sroc;
 mod style;
 
+pub use common::PointGroups;
 pub use deeks::{draw_deeks, DeeksData};
 pub use doi::{draw_doi, DoiData};
 pub use fagan::{draw_fagan, FaganData, NomogramAxisData};
-pub use forest::{draw_forest, forest_height, ForestData, ForestRow};
+pub use forest::{
+    draw_forest, forest_data_height, forest_height, forest_width, ForestData, ForestGroup, ForestRow,
+};
+pub use labels::{place_labels, select_labels, LabelBox, LabelMode, PlacedLabel};
 pub use lr_scatter::{draw_lr_scatter, LrPoint, LrScatterData, LrSummary};
 pub use quadas::{draw_quadas_summary, draw_quadas_traffic_light, quadas_height, Judgement, QuadasData};
 pub use sroc::{draw_sroc, SrocData, SrocSeries};

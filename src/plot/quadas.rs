@@ -67,9 +67,9 @@ const ORDER: [Judgement; 3] = [Judgement::Low, Judgement::Unclear, Judgement::Hi
 
 fn legend(style: &PlotStyle) -> Vec<LegendEntry> {
     vec![
-        LegendEntry::new(Marker::FilledCircle(style.low_risk), "Low (+)"),
-        LegendEntry::new(Marker::FilledCircle(style.unclear_risk), "Unclear (?)"),
-        LegendEntry::new(Marker::FilledCircle(style.high_risk), "High (−)"),
+        LegendEntry::new(Marker::filled_circle(style.low_risk), "Low (+)"),
+        LegendEntry::new(Marker::filled_circle(style.unclear_risk), "Unclear (?)"),
+        LegendEntry::new(Marker::filled_circle(style.high_risk), "High (−)"),
     ]
 }
 
@@ -146,7 +146,7 @@ pub fn draw_quadas_traffic_light<DB: DrawingBackend>(
             if r >= 6 {
                 let ts = FontDesc::new(
                     FontFamily::Name(&style.font_family),
-                    (r as f64 * 1.9).min(style.label_size * 1.2),
+                    style.backend_size((r as f64 * 1.9).min(style.label_size * 1.2)),
                     FontStyle::Bold,
                 )
                 .color(&jd.text_colour(style))

@@ -8,13 +8,14 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::common::{
-    chart_polyline, check_size, closed, diamond_px, draw_frame, draw_legend, legend_size, text_height,
-    LegendEntry, Marker,
+    chart_polyline, chart_px, check_size, clip_polygon, closed, draw_frame, draw_legend_grid, draw_shape,
+    legend_columns_for, legend_grid_size, series_shape, text_height, Dash, LegendEntry, Marker, Shape,
+    REGION_ALPHA,
 };
 use super::style::{PlotError, PlotStyle};
 
 /// One group of studies with its fitted summary (the whole meta-analysis, or one subgroup).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SrocSeries {
     /// Series name (legend; used when there is more than one series).
     pub name: String,
@@ -24,10 +25,27 @@ pub struct SrocSeries {
     pub curve: Vec<(f64, f64)>,
     /// Summary point `(fpr, sens)`.
     pub summary: Option<(f64, f64)>,
-    /// Closed outline of the 95 % confidence region, `(fpr, sens)`.
+    /// Closed outline of the confidence region, `(fpr, sens)` (drawn as a translucent patch).
     pub confidence_region: Vec<(f64, f64)>,
-    /// Closed outline of the 95 % prediction region, `(fpr, sens)` (drawn dashed).
+    /// Closed outline of the prediction region, `(fpr, sens)` (drawn dashed).
     pub prediction_region: Vec<(f64, f64)>,
+    /// Draw this series' confidence and prediction regions (default `true`; the page lets the
+    /// user hide them per subgroup to reduce clutter).
+    pub show_regions: bool,
+}
+
+impl Default for SrocSeries {
+    fn default() -> Self {
+        SrocSeries {
+            name: String::new(),
+            points: Vec::new(),
+            curve: Vec::new(),
+            summary: None,
+            confidence_region: Vec::new(),
+            prediction_region: Vec::new(),
+            show_regions: true,
+        }
+    }
 }
 
 /// Everything the SROC plot shows.
@@ -41,25 +59,57 @@ pub struct SrocData {
     pub title: String,
     /// The level of the intervals, for the labels ("95%").
     pub level: super::style::CiLabel,
+    /// Zoom both axes to the range of the data (study points, summary points, shown confidence
+    /// regions) with a margin, keeping equal scales; default `false` (the full unit square).
+    pub zoom: bool,
 }
 
 fn ok_point(x: f64, y: f64) -> bool {
     x.is_finite() && y.is_finite() && (-1e-9..=1.0 + 1e-9).contains(&x) && (-1e-9..=1.0 + 1e-9).contains(&y)
 }
 
-/// Draw the SROC plot. Non-finite or out-of-range points are skipped; empty series draw the
-/// axes only.
+/// The axis window `(x range, y range)`: the unit square, or with `zoom` the data's range padded
+/// by 8 %, the same length on both axes, shifted to stay inside [0, 1].
+fn window(data: &SrocData) -> ((f64, f64), (f64, f64)) {
+    let full = ((0.0, 1.0), (0.0, 1.0));
+    if !data.zoom {
+        return full;
+    }
+    let pts = data.series.iter().flat_map(|s| {
+        let regions = if s.show_regions { s.confidence_region.as_slice() } else { &[] };
+        s.points.iter().map(|p| (p.0, p.1)).chain(s.summary).chain(regions.iter().copied())
+    });
+    let pts: Vec<(f64, f64)> = pts.filter(|p| ok_point(p.0, p.1)).collect();
+    let Some(xr) = super::common::finite_range(pts.iter().map(|p| p.0)) else { return full };
+    let Some(yr) = super::common::finite_range(pts.iter().map(|p| p.1)) else { return full };
+    let span = ((xr.1 - xr.0).max(yr.1 - yr.0) * 1.16).max(0.1);
+    if span >= 1.0 {
+        return full;
+    }
+    let fit = |(lo, hi): (f64, f64)| {
+        let c = (lo + hi) / 2.0;
+        let lo = (c - span / 2.0).clamp(0.0, 1.0 - span);
+        (lo, lo + span)
+    };
+    (fit(xr), fit(yr))
+}
+
+/// Draw the SROC plot: a square plot area (equal lengths for both axes), the legend to its right
+/// when there is room and below it otherwise. Non-finite or out-of-range points are skipped;
+/// empty series draw the axes only.
 pub fn draw_sroc<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     data: &SrocData,
     style: &PlotStyle,
 ) -> Result<(), PlotError> {
     let (w, h) = check_size(area, 300, 250)?;
+    let (w, h) = (w as i32, h as i32);
     let top = draw_frame(area, &data.title, style)?;
     let single = data.series.len() <= 1;
 
     // Colours per role: a single series uses blue for studies/curve and vermillion for the
-    // summary and regions; several series each use their own colour throughout.
+    // summary and regions; several series each use their own colour throughout (and their own
+    // marker shape for the studies).
     let colours = |i: usize| -> (RGBColor, RGBColor) {
         if single {
             (style.series_colour(0), style.series_colour(1))
@@ -69,64 +119,72 @@ pub fn draw_sroc<DB: DrawingBackend>(
     };
 
     // Legend.
+    let shown = |s: &SrocSeries, r: &[(f64, f64)]| s.show_regions && r.len() >= 3;
     let any_points = data.series.iter().any(|s| !s.points.is_empty());
     let any_curve = data.series.iter().any(|s| s.curve.len() >= 2);
     let any_summary = data.series.iter().any(|s| s.summary.is_some());
-    let any_conf = data.series.iter().any(|s| s.confidence_region.len() >= 3);
-    let any_pred = data.series.iter().any(|s| s.prediction_region.len() >= 3);
+    let any_conf = data.series.iter().any(|s| shown(s, &s.confidence_region));
+    let any_pred = data.series.iter().any(|s| shown(s, &s.prediction_region));
     let mut entries = Vec::new();
-    if !single {
+    let (c_study, c_summary) = if single { colours(0) } else { (style.foreground, style.foreground) };
+    if single {
+        if any_points {
+            entries.push(LegendEntry::new(Marker::hollow_circle(c_study), "Studies (area ∝ N)"));
+        }
+    } else {
         for (i, s) in data.series.iter().enumerate() {
-            entries.push(LegendEntry::new(
-                Marker::Line { colour: style.series_colour(i), width: 3, dashed: false },
-                s.name.clone(),
-            ));
+            let marker =
+                Marker::Point { shape: series_shape(i), colour: style.series_colour(i), filled: false };
+            entries.push(LegendEntry::new(marker, s.name.clone()));
         }
     }
-    let (c_study, c_summary) = if single { colours(0) } else { (style.foreground, style.foreground) };
-    if any_points {
-        entries.push(LegendEntry::new(Marker::HollowCircle(c_study), "Studies (area ∝ N)"));
-    }
     if any_summary {
-        entries.push(LegendEntry::new(Marker::Diamond(c_summary), "Summary point"));
+        entries.push(LegendEntry::new(Marker::diamond(c_summary), "Summary point"));
     }
     if any_curve {
-        let width = style.line_width;
-        entries.push(LegendEntry::new(Marker::Line { colour: c_study, width, dashed: false }, "SROC curve"));
+        entries.push(LegendEntry::new(Marker::line(c_study, CURVE_W, Dash::Solid), "SROC curve"));
     }
     if any_conf {
-        entries.push(LegendEntry::new(
-            Marker::Line { colour: c_summary, width: 2, dashed: false },
-            format!("{} confidence region", data.level),
-        ));
+        entries.push(LegendEntry::new(Marker::Patch(c_summary), format!("{} confidence region", data.level)));
     }
     if any_pred {
         entries.push(LegendEntry::new(
-            Marker::Line { colour: c_summary, width: 2, dashed: true },
+            Marker::line(c_summary, 2, Dash::Dashed),
             format!("{} prediction region", data.level),
         ));
     }
-    let (lw, lh) = legend_size(&entries, style);
 
-    // Square plot on the left, legend on the right.
+    // Geometry: a square plot of side `side`; legend right (one column) or below (up to two).
     let x_lab = text_height(style.tick_size) + text_height(style.label_size) + 26;
-    let y_lab = text_height(style.tick_size) * 2 + text_height(style.label_size) + 16;
-    let avail_h = h as i32 - top - 22;
-    let side = (avail_h - x_lab).min(w as i32 - lw - 40 - y_lab).max(100);
-    let plot_w = (side + y_lab + 20).min(w as i32);
-    let (plot_area, _) = area.split_horizontally(plot_w);
-    let plot_area = plot_area.margin(top as u32 + 12, 10, 10, 10);
+    let y_lab = text_height(style.tick_size) * 2 + text_height(style.label_size) + 20;
+    let auc_h = if data.auc_label.is_some() { text_height(style.text_size) + 16 } else { 0 };
+    let (m, right_pad) = (10, 18);
+    let y0 = top + 8;
+    let (lw1, lh1) = legend_grid_size(&entries, 1, style);
+    let side_right = (h - y0 - x_lab - m).min(w - m - y_lab - right_pad - lw1 - m);
+    let cols_below = legend_columns_for(&entries, w - 2 * m, 2, style);
+    let (lwb, lhb) = legend_grid_size(&entries, cols_below, style);
+    let side_below = (h - y0 - x_lab - 12 - lhb - auc_h - m).min(w - 2 * m - y_lab - right_pad);
+    let legend_right =
+        entries.is_empty() || (side_right as f64 >= 0.85 * side_below as f64 && lh1 + auc_h + y0 + 20 <= h);
+    let side = if legend_right { side_right } else { side_below }.max(60);
+    let block_w = y_lab + side;
+    let x0 = if legend_right { m } else { ((w - block_w - right_pad) / 2).max(m) };
+    let plot_area = area.clone().shrink((x0, y0), (block_w as u32, (side + x_lab) as u32));
 
+    let (xr, yr) = window(data);
+    let span = xr.1 - xr.0;
+    let dec = if span <= 0.5 { 2 } else { 1 };
     let mut chart = ChartBuilder::on(&plot_area)
         .x_label_area_size(x_lab)
         .y_label_area_size(y_lab)
-        .build_cartesian_2d(0f64..1f64, 0f64..1f64)?;
+        .build_cartesian_2d(xr.0..xr.1, yr.0..yr.1)?;
     chart
         .configure_mesh()
         .x_labels(6)
         .y_labels(6)
-        .x_label_formatter(&|v| format!("{v:.1}"))
-        .y_label_formatter(&|v| format!("{v:.1}"))
+        .x_label_formatter(&|v| format!("{v:.dec$}"))
+        .y_label_formatter(&|v| format!("{v:.dec$}"))
         .max_light_lines(0)
         .bold_line_style(style.grid)
         .axis_style(style.foreground)
@@ -137,7 +195,12 @@ pub fn draw_sroc<DB: DrawingBackend>(
         .draw()?;
 
     // Chance line.
-    chart_polyline(&mut chart, &[(0.0, 0.0), (1.0, 1.0)], RGBColor(0xBB, 0xBB, 0xBB).stroke_width(1), true)?;
+    chart_polyline(
+        &mut chart,
+        &[(0.0, 0.0), (1.0, 1.0)],
+        RGBColor(0xBB, 0xBB, 0xBB).stroke_width(1),
+        Dash::Dashed,
+    )?;
 
     // Radius ∝ √N over all series; largest circle ≈ 3.5 % of the plot side.
     let n_max = data
@@ -147,51 +210,72 @@ pub fn draw_sroc<DB: DrawingBackend>(
         .filter(|n| n.is_finite() && *n > 0.0)
         .fold(0.0_f64, f64::max);
     let r_max = (side as f64 * 0.035).max(6.0);
+    let in_window = |x: f64, y: f64| ok_point(x, y) && x >= xr.0 && x <= xr.1 && y >= yr.0 && y <= yr.1;
 
+    // Regions first (under everything), then curves, points and summaries.
     for (i, s) in data.series.iter().enumerate() {
-        let (c_points, c_sum) = colours(i);
-        let pred = closed(&s.prediction_region);
-        if pred.len() >= 3 {
-            chart_polyline(&mut chart, &pred, c_sum.stroke_width(2), true)?;
+        if !s.show_regions {
+            continue;
         }
+        let (_, c_sum) = colours(i);
         let conf = closed(&s.confidence_region);
         if conf.len() >= 3 {
-            chart_polyline(&mut chart, &conf, c_sum.stroke_width(2), false)?;
+            let patch = clip_polygon(&conf, xr, yr);
+            if patch.len() >= 3 {
+                chart.draw_series(std::iter::once(Polygon::new(patch, c_sum.mix(REGION_ALPHA).filled())))?;
+            }
+            chart_polyline(&mut chart, &conf, c_sum.stroke_width(1), Dash::Solid)?;
         }
+        let pred = closed(&s.prediction_region);
+        if pred.len() >= 3 {
+            chart_polyline(&mut chart, &pred, c_sum.stroke_width(2), Dash::Dashed)?;
+        }
+    }
+    for (i, s) in data.series.iter().enumerate() {
+        let (c_points, _) = colours(i);
         if s.curve.len() >= 2 {
-            chart_polyline(&mut chart, &s.curve, c_points.stroke_width(style.line_width), false)?;
+            chart_polyline(&mut chart, &s.curve, c_points.stroke_width(CURVE_W), Dash::Solid)?;
         }
-        let pts: Vec<_> = s
-            .points
-            .iter()
-            .filter(|p| ok_point(p.0, p.1))
-            .map(|&(x, y, n)| {
-                let r = if n.is_finite() && n > 0.0 && n_max > 0.0 {
-                    (r_max * (n / n_max).sqrt()).max(2.5)
-                } else {
-                    3.0
-                };
-                Circle::new((x, y), r.round() as i32, c_points.mix(0.9).stroke_width(2))
-            })
-            .collect();
-        chart.draw_series(pts)?;
-        if let Some((x, y)) = s.summary.filter(|p| ok_point(p.0, p.1)) {
-            chart.draw_series(std::iter::once(
-                EmptyElement::at((x, y)) + Polygon::new(diamond_px((0, 0), 8, 8), c_sum.filled()),
-            ))?;
+    }
+    for (i, s) in data.series.iter().enumerate() {
+        let (c_points, _) = colours(i);
+        let shape = if single { Shape::Circle } else { series_shape(i) };
+        for &(x, y, n) in s.points.iter().filter(|p| in_window(p.0, p.1)) {
+            let r = if n.is_finite() && n > 0.0 && n_max > 0.0 {
+                (r_max * (n / n_max).sqrt()).max(2.5)
+            } else {
+                3.0
+            };
+            draw_shape(area, shape, chart_px(&chart, area, (x, y)), r.round() as i32, c_points, false)?;
+        }
+    }
+    for (i, s) in data.series.iter().enumerate() {
+        let (_, c_sum) = colours(i);
+        if let Some((x, y)) = s.summary.filter(|p| in_window(p.0, p.1)) {
+            let c = chart_px(&chart, area, (x, y));
+            draw_shape(area, Shape::Diamond, c, 7, c_sum, true)?;
+            if !single {
+                draw_shape(area, Shape::Diamond, c, 7, style.foreground, false)?;
+            }
         }
     }
 
-    // Legend and AUC to the right of the plot.
-    let lx = (plot_w + 10).min(w as i32 - lw - 5).max(0);
-    let ly = top + 20;
-    draw_legend(area, (lx, ly), &entries, style)?;
+    // Legend (and AUC): right of the plot, or centred below it.
+    let (lx, ly, cols, lh) = if legend_right {
+        ((x0 + block_w + right_pad).min(w - lw1 - 4).max(0), y0 + 12, 1, lh1)
+    } else {
+        (((w - lwb) / 2).max(0), y0 + side + x_lab + 12, cols_below, lhb)
+    };
+    draw_legend_grid(area, (lx, ly), &entries, cols, style)?;
     if let Some(auc) = &data.auc_label {
         area.draw(&Text::new(
             auc.clone(),
-            (lx + 4, ly + lh + 14),
+            (lx + 4, ly + lh + 10),
             style.text(style.text_size, HPos::Left, VPos::Top),
         ))?;
     }
     Ok(())
 }
+
+/// Width of the SROC curve (thicker than the region outlines).
+const CURVE_W: u32 = 3;

@@ -66,11 +66,11 @@ pub struct PlotStyle {
     pub unclear_risk: RGBColor,
     /// Width of data lines (curves, whiskers, regression lines).
     pub line_width: u32,
-    /// Write study labels next to points in scatter plots (Deeks, LR scattergram) when there are
-    /// at most [`PlotStyle::max_point_labels`] points.
-    pub label_points: bool,
-    /// See [`PlotStyle::label_points`].
-    pub max_point_labels: usize,
+    /// Factor between the layout font sizes above and the size handed to the backend: 1 for
+    /// plotters' SVG backend, `1/1.24` for `plotters-canvas` (see [`PlotStyle::for_canvas`]).
+    /// Every layout decision (text widths, label placement) uses the sizes above, never the
+    /// backend's font metrics, so SVG and canvas lay a figure out identically.
+    pub font_scale: f64,
 }
 
 impl Default for PlotStyle {
@@ -100,23 +100,23 @@ impl Default for PlotStyle {
             high_risk: OI_VERMILLION,
             unclear_risk: OI_YELLOW,
             line_width: 2,
-            label_points: true,
-            max_point_labels: 30,
+            font_scale: 1.0,
         }
     }
 }
 
 impl PlotStyle {
-    /// The default style with font sizes divided by 1.24, for `plotters-canvas`'s
-    /// `CanvasBackend` (which, unlike the SVG backend, does not shrink font sizes).
+    /// The default style for `plotters-canvas`'s `CanvasBackend` (which, unlike the SVG backend,
+    /// does not shrink font sizes by 1.24): the backend gets the sizes divided by 1.24, so the text
+    /// renders at the same pixel size; the layout sizes are unchanged, so the layout is identical.
     pub fn for_canvas() -> Self {
-        let mut s = PlotStyle::default();
-        for size in
-            [&mut s.title_size, &mut s.label_size, &mut s.tick_size, &mut s.text_size, &mut s.small_size]
-        {
-            *size /= 1.24;
-        }
-        s
+        PlotStyle { font_scale: 1.0 / 1.24, ..PlotStyle::default() }
+    }
+
+    /// The size handed to the backend for layout size `size`.
+    pub(crate) fn backend_size(&self, size: f64) -> f64 {
+        let k = if self.font_scale.is_finite() && self.font_scale > 0.0 { self.font_scale } else { 1.0 };
+        size * k
     }
 
     /// Colour of series `i` (cycles through the palette).
@@ -128,9 +128,9 @@ impl PlotStyle {
         }
     }
 
-    /// A font of this style's family at `size` pixels.
+    /// A font of this style's family at layout size `size` (scaled by [`PlotStyle::font_scale`]).
     pub fn font(&self, size: f64) -> FontDesc<'_> {
-        FontDesc::new(FontFamily::Name(&self.font_family), size, FontStyle::Normal)
+        FontDesc::new(FontFamily::Name(&self.font_family), self.backend_size(size), FontStyle::Normal)
     }
 
     /// Text style: this family, `size`, the foreground colour, anchored at `(h, v)`.
@@ -140,7 +140,7 @@ impl PlotStyle {
 
     /// Bold text style (titles, headers).
     pub fn bold(&self, size: f64, h: HPos, v: VPos) -> TextStyle<'_> {
-        FontDesc::new(FontFamily::Name(&self.font_family), size, FontStyle::Bold)
+        FontDesc::new(FontFamily::Name(&self.font_family), self.backend_size(size), FontStyle::Bold)
             .color(&self.foreground)
             .pos(Pos::new(h, v))
     }

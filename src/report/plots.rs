@@ -5,9 +5,9 @@
 
 use crate::analysis::{Analysis, Block};
 use crate::plot::{
-    draw_deeks, draw_doi, draw_fagan, draw_forest, draw_lr_scatter, draw_sroc, forest_height, DeeksData,
-    DoiData, FaganData, ForestData, ForestRow, LrPoint, LrScatterData, LrSummary, PlotError, PlotStyle,
-    SrocData, SrocSeries,
+    draw_deeks, draw_doi, draw_fagan, draw_forest, draw_lr_scatter, draw_sroc, forest_data_height,
+    forest_width, DeeksData, DoiData, FaganData, ForestData, ForestGroup, ForestRow, LabelMode, LrPoint,
+    LrScatterData, LrSummary, PlotError, PlotStyle, PointGroups, SrocData, SrocSeries,
 };
 use crate::stats::bivariate::BivariateResult;
 use crate::stats::estimate::Estimate;
@@ -23,10 +23,17 @@ pub enum PlotKind {
     Deeks,
     Doi,
     LrScatter,
+    /// The forest plot in the Cochrane / RevMan layout (with the TP FP FN TN columns). Not in
+    /// [`PlotKind::ALL`] (the page has no `plot-forest-counts` canvas yet): see [`PlotKind::EXTRA`].
+    ForestCounts,
 }
 
 impl PlotKind {
-    /// Every figure, in display order.
+    /// Figures offered besides [`PlotKind::ALL`] (export and an optional canvas
+    /// `plot-<id>`); [`PlotKind::from_id`] knows them.
+    pub const EXTRA: [PlotKind; 1] = [PlotKind::ForestCounts];
+
+    /// Every figure of the page, in display order.
     pub const ALL: [PlotKind; 6] = [
         PlotKind::Forest,
         PlotKind::Sroc,
@@ -45,12 +52,13 @@ impl PlotKind {
             PlotKind::Deeks => "deeks",
             PlotKind::Doi => "doi",
             PlotKind::LrScatter => "lr-scatter",
+            PlotKind::ForestCounts => "forest-counts",
         }
     }
 
-    /// The kind named by [`PlotKind::id`].
+    /// The kind named by [`PlotKind::id`] (in [`PlotKind::ALL`] or [`PlotKind::EXTRA`]).
     pub fn from_id(id: &str) -> Option<PlotKind> {
-        PlotKind::ALL.into_iter().find(|k| k.id() == id)
+        PlotKind::ALL.into_iter().chain(PlotKind::EXTRA).find(|k| k.id() == id)
     }
 
     /// A caption for the figure.
@@ -62,6 +70,7 @@ impl PlotKind {
             PlotKind::Deeks => "Deeks' funnel plot",
             PlotKind::Doi => "Doi plot (LFK index)",
             PlotKind::LrScatter => "Likelihood-ratio scattergram",
+            PlotKind::ForestCounts => "Forest plot with 2×2 counts (Cochrane layout)",
         }
     }
 }
@@ -71,26 +80,119 @@ pub fn triple(e: &Estimate) -> (f64, f64, f64) {
     (e.estimate, e.ci[0], e.ci[1])
 }
 
+/// Options of the page's figures that are not analysis settings (display choices).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PlotOptions {
+    /// SROC: zoom to the data range ([`SrocData::zoom`]); default off.
+    pub sroc_zoom: bool,
+    /// SROC: indices of the series (subgroups, in [`sroc_data`] order; 0 without subgroups) whose
+    /// confidence and prediction regions are hidden ([`SrocSeries::show_regions`]); default none.
+    pub sroc_hidden_regions: Vec<usize>,
+    /// Deeks and LR scattergram: which study labels are written ([`LabelMode`]); default the
+    /// five most outlying.
+    pub labels: LabelMode,
+}
+
+fn forest_row(s: &crate::stats::accuracy::StudyAccuracy) -> ForestRow {
+    ForestRow {
+        label: s.label.clone(),
+        sens: s.sensitivity.as_ref().map_or((f64::NAN, f64::NAN, f64::NAN), triple),
+        spec: s.specificity.as_ref().map_or((f64::NAN, f64::NAN, f64::NAN), triple),
+        weight: Some((s.tp + s.fp + s.fn_ + s.tn) as f64),
+        counts: Some([s.tp, s.fp, s.fn_, s.tn]),
+    }
+}
+
+/// `(estimate, lower, upper)`.
+type Ci = (f64, f64, f64);
+
+fn summaries(b: &Block) -> (Option<Ci>, Option<Ci>) {
+    let fit = b.fit.as_ref();
+    (fit.map(|f| triple(&f.summary.sensitivity)), fit.map(|f| triple(&f.summary.specificity)))
+}
+
 /// Paired forest plot of a block's studies with the pooled estimates.
 pub fn forest_data(b: &Block, level: f64) -> ForestData {
-    let rows = b
-        .studies
-        .iter()
-        .map(|s| ForestRow {
-            label: s.label.clone(),
-            sens: s.sensitivity.as_ref().map_or((f64::NAN, f64::NAN, f64::NAN), triple),
-            spec: s.specificity.as_ref().map_or((f64::NAN, f64::NAN, f64::NAN), triple),
-            weight: Some((s.tp + s.fp + s.fn_ + s.tn) as f64),
-        })
-        .collect();
-    let fit = b.fit.as_ref();
+    let (summary_sens, summary_spec) = summaries(b);
     ForestData {
-        rows,
-        summary_sens: fit.map(|f| triple(&f.summary.sensitivity)),
-        summary_spec: fit.map(|f| triple(&f.summary.specificity)),
+        rows: b.studies.iter().map(forest_row).collect(),
+        summary_sens,
+        summary_spec,
         title: "Sensitivity and specificity".to_string(),
         level: ci_label(level),
+        ..ForestData::default()
     }
+}
+
+/// The forest plot of an analysis: with subgroups, the studies grouped under one heading per
+/// subgroup level ("CT (k = 17)"), each group ending in its summary, then the overall summary
+/// (studies without a subgroup value under "Missing value"); `show_counts` gives the Cochrane
+/// layout with the 2×2 counts.
+pub fn forest_of(a: &Analysis, show_counts: bool) -> ForestData {
+    let mut data = forest_data(&a.overall, a.settings.ci_level);
+    data.show_counts = show_counts;
+    let Some(sg) = a.subgroups.as_ref().filter(|sg| !sg.levels.is_empty()) else {
+        return data;
+    };
+    let mut groups: Vec<ForestGroup> = sg
+        .levels
+        .iter()
+        .map(|l| {
+            let (summary_sens, summary_spec) = summaries(&l.block);
+            ForestGroup {
+                heading: format!("{} (k = {})", l.level, l.block.k),
+                rows: l.block.studies.iter().map(forest_row).collect(),
+                summary_sens,
+                summary_spec,
+            }
+        })
+        .collect();
+    let member = membership(a, a.overall.studies.iter().map(|s| s.label.as_str()));
+    let missing: Vec<ForestRow> = a
+        .overall
+        .studies
+        .iter()
+        .zip(&member.of_point)
+        .filter(|(_, g)| **g >= sg.levels.len())
+        .map(|(s, _)| forest_row(s))
+        .collect();
+    if !missing.is_empty() {
+        groups.push(ForestGroup {
+            heading: format!("Missing value (k = {})", missing.len()),
+            rows: missing,
+            ..ForestGroup::default()
+        });
+    }
+    data.groups = groups;
+    data.rows.clear();
+    data
+}
+
+/// The subgroup of each labelled point (`labels` in the plot's point order), matched by study
+/// label against the subgroups' study lists (a label used twice is matched in order); points
+/// of no subgroup get an extra "Missing value" group. Legend names carry the number of points
+/// drawn per group ("CT (k = 17)"). No subgroups: empty.
+fn membership<'a>(a: &Analysis, labels: impl Iterator<Item = &'a str>) -> PointGroups {
+    use std::collections::{HashMap, VecDeque};
+    let Some(sg) = a.subgroups.as_ref().filter(|sg| !sg.levels.is_empty()) else {
+        return PointGroups::default();
+    };
+    let mut queue: HashMap<&str, VecDeque<usize>> = HashMap::new();
+    for (g, l) in sg.levels.iter().enumerate() {
+        for s in &l.block.studies {
+            queue.entry(s.label.as_str()).or_default().push_back(g);
+        }
+    }
+    let n = sg.levels.len();
+    let of_point: Vec<usize> =
+        labels.map(|l| queue.get_mut(l).and_then(VecDeque::pop_front).unwrap_or(n)).collect();
+    let count = |g: usize| of_point.iter().filter(|&&x| x == g).count();
+    let mut names: Vec<String> =
+        sg.levels.iter().enumerate().map(|(g, l)| format!("{} (k = {})", l.level, count(g))).collect();
+    if count(n) > 0 {
+        names.push(format!("Missing value (k = {})", count(n)));
+    }
+    PointGroups { names, of_point }
 }
 
 /// One SROC series: the block's study points and, when pooled, its curve, summary point and regions.
@@ -111,6 +213,7 @@ pub fn sroc_series(name: &str, b: &Block) -> SrocSeries {
         summary: fit.map(|f| (1.0 - f.summary.specificity.estimate, f.summary.sensitivity.estimate)),
         confidence_region: fit.map(|f| f.sroc.confidence_region.clone()).unwrap_or_default(),
         prediction_region: fit.map(|f| f.sroc.prediction_region.clone()).unwrap_or_default(),
+        show_regions: true,
     }
 }
 
@@ -137,12 +240,14 @@ pub fn sroc_data(a: &Analysis) -> SrocData {
             auc_label: None,
             title: "SROC by subgroup".to_string(),
             level: ci_label(a.settings.ci_level),
+            zoom: false,
         },
         _ => SrocData {
             series: vec![sroc_series("Studies", &a.overall)],
             auc_label: auc_label(&a.overall),
             title: "Summary ROC".to_string(),
             level: ci_label(a.settings.ci_level),
+            zoom: false,
         },
     }
 }
@@ -202,6 +307,7 @@ pub fn fagan_figure(
             })
             .collect(),
         lines: [line(lr_positive), line(lr_negative)],
+        prior_u: valid_prob.then(|| nomogram_line(pretest, 1.0).start[1]),
     }
 }
 
@@ -214,6 +320,8 @@ pub fn deeks_data(b: &Block) -> DeeksData {
             slope: d.slope,
             p_value: d.slope_p,
             summary_ln_dor: b.fit.as_ref().map(|f| f.summary.dor.estimate.ln()).filter(|x| x.is_finite()),
+            groups: PointGroups::default(),
+            labels: LabelMode::default(),
         },
         None => DeeksData {
             points: Vec::new(),
@@ -221,8 +329,18 @@ pub fn deeks_data(b: &Block) -> DeeksData {
             slope: f64::NAN,
             p_value: f64::NAN,
             summary_ln_dor: None,
+            groups: PointGroups::default(),
+            labels: LabelMode::default(),
         },
     }
+}
+
+/// Deeks' funnel plot of the analysis: the overall test, points marked by subgroup.
+pub fn deeks_of(a: &Analysis, labels: LabelMode) -> DeeksData {
+    let mut d = deeks_data(&a.overall);
+    d.groups = membership(a, d.points.iter().map(|p| p.2.as_str()));
+    d.labels = labels;
+    d
 }
 
 /// Doi plot of a block.
@@ -234,6 +352,7 @@ pub fn doi_data(b: &Block) -> DoiData {
             lfk: l.lfk_index,
             interpretation: l.interpretation.to_string(),
             x_label: "ln DOR".to_string(),
+            groups: PointGroups::default(),
         },
         None => DoiData {
             te: Vec::new(),
@@ -241,8 +360,18 @@ pub fn doi_data(b: &Block) -> DoiData {
             lfk: f64::NAN,
             interpretation: "not estimable".to_string(),
             x_label: "ln DOR".to_string(),
+            groups: PointGroups::default(),
         },
     }
+}
+
+/// Doi plot of the analysis: the overall LFK index, points marked by subgroup.
+pub fn doi_of(a: &Analysis) -> DoiData {
+    let mut d = doi_data(&a.overall);
+    if let Some(l) = &a.overall.lfk {
+        d.groups = membership(a, l.points.iter().map(|p| p.label.as_str()));
+    }
+    d
 }
 
 /// A figure's level label from the analysis's level ("95%").
@@ -274,20 +403,33 @@ pub fn lr_scatter_data(b: &Block, level: f64) -> LrScatterData {
         }),
         title: "Likelihood-ratio scattergram".to_string(),
         level: ci_label(level),
+        groups: PointGroups::default(),
+        labels: LabelMode::default(),
     }
+}
+
+/// LR scattergram of the analysis: the overall summary, points marked by subgroup.
+pub fn lr_scatter_of(a: &Analysis, labels: LabelMode) -> LrScatterData {
+    let mut d = lr_scatter_data(&a.overall, a.settings.ci_level);
+    d.groups = membership(a, d.points.iter().map(|p| p.label.as_str()));
+    d.labels = labels;
+    d
 }
 
 /// Width × height in pixels of a figure of `a` (the forest plot grows with the number of studies).
 pub fn plot_size(kind: PlotKind, a: &Analysis) -> (u32, u32) {
     match kind {
-        PlotKind::Forest => (900, forest_height(a.overall.studies.len())),
+        PlotKind::Forest | PlotKind::ForestCounts => {
+            let f = forest_of(a, kind == PlotKind::ForestCounts);
+            (forest_width(&f), forest_data_height(&f))
+        }
         PlotKind::Sroc => (640, 600),
         PlotKind::Fagan => (520, 600),
         PlotKind::Deeks | PlotKind::Doi | PlotKind::LrScatter => (640, 480),
     }
 }
 
-/// Draw figure `kind` of `a` on `area`.
+/// Draw figure `kind` of `a` on `area` with the default [`PlotOptions`].
 ///
 /// # Errors
 /// [`PlotError`] when the backend fails or the area is too small.
@@ -297,24 +439,56 @@ pub fn draw_plot<DB: DrawingBackend>(
     a: &Analysis,
     style: &PlotStyle,
 ) -> Result<(), PlotError> {
-    let b = &a.overall;
+    draw_plot_with(area, kind, a, style, &PlotOptions::default())
+}
+
+/// The SROC data of `a` with the display options applied.
+pub fn sroc_with(a: &Analysis, opts: &PlotOptions) -> SrocData {
+    let mut d = sroc_data(a);
+    d.zoom = opts.sroc_zoom;
+    for (i, s) in d.series.iter_mut().enumerate() {
+        s.show_regions = !opts.sroc_hidden_regions.contains(&i);
+    }
+    d
+}
+
+/// Draw figure `kind` of `a` on `area` (subgroups shown in every figure when the analysis has them).
+///
+/// # Errors
+/// [`PlotError`] when the backend fails or the area is too small.
+pub fn draw_plot_with<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    kind: PlotKind,
+    a: &Analysis,
+    style: &PlotStyle,
+    opts: &PlotOptions,
+) -> Result<(), PlotError> {
     match kind {
-        PlotKind::Forest => draw_forest(area, &forest_data(b, a.settings.ci_level), style),
-        PlotKind::Sroc => draw_sroc(area, &sroc_data(a), style),
-        PlotKind::Fagan => draw_fagan(area, &fagan_data(b), style),
-        PlotKind::Deeks => draw_deeks(area, &deeks_data(b), style),
-        PlotKind::Doi => draw_doi(area, &doi_data(b), style),
-        PlotKind::LrScatter => draw_lr_scatter(area, &lr_scatter_data(b, a.settings.ci_level), style),
+        PlotKind::Forest => draw_forest(area, &forest_of(a, false), style),
+        PlotKind::ForestCounts => draw_forest(area, &forest_of(a, true), style),
+        PlotKind::Sroc => draw_sroc(area, &sroc_with(a, opts), style),
+        PlotKind::Fagan => draw_fagan(area, &fagan_data(&a.overall), style),
+        PlotKind::Deeks => draw_deeks(area, &deeks_of(a, opts.labels), style),
+        PlotKind::Doi => draw_doi(area, &doi_of(a), style),
+        PlotKind::LrScatter => draw_lr_scatter(area, &lr_scatter_of(a, opts.labels), style),
     }
 }
 
-/// Figure `kind` of `a` as an SVG document.
+/// Figure `kind` of `a` as an SVG document (default options).
 ///
 /// # Errors
 /// [`PlotError`] when drawing fails.
 pub fn plot_svg(kind: PlotKind, a: &Analysis) -> Result<String, PlotError> {
+    plot_svg_with(kind, a, &PlotOptions::default())
+}
+
+/// Figure `kind` of `a` as an SVG document with display options (what the page shows).
+///
+/// # Errors
+/// [`PlotError`] when drawing fails.
+pub fn plot_svg_with(kind: PlotKind, a: &Analysis, opts: &PlotOptions) -> Result<String, PlotError> {
     let (w, h) = plot_size(kind, a);
-    crate::plot::to_svg(w, h, |area| draw_plot(area, kind, a, &PlotStyle::default()))
+    crate::plot::to_svg(w, h, |area| draw_plot_with(area, kind, a, &PlotStyle::default(), opts))
 }
 
 /// A QUADAS-2 judgement written in a cell: `low`/`l`/`+`, `high`/`h`/`-`, `unclear`/`u`/`?`
