@@ -31,11 +31,12 @@ pub enum PlotKind {
 impl PlotKind {
     /// Figures offered besides [`PlotKind::ALL`] (export and an optional canvas
     /// `plot-<id>`); [`PlotKind::from_id`] knows them.
-    pub const EXTRA: [PlotKind; 1] = [PlotKind::ForestCounts];
+    pub const EXTRA: [PlotKind; 0] = [];
 
     /// Every figure of the page, in display order.
-    pub const ALL: [PlotKind; 6] = [
+    pub const ALL: [PlotKind; 7] = [
         PlotKind::Forest,
+        PlotKind::ForestCounts,
         PlotKind::Sroc,
         PlotKind::Fagan,
         PlotKind::Deeks,
@@ -423,7 +424,8 @@ pub fn plot_size(kind: PlotKind, a: &Analysis) -> (u32, u32) {
             let f = forest_of(a, kind == PlotKind::ForestCounts);
             (forest_width(&f), forest_data_height(&f))
         }
-        PlotKind::Sroc => (640, 600),
+        // Wide enough for the legend beside a square plot, without empty space below it.
+        PlotKind::Sroc => (760, 500),
         PlotKind::Fagan => (520, 600),
         PlotKind::Deeks | PlotKind::Doi | PlotKind::LrScatter => (640, 480),
     }

@@ -12,7 +12,7 @@ use crate::data::CovariateKind;
 use crate::permalink;
 use crate::report::export::{loo_csv, r_script, studies_csv, summary_csv};
 use crate::report::grid::{self, GridRow};
-use crate::report::plots::{plot_svg, quadas_from_dataset, quadas_svg, PlotKind, QuadasKind};
+use crate::report::plots::{plot_svg_with, quadas_from_dataset, quadas_svg, PlotKind, QuadasKind};
 
 /// Add a listener for `event` on `target` that reports errors instead of throwing.
 fn on(
@@ -172,7 +172,8 @@ fn export(kind: &str, plot: Option<String>) -> Result<(), JsValue> {
             };
             let name = format!("fourfold-{}.{kind}", k.id());
             if kind == "svg" {
-                let svg = plot_svg(k, &a).map_err(|e| JsValue::from_str(&e.to_string()))?;
+                let opts = state::with(|s| s.plot_options.clone());
+                let svg = plot_svg_with(k, &a, &opts).map_err(|e| JsValue::from_str(&e.to_string()))?;
                 download_text(&name, "image/svg+xml", &svg)
             } else {
                 // 300 dpi for a figure laid out at 96 px per inch: 300 / 96 = 3.125; the PNG
@@ -451,6 +452,44 @@ pub fn wire() -> Result<(), JsValue> {
                 show_link_error(true)
             }
         }
+    })?;
+
+    // Figure display options: redraw the figures only (no re-analysis).
+    let redraw = || -> Result<(), JsValue> {
+        match state::with(|a| a.analysis.clone()) {
+            Some(a) => render::plots(&a),
+            None => Ok(()),
+        }
+    };
+    on_id("sroc-zoom", "change", move |_| {
+        let z: HtmlInputElement = by_id("sroc-zoom")?;
+        state::with(|a| a.plot_options.sroc_zoom = z.checked());
+        redraw()
+    })?;
+    on_id("plot-labels", "change", move |_| {
+        let sel: HtmlSelectElement = by_id("plot-labels")?;
+        let mode = match sel.value().as_str() {
+            "all" => crate::plot::LabelMode::All,
+            "off" => crate::plot::LabelMode::Off,
+            _ => crate::plot::LabelMode::default(),
+        };
+        state::with(|a| a.plot_options.labels = mode);
+        redraw()
+    })?;
+    on_id("sroc-regions", "change", move |e| {
+        let Some(t) = target_el(&e) else { return Ok(()) };
+        let Some(i) = t.get_attribute("data-series").and_then(|v| v.parse::<usize>().ok()) else {
+            return Ok(());
+        };
+        let on = t.dyn_ref::<HtmlInputElement>().is_some_and(|c| c.checked());
+        state::with(|a| {
+            let h = &mut a.plot_options.sroc_hidden_regions;
+            h.retain(|x| *x != i);
+            if !on {
+                h.push(i);
+            }
+        });
+        redraw()
     })?;
 
     // Exports (delegated: every button with data-export).

@@ -13,7 +13,7 @@ use crate::data::{CovariateKind, Dataset, ParseOutcome};
 use crate::plot::PlotStyle;
 use crate::report::doc::{Card, Line, Seg, Table, Tone};
 use crate::report::grid::Grid;
-use crate::report::plots::{draw_plot, plot_size, PlotKind};
+use crate::report::plots::{draw_plot_with, plot_size, PlotKind, PlotOptions};
 use crate::report::results;
 use crate::settings::{AnalysisSettings, Method};
 use crate::stats::influence::LooRow;
@@ -485,7 +485,9 @@ pub fn draw_canvas(
         let ctx: CanvasRenderingContext2d = canvas.get_context("2d")?.ok_or("no 2-D context")?.dyn_into()?;
         ctx.scale(scale, scale)?;
     }
-    draw_plot(&root, kind, a, &PlotStyle::for_canvas()).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    let opts = super::state::with(|s| s.plot_options.clone());
+    draw_plot_with(&root, kind, a, &PlotStyle::for_canvas(), &opts)
+        .map_err(|e| JsValue::from_str(&e.to_string()))?;
     root.present().map_err(|e| JsValue::from_str(&format!("drawing failed: {e}")))?;
     Ok(())
 }
@@ -526,6 +528,26 @@ pub fn draw_quadas_canvas(
     crate::report::plots::draw_quadas(&root, kind, q, &PlotStyle::for_canvas())
         .map_err(|e| JsValue::from_str(&e.to_string()))?;
     root.present().map_err(|e| JsValue::from_str(&format!("drawing failed: {e}")))?;
+    Ok(())
+}
+
+/// The figure controls that depend on the analysis: one "regions" box per SROC series.
+pub fn plot_controls(a: &Analysis, opts: &PlotOptions) -> Result<(), JsValue> {
+    let box_: Element = by_id("sroc-regions")?;
+    clear(&box_);
+    let names: Vec<String> =
+        crate::report::plots::sroc_data(a).series.iter().map(|s| s.name.clone()).collect();
+    for (i, name) in names.iter().enumerate() {
+        let label = add(&box_, "label", "")?;
+        label.set_class_name("inline");
+        let cb: HtmlInputElement = el("input")?.dyn_into()?;
+        cb.set_type("checkbox");
+        cb.set_checked(!opts.sroc_hidden_regions.contains(&i));
+        cb.set_attribute("data-series", &i.to_string())?;
+        cb.set_class_name("sroc-region");
+        label.append_child(&cb)?;
+        label.append_with_str_1(&format!(" regions of {name}"))?;
+    }
     Ok(())
 }
 

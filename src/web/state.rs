@@ -81,6 +81,8 @@ pub struct App {
     pub own_hash: String,
     /// The text and settings an example replaced (for "Undo").
     pub undo: Option<(String, AnalysisSettings)>,
+    /// Display choices of the figures (zoom, regions, labels); not analysis settings.
+    pub plot_options: crate::report::plots::PlotOptions,
 }
 
 thread_local! {

@@ -435,7 +435,7 @@ test('exports: SVG and 300 dpi PNG plots, CSV, JSON and the R script', async () 
   };
   const svg = await get('[data-export=svg][data-plot=sroc]');
   assert.equal(svg.name, 'fourfold-sroc.svg');
-  assert.match(svg.body.toString('utf8'), /^<svg[^>]*width="640"/);
+  assert.match(svg.body.toString('utf8'), /^<svg[^>]*width="760"/);
   const png = await get('[data-export=png][data-plot=fagan]');
   assert.equal(png.name, 'fourfold-fagan.png');
   assert.equal(png.body.subarray(1, 4).toString('latin1'), 'PNG');
@@ -609,5 +609,29 @@ test('a panic shows a calm alert, keeps the text (autosave) and the reload bring
   assert.equal(await p.getByTestId('data-input').inputValue(), text, 'restored after the reload');
   assert.equal(await p.getByTestId('crash').isHidden(), true);
   assert.equal(Number(await p.locator('[data-stat=k]').first().getAttribute('data-value')), 108);
+  await ctx.close();
+});
+
+test('figure options: RevMan-style forest, SROC zoom and regions per subgroup, study labels', async () => {
+  const { page, ctx, log } = await open();
+  await waitReady(page);
+  const { n } = await ink(page, 'plot-forest-counts');
+  assert.ok(n > 2000, `forest with counts drawn: ${n}`);
+  await page.getByTestId('covariate').selectOption('modality');
+  await waitReady(page);
+  assert.equal(await page.locator('#sroc-regions input').count(), 3, 'one regions box per subgroup');
+  const before = await ink(page, 'plot-sroc');
+  await page.locator('#sroc-regions input').nth(1).uncheck();
+  const fewer = await ink(page, 'plot-sroc');
+  assert.ok(fewer.n < before.n, `hiding LAG's regions removes ink (${before.n} → ${fewer.n})`);
+  await page.getByTestId('sroc-zoom').check();
+  const zoomed = await ink(page, 'plot-sroc');
+  assert.notEqual(zoomed.n, fewer.n, 'zoom redraws the SROC plot');
+  await page.getByTestId('plot-labels').selectOption('all');
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('[data-export=svg][data-plot=deeks]').click()]);
+  const svg = await fs.readFile(await dl.path(), 'utf8');
+  assert.ok(svg.includes('Grumbine_1981') && svg.includes('Heuck_1997'), 'all labels in the exported Deeks plot');
+  assert.equal(await page.getByTestId('status').textContent(), 'ready', 'display options do not re-analyse');
+  assert.deepEqual(log.problems, []);
   await ctx.close();
 });
