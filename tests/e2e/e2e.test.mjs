@@ -518,12 +518,21 @@ test('labels follow the chosen level; refused settings say why; hidden results a
 });
 
 test('every export downloads without a console error; PNGs say 300 dpi', async () => {
-  const { page, ctx, log } = await open();
+  let { page, ctx, log } = await open();
   await waitReady(page);
   const buttons = await page.$$eval('[data-export]', (b) => b.filter((x) => x.offsetParent !== null)
     .map((x) => [x.getAttribute('data-export'), x.getAttribute('data-plot')]));
   assert.ok(buttons.length >= 16, `${buttons.length} export buttons`);
+  let n = 0;
   for (const [kind, plot] of buttons) {
+    // Chromium holds back an eleventh download from one page in quick succession (it would ask
+    // the user); a fresh page every eight keeps the test about the exports.
+    if (++n % 8 === 0) {
+      assert.deepEqual(log.problems, [], 'console errors during exports');
+      await ctx.close();
+      ({ page, ctx, log } = await open());
+      await waitReady(page);
+    }
     const sel = plot ? `[data-export=${kind}][data-plot=${plot}]` : `[data-export=${kind}]`;
     const [dl] = await Promise.all([page.waitForEvent('download'), page.locator(sel).click()]);
     const body = await fs.readFile(await dl.path());
@@ -624,13 +633,17 @@ test('figure options: RevMan-style forest, SROC zoom and regions per subgroup, s
   await page.locator('#sroc-regions input').nth(1).uncheck();
   const fewer = await ink(page, 'plot-sroc');
   assert.ok(fewer.n < before.n, `hiding LAG's regions removes ink (${before.n} → ${fewer.n})`);
+  // Zoom (schuetz: the points fill only part of ROC space).
+  await paste(page, await excelTsv('schuetz'));
+  const full = await ink(page, 'plot-sroc');
   await page.getByTestId('sroc-zoom').check();
   const zoomed = await ink(page, 'plot-sroc');
-  assert.notEqual(zoomed.n, fewer.n, 'zoom redraws the SROC plot');
+  assert.notEqual(zoomed.n, full.n, 'zoom redraws the SROC plot');
   await page.getByTestId('plot-labels').selectOption('all');
   const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('[data-export=svg][data-plot=deeks]').click()]);
   const svg = await fs.readFile(await dl.path(), 'utf8');
-  assert.ok(svg.includes('Grumbine_1981') && svg.includes('Heuck_1997'), 'all labels in the exported Deeks plot');
+  const labels = (svg.match(/<text/g) ?? []).length;
+  assert.ok(labels > 108, `all 108 labels in the exported Deeks plot (${labels} texts)`);
   assert.equal(await page.getByTestId('status').textContent(), 'ready', 'display options do not re-analyse');
   assert.deepEqual(log.problems, []);
   await ctx.close();
