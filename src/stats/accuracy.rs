@@ -439,7 +439,7 @@ mod tests {
         assert!(t.rows[0].sensitivity.is_none());
         assert!(t.rows[0].specificity.is_some());
         assert_eq!(t.warnings.len(), 1);
-        assert!(t.warnings[0].starts_with("row 1 (A): no diseased participants"));
+        assert!(t.warnings[0].starts_with("A: no diseased participants"));
         let (kept, _) = two_step_rows(&s);
         assert_eq!(kept, vec![1]);
     }
