@@ -357,7 +357,14 @@ impl GlmmProblem {
             // of the adapted rule (at most a few units from the largest node value; an exact
             // maximum is taken only when that shift under- or overflows).
             let mut shift = mi.g + rule.centre;
-            let mut ns = node_sums(row, &mi, &r, &k, rule, shift, want_grad);
+            let mut ns = if rule.m() == 1 {
+                // Laplace (§2.5): the one node is the mode itself, where the integrand is g(û).
+                let (s, u) = (mi.s, mi.u);
+                let su = M2::new(s[0] * u[0], s[0] * u[1], s[1] * u[0], s[1] * u[1]);
+                NodeSums { w: 1.0, s, su, sz: M2::ZERO, u, uz: M2::ZERO }
+            } else {
+                node_sums(row, &mi, &r, &k, rule, shift, want_grad)
+            };
             if !(ns.w > 1e-250 && ns.w < 1e250) {
                 shift += node_sums_max(row, &mi, &r, &k, rule, shift);
                 ns = node_sums(row, &mi, &r, &k, rule, shift, want_grad);
@@ -446,6 +453,11 @@ fn node_sums(row: &GlmmRow, mi: &ModeInfo, r: &M2, k: &M2, rule: &QuadRule, shif
     let (ra, rc, rd) = (sqrt2 * r.a, sqrt2 * r.c, sqrt2 * r.d);
     let (y2, n2) = (row.y2, row.n2);
     let mut out = NodeSums { w: 0.0, s: [0.0; 2], su: M2::ZERO, sz: M2::ZERO, u: [0.0; 2], uz: M2::ZERO };
+    // `e^{kd x_l}` per node when every `e^{η2}` of the study stays far from overflow (else the
+    // per-node `e^{−|η2|}` form).
+    let xmax = xs.iter().fold(0.0f64, |a, x| a.max(x.abs()));
+    let el: Option<Vec<f64>> = (mi.eta[1].abs() + (kc.abs() + kd.abs()) * xmax < 600.0)
+        .then(|| xs.iter().map(|x| (kd * x).exp()).collect());
     for (j, &(lo, hi)) in rule.spans.iter().enumerate() {
         if lo >= hi {
             continue;
@@ -456,33 +468,64 @@ fn node_sums(row: &GlmmRow, mi: &ModeInfo, r: &M2, k: &M2, rule: &QuadRule, shif
         let base_j = nc[j] + h1 - 0.5 * u1 * u1 - shift;
         let (a2, b2) = (mi.eta[1] + kc * xj, mi.u[1] + rc * xj);
         let (xl, ncl) = (&xs[lo..hi], &nc[lo..hi]);
-        if !grad {
-            let mut wj = 0.0;
+        let (mut w0, mut wxl, mut ws2, mut ws2u2, mut ws2xl, mut wu2, mut wu2xl) =
+            (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+        if let Some(el) = el.as_ref().map(|e| &e[lo..hi]) {
+            // e^{η2} = e^{a2} · e^{kd x_l}: one exponential per row of the rule instead of one per node.
+            let ea = a2.exp();
+            if !grad {
+                for ((&xl, &cl), &e) in xl.iter().zip(ncl).zip(el) {
+                    let eta2 = a2 + kd * xl;
+                    let u2 = b2 + rd * xl;
+                    let h2 = y2 * eta2 - n2 * (ea * e).ln_1p();
+                    w0 += (base_j + cl + h2 - 0.5 * u2 * u2).exp();
+                }
+                out.w += w0;
+                continue;
+            }
+            for ((&xl, &cl), &e) in xl.iter().zip(ncl).zip(el) {
+                let eta2 = a2 + kd * xl;
+                let u2 = b2 + rd * xl;
+                let t = ea * e;
+                let h2 = y2 * eta2 - n2 * t.ln_1p();
+                let w = (base_j + cl + h2 - 0.5 * u2 * u2).exp();
+                let s2 = y2 - n2 * (t / (1.0 + t));
+                let ws = w * s2;
+                let wu = w * u2;
+                w0 += w;
+                wxl += w * xl;
+                ws2 += ws;
+                ws2u2 += ws * u2;
+                ws2xl += ws * xl;
+                wu2 += wu;
+                wu2xl += wu * xl;
+            }
+        } else {
+            if !grad {
+                for (&xl, &cl) in xl.iter().zip(ncl) {
+                    let eta2 = a2 + kd * xl;
+                    let u2 = b2 + rd * xl;
+                    w0 += (base_j + cl + margin_ll(y2, n2, eta2) - 0.5 * u2 * u2).exp();
+                }
+                out.w += w0;
+                continue;
+            }
             for (&xl, &cl) in xl.iter().zip(ncl) {
                 let eta2 = a2 + kd * xl;
                 let u2 = b2 + rd * xl;
-                wj += (base_j + cl + margin_ll(y2, n2, eta2) - 0.5 * u2 * u2).exp();
+                let (h2, p2) = margin_ll_and_p(y2, n2, eta2);
+                let w = (base_j + cl + h2 - 0.5 * u2 * u2).exp();
+                let s2 = y2 - n2 * p2;
+                let ws = w * s2;
+                let wu = w * u2;
+                w0 += w;
+                wxl += w * xl;
+                ws2 += ws;
+                ws2u2 += ws * u2;
+                ws2xl += ws * xl;
+                wu2 += wu;
+                wu2xl += wu * xl;
             }
-            out.w += wj;
-            continue;
-        }
-        let (mut w0, mut wxl, mut ws2, mut ws2u2, mut ws2xl, mut wu2, mut wu2xl) =
-            (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
-        for (&xl, &cl) in xl.iter().zip(ncl) {
-            let eta2 = a2 + kd * xl;
-            let u2 = b2 + rd * xl;
-            let (h2, p2) = margin_ll_and_p(y2, n2, eta2);
-            let w = (base_j + cl + h2 - 0.5 * u2 * u2).exp();
-            let s2 = y2 - n2 * p2;
-            let ws = w * s2;
-            let wu = w * u2;
-            w0 += w;
-            wxl += w * xl;
-            ws2 += ws;
-            ws2u2 += ws * u2;
-            ws2xl += ws * xl;
-            wu2 += wu;
-            wu2xl += wu * xl;
         }
         let s1j = row.y1 - row.n1 * p1;
         out.w += w0;
