@@ -212,6 +212,16 @@ fn margin_ll_and_p(y: f64, n: f64, eta: f64) -> (f64, f64) {
     (y * eta - n * (eta.max(0.0) + e.ln_1p()), p)
 }
 
+/// `(ln(1 + t), 1/(1 + t))` for `t ≥ 0`: `ln` of the rounded `u = 1 + t` corrected by
+/// `(t − (u − 1))/u` (the rounding of `u`), which makes it as accurate as `ln_1p` while `ln` is
+/// the cheaper call; the reciprocal is shared with the probability `t/(1 + t)`.
+#[inline(always)]
+fn ln_1p_of(t: f64) -> (f64, f64) {
+    let u = 1.0 + t;
+    let inv = 1.0 / u;
+    (u.ln() + (t - (u - 1.0)) * inv, inv)
+}
+
 #[inline]
 fn margin_ll(y: f64, n: f64, eta: f64) -> f64 {
     if n == 0.0 {
@@ -477,7 +487,7 @@ fn node_sums(row: &GlmmRow, mi: &ModeInfo, r: &M2, k: &M2, rule: &QuadRule, shif
                 for ((&xl, &cl), &e) in xl.iter().zip(ncl).zip(el) {
                     let eta2 = a2 + kd * xl;
                     let u2 = b2 + rd * xl;
-                    let h2 = y2 * eta2 - n2 * (ea * e).ln_1p();
+                    let h2 = y2 * eta2 - n2 * ln_1p_of(ea * e).0;
                     w0 += (base_j + cl + h2 - 0.5 * u2 * u2).exp();
                 }
                 out.w += w0;
@@ -487,9 +497,10 @@ fn node_sums(row: &GlmmRow, mi: &ModeInfo, r: &M2, k: &M2, rule: &QuadRule, shif
                 let eta2 = a2 + kd * xl;
                 let u2 = b2 + rd * xl;
                 let t = ea * e;
-                let h2 = y2 * eta2 - n2 * t.ln_1p();
+                let (lt, inv) = ln_1p_of(t);
+                let h2 = y2 * eta2 - n2 * lt;
                 let w = (base_j + cl + h2 - 0.5 * u2 * u2).exp();
-                let s2 = y2 - n2 * (t / (1.0 + t));
+                let s2 = y2 - n2 * (t * inv);
                 let ws = w * s2;
                 let wu = w * u2;
                 w0 += w;
