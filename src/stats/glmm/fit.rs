@@ -75,7 +75,9 @@ pub fn select_rules(p: &mut GlmmProblem, theta: &[f64], ws: &mut Workspace, m: u
         };
     let all: Vec<usize> = (0..k).collect();
     let pass13 = try_rule(p, ws, 13, &all)?;
-    let fail13: Vec<usize> = all.iter().copied().filter(|i| !pass13.contains(i)).collect();
+    let mut in13 = vec![false; k];
+    pass13.iter().for_each(|&i| in13[i] = true);
+    let fail13: Vec<usize> = all.iter().copied().filter(|&i| !in13[i]).collect();
     for &i in &pass13 {
         chosen[i] = 13;
     }
@@ -83,7 +85,9 @@ pub fn select_rules(p: &mut GlmmProblem, theta: &[f64], ws: &mut Workspace, m: u
     for &i in &pass5 {
         chosen[i] = 5;
     }
-    let rest: Vec<usize> = pass13.iter().copied().filter(|i| !pass5.contains(i)).collect();
+    let mut in5 = vec![false; k];
+    pass5.iter().for_each(|&i| in5[i] = true);
+    let rest: Vec<usize> = pass13.iter().copied().filter(|&i| !in5[i]).collect();
     for i in try_rule(p, ws, 9, &rest)? {
         chosen[i] = 9;
     }
@@ -232,7 +236,10 @@ pub fn fit_structure_seeded(
     let mut termination = r.termination;
     // Newton polish (≤ 5 steps) with the Hessian from gradient differences.
     let mut hess = None;
+    // Whether the objective's last evaluation was at `x` (its modes are then the modes at `x`).
+    let mut last_at_x = false;
     for _ in 0..5 {
+        last_at_x = false;
         let Some(h) = hessian_from_gradient(&mut o, &x, HESSIAN_STEP, Some(&grad)) else {
             break;
         };
@@ -255,6 +262,7 @@ pub fn fit_structure_seeded(
                 x = xn;
                 f = fnew;
                 grad = gn;
+                last_at_x = true;
                 if !big {
                     break;
                 }
@@ -262,11 +270,14 @@ pub fn fit_structure_seeded(
             _ => break,
         }
     }
-    // Final modes and ℓ at x.
-    let mut g = vec![0.0; x.len()];
-    if let Some(fx) = o.value_grad(&x, &mut g) {
-        f = fx;
-        grad = g;
+    // Final modes and ℓ at x (already at hand when the accepted Newton step was the last evaluation).
+    if !last_at_x {
+        let mut g = vec![0.0; x.len()];
+        evaluations += 1;
+        if let Some(fx) = o.value_grad(&x, &mut g) {
+            f = fx;
+            grad = g;
+        }
     }
     let modes = o.ws.modes.clone();
     let vcov = hess.as_ref().and_then(|h| h.clone().cholesky().map(|c| c.inverse()));
