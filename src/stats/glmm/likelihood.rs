@@ -147,6 +147,17 @@ impl QuadRule {
     /// heavy-tailed posterior inflates the corner nodes); at 1e-20 every reference set agrees with
     /// the full rule to < 1e-11 (10% of the m = 25 pairs are skipped).
     pub fn new(m: usize) -> QuadRule {
+        // Built once per node count (the eigen-decomposition of §2.6 step 2 is not free: a fit
+        // uses up to six rules, and leave-one-out or subgroups repeat them).
+        const CACHED: usize = 128;
+        static RULES: [std::sync::OnceLock<QuadRule>; CACHED] = [const { std::sync::OnceLock::new() }; CACHED];
+        match RULES.get(m.max(1)) {
+            Some(cell) => cell.get_or_init(|| QuadRule::build(m)).clone(),
+            None => QuadRule::build(m),
+        }
+    }
+
+    fn build(m: usize) -> QuadRule {
         let gh = super::quadrature::gauss_hermite(m);
         let lw = &gh.log_weights;
         let m = lw.len();
