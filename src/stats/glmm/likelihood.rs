@@ -12,7 +12,7 @@
 
 use super::mat2::M2;
 use super::quadrature::GaussHermite;
-use crate::stats::transform::{log1p_exp, prob_from_logit};
+use crate::stats::transform::prob_from_logit;
 use serde::Serialize;
 
 /// One study's data for the GLMM: successes and trials per margin, the log binomial coefficients
@@ -216,11 +216,12 @@ pub const NODE_PRUNE: f64 = 1e-20;
 #[inline]
 fn margin_ll_and_p(y: f64, n: f64, eta: f64) -> (f64, f64) {
     let e = (-eta.abs()).exp();
-    let p = if eta >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) };
+    let (l, inv) = ln_1p_of(e);
+    let p = if eta >= 0.0 { inv } else { e * inv };
     if n == 0.0 {
         return (0.0, p);
     }
-    (y * eta - n * (eta.max(0.0) + e.ln_1p()), p)
+    (y * eta - n * (eta.max(0.0) + l), p)
 }
 
 /// `(ln(1 + t), 1/(1 + t))` for `t ≥ 0`: `ln` of the rounded `u = 1 + t` corrected by
@@ -238,7 +239,7 @@ fn margin_ll(y: f64, n: f64, eta: f64) -> f64 {
     if n == 0.0 {
         0.0
     } else {
-        y * eta - n * log1p_exp(eta)
+        y * eta - n * (eta.max(0.0) + ln_1p_of((-eta.abs()).exp()).0)
     }
 }
 
