@@ -150,7 +150,8 @@ impl QuadRule {
         // Built once per node count (the eigen-decomposition of §2.6 step 2 is not free: a fit
         // uses up to six rules, and leave-one-out or subgroups repeat them).
         const CACHED: usize = 128;
-        static RULES: [std::sync::OnceLock<QuadRule>; CACHED] = [const { std::sync::OnceLock::new() }; CACHED];
+        static RULES: [std::sync::OnceLock<QuadRule>; CACHED] =
+            [const { std::sync::OnceLock::new() }; CACHED];
         match RULES.get(m.max(1)) {
             Some(cell) => cell.get_or_init(|| QuadRule::build(m)).clone(),
             None => QuadRule::build(m),
@@ -468,7 +469,15 @@ struct NodeSums {
 /// The per-`j` terms are hoisted; the inner loop over `l` is straight-line arithmetic on the node
 /// arrays.
 #[inline]
-fn node_sums(row: &GlmmRow, mi: &ModeInfo, r: &M2, k: &M2, rule: &QuadRule, shift: f64, grad: bool) -> NodeSums {
+fn node_sums(
+    row: &GlmmRow,
+    mi: &ModeInfo,
+    r: &M2,
+    k: &M2,
+    rule: &QuadRule,
+    shift: f64,
+    grad: bool,
+) -> NodeSums {
     let sqrt2 = std::f64::consts::SQRT_2;
     let (xs, nc) = (&rule.gh.nodes, &rule.node_const);
     let (ka, kc, kd) = (sqrt2 * k.a, sqrt2 * k.c, sqrt2 * k.d);
