@@ -487,8 +487,12 @@ fn node_sums(
     // `e^{kd x_l}` per node when every `e^{η2}` of the study stays far from overflow (else the
     // per-node `e^{−|η2|}` form).
     let xmax = xs.iter().fold(0.0f64, |a, x| a.max(x.abs()));
-    let el: Option<Vec<f64>> = (mi.eta[1].abs() + (kc.abs() + kd.abs()) * xmax < 600.0)
-        .then(|| xs.iter().map(|x| (kd * x).exp()).collect());
+    // Per node of the second coordinate: `e^{kd x_l}` and the part of the exponent that depends on
+    // `x_l` only, `q_l = ln w_l + x_l² + y2 kd x_l − ½ rd² x_l²`; the exponent is then
+    // `A_j + q_l + B_j x_l − n2 ln(1 + e^{η2})` with `A_j, B_j` per row of the rule.
+    let fast: Option<Vec<(f64, f64)>> = (mi.eta[1].abs() + (kc.abs() + kd.abs()) * xmax < 600.0).then(|| {
+        xs.iter().zip(nc).map(|(&x, &c)| ((kd * x).exp(), c + y2 * kd * x - 0.5 * rd * rd * x * x)).collect()
+    });
     for (j, &(lo, hi)) in rule.spans.iter().enumerate() {
         if lo >= hi {
             continue;
@@ -501,37 +505,36 @@ fn node_sums(
         let (xl, ncl) = (&xs[lo..hi], &nc[lo..hi]);
         let (mut w0, mut wxl, mut ws2, mut ws2u2, mut ws2xl, mut wu2, mut wu2xl) =
             (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
-        if let Some(el) = el.as_ref().map(|e| &e[lo..hi]) {
+        if let Some(fq) = fast.as_ref().map(|f| &f[lo..hi]) {
             // e^{η2} = e^{a2} · e^{kd x_l}: one exponential per row of the rule instead of one per node.
             let ea = a2.exp();
+            let aj = base_j + y2 * a2 - 0.5 * b2 * b2;
+            let bj = -b2 * rd;
             if !grad {
-                for ((&xl, &cl), &e) in xl.iter().zip(ncl).zip(el) {
-                    let eta2 = a2 + kd * xl;
-                    let u2 = b2 + rd * xl;
-                    let h2 = y2 * eta2 - n2 * ln_1p_of(ea * e).0;
-                    w0 += (base_j + cl + h2 - 0.5 * u2 * u2).exp();
+                for (&xl, &(e, q)) in xl.iter().zip(fq) {
+                    w0 += (aj + q + bj * xl - n2 * ln_1p_of(ea * e).0).exp();
                 }
                 out.w += w0;
                 continue;
             }
-            for ((&xl, &cl), &e) in xl.iter().zip(ncl).zip(el) {
-                let eta2 = a2 + kd * xl;
-                let u2 = b2 + rd * xl;
+            // u2 = b2 + rd x_l is linear in x_l: Σw u2, Σw s2 u2 and Σw u2 x_l follow from
+            // Σw, Σw x_l, Σw x_l², Σw s2 and Σw s2 x_l.
+            let mut wxl2 = 0.0;
+            for (&xl, &(e, q)) in xl.iter().zip(fq) {
                 let t = ea * e;
                 let (lt, inv) = ln_1p_of(t);
-                let h2 = y2 * eta2 - n2 * lt;
-                let w = (base_j + cl + h2 - 0.5 * u2 * u2).exp();
-                let s2 = y2 - n2 * (t * inv);
-                let ws = w * s2;
-                let wu = w * u2;
+                let w = (aj + q + bj * xl - n2 * lt).exp();
+                let ws = w * (y2 - n2 * (t * inv));
+                let wx = w * xl;
                 w0 += w;
-                wxl += w * xl;
+                wxl += wx;
+                wxl2 += wx * xl;
                 ws2 += ws;
-                ws2u2 += ws * u2;
                 ws2xl += ws * xl;
-                wu2 += wu;
-                wu2xl += wu * xl;
             }
+            wu2 = b2 * w0 + rd * wxl;
+            ws2u2 = b2 * ws2 + rd * ws2xl;
+            wu2xl = b2 * wxl + rd * wxl2;
         } else {
             if !grad {
                 for (&xl, &cl) in xl.iter().zip(ncl) {
