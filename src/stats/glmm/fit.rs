@@ -216,8 +216,13 @@ pub fn fit_structure_seeded(
         iterations += r1.iterations;
         evaluations += r1.evaluations;
         if r1.termination != Termination::EvaluationFailed {
+            // Seed the final stage with the small-m curvature: a finite-difference Hessian at the
+            // stage-1 estimate (cheap at 5 nodes) when it is positive definite, else BFGS's own.
+            let fd = hessian_from_gradient(&mut o1, &r1.x, HESSIAN_STEP, Some(&r1.grad))
+                .and_then(|h| h.cholesky().map(|c| c.inverse()));
+            evaluations += r1.x.len();
             x = r1.x;
-            inv_h = Some(r1.inv_hessian);
+            inv_h = Some(fd.unwrap_or(r1.inv_hessian));
             modes = o1.best_modes;
         }
     }
