@@ -2,7 +2,7 @@
 //! exact gradient, Newton polish, observed-information standard errors, and boundary refits.
 
 use super::likelihood::{CovStructure, GlmmProblem, GlmmRow, QuadRule, Workspace};
-use super::optim::{bfgs, hessian_from_gradient, MinResult, Objective, Termination};
+use super::optim::{bfgs, bfgs_from, hessian_from_gradient, MinResult, Objective, Termination};
 use crate::data::correction::Correction;
 use crate::data::Study;
 use crate::stats::transform::ln_choose;
@@ -56,11 +56,22 @@ pub const ROW_RULE_TOL: f64 = 1e-10;
 ///
 /// Search: every study is tried at 13 points; those that pass are tried at 5 and 9, those that fail
 /// at 21 (and otherwise keep `m`). Candidates at or above `m` are skipped.
-pub fn select_rules(p: &mut GlmmProblem, theta: &[f64], ws: &mut Workspace, m: usize) -> Option<()> {
+///
+/// Returns `ℓ(theta)` and its gradient under the chosen rules (the studies kept at `m` reuse the
+/// full rule's evaluation, which is taken with the gradient for that purpose).
+pub fn select_rules(
+    p: &mut GlmmProblem,
+    theta: &[f64],
+    ws: &mut Workspace,
+    m: usize,
+) -> Option<(f64, Vec<f64>)> {
     let k = p.rows.len();
     *p = GlmmProblem::single_rule(std::mem::take(&mut p.rows), p.n_beta, p.cov, m);
+    let np = p.n_par();
     let mut full = vec![0.0; k];
-    p.eval_rows(theta, ws, None, None, Some(&mut full)).ok()?;
+    let mut full_grad = vec![0.0; k * np];
+    let mut g_all = vec![0.0; np];
+    p.eval_rows_grads(theta, ws, Some(&mut g_all), None, Some(&mut full), Some(&mut full_grad)).ok()?;
     let mut chosen = vec![m; k];
     let mut vals = vec![0.0; k];
     let mut try_rule =
@@ -99,7 +110,20 @@ pub fn select_rules(p: &mut GlmmProblem, theta: &[f64], ws: &mut Workspace, m: u
     ms.dedup();
     p.rules = ms.iter().map(|&c| QuadRule::new(c)).collect();
     p.row_rule = chosen.iter().map(|c| ms.iter().position(|x| x == c).unwrap_or(0)).collect();
-    Some(())
+    // ℓ and its gradient under the chosen rules.
+    let fewer: Vec<usize> = (0..k).filter(|&i| chosen[i] < m).collect();
+    let mut f = 0.0;
+    let mut g = vec![0.0; np];
+    for i in (0..k).filter(|&i| chosen[i] >= m) {
+        f += full[i];
+        g.iter_mut().zip(&full_grad[i * np..(i + 1) * np]).for_each(|(a, b)| *a += b);
+    }
+    if !fewer.is_empty() {
+        let mut gs = vec![0.0; np];
+        f += p.eval_rows(theta, ws, Some(&mut gs), Some(&fewer), None).ok()?;
+        g.iter_mut().zip(&gs).for_each(|(a, b)| *a += b);
+    }
+    Some((f, g))
 }
 
 /// Build the GLMM problem for `studies` under `design`.
@@ -228,16 +252,27 @@ pub fn fit_structure_seeded(
     }
     let mut p = problem(studies, design, cov, nodes);
     let mut ws = p.workspace();
+    // −ℓ and its gradient at x under the chosen rules, when the rule selection computed them.
+    let mut start_fg: Option<(f64, Vec<f64>)> = None;
     if nodes > 7 {
         ws.modes.copy_from_slice(&modes);
-        if select_rules(&mut p, &x, &mut ws, nodes).is_none() {
-            p = problem(studies, design, cov, nodes);
+        match select_rules(&mut p, &x, &mut ws, nodes) {
+            Some((l, g)) => {
+                if l.is_finite() && g.iter().all(|v| v.is_finite()) {
+                    start_fg = Some((-l, g.iter().map(|v| -v).collect()));
+                    modes.copy_from_slice(&ws.modes);
+                }
+                evaluations += 1;
+            }
+            None => p = problem(studies, design, cov, nodes),
         }
     }
     let row_nodes: Vec<usize> =
         p.row_rule.iter().map(|&r| p.rules.get(r).map_or(nodes, QuadRule::m)).collect();
-    let mut o = NegLogLik { ws, p: &p, best_modes: modes, best_f: f64::INFINITY };
-    let r: MinResult = bfgs(&mut o, &x, inv_h, GRAD_TOL, 500, 3.0);
+    let best_f = start_fg.as_ref().map_or(f64::INFINITY, |s| s.0);
+    let mut o = NegLogLik { ws, p: &p, best_modes: modes, best_f };
+    let start_ref = start_fg.as_ref().map(|(f, g)| (*f, g.as_slice()));
+    let r: MinResult = bfgs_from(&mut o, &x, start_ref, inv_h, GRAD_TOL, 500, 3.0);
     iterations += r.iterations;
     evaluations += r.evaluations;
     let mut x = r.x;

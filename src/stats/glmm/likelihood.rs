@@ -352,10 +352,25 @@ impl GlmmProblem {
         &self,
         theta: &[f64],
         ws: &mut Workspace,
+        grad: Option<&mut [f64]>,
+        only: Option<&[usize]>,
+        per_row: Option<&mut [f64]>,
+    ) -> Result<f64, EvalError> {
+        self.eval_rows_grads(theta, ws, grad, only, per_row, None)
+    }
+
+    /// As [`GlmmProblem::eval_rows`]; with `grad` given, also writes each study's gradient of
+    /// `ℓ_i` into `per_row_grad` (row `i` at `i·n_par ..`) when that is given.
+    pub fn eval_rows_grads(
+        &self,
+        theta: &[f64],
+        ws: &mut Workspace,
         mut grad: Option<&mut [f64]>,
         only: Option<&[usize]>,
         mut per_row: Option<&mut [f64]>,
+        mut per_row_grad: Option<&mut [f64]>,
     ) -> Result<f64, EvalError> {
+        let np = self.n_par();
         let nb = self.n_beta;
         let beta = &theta[..nb];
         let (c, dcs) = self.cov.factor(&theta[nb..]);
@@ -452,11 +467,17 @@ impl GlmmProblem {
                     + sqrt2 * gz.dot(&dr)
                     - 0.5 * minv.mul(&da).trace()
             };
-            for (q, gq) in g.iter_mut().enumerate().take(nb) {
-                *gq += one(q, [row.x1[q], row.x2[q]], &M2::ZERO);
-            }
-            for (q, dc) in dcs.iter().enumerate() {
-                g[nb + q] += one(nb + q, [0.0, 0.0], dc);
+            let mut row_grad = per_row_grad.as_deref_mut().and_then(|v| v.get_mut(i * np..(i + 1) * np));
+            for q in 0..np {
+                let v = if q < nb {
+                    one(q, [row.x1[q], row.x2[q]], &M2::ZERO)
+                } else {
+                    one(q, [0.0, 0.0], &dcs[q - nb])
+                };
+                g[q] += v;
+                if let Some(rg) = row_grad.as_deref_mut() {
+                    rg[q] = v;
+                }
             }
         }
         Ok(total)
