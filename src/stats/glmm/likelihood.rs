@@ -179,10 +179,6 @@ impl QuadRule {
     pub fn m(&self) -> usize {
         self.gh.nodes.len()
     }
-    /// Number of retained node pairs.
-    pub fn n_pairs(&self) -> usize {
-        self.spans.iter().map(|(lo, hi)| hi - lo).sum()
-    }
 }
 
 /// Per-study scratch kept between evaluations (warm-started modes).
@@ -199,7 +195,8 @@ impl Workspace {
 
 /// Result of the mode search for one study (METHODS §2.4): the mode `û`, the linear predictor
 /// `η̂`, the probabilities, the score `ŝ = y − n p̂`, the weights `D̂ = n p̂(1 − p̂)` and
-/// `A = C'D̂C + I` at `û`, and `g(û)` (without `lc`). Also used by the empirical-Bayes predictions (`stats::influence`).
+/// `A = C'D̂C + I` at `û`, and `g(û)` (without `lc`). Also used by the empirical-Bayes predictions
+/// (`stats::influence`).
 pub(crate) struct ModeInfo {
     pub(crate) u: [f64; 2],
     pub(crate) eta: [f64; 2],
@@ -210,7 +207,7 @@ pub(crate) struct ModeInfo {
     pub(crate) g: f64,
 }
 
-/// Relative weight below which a product node is skipped (see [`GlmmProblem::pairs`]).
+/// Relative weight below which a product node is skipped (see [`QuadRule::new`]).
 pub const NODE_PRUNE: f64 = 1e-20;
 
 /// `y η − n ln(1+e^η)` and `expit(η)` sharing one exponential.
@@ -229,18 +226,19 @@ fn margin_ll_and_p(y: f64, n: f64, eta: f64) -> (f64, f64) {
 /// `(t − (u − 1))/u` (the rounding of `u`), which makes it as accurate as `ln_1p` while `ln` is
 /// the cheaper call; the reciprocal is shared with the probability `t/(1 + t)`.
 #[inline(always)]
-fn ln_1p_of(t: f64) -> (f64, f64) {
+pub(crate) fn ln_1p_of(t: f64) -> (f64, f64) {
     let u = 1.0 + t;
     let inv = 1.0 / u;
     (u.ln() + (t - (u - 1.0)) * inv, inv)
 }
 
-/// `ln(1 + t)` for `t ≥ 0` without a division, to within 1.2e-16 absolute: for `t ≤ 1` the
+/// `ln(1 + t)` for `t ≥ 0` without a division, to within 1.2e-16 absolute beyond the rounding
+/// of the result (the kernel's per-study budget is 1e-10, `tests/kernel_before.rs`): for `t ≤ 1` the
 /// rounding `c = t − (u − 1)` of `u = 1 + t` is added as it is (`c/u` and `c` differ by < c/2 ≤
 /// 2^{−54}); for `t > 1` the relative rounding of `u` (≤ 2^{−53}) is itself the absolute error of
 /// `ln u`.
 #[inline(always)]
-fn ln_1p_nodiv(t: f64) -> f64 {
+pub(crate) fn ln_1p_nodiv(t: f64) -> f64 {
     let u = 1.0 + t;
     u.ln() + if t <= 1.0 { t - (u - 1.0) } else { 0.0 }
 }
