@@ -301,8 +301,9 @@ fn links_of_the_previous_version_open_with_identical_numbers() {
             fit.model.loglik,
         ];
         for (g, w) in got.iter().zip(&want) {
-            // Same code path, same inputs: equal to the last bits (release vs test profile).
-            assert!((g - w).abs() <= support::tol::ALGEBRA * w.abs().max(1.0), "{}: {g} vs {w}", f[0]);
+            // Same inputs; the engine has been made faster since (issue #12), so equal up to its
+            // roundings and the optimiser's stopping point.
+            assert!((g - w).abs() <= support::tol::ENGINE_VERSION * w.abs().max(1.0), "{}: {g} vs {w}", f[0]);
         }
         let groups = a.subgroups.as_ref().map_or(0, |g| g.levels.len());
         assert_eq!(groups.to_string(), f[9], "{}", f[0]);
