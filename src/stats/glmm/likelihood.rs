@@ -127,7 +127,13 @@ pub struct GlmmProblem {
     /// The quadrature rules in use; `row_rule[i]` indexes the rule of study `i`.
     pub rules: Vec<QuadRule>,
     pub row_rule: Vec<usize>,
+    /// The kernel factorises `e^{η2}` per row of the rule while `|η̂2|` plus the rule's reach stays
+    /// below this ([`FACTOR_LIMIT`]; tests lower it to exercise the per-node form).
+    pub(crate) factor_limit: f64,
 }
+
+/// See [`GlmmProblem::factor_limit`]: far from `e^{709}` overflow.
+pub const FACTOR_LIMIT: f64 = 600.0;
 
 /// A Gauss–Hermite product rule with its retained node pairs: for the first coordinate's node `j`,
 /// the second coordinate's nodes `spans[j].0 .. spans[j].1` (an interval, the weights being unimodal).
@@ -260,7 +266,14 @@ impl GlmmProblem {
     /// One rule for every study.
     pub fn single_rule(rows: Vec<GlmmRow>, n_beta: usize, cov: CovStructure, m: usize) -> GlmmProblem {
         let k = rows.len();
-        GlmmProblem { rows, n_beta, cov, rules: vec![QuadRule::new(m)], row_rule: vec![0; k] }
+        GlmmProblem {
+            rows,
+            n_beta,
+            cov,
+            rules: vec![QuadRule::new(m)],
+            row_rule: vec![0; k],
+            factor_limit: FACTOR_LIMIT,
+        }
     }
 
     /// The largest node count in use.
@@ -409,11 +422,11 @@ impl GlmmProblem {
                 let su = M2::new(s[0] * u[0], s[0] * u[1], s[1] * u[0], s[1] * u[1]);
                 NodeSums { w: 1.0, s, su, sz: M2::ZERO, u, uz: M2::ZERO }
             } else {
-                node_sums(row, &mi, &r, &k, rule, shift, want_grad)
+                node_sums(row, &mi, [&r, &k], rule, shift, want_grad, self.factor_limit)
             };
             if !(ns.w > 1e-250 && ns.w < 1e250) {
                 shift += node_sums_max(row, &mi, &r, &k, rule, shift);
-                ns = node_sums(row, &mi, &r, &k, rule, shift, want_grad);
+                ns = node_sums(row, &mi, [&r, &k], rule, shift, want_grad, self.factor_limit);
             }
             let sum = ns.w;
             let lli = row.lc + base + ln_det_r + shift + sum.ln();
@@ -493,6 +506,28 @@ struct NodeSums {
     uz: M2,
 }
 
+/// Sums over one row of the rule: `Σw`, `Σw x_l`, `Σw x_l²`, `Σw s2`, `Σw s2 x_l`.
+#[derive(Default)]
+struct RowSums {
+    w: f64,
+    wx: f64,
+    wx2: f64,
+    ws: f64,
+    wsx: f64,
+}
+
+impl RowSums {
+    #[inline(always)]
+    fn add(&mut self, w: f64, s2: f64, xl: f64) {
+        let (ws, wx) = (w * s2, w * xl);
+        self.w += w;
+        self.wx += wx;
+        self.wx2 += wx * xl;
+        self.ws += ws;
+        self.wsx += ws * xl;
+    }
+}
+
 /// The node values `v_jl − shift` of one study over the retained pairs of `rule` (METHODS §2.6
 /// step 3: `u_jl = û + √2 R z`, `v = ln w_j + ln w_l + x_j² + x_l² + g(u_jl)`), summed in one pass.
 /// The per-`j` terms are hoisted; the inner loop over `l` is straight-line arithmetic on the node
@@ -501,11 +536,11 @@ struct NodeSums {
 fn node_sums(
     row: &GlmmRow,
     mi: &ModeInfo,
-    r: &M2,
-    k: &M2,
+    [r, k]: [&M2; 2],
     rule: &QuadRule,
     shift: f64,
     grad: bool,
+    factor_limit: f64,
 ) -> NodeSums {
     let sqrt2 = std::f64::consts::SQRT_2;
     let (xs, nc) = (&rule.gh.nodes, &rule.node_const);
@@ -519,9 +554,13 @@ fn node_sums(
     // Per node of the second coordinate: `e^{kd x_l}` and the part of the exponent that depends on
     // `x_l` only, `q_l = ln w_l + x_l² + y2 kd x_l − ½ rd² x_l²`; the exponent is then
     // `A_j + q_l + B_j x_l − n2 ln(1 + e^{η2})` with `A_j, B_j` per row of the rule.
-    let fast: Option<Vec<(f64, f64)>> = (mi.eta[1].abs() + (kc.abs() + kd.abs()) * xmax < 600.0).then(|| {
-        xs.iter().zip(nc).map(|(&x, &c)| ((kd * x).exp(), c + y2 * kd * x - 0.5 * rd * rd * x * x)).collect()
-    });
+    let fast: Option<Vec<(f64, f64)>> =
+        (mi.eta[1].abs() + (kc.abs() + kd.abs()) * xmax < factor_limit).then(|| {
+            xs.iter()
+                .zip(nc)
+                .map(|(&x, &c)| ((kd * x).exp(), c + y2 * kd * x - 0.5 * rd * rd * x * x))
+                .collect()
+        });
     for (j, &(lo, hi)) in rule.spans.iter().enumerate() {
         if lo >= hi {
             continue;
@@ -532,8 +571,7 @@ fn node_sums(
         let base_j = nc[j] + h1 - 0.5 * u1 * u1 - shift;
         let (a2, b2) = (mi.eta[1] + kc * xj, mi.u[1] + rc * xj);
         let (xl, ncl) = (&xs[lo..hi], &nc[lo..hi]);
-        let (mut w0, mut wxl, mut ws2, mut ws2u2, mut ws2xl, mut wu2, mut wu2xl) =
-            (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+        let mut acc = RowSums::default();
         if let Some(fq) = fast.as_ref().map(|f| &f[lo..hi]) {
             // e^{η2} = e^{a2} · e^{kd x_l}: one exponential per row of the rule instead of one per node.
             let ea = a2.exp();
@@ -541,56 +579,39 @@ fn node_sums(
             let bj = -b2 * rd;
             if !grad {
                 for (&xl, &(e, q)) in xl.iter().zip(fq) {
-                    w0 += (aj + q + bj * xl - n2 * ln_1p_nodiv(ea * e)).exp();
+                    acc.w += (aj + q + bj * xl - n2 * ln_1p_nodiv(ea * e)).exp();
                 }
-                out.w += w0;
+                out.w += acc.w;
                 continue;
             }
-            // u2 = b2 + rd x_l is linear in x_l: Σw u2, Σw s2 u2 and Σw u2 x_l follow from
-            // Σw, Σw x_l, Σw x_l², Σw s2 and Σw s2 x_l.
-            let mut wxl2 = 0.0;
             for (&xl, &(e, q)) in xl.iter().zip(fq) {
                 let t = ea * e;
                 let (lt, inv) = ln_1p_of(t);
-                let w = (aj + q + bj * xl - n2 * lt).exp();
-                let ws = w * (y2 - n2 * (t * inv));
-                let wx = w * xl;
-                w0 += w;
-                wxl += wx;
-                wxl2 += wx * xl;
-                ws2 += ws;
-                ws2xl += ws * xl;
+                acc.add((aj + q + bj * xl - n2 * lt).exp(), y2 - n2 * (t * inv), xl);
             }
-            wu2 = b2 * w0 + rd * wxl;
-            ws2u2 = b2 * ws2 + rd * ws2xl;
-            wu2xl = b2 * wxl + rd * wxl2;
         } else {
             if !grad {
                 for (&xl, &cl) in xl.iter().zip(ncl) {
                     let eta2 = a2 + kd * xl;
                     let u2 = b2 + rd * xl;
-                    w0 += (base_j + cl + margin_ll(y2, n2, eta2) - 0.5 * u2 * u2).exp();
+                    acc.w += (base_j + cl + margin_ll(y2, n2, eta2) - 0.5 * u2 * u2).exp();
                 }
-                out.w += w0;
+                out.w += acc.w;
                 continue;
             }
             for (&xl, &cl) in xl.iter().zip(ncl) {
                 let eta2 = a2 + kd * xl;
                 let u2 = b2 + rd * xl;
                 let (h2, p2) = margin_ll_and_p(y2, n2, eta2);
-                let w = (base_j + cl + h2 - 0.5 * u2 * u2).exp();
-                let s2 = y2 - n2 * p2;
-                let ws = w * s2;
-                let wu = w * u2;
-                w0 += w;
-                wxl += w * xl;
-                ws2 += ws;
-                ws2u2 += ws * u2;
-                ws2xl += ws * xl;
-                wu2 += wu;
-                wu2xl += wu * xl;
+                acc.add((base_j + cl + h2 - 0.5 * u2 * u2).exp(), y2 - n2 * p2, xl);
             }
         }
+        // u2 = b2 + rd x_l is linear in x_l: Σw u2, Σw s2 u2 and Σw u2 x_l follow from
+        // Σw, Σw x_l, Σw x_l², Σw s2 and Σw s2 x_l.
+        let RowSums { w: w0, wx: wxl, wx2: wxl2, ws: ws2, wsx: ws2xl } = acc;
+        let wu2 = b2 * w0 + rd * wxl;
+        let ws2u2 = b2 * ws2 + rd * ws2xl;
+        let wu2xl = b2 * wxl + rd * wxl2;
         let s1j = row.y1 - row.n1 * p1;
         out.w += w0;
         out.s[0] += s1j * w0;
