@@ -58,9 +58,13 @@ check:
 	cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 ## Benchmarks: in-process fit times (median/min) per model and the full subgroup + LOO analysis;
-## the page's own timings (paste → results) when tests/e2e/bench.mjs exists.
+## instructions of one exact fit (callgrind, when valgrind is installed); whole analysis of synthetic
+## tables of 1 000 – 40 000 studies; the page's own timings (paste → results) when
+## tests/e2e/bench.mjs exists.
 bench:
-	cargo run --release --quiet -- bench ../shared/refs/data/schuetz.csv ../shared/refs/data/audit_c.csv ../shared/refs/data/smoking.csv
+	cargo run --release --quiet -- bench ../shared/refs/data/schuetz.csv ../shared/refs/data/audit_c.csv ../shared/refs/data/smoking.csv \
+		$$(command -v valgrind >/dev/null && echo --instructions)
+	cargo run --release --quiet -- bench --synthetic 1000,2500,10000,40000
 	$(MAKE) --no-print-directory bench-page
 
 ## Page timing in Chromium (schuetz, covariate `test`) and dist/ bundle sizes; not part of `make test`.

@@ -28,6 +28,9 @@ usage:
       --auc-ci bootstrap|delta|none   AUC interval (default bootstrap, B = 2000, seed 20240601)
       --exclude LABEL                 leave a study out (repeatable)
   fourfold bench [FILES...] [--json]  time complete fits (median and minimum, in-process)
+      --instructions                  also count the instructions of one exact fit (valgrind callgrind)
+      --one FILE                      one exact fit only (the unit --instructions counts)
+      --synthetic K[,K...]            whole analysis of deterministic synthetic tables of K studies
   fourfold reconstruct [TEXT]         rebuild a 2x2 table, e.g. \"sens=0.87 spec=0.80 npos=45 nneg=120\"
                                       (no TEXT: one description per line on stdin)
   fourfold --version";
@@ -199,9 +202,118 @@ fn analyze_cmd(args: &[String]) -> i32 {
     0
 }
 
+/// A deterministic synthetic table of `k` studies (study,TP,FP,FN,TN): per study n1 in 20..=219
+/// diseased and n0 in 50..=549 healthy, logits drawn around (1.5, 2.0) with τ = (0.8, 0.7) and
+/// ρ = −0.3, counts binomial. Same `k` and `seed`, same table.
+fn synthetic_table(k: usize, seed: u64) -> String {
+    let mut state = seed ^ 0x9e37_79b9_7f4a_7c15;
+    let mut unif = move || {
+        // splitmix64
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        ((z >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    };
+    let mut text = String::from("study,TP,FP,FN,TN\n");
+    for i in 0..k {
+        let n1 = 20 + (unif() * 200.0) as u64;
+        let n0 = 50 + (unif() * 500.0) as u64;
+        // Box–Muller pair.
+        let (a, b) = (unif(), unif());
+        let r = (-2.0 * a.ln()).sqrt();
+        let (z1, z2) = (r * (std::f64::consts::TAU * b).cos(), r * (std::f64::consts::TAU * b).sin());
+        let rho: f64 = -0.3;
+        let l1 = 1.5 + 0.8 * z1;
+        let l2 = 2.0 + 0.7 * (rho * z1 + (1.0 - rho * rho).sqrt() * z2);
+        let (p1, p2) = (1.0 / (1.0 + (-l1).exp()), 1.0 / (1.0 + (-l2).exp()));
+        let tp = (0..n1).filter(|_| unif() < p1).count() as u64;
+        let tn = (0..n0).filter(|_| unif() < p2).count() as u64;
+        text.push_str(&format!("S{i},{tp},{},{},{tn}\n", n0 - tn, n1 - tp));
+    }
+    text
+}
+
+/// Instructions of one exact fit of `file` (`fourfold bench --one FILE` under callgrind), when
+/// valgrind is installed.
+fn instructions_of_one_fit(file: &str) -> Option<u64> {
+    let exe = std::env::current_exe().ok()?;
+    let out_file = std::env::temp_dir().join(format!("fourfold-callgrind-{}.out", std::process::id()));
+    let out = std::process::Command::new("valgrind")
+        .arg("--tool=callgrind")
+        .arg(format!("--callgrind-out-file={}", out_file.display()))
+        .arg("--toggle-collect=*bench_one_fit*")
+        .arg(exe)
+        .args(["bench", "--one", file])
+        .output()
+        .ok()?;
+    let _ = std::fs::remove_file(&out_file);
+    let err = String::from_utf8_lossy(&out.stderr);
+    // "==123== Collected : 123456789"
+    err.lines().find_map(|l| l.split_once("Collected :").map(|(_, n)| n.trim().parse::<u64>().ok())).flatten()
+}
+
+/// One exact fit with SEs and the §2.6 check (the unit `--instructions` counts).
+#[inline(never)]
+fn bench_one_fit(studies: &[fourfold::data::Study]) -> bool {
+    let cfg = FitConfig { method: Method::Aghq, auc_ci: AucCi::None, ..FitConfig::default() };
+    analyze(studies, &cfg).is_ok_and(|r| r.model.converged)
+}
+
 fn bench_cmd(args: &[String]) -> i32 {
     let json = args.iter().any(|a| a == "--json");
-    let mut files: Vec<String> = args.iter().filter(|a| !a.starts_with("--")).cloned().collect();
+    let with_instructions = args.iter().any(|a| a == "--instructions");
+    let value_of = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let mut files: Vec<String> = args
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| !a.starts_with("--") && (*i == 0 || !matches!(args[i - 1].as_str(), "--synthetic")))
+        .map(|(_, a)| a.clone())
+        .collect();
+    if args.iter().any(|a| a == "--one") {
+        // One exact fit of the first file, nothing else (for `valgrind --tool=callgrind`).
+        let Some(f) = files.first() else {
+            eprintln!("fourfold: bench --one needs a FILE");
+            return 2;
+        };
+        let parsed = match read_input(f) {
+            Ok(t) => parse_table(&t),
+            Err(e) => {
+                eprintln!("fourfold: {e}");
+                return 2;
+            }
+        };
+        return if bench_one_fit(&parsed.dataset.studies) { 0 } else { 1 };
+    }
+    if let Some(list) = value_of("--synthetic") {
+        // Whole analysis (parse + every stage but leave-one-out) of synthetic tables.
+        let mut out = Vec::new();
+        for k in list.split(',').filter_map(|v| v.trim().parse::<usize>().ok()) {
+            let text = synthetic_table(k, 12);
+            let mut times = Vec::new();
+            let mut ok = true;
+            for _ in 0..3 {
+                let t = Instant::now();
+                let parsed = parse_table(&text);
+                let Ok(cfg) = AnalysisConfig::try_from(&AnalysisSettings::default()) else {
+                    return 1;
+                };
+                ok &= run(&parsed.dataset, &cfg).is_ok_and(|a| a.overall.fit.is_some());
+                times.push(t.elapsed().as_secs_f64() * 1e3);
+            }
+            times.sort_by(|a, b| a.total_cmp(b));
+            let (min, median) = (times[0], times[1]);
+            out.push(serde_json::json!({"file": format!("synthetic:{k}"), "model": "full-analysis", "k": k, "median_ms": median, "min_ms": min, "repeats": times.len(), "ok": ok}));
+            if !json {
+                println!("synthetic k={k:6} whole analysis median {median:9.1} ms  min {min:9.1} ms  (3 repeats){}", if ok { "" } else { "  FAILED" });
+            }
+        }
+        if json {
+            println!("{}", serde_json::Value::Array(out));
+        }
+        return 0;
+    }
     if files.is_empty() {
         files = ["schuetz", "audit_c", "smoking"]
             .iter()
@@ -277,6 +389,17 @@ fn bench_cmd(args: &[String]) -> i32 {
             out.push(serde_json::json!({"file": f, "model": "full-analysis", "by": cov.name, "k": studies.len(), "analysis_ms": full_ms, "loo_ms": loo_ms, "ok": ok}));
             if !json {
                 println!("{f:40} full analysis by {} (subgroups, meta-regression, bootstrap AUC): {full_ms:.0} ms; leave-one-out ({} refits): {loo_ms:.0} ms", cov.name, studies.len());
+            }
+        }
+        if with_instructions {
+            match instructions_of_one_fit(f) {
+                Some(n) => {
+                    out.push(serde_json::json!({"file": f, "model": "aghq-instructions", "k": studies.len(), "instructions": n}));
+                    if !json {
+                        println!("{f:40} aghq     one exact fit: {n} instructions (callgrind)");
+                    }
+                }
+                None => eprintln!("fourfold: {f}: no instruction count (is valgrind installed?)"),
             }
         }
     }

@@ -295,17 +295,10 @@ fn links_of_the_previous_version_open_with_identical_numbers() {
             fit.auc.as_ref().map_or(f64::NAN, |x| x.estimate),
             fit.model.loglik,
         ];
-        // The inputs are bit-identical (checked by re-encoding below); the numbers equal the
-        // previous version's within the reference tolerances, since the engine has changed since
-        // (objective centring, speed work: optimiser paths differ at the 1e-8 level).
-        for (j, (g, w)) in got.iter().zip(&want).enumerate() {
-            let tol = match j {
-                0..=3 => support::tol::PROB,
-                4 => support::tol::RATIO_REL * w.abs(),
-                5 => support::tol::REML_AUC,
-                _ => support::tol::LOGLIK,
-            };
-            assert!((g - w).abs() <= tol, "{} value {j}: {g} vs {w}", f[0]);
+        for (g, w) in got.iter().zip(&want) {
+            // Same inputs; the engine has been made faster since (issue #12), so equal up to its
+            // roundings and the optimiser's stopping point.
+            assert!((g - w).abs() <= support::tol::ENGINE_VERSION * w.abs().max(1.0), "{}: {g} vs {w}", f[0]);
         }
         let groups = a.subgroups.as_ref().map_or(0, |g| g.levels.len());
         assert_eq!(groups.to_string(), f[9], "{}", f[0]);

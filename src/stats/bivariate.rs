@@ -4,7 +4,7 @@
 
 use super::estimate::Estimate;
 use super::glmm::fit::{
-    fit_structure, fit_structure_seeded, loglik_at, start_values, Design, StructFit, RHO_BOUNDARY,
+    fit_structure, fit_structure_seeded, loglik_check, start_values, Design, StructFit, RHO_BOUNDARY,
     TAU_BOUNDARY,
 };
 use super::glmm::likelihood::CovStructure;
@@ -962,7 +962,7 @@ fn build_glmm_result(
     let cov12 = if rho.is_nan() { 0.0 } else { rho * t1 * t2 };
     let nodes = f.nodes;
     let check = if nodes > 1 && cfg.node_check {
-        loglik_at(studies, &Design::intercepts(k), f.cov, 2 * nodes + 1, &f.theta).map(|l| (2 * nodes + 1, l))
+        loglik_check(studies, &Design::intercepts(k), f, 2 * nodes + 1).map(|l| (2 * nodes + 1, l))
     } else {
         None
     };

@@ -2,7 +2,7 @@
 //! exact gradient, Newton polish, observed-information standard errors, and boundary refits.
 
 use super::likelihood::{CovStructure, GlmmProblem, GlmmRow, QuadRule, Workspace};
-use super::optim::{bfgs, hessian_from_gradient, MinResult, Objective, Termination};
+use super::optim::{bfgs, bfgs_from, hessian_from_gradient, MinResult, Objective, Termination};
 use crate::data::correction::Correction;
 use crate::data::Study;
 use crate::stats::transform::ln_choose;
@@ -56,11 +56,22 @@ pub const ROW_RULE_TOL: f64 = 1e-10;
 ///
 /// Search: every study is tried at 13 points; those that pass are tried at 5 and 9, those that fail
 /// at 21 (and otherwise keep `m`). Candidates at or above `m` are skipped.
-pub fn select_rules(p: &mut GlmmProblem, theta: &[f64], ws: &mut Workspace, m: usize) -> Option<()> {
+///
+/// Returns `ℓ(theta)` and its gradient under the chosen rules (the studies kept at `m` reuse the
+/// full rule's evaluation, which is taken with the gradient for that purpose).
+pub fn select_rules(
+    p: &mut GlmmProblem,
+    theta: &[f64],
+    ws: &mut Workspace,
+    m: usize,
+) -> Option<(f64, Vec<f64>)> {
     let k = p.rows.len();
     *p = GlmmProblem::single_rule(std::mem::take(&mut p.rows), p.n_beta, p.cov, m);
+    let np = p.n_par();
     let mut full = vec![0.0; k];
-    p.eval_rows(theta, ws, None, None, Some(&mut full)).ok()?;
+    let mut full_grad = vec![0.0; k * np];
+    let mut g_all = vec![0.0; np];
+    p.eval_rows_grads(theta, ws, Some(&mut g_all), None, Some(&mut full), Some(&mut full_grad)).ok()?;
     let mut chosen = vec![m; k];
     let mut vals = vec![0.0; k];
     let mut try_rule =
@@ -75,7 +86,9 @@ pub fn select_rules(p: &mut GlmmProblem, theta: &[f64], ws: &mut Workspace, m: u
         };
     let all: Vec<usize> = (0..k).collect();
     let pass13 = try_rule(p, ws, 13, &all)?;
-    let fail13: Vec<usize> = all.iter().copied().filter(|i| !pass13.contains(i)).collect();
+    let mut in13 = vec![false; k];
+    pass13.iter().for_each(|&i| in13[i] = true);
+    let fail13: Vec<usize> = all.iter().copied().filter(|&i| !in13[i]).collect();
     for &i in &pass13 {
         chosen[i] = 13;
     }
@@ -83,7 +96,9 @@ pub fn select_rules(p: &mut GlmmProblem, theta: &[f64], ws: &mut Workspace, m: u
     for &i in &pass5 {
         chosen[i] = 5;
     }
-    let rest: Vec<usize> = pass13.iter().copied().filter(|i| !pass5.contains(i)).collect();
+    let mut in5 = vec![false; k];
+    pass5.iter().for_each(|&i| in5[i] = true);
+    let rest: Vec<usize> = pass13.iter().copied().filter(|&i| !in5[i]).collect();
     for i in try_rule(p, ws, 9, &rest)? {
         chosen[i] = 9;
     }
@@ -95,7 +110,20 @@ pub fn select_rules(p: &mut GlmmProblem, theta: &[f64], ws: &mut Workspace, m: u
     ms.dedup();
     p.rules = ms.iter().map(|&c| QuadRule::new(c)).collect();
     p.row_rule = chosen.iter().map(|c| ms.iter().position(|x| x == c).unwrap_or(0)).collect();
-    Some(())
+    // ℓ and its gradient under the chosen rules.
+    let fewer: Vec<usize> = (0..k).filter(|&i| chosen[i] < m).collect();
+    let mut f = 0.0;
+    let mut g = vec![0.0; np];
+    for i in (0..k).filter(|&i| chosen[i] >= m) {
+        f += full[i];
+        g.iter_mut().zip(&full_grad[i * np..(i + 1) * np]).for_each(|(a, b)| *a += b);
+    }
+    if !fewer.is_empty() {
+        let mut gs = vec![0.0; np];
+        f += p.eval_rows(theta, ws, Some(&mut gs), Some(&fewer), None).ok()?;
+        g.iter_mut().zip(&gs).for_each(|(a, b)| *a += b);
+    }
+    Some((f, g))
 }
 
 /// Build the GLMM problem for `studies` under `design`.
@@ -182,6 +210,9 @@ pub struct StructFit {
     pub converged: bool,
     /// Conditional modes `û_i` at `theta`.
     pub modes: Vec<[f64; 2]>,
+    /// The node count each study's ℓ_i was computed with (`nodes`, or fewer where
+    /// [`select_rules`] found the smaller rule within [`ROW_RULE_TOL`] of it).
+    pub row_nodes: Vec<usize>,
 }
 
 impl StructFit {
@@ -227,22 +258,44 @@ pub fn fit_structure_seeded(
         iterations += r1.iterations;
         evaluations += r1.evaluations;
         if r1.termination != Termination::EvaluationFailed {
+            // Seed the final stage with the small-m curvature: a finite-difference Hessian at the
+            // stage-1 estimate (cheap at 5 nodes) when it is positive definite, else BFGS's own.
+            let fd = hessian_from_gradient(&mut o1, &r1.x, HESSIAN_STEP, Some(&r1.grad))
+                .and_then(|h| h.cholesky().map(|c| c.inverse()));
+            evaluations += r1.x.len();
             x = r1.x;
-            inv_h = Some(r1.inv_hessian);
+            inv_h = Some(fd.unwrap_or(r1.inv_hessian));
             modes = o1.best_modes;
         }
     }
     let mut p = problem(studies, design, cov, nodes);
     let mut ws = p.workspace();
+    // −ℓ and its gradient at x under the chosen rules, when the rule selection computed them.
+    let mut start_fg: Option<(f64, Vec<f64>)> = None;
     if nodes > 7 {
         ws.modes.copy_from_slice(&modes);
-        if select_rules(&mut p, &x, &mut ws, nodes).is_none() {
-            p = problem(studies, design, cov, nodes);
+        match select_rules(&mut p, &x, &mut ws, nodes) {
+            Some((l, g)) => {
+                if l.is_finite() && g.iter().all(|v| v.is_finite()) {
+                    start_fg = Some((-l, g.iter().map(|v| -v).collect()));
+                    modes.copy_from_slice(&ws.modes);
+                }
+                evaluations += 1;
+            }
+            None => p = problem(studies, design, cov, nodes),
         }
     }
+    let row_nodes: Vec<usize> =
+        p.row_rule.iter().map(|&r| p.rules.get(r).map_or(nodes, QuadRule::m)).collect();
     let mut o = NegLogLik::new(&p, modes);
     o.ws = ws;
-    let r: MinResult = bfgs(&mut o, &x, inv_h, GRAD_TOL, 500, 3.0);
+    // The rule selection's evaluation, in the centred objective's terms.
+    if let Some(s) = start_fg.as_mut() {
+        s.0 += o.offset;
+    }
+    o.best_f = start_fg.as_ref().map_or(f64::INFINITY, |s| s.0);
+    let start_ref = start_fg.as_ref().map(|(f, g)| (*f, g.as_slice()));
+    let r: MinResult = bfgs_from(&mut o, &x, start_ref, inv_h, GRAD_TOL, 500, 3.0);
     iterations += r.iterations;
     evaluations += r.evaluations;
     let mut x = r.x;
@@ -251,7 +304,10 @@ pub fn fit_structure_seeded(
     let mut termination = r.termination;
     // Newton polish (≤ 5 steps) with the Hessian from gradient differences.
     let mut hess = None;
+    // Whether the objective's last evaluation was at `x` (its modes are then the modes at `x`).
+    let mut last_at_x = false;
     for _ in 0..5 {
+        last_at_x = false;
         let Some(h) = hessian_from_gradient(&mut o, &x, HESSIAN_STEP, Some(&grad)) else {
             break;
         };
@@ -274,6 +330,7 @@ pub fn fit_structure_seeded(
                 x = xn;
                 f = fnew;
                 grad = gn;
+                last_at_x = true;
                 if !big {
                     break;
                 }
@@ -281,11 +338,14 @@ pub fn fit_structure_seeded(
             _ => break,
         }
     }
-    // Final modes and ℓ at x.
-    let mut g = vec![0.0; x.len()];
-    if let Some(fx) = o.value_grad(&x, &mut g) {
-        f = fx;
-        grad = g;
+    // Final modes and ℓ at x (already at hand when the accepted Newton step was the last evaluation).
+    if !last_at_x {
+        let mut g = vec![0.0; x.len()];
+        evaluations += 1;
+        if let Some(fx) = o.value_grad(&x, &mut g) {
+            f = fx;
+            grad = g;
+        }
     }
     let modes = o.ws.modes.clone();
     let vcov = hess.as_ref().and_then(|h| h.clone().cholesky().map(|c| c.inverse()));
@@ -309,6 +369,7 @@ pub fn fit_structure_seeded(
         termination,
         converged,
         modes,
+        row_nodes,
     }
 }
 
@@ -323,6 +384,29 @@ pub fn loglik_at(
     let p = problem(studies, design, cov, nodes);
     let mut ws = p.workspace();
     p.eval(theta, &mut ws, None).ok()
+}
+
+/// The node-doubling check of METHODS §2.6 for a fit: `ℓ(θ̂)` with `check_nodes` points for every
+/// study the fit evaluated with its full node count, and with the fit's own (smaller) rule for a
+/// study whose `ℓ_i` had already settled there ([`select_rules`]: within [`ROW_RULE_TOL`] of the
+/// full rule, so more nodes cannot move it either). Equals [`loglik_at`] with `check_nodes` up to
+/// `k·ROW_RULE_TOL` and costs, on large well-behaved tables, a fraction of it.
+pub fn loglik_check(studies: &[Study], design: &Design, fit: &StructFit, check_nodes: usize) -> Option<f64> {
+    let mut p = problem(studies, design, fit.cov, check_nodes);
+    if fit.row_nodes.len() == studies.len() {
+        let mut ms: Vec<usize> =
+            fit.row_nodes.iter().map(|&c| if c >= fit.nodes { check_nodes } else { c }).collect();
+        let per_row = ms.clone();
+        ms.sort_unstable();
+        ms.dedup();
+        p.rules = ms.iter().map(|&c| QuadRule::new(c)).collect();
+        p.row_rule = per_row.iter().map(|c| ms.iter().position(|x| x == c).unwrap_or(0)).collect();
+    }
+    let mut ws = p.workspace();
+    if fit.modes.len() == studies.len() {
+        ws.modes.copy_from_slice(&fit.modes);
+    }
+    p.eval(&fit.theta, &mut ws, None).ok()
 }
 
 /// Starting values (METHODS §2.7 item 1b): per margin the DerSimonian–Laird mean and τ² of the

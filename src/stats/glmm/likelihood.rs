@@ -12,7 +12,7 @@
 
 use super::mat2::M2;
 use super::quadrature::GaussHermite;
-use crate::stats::transform::{log1p_exp, prob_from_logit};
+use crate::stats::transform::prob_from_logit;
 use serde::Serialize;
 
 /// One study's data for the GLMM: successes and trials per margin, the log binomial coefficients
@@ -127,13 +127,24 @@ pub struct GlmmProblem {
     /// The quadrature rules in use; `row_rule[i]` indexes the rule of study `i`.
     pub rules: Vec<QuadRule>,
     pub row_rule: Vec<usize>,
+    /// The kernel factorises `e^{η2}` per row of the rule while `|η̂2|` plus the rule's reach stays
+    /// below this ([`FACTOR_LIMIT`]; tests lower it to exercise the per-node form).
+    pub(crate) factor_limit: f64,
 }
 
-/// A Gauss–Hermite product rule with its retained node pairs.
+/// See [`GlmmProblem::factor_limit`]: far from `e^{709}` overflow.
+pub const FACTOR_LIMIT: f64 = 600.0;
+
+/// A Gauss–Hermite product rule with its retained node pairs: for the first coordinate's node `j`,
+/// the second coordinate's nodes `spans[j].0 .. spans[j].1` (an interval, the weights being unimodal).
 #[derive(Clone, Debug)]
 pub struct QuadRule {
     pub gh: GaussHermite,
-    pub pairs: Vec<(usize, usize)>,
+    pub spans: Vec<(usize, usize)>,
+    /// `ln w_j + x_j²` per node (the terms of the adapted rule that do not depend on the study).
+    node_const: Vec<f64>,
+    /// `2 max_j ln w_j`: the value of `ln w_j + ln w_l + x_j² + x_l²` at the centre of the rule.
+    centre: f64,
 }
 
 impl QuadRule {
@@ -142,20 +153,34 @@ impl QuadRule {
     /// heavy-tailed posterior inflates the corner nodes); at 1e-20 every reference set agrees with
     /// the full rule to < 1e-11 (10% of the m = 25 pairs are skipped).
     pub fn new(m: usize) -> QuadRule {
+        // Built once per node count (the eigen-decomposition of §2.6 step 2 is not free: a fit
+        // uses up to six rules, and leave-one-out or subgroups repeat them).
+        const CACHED: usize = 128;
+        static RULES: [std::sync::OnceLock<QuadRule>; CACHED] =
+            [const { std::sync::OnceLock::new() }; CACHED];
+        match RULES.get(m.max(1)) {
+            Some(cell) => cell.get_or_init(|| QuadRule::build(m)).clone(),
+            None => QuadRule::build(m),
+        }
+    }
+
+    fn build(m: usize) -> QuadRule {
         let gh = super::quadrature::gauss_hermite(m);
         let lw = &gh.log_weights;
         let m = lw.len();
         let lmax = lw.iter().copied().fold(f64::NEG_INFINITY, f64::max) * 2.0;
         let cut = lmax + NODE_PRUNE.ln();
-        let mut pairs = Vec::with_capacity(m * m);
-        for j in 0..m {
-            for l in 0..m {
-                if lw[j] + lw[l] >= cut {
-                    pairs.push((j, l));
+        let spans = (0..m)
+            .map(|j| {
+                let keep = |l: &usize| lw[j] + lw[*l] >= cut;
+                match ((0..m).find(keep), (0..m).rev().find(keep)) {
+                    (Some(lo), Some(hi)) => (lo, hi + 1),
+                    _ => (0, 0),
                 }
-            }
-        }
-        QuadRule { gh, pairs }
+            })
+            .collect();
+        let node_const = gh.nodes.iter().zip(lw).map(|(x, w)| w + x * x).collect();
+        QuadRule { gh, spans, node_const, centre: lmax }
     }
     pub fn m(&self) -> usize {
         self.gh.nodes.len()
@@ -166,25 +191,18 @@ impl QuadRule {
 #[derive(Clone, Debug)]
 pub struct Workspace {
     pub modes: Vec<[f64; 2]>,
-    vals: Vec<f64>,
-    s2: Vec<f64>,
-    u2: Vec<f64>,
 }
 
 impl Workspace {
-    pub fn new(k: usize, m: usize) -> Self {
-        Workspace {
-            modes: vec![[0.0; 2]; k],
-            vals: vec![0.0; m * m],
-            s2: vec![0.0; m * m],
-            u2: vec![0.0; m * m],
-        }
+    pub fn new(k: usize, _m: usize) -> Self {
+        Workspace { modes: vec![[0.0; 2]; k] }
     }
 }
 
 /// Result of the mode search for one study (METHODS §2.4): the mode `û`, the linear predictor
 /// `η̂`, the probabilities, the score `ŝ = y − n p̂`, the weights `D̂ = n p̂(1 − p̂)` and
-/// `A = C'D̂C + I` at `û`. Also used by the empirical-Bayes predictions (`stats::influence`).
+/// `A = C'D̂C + I` at `û`, and `g(û)` (without `lc`). Also used by the empirical-Bayes predictions
+/// (`stats::influence`).
 pub(crate) struct ModeInfo {
     pub(crate) u: [f64; 2],
     pub(crate) eta: [f64; 2],
@@ -192,20 +210,43 @@ pub(crate) struct ModeInfo {
     pub(crate) s: [f64; 2],
     pub(crate) d: [f64; 2],
     pub(crate) a: M2,
+    pub(crate) g: f64,
 }
 
-/// Relative weight below which a product node is skipped (see [`GlmmProblem::pairs`]).
+/// Relative weight below which a product node is skipped (see [`QuadRule::new`]).
 pub const NODE_PRUNE: f64 = 1e-20;
 
 /// `y η − n ln(1+e^η)` and `expit(η)` sharing one exponential.
 #[inline]
 fn margin_ll_and_p(y: f64, n: f64, eta: f64) -> (f64, f64) {
     let e = (-eta.abs()).exp();
-    let p = if eta >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) };
+    let (l, inv) = ln_1p_of(e);
+    let p = if eta >= 0.0 { inv } else { e * inv };
     if n == 0.0 {
         return (0.0, p);
     }
-    (y * eta - n * (eta.max(0.0) + e.ln_1p()), p)
+    (y * eta - n * (eta.max(0.0) + l), p)
+}
+
+/// `(ln(1 + t), 1/(1 + t))` for `t ≥ 0`: `ln` of the rounded `u = 1 + t` corrected by
+/// `(t − (u − 1))/u` (the rounding of `u`), which makes it as accurate as `ln_1p` while `ln` is
+/// the cheaper call; the reciprocal is shared with the probability `t/(1 + t)`.
+#[inline(always)]
+pub(crate) fn ln_1p_of(t: f64) -> (f64, f64) {
+    let u = 1.0 + t;
+    let inv = 1.0 / u;
+    (u.ln() + (t - (u - 1.0)) * inv, inv)
+}
+
+/// `ln(1 + t)` for `t ≥ 0` without a division, to within 1.2e-16 absolute beyond the rounding
+/// of the result (the kernel's per-study budget is 1e-10, `tests/kernel_before.rs`): for `t ≤ 1` the
+/// rounding `c = t − (u − 1)` of `u = 1 + t` is added as it is (`c/u` and `c` differ by < c/2 ≤
+/// 2^{−54}); for `t > 1` the relative rounding of `u` (≤ 2^{−53}) is itself the absolute error of
+/// `ln u`.
+#[inline(always)]
+pub(crate) fn ln_1p_nodiv(t: f64) -> f64 {
+    let u = 1.0 + t;
+    u.ln() + if t <= 1.0 { t - (u - 1.0) } else { 0.0 }
 }
 
 #[inline]
@@ -213,7 +254,7 @@ fn margin_ll(y: f64, n: f64, eta: f64) -> f64 {
     if n == 0.0 {
         0.0
     } else {
-        y * eta - n * log1p_exp(eta)
+        y * eta - n * (eta.max(0.0) + ln_1p_of((-eta.abs()).exp()).0)
     }
 }
 
@@ -225,7 +266,14 @@ impl GlmmProblem {
     /// One rule for every study.
     pub fn single_rule(rows: Vec<GlmmRow>, n_beta: usize, cov: CovStructure, m: usize) -> GlmmProblem {
         let k = rows.len();
-        GlmmProblem { rows, n_beta, cov, rules: vec![QuadRule::new(m)], row_rule: vec![0; k] }
+        GlmmProblem {
+            rows,
+            n_beta,
+            cov,
+            rules: vec![QuadRule::new(m)],
+            row_rule: vec![0; k],
+            factor_limit: FACTOR_LIMIT,
+        }
     }
 
     /// The largest node count in use.
@@ -264,7 +312,7 @@ impl GlmmProblem {
             let s = [row.y1 - row.n1 * p[0], row.y2 - row.n2 * p[1]];
             let d = [row.n1 * p[0] * (1.0 - p[0]), row.n2 * p[1] * (1.0 - p[1])];
             let a = c.t_diag_m(d).add(&M2::new(1.0, 0.0, 0.0, 1.0));
-            ModeInfo { u, eta, p, s, d, a }
+            ModeInfo { u, eta, p, s, d, a, g: 0.0 }
         };
         let mut g0 = Self::g_value(row, eta0, c, u);
         for _ in 0..60 {
@@ -292,7 +340,7 @@ impl GlmmProblem {
             u = unew;
             g0 = g1;
             if du < 1e-10 {
-                return Ok(info(u));
+                return Ok(ModeInfo { g: g0, ..info(u) });
             }
         }
         Err(EvalError::ModeNotConverged { row: i })
@@ -315,10 +363,25 @@ impl GlmmProblem {
         &self,
         theta: &[f64],
         ws: &mut Workspace,
+        grad: Option<&mut [f64]>,
+        only: Option<&[usize]>,
+        per_row: Option<&mut [f64]>,
+    ) -> Result<f64, EvalError> {
+        self.eval_rows_grads(theta, ws, grad, only, per_row, None)
+    }
+
+    /// As [`GlmmProblem::eval_rows`]; with `grad` given, also writes each study's gradient of
+    /// `ℓ_i` into `per_row_grad` (row `i` at `i·n_par ..`) when that is given.
+    pub fn eval_rows_grads(
+        &self,
+        theta: &[f64],
+        ws: &mut Workspace,
         mut grad: Option<&mut [f64]>,
         only: Option<&[usize]>,
         mut per_row: Option<&mut [f64]>,
+        mut per_row_grad: Option<&mut [f64]>,
     ) -> Result<f64, EvalError> {
+        let np = self.n_par();
         let nb = self.n_beta;
         let beta = &theta[..nb];
         let (c, dcs) = self.cov.factor(&theta[nb..]);
@@ -329,14 +392,19 @@ impl GlmmProblem {
         let base = -(2.0 * std::f64::consts::PI).ln() + 2f64.ln();
         let want_grad = grad.is_some();
         let mut total = 0.0;
-        for (i, row) in self.rows.iter().enumerate() {
-            if let Some(rows) = only {
-                if !rows.contains(&i) {
-                    continue;
-                }
+        let all: Vec<usize>;
+        let list: &[usize] = match only {
+            Some(rows) => rows,
+            None => {
+                all = (0..self.rows.len()).collect();
+                &all
             }
+        };
+        for &i in list {
+            let Some(row) = self.rows.get(i) else {
+                continue;
+            };
             let rule = &self.rules[self.row_rule[i]];
-            let (xs, lw, pairs) = (&rule.gh.nodes, &rule.gh.log_weights, &rule.pairs);
             let eta0 = [dot(&row.x1, beta), dot(&row.x2, beta)];
             let mi = Self::mode(row, eta0, &c, ws.modes[i], i)?;
             ws.modes[i] = mi.u;
@@ -344,38 +412,24 @@ impl GlmmProblem {
             let r = minv.chol_lower();
             let k = c.mul(&r);
             let ln_det_r = r.a.ln() + r.d.ln();
-            // Node values over the retained product nodes.
-            let mut vmax = f64::NEG_INFINITY;
-            let mut jprev = usize::MAX;
-            let (mut h1, mut u1) = (0.0, 0.0);
-            for (idx, &(j, l)) in pairs.iter().enumerate() {
-                let xj = xs[j];
-                if j != jprev {
-                    let eta1 = mi.eta[0] + sqrt2 * k.a * xj;
-                    h1 = margin_ll(row.y1, row.n1, eta1);
-                    u1 = mi.u[0] + sqrt2 * r.a * xj;
-                    jprev = j;
-                }
-                let xl = xs[l];
-                let eta2 = mi.eta[1] + sqrt2 * (k.c * xj + k.d * xl);
-                let u2 = mi.u[1] + sqrt2 * (r.c * xj + r.d * xl);
-                let (h2, p2) = margin_ll_and_p(row.y2, row.n2, eta2);
-                let v = lw[j] + lw[l] + h1 + h2 - 0.5 * (u1 * u1 + u2 * u2) + xj * xj + xl * xl;
-                ws.vals[idx] = v;
-                ws.u2[idx] = u2;
-                if want_grad {
-                    ws.s2[idx] = row.y2 - row.n2 * p2;
-                }
-                if v > vmax {
-                    vmax = v;
-                }
+            // Log-sum-exp over the nodes in one pass, shifted by the integrand's value at the centre
+            // of the adapted rule (at most a few units from the largest node value; an exact
+            // maximum is taken only when that shift under- or overflows).
+            let mut shift = mi.g + rule.centre;
+            let mut ns = if rule.m() == 1 {
+                // Laplace (§2.5): the one node is the mode itself, where the integrand is g(û).
+                let (s, u) = (mi.s, mi.u);
+                let su = M2::new(s[0] * u[0], s[0] * u[1], s[1] * u[0], s[1] * u[1]);
+                NodeSums { w: 1.0, s, su, sz: M2::ZERO, u, uz: M2::ZERO }
+            } else {
+                node_sums(row, &mi, [&r, &k], rule, shift, want_grad, self.factor_limit)
+            };
+            if !(ns.w > 1e-250 && ns.w < 1e250) {
+                shift += node_sums_max(row, &mi, &r, &k, rule, shift);
+                ns = node_sums(row, &mi, [&r, &k], rule, shift, want_grad, self.factor_limit);
             }
-            let mut sum = 0.0;
-            for v in ws.vals[..pairs.len()].iter_mut() {
-                *v = (*v - vmax).exp();
-                sum += *v;
-            }
-            let lli = row.lc + base + ln_det_r + vmax + sum.ln();
+            let sum = ns.w;
+            let lli = row.lc + base + ln_det_r + shift + sum.ln();
             if !lli.is_finite() {
                 return Err(EvalError::NonFinite { row: i });
             }
@@ -387,44 +441,12 @@ impl GlmmProblem {
                 continue;
             };
             // Softmax-weighted moments over the nodes.
-            let mut s1 = [0.0; 2]; // Σπ s
-            let mut su = M2::ZERO; // Σπ s u'
-            let mut sz = M2::ZERO; // Σπ s z'
-            let mut ub = [0.0; 2]; // Σπ u
-            let mut uz = M2::ZERO; // Σπ u z'
-            let mut jprev = usize::MAX;
-            let (mut s1j, mut u1) = (0.0, 0.0);
-            for (idx, &(j, l)) in pairs.iter().enumerate() {
-                let pi = ws.vals[idx] / sum;
-                if pi == 0.0 {
-                    continue;
-                }
-                let xj = xs[j];
-                if j != jprev {
-                    let eta1 = mi.eta[0] + sqrt2 * k.a * xj;
-                    s1j = row.y1 - row.n1 * prob_from_logit(eta1);
-                    u1 = mi.u[0] + sqrt2 * r.a * xj;
-                    jprev = j;
-                }
-                let xl = xs[l];
-                let (u2, s2) = (ws.u2[idx], ws.s2[idx]);
-                s1[0] += pi * s1j;
-                s1[1] += pi * s2;
-                su.a += pi * s1j * u1;
-                su.b += pi * s1j * u2;
-                su.c += pi * s2 * u1;
-                su.d += pi * s2 * u2;
-                sz.a += pi * s1j * xj;
-                sz.b += pi * s1j * xl;
-                sz.c += pi * s2 * xj;
-                sz.d += pi * s2 * xl;
-                ub[0] += pi * u1;
-                ub[1] += pi * u2;
-                uz.a += pi * u1 * xj;
-                uz.b += pi * u1 * xl;
-                uz.c += pi * u2 * xj;
-                uz.d += pi * u2 * xl;
-            }
+            let inv = 1.0 / sum;
+            let s1 = [ns.s[0] * inv, ns.s[1] * inv]; // Σπ s
+            let su = ns.su.scale(inv); // Σπ s u'
+            let sz = ns.sz.scale(inv); // Σπ s z'
+            let ub = [ns.u[0] * inv, ns.u[1] * inv]; // Σπ u
+            let uz = ns.uz.scale(inv); // Σπ u z'
             let cts1 = c.tv(s1);
             let gs = [cts1[0] - ub[0], cts1[1] - ub[1]]; // Σπ ∇_u g
             let ctsz = c.t().mul(&sz);
@@ -456,14 +478,183 @@ impl GlmmProblem {
                     + sqrt2 * gz.dot(&dr)
                     - 0.5 * minv.mul(&da).trace()
             };
-            for (q, gq) in g.iter_mut().enumerate().take(nb) {
-                *gq += one(q, [row.x1[q], row.x2[q]], &M2::ZERO);
-            }
-            for (q, dc) in dcs.iter().enumerate() {
-                g[nb + q] += one(nb + q, [0.0, 0.0], dc);
+            let mut row_grad = per_row_grad.as_deref_mut().and_then(|v| v.get_mut(i * np..(i + 1) * np));
+            for q in 0..np {
+                let v = if q < nb {
+                    one(q, [row.x1[q], row.x2[q]], &M2::ZERO)
+                } else {
+                    one(q, [0.0, 0.0], &dcs[q - nb])
+                };
+                g[q] += v;
+                if let Some(rg) = row_grad.as_deref_mut() {
+                    rg[q] = v;
+                }
             }
         }
         Ok(total)
+    }
+}
+
+/// Unnormalised node sums of one study: `Σ w`, and (for the gradient) `Σ w s`, `Σ w s u'`,
+/// `Σ w s z'`, `Σ w u`, `Σ w u z'` with `w = exp(v − shift)` the node's integrand.
+struct NodeSums {
+    w: f64,
+    s: [f64; 2],
+    su: M2,
+    sz: M2,
+    u: [f64; 2],
+    uz: M2,
+}
+
+/// Sums over one row of the rule: `Σw`, `Σw x_l`, `Σw x_l²`, `Σw s2`, `Σw s2 x_l`.
+#[derive(Default)]
+struct RowSums {
+    w: f64,
+    wx: f64,
+    wx2: f64,
+    ws: f64,
+    wsx: f64,
+}
+
+impl RowSums {
+    #[inline(always)]
+    fn add(&mut self, w: f64, s2: f64, xl: f64) {
+        let (ws, wx) = (w * s2, w * xl);
+        self.w += w;
+        self.wx += wx;
+        self.wx2 += wx * xl;
+        self.ws += ws;
+        self.wsx += ws * xl;
+    }
+}
+
+/// The node values `v_jl − shift` of one study over the retained pairs of `rule` (METHODS §2.6
+/// step 3: `u_jl = û + √2 R z`, `v = ln w_j + ln w_l + x_j² + x_l² + g(u_jl)`), summed in one pass.
+/// The per-`j` terms are hoisted; the inner loop over `l` is straight-line arithmetic on the node
+/// arrays.
+#[inline]
+fn node_sums(
+    row: &GlmmRow,
+    mi: &ModeInfo,
+    [r, k]: [&M2; 2],
+    rule: &QuadRule,
+    shift: f64,
+    grad: bool,
+    factor_limit: f64,
+) -> NodeSums {
+    let sqrt2 = std::f64::consts::SQRT_2;
+    let (xs, nc) = (&rule.gh.nodes, &rule.node_const);
+    let (ka, kc, kd) = (sqrt2 * k.a, sqrt2 * k.c, sqrt2 * k.d);
+    let (ra, rc, rd) = (sqrt2 * r.a, sqrt2 * r.c, sqrt2 * r.d);
+    let (y2, n2) = (row.y2, row.n2);
+    let mut out = NodeSums { w: 0.0, s: [0.0; 2], su: M2::ZERO, sz: M2::ZERO, u: [0.0; 2], uz: M2::ZERO };
+    // `e^{kd x_l}` per node when every `e^{η2}` of the study stays far from overflow (else the
+    // per-node `e^{−|η2|}` form).
+    let xmax = xs.iter().fold(0.0f64, |a, x| a.max(x.abs()));
+    // Per node of the second coordinate: `e^{kd x_l}` and the part of the exponent that depends on
+    // `x_l` only, `q_l = ln w_l + x_l² + y2 kd x_l − ½ rd² x_l²`; the exponent is then
+    // `A_j + q_l + B_j x_l − n2 ln(1 + e^{η2})` with `A_j, B_j` per row of the rule.
+    let fast: Option<Vec<(f64, f64)>> =
+        (mi.eta[1].abs() + (kc.abs() + kd.abs()) * xmax < factor_limit).then(|| {
+            xs.iter()
+                .zip(nc)
+                .map(|(&x, &c)| ((kd * x).exp(), c + y2 * kd * x - 0.5 * rd * rd * x * x))
+                .collect()
+        });
+    for (j, &(lo, hi)) in rule.spans.iter().enumerate() {
+        if lo >= hi {
+            continue;
+        }
+        let xj = xs[j];
+        let (h1, p1) = margin_ll_and_p(row.y1, row.n1, mi.eta[0] + ka * xj);
+        let u1 = mi.u[0] + ra * xj;
+        let base_j = nc[j] + h1 - 0.5 * u1 * u1 - shift;
+        let (a2, b2) = (mi.eta[1] + kc * xj, mi.u[1] + rc * xj);
+        let (xl, ncl) = (&xs[lo..hi], &nc[lo..hi]);
+        let mut acc = RowSums::default();
+        if let Some(fq) = fast.as_ref().map(|f| &f[lo..hi]) {
+            // e^{η2} = e^{a2} · e^{kd x_l}: one exponential per row of the rule instead of one per node.
+            let ea = a2.exp();
+            let aj = base_j + y2 * a2 - 0.5 * b2 * b2;
+            let bj = -b2 * rd;
+            if !grad {
+                for (&xl, &(e, q)) in xl.iter().zip(fq) {
+                    acc.w += (aj + q + bj * xl - n2 * ln_1p_nodiv(ea * e)).exp();
+                }
+                out.w += acc.w;
+                continue;
+            }
+            for (&xl, &(e, q)) in xl.iter().zip(fq) {
+                let t = ea * e;
+                let (lt, inv) = ln_1p_of(t);
+                acc.add((aj + q + bj * xl - n2 * lt).exp(), y2 - n2 * (t * inv), xl);
+            }
+        } else {
+            if !grad {
+                for (&xl, &cl) in xl.iter().zip(ncl) {
+                    let eta2 = a2 + kd * xl;
+                    let u2 = b2 + rd * xl;
+                    acc.w += (base_j + cl + margin_ll(y2, n2, eta2) - 0.5 * u2 * u2).exp();
+                }
+                out.w += acc.w;
+                continue;
+            }
+            for (&xl, &cl) in xl.iter().zip(ncl) {
+                let eta2 = a2 + kd * xl;
+                let u2 = b2 + rd * xl;
+                let (h2, p2) = margin_ll_and_p(y2, n2, eta2);
+                acc.add((base_j + cl + h2 - 0.5 * u2 * u2).exp(), y2 - n2 * p2, xl);
+            }
+        }
+        // u2 = b2 + rd x_l is linear in x_l: Σw u2, Σw s2 u2 and Σw u2 x_l follow from
+        // Σw, Σw x_l, Σw x_l², Σw s2 and Σw s2 x_l.
+        let RowSums { w: w0, wx: wxl, wx2: wxl2, ws: ws2, wsx: ws2xl } = acc;
+        let wu2 = b2 * w0 + rd * wxl;
+        let ws2u2 = b2 * ws2 + rd * ws2xl;
+        let wu2xl = b2 * wxl + rd * wxl2;
+        let s1j = row.y1 - row.n1 * p1;
+        out.w += w0;
+        out.s[0] += s1j * w0;
+        out.s[1] += ws2;
+        out.su.a += s1j * u1 * w0;
+        out.su.b += s1j * wu2;
+        out.su.c += u1 * ws2;
+        out.su.d += ws2u2;
+        out.sz.a += s1j * xj * w0;
+        out.sz.b += s1j * wxl;
+        out.sz.c += xj * ws2;
+        out.sz.d += ws2xl;
+        out.u[0] += u1 * w0;
+        out.u[1] += wu2;
+        out.uz.a += u1 * xj * w0;
+        out.uz.b += u1 * wxl;
+        out.uz.c += xj * wu2;
+        out.uz.d += wu2xl;
+    }
+    out
+}
+
+/// `max_jl (v_jl − shift)` over the retained pairs (the fallback shift of [`node_sums`]).
+fn node_sums_max(row: &GlmmRow, mi: &ModeInfo, r: &M2, k: &M2, rule: &QuadRule, shift: f64) -> f64 {
+    let sqrt2 = std::f64::consts::SQRT_2;
+    let (xs, nc) = (&rule.gh.nodes, &rule.node_const);
+    let mut vmax = f64::NEG_INFINITY;
+    for (j, &(lo, hi)) in rule.spans.iter().enumerate() {
+        let xj = xs[j];
+        let u1 = mi.u[0] + sqrt2 * r.a * xj;
+        let h1 = margin_ll(row.y1, row.n1, mi.eta[0] + sqrt2 * k.a * xj);
+        for l in lo..hi {
+            let xl = xs[l];
+            let eta2 = mi.eta[1] + sqrt2 * (k.c * xj + k.d * xl);
+            let u2 = mi.u[1] + sqrt2 * (r.c * xj + r.d * xl);
+            let v = nc[j] + nc[l] + h1 + margin_ll(row.y2, row.n2, eta2) - 0.5 * (u1 * u1 + u2 * u2) - shift;
+            vmax = vmax.max(v);
+        }
+    }
+    if vmax.is_finite() {
+        vmax
+    } else {
+        0.0
     }
 }
 

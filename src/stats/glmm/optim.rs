@@ -74,11 +74,35 @@ pub fn bfgs<O: Objective>(
     max_iter: usize,
     max_step: f64,
 ) -> MinResult {
+    bfgs_from(obj, x0, None, inv_h0, gtol, max_iter, max_step)
+}
+
+/// As [`bfgs`]; `start` is `(f(x0), ∇f(x0))` when the caller already has them (the objective's
+/// state must then be as after evaluating at `x0`).
+pub fn bfgs_from<O: Objective>(
+    obj: &mut O,
+    x0: &[f64],
+    start: Option<(f64, &[f64])>,
+    inv_h0: Option<DMatrix<f64>>,
+    gtol: f64,
+    max_iter: usize,
+    max_step: f64,
+) -> MinResult {
     let n = x0.len();
     let mut x = x0.to_vec();
     let mut g = vec![0.0; n];
-    let mut evals = 1;
-    let Some(mut f) = obj.value_grad(&x, &mut g) else {
+    let mut evals = 0;
+    let f0 = match start {
+        Some((f, g0)) if g0.len() == n && f.is_finite() => {
+            g.copy_from_slice(g0);
+            Some(f)
+        }
+        _ => {
+            evals = 1;
+            obj.value_grad(&x, &mut g)
+        }
+    };
+    let Some(mut f) = f0 else {
         return MinResult {
             x,
             f: f64::INFINITY,
