@@ -305,3 +305,31 @@ fn every_tn_zero_and_both_margins_at_an_edge() {
     let a = run(&ds, &AnalysisSettings { leave_one_out: true, ..quick() }).expect("analysis");
     assert!(serde_json::to_string(&a).is_ok());
 }
+
+/// Issue #10 (found by the pipeline fuzzer, seed 0xa8fbb05442843194): 50 studies with counts up to
+/// 4·10⁹ ran for minutes in the exact GLMM (each study's conditional-mode Newton iteration never
+/// reached |Δu| < 1e-10 under the rounding of g ≈ −1e9, so every evaluation failed and the ladder
+/// ended on a fixed-effect fit with CI 0.53–0.53). Now: bounded time, and a fit comparable with
+/// REML (whose 0.5 correction and normal approximation are harmless at these counts).
+#[test]
+fn counts_in_the_billions_fit_in_bounded_time() {
+    let text = include_str!("fixtures/huge_counts.tsv");
+    let d = parse(text);
+    assert_eq!(d.studies.len(), 50);
+    let s = |model| AnalysisSettings { model, nodes: 25, auc_ci: AucCi::None, ..quick() };
+    let t = std::time::Instant::now();
+    let exact = run(&d, &s(fourfold::settings::Method::Aghq)).expect("exact");
+    let secs = t.elapsed().as_secs_f64();
+    let reml = run(&d, &s(fourfold::settings::Method::Reitsma)).expect("REML");
+    let (e, r) = (exact.overall.fit.as_ref().expect("fit"), reml.overall.fit.as_ref().expect("fit"));
+    println!(
+        "exact {secs:.2} s: rung {}, Se {:?}; REML Se {:?}",
+        e.model.rung, e.summary.sensitivity, r.summary.sensitivity
+    );
+    assert!(secs < 30.0, "{secs} s");
+    // Not a degenerate fixed-effect interval: a real between-study spread, close to REML.
+    assert!(e.summary.sensitivity.ci[1] - e.summary.sensitivity.ci[0] > 0.3, "{:?}", e.summary.sensitivity);
+    assert!((e.summary.sensitivity.estimate - r.summary.sensitivity.estimate).abs() < 0.1);
+    assert!((e.summary.specificity.estimate - r.summary.specificity.estimate).abs() < 0.1);
+    assert!(e.model.tau2_logit_sens > 1.0 && e.model.tau2_logit_spec > 1.0);
+}

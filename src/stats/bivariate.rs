@@ -625,7 +625,37 @@ fn glmm_result(
             warnings,
         ));
     }
-    let b2 = fit_b2_seeded(studies, &design, nodes, &start, seed);
+    let mut b2 = fit_b2_seeded(studies, &design, nodes, &start, seed);
+    // A boundary B2 whose ℓ is below the simpler B0's is not the maximum of the full model (which
+    // nests B0): its optimiser stopped early (seen with counts in the millions). Refit from B0.
+    let mut b0_beside = None;
+    if b2.converged && boundary_of(&b2, 2).is_some() {
+        let (b0, rung) = fit_b0(studies, &design, nodes, &start);
+        if b0.converged && b0.loglik > b2.loglik + 1e-6 {
+            let again = fit_b2(studies, &design, nodes, &b0.theta_full_like(2));
+            if again.converged && again.loglik > b2.loglik + 1e-6 {
+                b2 = again;
+            }
+        }
+        if b0.converged && b0.loglik > b2.loglik + 1e-6 {
+            // Still below: the full model's fit is not trustworthy here; report the best fit found.
+            warnings.push(format!(
+                "the bivariate fit stopped at a lower likelihood ({:.3}) than the simpler model {} ({:.3}), so it did not reach its maximum; the simpler model is reported instead",
+                b2.loglik,
+                rung.name(),
+                b0.loglik
+            ));
+            return Ok(build_glmm_result(
+                studies,
+                cfg,
+                &b0,
+                rung,
+                Some(Fallback { rung, reason: FallbackReason::NotConverged }),
+                warnings,
+            ));
+        }
+        b0_beside = Some((b0, rung));
+    }
     if !b2.converged {
         let (b0, rung) = fit_b0(studies, &design, nodes, &start);
         if !b0.converged {
@@ -649,7 +679,7 @@ fn glmm_result(
     // A boundary B2 is reported flagged (`model.boundary`), with the simpler fit beside it
     // (`model.fallback`, `simplified`); the report says so in words.
     if let Some(b) = res.model.boundary {
-        let (b0, rung) = fit_b0(studies, &design, nodes, &start);
+        let (b0, rung) = b0_beside.unwrap_or_else(|| fit_b0(studies, &design, nodes, &start));
         if b0.converged {
             let mut simp = build_glmm_result(
                 studies,

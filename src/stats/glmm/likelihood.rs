@@ -315,11 +315,20 @@ impl GlmmProblem {
             ModeInfo { u, eta, p, s, d, a, g: 0.0 }
         };
         let mut g0 = Self::g_value(row, eta0, c, u);
-        for _ in 0..60 {
+        for it in 0..60 {
             let mi = info(u);
             let cs = c.tv(mi.s);
             let grad = [cs[0] - u[0], cs[1] - u[1]];
             let step = mi.a.inv().mv(grad);
+            // Counts in the millions make g ~ −1e9, and its rounding (≈ 1e-16·|g|) hides steps
+            // long before |Δu| < 1e-10: after NOISE_AFTER iterations (ordinary studies converge in
+            // fewer, so their modes are unchanged), the mode is taken as found once the Newton
+            // decrement (the increase a full step predicts) is below g's resolution.
+            const NOISE_AFTER: usize = 20;
+            let decrement = grad[0] * step[0] + grad[1] * step[1];
+            if it >= NOISE_AFTER && decrement.abs() <= 64.0 * f64::EPSILON * g0.abs().max(1.0) {
+                return Ok(ModeInfo { g: g0, ..info(u) });
+            }
             let mut t = 1.0;
             let mut accepted = false;
             let mut unew = u;
