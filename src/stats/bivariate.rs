@@ -625,6 +625,17 @@ fn glmm_result(
             warnings,
         ));
     }
+    // The simpler model reported instead of a bivariate fit that did not reach its maximum.
+    let b0_instead = |b0: &StructFit, rung: Rung, warnings: Vec<String>| {
+        build_glmm_result(
+            studies,
+            cfg,
+            b0,
+            rung,
+            Some(Fallback { rung, reason: FallbackReason::NotConverged }),
+            warnings,
+        )
+    };
     let mut b2 = fit_b2_seeded(studies, &design, nodes, &start, seed);
     // A boundary B2 whose ℓ is below the simpler B0's is not the maximum of the full model (which
     // nests B0): its optimiser stopped early (seen with counts in the millions). Refit from B0.
@@ -645,14 +656,7 @@ fn glmm_result(
                 rung.name(),
                 b0.loglik
             ));
-            return Ok(build_glmm_result(
-                studies,
-                cfg,
-                &b0,
-                rung,
-                Some(Fallback { rung, reason: FallbackReason::NotConverged }),
-                warnings,
-            ));
+            return Ok(b0_instead(&b0, rung, warnings));
         }
         b0_beside = Some((b0, rung));
     }
@@ -666,14 +670,7 @@ fn glmm_result(
             b2.termination.describe(),
             rung.name()
         ));
-        return Ok(build_glmm_result(
-            studies,
-            cfg,
-            &b0,
-            rung,
-            Some(Fallback { rung, reason: FallbackReason::NotConverged }),
-            warnings,
-        ));
+        return Ok(b0_instead(&b0, rung, warnings));
     }
     let mut res = build_glmm_result(studies, cfg, &b2, Rung::B2, None, warnings);
     // A boundary B2 is reported flagged (`model.boundary`), with the simpler fit beside it
