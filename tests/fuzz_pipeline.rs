@@ -19,7 +19,9 @@
 //!   [`BOUND_MS`] = 3 s in a native release build, for k ≤ 300 without leave-one-out and k ≤ 12
 //!   with it (leave-one-out is only generated there; the page's own one-refit-at-a-time path,
 //!   `Staged::loo_rows`, is exercised at every k). Tables with a count ≥ [`HUGE_COUNT`] have the
-//!   looser [`HUGE_BOUND_MS`] (see below). The slowest case of each class is printed at the
+//!   looser [`HUGE_BOUND_MS`] (see below), and meta-regressions on a crossed grouping or on more
+//!   than 5 levels [`HEAVY_BOUND_MS`] = 15 s (a dozen subgroup fits and two ~25-parameter
+//!   meta-regressions at k ≈ 250 take ≈ 6 s). The slowest case of each class is printed at the
 //!   end; `FOURFOLD_FUZZ_PIPELINE_ENFORCE=1` (set by `make fuzz`, not by `make test`, where a
 //!   loaded machine would make it flaky) makes exceeding a bound a failure.
 //!   A watchdog thread aborts the process with the case's details when one case runs longer than
@@ -60,6 +62,9 @@ const BOUND_MS: f64 = 3000.0;
 const HUGE_COUNT: u64 = 1_000_000;
 /// The bound of a case with a count ≥ [`HUGE_COUNT`].
 const HUGE_BOUND_MS: f64 = 30_000.0;
+/// The bound of a case with a meta-regression on a crossed grouping or on more than 5 levels: at
+/// k ≈ 250 that is a dozen subgroup fits and two meta-regressions of ~25 parameters (6 s seen).
+const HEAVY_BOUND_MS: f64 = 15_000.0;
 /// One case running this long is a hang: the watchdog prints it and aborts.
 const HANG_MS: u128 = 120_000;
 /// Panics reported in full before the run gives up.
@@ -598,6 +603,9 @@ struct Case {
     k: usize,
     /// A count ≥ [`HUGE_COUNT`] (finding (d)).
     huge: bool,
+    /// Meta-regression on a crossed grouping or on a covariate with more than 5 levels: many
+    /// fits with many parameters (bound [`HEAVY_BOUND_MS`]).
+    heavy: bool,
     avoided: Vec<&'static str>,
 }
 
@@ -612,7 +620,12 @@ fn make_case(seed: u64, refs: &[String]) -> Case {
     let avoided = known_issue_filter(&parsed.dataset, &mut cfg);
     let huge =
         parsed.dataset.studies.iter().any(|s| [s.tp, s.fp, s.fn_, s.tn].iter().any(|&x| x >= HUGE_COUNT));
-    Case { seed, text, cfg, k: parsed.dataset.studies.len(), huge, avoided }
+    let levels = |c: &str| parsed.dataset.covariate(c).map_or(0, |c| c.levels().len());
+    let s = &cfg.settings;
+    let heavy = cfg.meta_regression
+        && (s.cross.is_some()
+            || s.covariate.as_deref().is_some_and(|c| s.split_threshold.is_none() && levels(c) > 5));
+    Case { seed, text, cfg, k: parsed.dataset.studies.len(), huge, heavy, avoided }
 }
 
 /// Everything a user can reach, on one input. Returns a short outcome description, and the total
@@ -851,7 +864,14 @@ fn fuzz_pipeline() {
                 }
             }
         }
-        if ms.max(loo_ms) > if case.huge { HUGE_BOUND_MS } else { BOUND_MS } {
+        let bound = if case.huge {
+            HUGE_BOUND_MS
+        } else if case.heavy {
+            HEAVY_BOUND_MS
+        } else {
+            BOUND_MS
+        };
+        if ms.max(loo_ms) > bound {
             over_bound.push(summary.clone());
         }
         let class = &mut slowest[usize::from(case.huge)];
