@@ -469,13 +469,26 @@ pub fn draw_canvas(
     a: &Analysis,
     scale: f64,
 ) -> Result<(), JsValue> {
-    let (w, h) = plot_size(kind, a);
+    let opts = super::state::with(|s| s.plot_options.clone());
+    draw_scaled(canvas, plot_size(kind, a), scale, |root| {
+        draw_plot_with(root, kind, a, &PlotStyle::for_canvas(), &opts)
+    })
+}
+
+/// The one way a figure reaches a canvas: laid out at its logical size `(w, h)`, drawn at
+/// `scale` × that resolution (screen pixel density, or 3.125 for the 300 dpi PNG).
+fn draw_scaled(
+    canvas: &HtmlCanvasElement,
+    (w, h): (u32, u32),
+    scale: f64,
+    draw: impl FnOnce(&DrawingArea<CanvasBackend, plotters::coord::Shift>) -> Result<(), crate::plot::PlotError>,
+) -> Result<(), JsValue> {
+    // The backend takes its coordinate space from the canvas size at creation: the logical one.
     canvas.set_width(w);
     canvas.set_height(h);
     // Shown at its logical size (never stretched: blurry text), shrunk by CSS `max-width` only.
     // CSSOM, not a style attribute, so the CSP's `style-src 'self'` allows it.
-    let css = canvas.style();
-    css.set_property("width", &format!("{w}px"))?;
+    canvas.style().set_property("width", &format!("{w}px"))?;
     let backend = CanvasBackend::with_canvas_object(canvas.clone())
         .ok_or_else(|| JsValue::from_str("the canvas has no 2-D context"))?;
     let root = backend.into_drawing_area();
@@ -485,9 +498,7 @@ pub fn draw_canvas(
         let ctx: CanvasRenderingContext2d = canvas.get_context("2d")?.ok_or("no 2-D context")?.dyn_into()?;
         ctx.scale(scale, scale)?;
     }
-    let opts = super::state::with(|s| s.plot_options.clone());
-    draw_plot_with(&root, kind, a, &PlotStyle::for_canvas(), &opts)
-        .map_err(|e| JsValue::from_str(&e.to_string()))?;
+    draw(&root).map_err(|e| JsValue::from_str(&e.to_string()))?;
     root.present().map_err(|e| JsValue::from_str(&format!("drawing failed: {e}")))?;
     Ok(())
 }
@@ -514,21 +525,9 @@ pub fn draw_quadas_canvas(
     q: &crate::plot::QuadasData,
     scale: f64,
 ) -> Result<(), JsValue> {
-    let (w, h) = kind.size(q);
-    canvas.set_width((w as f64 * scale).round() as u32);
-    canvas.set_height((h as f64 * scale).round() as u32);
-    canvas.style().set_property("width", &format!("{w}px"))?;
-    let backend = CanvasBackend::with_canvas_object(canvas.clone())
-        .ok_or_else(|| JsValue::from_str("the canvas has no 2-D context"))?;
-    let root = backend.into_drawing_area();
-    if (scale - 1.0).abs() > 1e-9 {
-        let ctx: CanvasRenderingContext2d = canvas.get_context("2d")?.ok_or("no 2-D context")?.dyn_into()?;
-        ctx.scale(scale, scale)?;
-    }
-    crate::report::plots::draw_quadas(&root, kind, q, &PlotStyle::for_canvas())
-        .map_err(|e| JsValue::from_str(&e.to_string()))?;
-    root.present().map_err(|e| JsValue::from_str(&format!("drawing failed: {e}")))?;
-    Ok(())
+    draw_scaled(canvas, kind.size(q), scale, |root| {
+        crate::report::plots::draw_quadas(root, kind, q, &PlotStyle::for_canvas())
+    })
 }
 
 /// The figure controls that depend on the analysis: one "regions" box per SROC series.
