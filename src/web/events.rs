@@ -78,7 +78,7 @@ fn append_row(cells: Vec<String>) -> Result<(), JsValue> {
 fn keep_for_undo(what: &str) -> Result<(), JsValue> {
     let (text, settings) = state::with(|a| (a.text.clone(), a.settings.clone()));
     let b: Element = by_id("undo-box")?;
-    if state::EXAMPLES.iter().any(|(_, _, t)| *t == text) || text.trim().is_empty() {
+    if crate::report::input::example_for(&text, &state::EXAMPLES).is_some() || text.trim().is_empty() {
         state::with(|a| a.undo = None);
         return super::dom::set_hidden(&b, true);
     }

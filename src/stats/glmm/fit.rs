@@ -158,6 +158,10 @@ struct NegLogLik<'a> {
 
 impl<'a> NegLogLik<'a> {
     fn new(p: &'a GlmmProblem, modes: Vec<[f64; 2]>) -> NegLogLik<'a> {
+        NegLogLik::with_workspace(p, p.workspace(), modes)
+    }
+
+    fn with_workspace(p: &'a GlmmProblem, ws: Workspace, modes: Vec<[f64; 2]>) -> NegLogLik<'a> {
         let sat = |y: f64, n: f64| -> f64 {
             if y <= 0.0 || y >= n {
                 0.0
@@ -166,7 +170,7 @@ impl<'a> NegLogLik<'a> {
             }
         };
         let offset = p.rows.iter().map(|r| r.lc + sat(r.y1, r.n1) + sat(r.y2, r.n2)).sum();
-        NegLogLik { ws: p.workspace(), p, best_modes: modes, best_f: f64::INFINITY, offset }
+        NegLogLik { ws, p, best_modes: modes, best_f: f64::INFINITY, offset }
     }
 }
 
@@ -287,8 +291,7 @@ pub fn fit_structure_seeded(
     }
     let row_nodes: Vec<usize> =
         p.row_rule.iter().map(|&r| p.rules.get(r).map_or(nodes, QuadRule::m)).collect();
-    let mut o = NegLogLik::new(&p, modes);
-    o.ws = ws;
+    let mut o = NegLogLik::with_workspace(&p, ws, modes);
     // The rule selection's evaluation, in the centred objective's terms.
     if let Some(s) = start_fg.as_mut() {
         s.0 += o.offset;
