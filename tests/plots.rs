@@ -720,14 +720,7 @@ fn scatter_plots_have_one_legend_entry_per_subgroup() {
         ..Default::default()
     };
     let lr = LrScatterData {
-        points: deeks_inputs()
-            .iter()
-            .map(|r| LrPoint {
-                label: r.3.clone(),
-                lr_positive: r.0.exp().sqrt(),
-                lr_negative: (-r.0).exp().sqrt(),
-            })
-            .collect(),
+        points: lr_points(),
         groups: groups_of(AUDIT_C.len()),
         title: "LR".into(),
         ..Default::default()
@@ -831,17 +824,7 @@ fn canvas_and_svg_styles_lay_out_identically() {
     };
     let canvas = PlotStyle::for_canvas();
     let deeks = DeeksData { groups: groups_of(AUDIT_C.len()), labels: LabelMode::All, ..deeks_data() };
-    let lr = LrScatterData {
-        points: deeks_inputs()
-            .iter()
-            .map(|r| LrPoint {
-                label: r.3.clone(),
-                lr_positive: r.0.exp().sqrt(),
-                lr_negative: (-r.0).exp().sqrt(),
-            })
-            .collect(),
-        ..Default::default()
-    };
+    let lr = LrScatterData { points: lr_points(), ..Default::default() };
     let sroc = three_series();
     let forest = forest_data();
     for st in [style(), canvas.clone()] {
@@ -857,4 +840,16 @@ fn canvas_and_svg_styles_lay_out_identically() {
     for (name, (svg, cv)) in cases {
         assert!(svg == cv, "{name}: layout differs between the SVG and the canvas style");
     }
+}
+
+/// LR scattergram points from the Deeks inputs (LR+ = √DOR, LR− = 1/√DOR).
+fn lr_points() -> Vec<LrPoint> {
+    deeks_inputs()
+        .iter()
+        .map(|r| LrPoint {
+            label: r.3.clone(),
+            lr_positive: r.0.exp().sqrt(),
+            lr_negative: (-r.0).exp().sqrt(),
+        })
+        .collect()
 }
