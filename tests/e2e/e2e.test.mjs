@@ -421,6 +421,29 @@ test('QUADAS-2 columns produce the traffic-light and summary figures', async () 
     const { n, total } = await ink(page, id);
     assert.ok(n > total / 100, `${id} is not blank (${n} of ${total} pixels)`);
   }
+  // The 300 dpi PNG export is the same figure at 3.125x: draw it the export's way and check ink.
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('[data-export=png][data-plot=quadas-summary]').click()]);
+  const png = await fs.readFile(await dl.path());
+  assert.equal(png.readUInt32BE(16), Math.round(900 * 3.125), 'PNG width = 900 px x 3.125');
+  // Same figure, same layout: the PNG scaled down to the page canvas's size has about the same
+  // share of dark pixels (a layout made for the 3.125x canvas would show only its top-left part).
+  const share = await page.evaluate(async (b64) => {
+    const frac = (c) => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i] < 160 && d[i + 1] < 160 && d[i + 2] < 160) n++;
+      return n / (d.length / 4);
+    };
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const page = document.getElementById('plot-quadas-summary');
+    const c = document.createElement('canvas');
+    c.width = page.width; c.height = page.height;
+    c.getContext('2d').drawImage(img, 0, 0, c.width, c.height);
+    return { png: frac(c), page: frac(page) };
+  }, png.toString('base64'));
+  assert.ok(Math.abs(share.png - share.page) < 0.25 * share.page, `PNG and page figure alike: ${JSON.stringify(share)}`);
   assert.deepEqual(log.problems, []);
   await ctx.close();
 });
