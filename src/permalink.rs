@@ -4,7 +4,7 @@
 //! (deflate + Adler-32, so corruption is detected) of a compact binary body:
 //!
 //! ```text
-//! body      = settings dataset
+//! body      = settings dataset [extensions]
 //! settings  = u8 model, varint nodes, f64 ci_level, u8 cc_rule, f64 cc_increment, u8 ci_method,
 //!             u8 region, opt<str> covariate, opt<f64> split_threshold, opt<str str> cross,
 //!             opt<f64> pretest, varint n + n·str excluded, u8 auc_ci
@@ -16,6 +16,8 @@
 //!             | varint 3+j (level j)
 //! str       = varint byte length, UTF-8;  opt<x> = u8 0 | u8 1, x;  f64 = 8 bytes LE (bit-exact)
 //! varint    = unsigned LEB128 (≤ 10 bytes)
+//! extensions = varint n, n·(str key, str json)   (setting groups added after this layout, see
+//!             `settings::setting_groups!`; absent in links that use none, and in older links)
 //! ```
 //!
 //! Decoding never panics: corrupted, truncated, future-version or hostile input returns a
@@ -129,6 +131,14 @@ pub fn encode_payload(dataset: &Dataset, settings: &AnalysisSettings) -> Vec<u8>
     let mut w = Writer(Vec::with_capacity(256 + 32 * dataset.studies.len()));
     write_settings(&mut w, settings);
     write_dataset(&mut w, dataset);
+    let ext = settings.extensions();
+    if !ext.is_empty() {
+        w.varint(ext.len() as u64);
+        for (key, json) in &ext {
+            w.str(key);
+            w.str(json);
+        }
+    }
     w.0
 }
 
@@ -143,8 +153,20 @@ pub fn wrap_payload(body: &[u8]) -> String {
 #[doc(hidden)]
 pub fn decode_payload(body: &[u8]) -> Result<(Dataset, AnalysisSettings), PermalinkError> {
     let mut r = Reader { buf: body, pos: 0 };
-    let settings = read_settings(&mut r)?;
+    let mut settings = read_settings(&mut r)?;
     let dataset = read_dataset(&mut r)?;
+    if r.pos < body.len() {
+        // Each extension needs at least 2 bytes (two empty strings).
+        let n = r.len("the extension settings", 2)?;
+        if n == 0 {
+            return Err(PermalinkError::Invalid("an empty extension section after the data".into()));
+        }
+        for _ in 0..n {
+            let key = r.str("an extension key")?;
+            let json = r.str("an extension value")?;
+            settings.apply_extension(&key, &json).map_err(PermalinkError::Invalid)?;
+        }
+    }
     if r.pos != body.len() {
         return Err(PermalinkError::Invalid(format!(
             "{} unexpected bytes after the data",

@@ -159,6 +159,54 @@ impl AnalysisSettings {
     }
 }
 
+/// Setting groups added after permalink v1's fixed layout. Each feature keeps its options in one
+/// sub-struct of [`AnalysisSettings`] (`#[serde(default)]`, `PartialEq`, `Default` = off); listing
+/// the field here carries it in permalinks (their trailing extension section: key = the field's
+/// name, value = its JSON) and nowhere else needs to change. Only groups that differ from their
+/// default are written, so links of analyses that do not use a feature stay as they were.
+macro_rules! setting_groups {
+    ($($field:ident),* $(,)?) => {
+        impl AnalysisSettings {
+            /// `(key, JSON)` of every setting group that differs from its default.
+            pub fn extensions(&self) -> Vec<(&'static str, String)> {
+                #[allow(unused_variables, unused_mut)]
+                let (defaults, mut out) = (AnalysisSettings::default(), Vec::new());
+                $(
+                    if self.$field != defaults.$field {
+                        if let Ok(json) = serde_json::to_string(&self.$field) {
+                            out.push((stringify!($field), json));
+                        }
+                    }
+                )*
+                out
+            }
+
+            /// Set one group from its permalink `(key, JSON)`.
+            ///
+            /// # Errors
+            /// The key is not a group of this version, or the JSON does not describe it.
+            pub fn apply_extension(&mut self, key: &str, json: &str) -> Result<(), String> {
+                #[allow(clippy::match_single_binding)]
+                match key {
+                    $(
+                        stringify!($field) => {
+                            self.$field = serde_json::from_str(json)
+                                .map_err(|e| format!("the {} settings: {e}", stringify!($field)))?;
+                            Ok(())
+                        }
+                    )*
+                    _ => Err(format!(
+                        "unknown settings '{key}' (the link may come from a newer version of Fourfold)"
+                    )),
+                }
+            }
+        }
+    };
+}
+
+// Append a field of `AnalysisSettings` here to carry it in permalinks.
+setting_groups!();
+
 #[cfg(test)]
 mod tests {
     use super::*;

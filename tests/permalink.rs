@@ -242,10 +242,25 @@ fn hostile_payloads() {
     use PermalinkError as E;
     let good = fourfold::permalink::encode_payload(&Dataset::default(), &AnalysisSettings::default());
     assert_eq!(decode_payload(&good), Ok((Dataset::default(), AnalysisSettings::default())));
-    // Trailing garbage.
+    // Trailing garbage: an empty, unknown or cut-off extension section, or bytes after it.
     let mut t = good.clone();
     t.push(0);
-    assert_eq!(decode(&wrap_payload(&t)), Err(E::Invalid("1 unexpected bytes after the data".into())));
+    assert_eq!(
+        decode(&wrap_payload(&t)),
+        Err(E::Invalid("an empty extension section after the data".into()))
+    );
+    let mut t = good.clone();
+    t.extend_from_slice(&[1, 3, b'a', b'b', b'c', 2, b'{', b'}']);
+    assert_eq!(
+        decode_payload(&t),
+        Err(E::Invalid("unknown settings 'abc' (the link may come from a newer version of Fourfold)".into()))
+    );
+    let mut t = good.clone();
+    t.extend_from_slice(&[1, 3, b'a']);
+    assert_eq!(decode_payload(&t), Err(E::Truncated("an extension key")));
+    let mut t = good.clone();
+    t.extend_from_slice(&[2, 0, 0]);
+    assert_eq!(decode_payload(&t), Err(E::Truncated("the extension settings")));
     // Unknown model.
     let mut t = good.clone();
     t[0] = 7;
