@@ -185,6 +185,7 @@ macro_rules! setting_groups {
             ///
             /// # Errors
             /// The key is not a group of this version, or the JSON does not describe it.
+            #[allow(unused_variables)]
             pub fn apply_extension(&mut self, key: &str, json: &str) -> Result<(), String> {
                 #[allow(clippy::match_single_binding)]
                 match key {
