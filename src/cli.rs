@@ -27,6 +27,9 @@ usage:
       --region f|chi2                 radius of the regions (default f)
       --auc-ci bootstrap|delta|none   AUC interval (default bootstrap, B = 2000, seed 20240601)
       --exclude LABEL                 leave a study out (repeatable)
+      --low-risk overall|D1..D4|COL   also analyse only the studies at low risk of bias in that
+                                      QUADAS-2/QUADAS-3 domain (or overall), beside the main result
+      --rob FILE                      merge a robvis QUADAS-2 table (Study,D1,D2,D3,D4,Overall) by study
   fourfold bench [FILES...] [--json]  time complete fits (median and minimum, in-process)
       --instructions                  also count the instructions of one exact fit (valgrind callgrind)
       --one FILE                      one exact fit only (the unit --instructions counts)
@@ -73,6 +76,8 @@ fn read_input(path: &str) -> Result<String, String> {
 struct Opts {
     file: Option<String>,
     json: bool,
+    /// A robvis-style risk-of-bias table to merge by study label (`--rob`).
+    rob: Option<String>,
     settings: AnalysisSettings,
 }
 
@@ -80,7 +85,7 @@ struct Opts {
 /// type). Choice values parse with the option types' own `FromStr`; ranges are checked once, by
 /// [`AnalysisConfig::try_from`].
 fn parse_opts(args: &[String]) -> Result<Opts, String> {
-    let mut o = Opts { file: None, json: false, settings: AnalysisSettings::default() };
+    let mut o = Opts { file: None, json: false, rob: None, settings: AnalysisSettings::default() };
     let s = &mut o.settings;
     let mut i = 0;
     let val = |i: &mut usize, name: &str| -> Result<String, String> {
@@ -126,6 +131,8 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
             "--region" => s.region = val(&mut i, a)?.parse().map_err(|e| format!("{e}"))?,
             "--auc-ci" => s.auc_ci = val(&mut i, a)?.parse().map_err(|e| format!("{e}"))?,
             "--exclude" => s.excluded.push(val(&mut i, a)?),
+            "--low-risk" => s.risk_of_bias.low_risk = Some(val(&mut i, a)?),
+            "--rob" => o.rob = Some(val(&mut i, a)?),
             _ if a.starts_with("--") => return Err(format!("unknown option {a}")),
             _ => {
                 if o.file.is_some() {
@@ -179,7 +186,24 @@ fn analyze_cmd(args: &[String]) -> i32 {
         eprintln!("fourfold: {} input error(s); nothing was analysed", parsed.errors.len());
         return 2;
     }
-    let analysis = match run(&parsed.dataset, &cfg) {
+    let mut dataset = parsed.dataset;
+    if let Some(path) = o.rob.as_deref() {
+        let merged = read_input(path).map_err(|e| vec![e]).and_then(|t| {
+            fourfold::data::rob::merge_robvis(&dataset, &t)
+                .map_err(|es| es.iter().map(|e| format!("{path}: {e}")).collect())
+        });
+        match merged {
+            Ok(d) => dataset = d,
+            Err(es) => {
+                for e in &es {
+                    eprintln!("error: {e}");
+                }
+                eprintln!("fourfold: {} error(s) in the risk-of-bias table; nothing was analysed", es.len());
+                return 2;
+            }
+        }
+    }
+    let analysis = match run(&dataset, &cfg) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("fourfold: {e}");
