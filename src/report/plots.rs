@@ -7,7 +7,7 @@ use crate::analysis::{Analysis, Block};
 use crate::plot::{
     draw_deeks, draw_doi, draw_fagan, draw_forest, draw_lr_scatter, draw_sroc, forest_data_height,
     forest_width, DeeksData, DoiData, FaganData, ForestData, ForestGroup, ForestRow, LabelMode, LrPoint,
-    LrScatterData, LrSummary, PlotError, PlotStyle, PointGroups, SrocData, SrocSeries,
+    LrScatterData, LrSummary, PlotError, PlotStyle, PointGroups, SrocConventions, SrocData, SrocSeries,
 };
 use crate::stats::bivariate::BivariateResult;
 use crate::stats::estimate::Estimate;
@@ -92,6 +92,9 @@ pub struct PlotOptions {
     /// Deeks and LR scattergram: which study labels are written ([`LabelMode`]); default the
     /// five most outlying.
     pub labels: LabelMode,
+    /// SROC: Fourfold's or Cochrane's (RevMan's) conventions, each on its own
+    /// ([`SrocConventions`]); default Fourfold's.
+    pub sroc: SrocConventions,
 }
 
 fn forest_row(s: &crate::stats::accuracy::StudyAccuracy) -> ForestRow {
@@ -198,14 +201,17 @@ fn membership<'a>(a: &Analysis, labels: impl Iterator<Item = &'a str>) -> PointG
 
 /// One SROC series: the block's study points and, when pooled, its curve, summary point and regions.
 pub fn sroc_series(name: &str, b: &Block) -> SrocSeries {
-    let points = b
+    let drawn: Vec<(u64, u64, &crate::stats::accuracy::StudyAccuracy)> = b
         .studies
         .iter()
-        .filter_map(|s| {
-            let (n1, n0) = (s.tp + s.fn_, s.fp + s.tn);
-            (n1 > 0 && n0 > 0).then(|| (s.fp as f64 / n0 as f64, s.tp as f64 / n1 as f64, (n1 + n0) as f64))
-        })
+        .map(|s| (s.tp + s.fn_, s.fp + s.tn, s))
+        .filter(|(n1, n0, _)| *n1 > 0 && *n0 > 0)
         .collect();
+    let points = drawn
+        .iter()
+        .map(|(n1, n0, s)| (s.fp as f64 / *n0 as f64, s.tp as f64 / *n1 as f64, (n1 + n0) as f64))
+        .collect();
+    let counts = drawn.iter().map(|(n1, n0, _)| (*n1 as f64, *n0 as f64)).collect();
     let fit: Option<&BivariateResult> = b.fit.as_ref();
     SrocSeries {
         name: name.to_string(),
@@ -215,6 +221,7 @@ pub fn sroc_series(name: &str, b: &Block) -> SrocSeries {
         confidence_region: fit.map(|f| f.sroc.confidence_region.clone()).unwrap_or_default(),
         prediction_region: fit.map(|f| f.sroc.prediction_region.clone()).unwrap_or_default(),
         show_regions: true,
+        counts,
     }
 }
 
@@ -242,6 +249,7 @@ pub fn sroc_data(a: &Analysis) -> SrocData {
             title: "SROC by subgroup".to_string(),
             level: ci_label(a.settings.ci_level),
             zoom: false,
+            conventions: SrocConventions::default(),
         },
         _ => SrocData {
             series: vec![sroc_series("Studies", &a.overall)],
@@ -249,6 +257,7 @@ pub fn sroc_data(a: &Analysis) -> SrocData {
             title: "Summary ROC".to_string(),
             level: ci_label(a.settings.ci_level),
             zoom: false,
+            conventions: SrocConventions::default(),
         },
     }
 }
@@ -448,6 +457,20 @@ pub fn draw_plot<DB: DrawingBackend>(
 pub fn sroc_with(a: &Analysis, opts: &PlotOptions) -> SrocData {
     let mut d = sroc_data(a);
     d.zoom = opts.sroc_zoom;
+    d.conventions = opts.sroc;
+    if opts.sroc.curve_observed_range {
+        // RevMan's range: the full curve, which the plot cuts to the studies' specificities
+        // (instead of the metandi truncation of the default curve).
+        let blocks: Vec<&Block> = match &a.subgroups {
+            Some(sg) if !sg.levels.is_empty() => sg.levels.iter().map(|l| &l.block).collect(),
+            _ => vec![&a.overall],
+        };
+        for (s, b) in d.series.iter_mut().zip(blocks) {
+            if let Some(f) = &b.fit {
+                s.curve = f.sroc.curve_full.clone();
+            }
+        }
+    }
     for (i, s) in d.series.iter_mut().enumerate() {
         s.show_regions = !opts.sroc_hidden_regions.contains(&i);
     }
