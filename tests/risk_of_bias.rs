@@ -103,7 +103,7 @@ fn low_risk_words_and_unknown_domains() {
     assert!(text.contains("Risk of bias: analysis restricted to the studies at low risk"), "{text}");
     assert!(text.contains("Low risk of bias in patient_selection"), "{text}");
     assert!(
-        text.contains("Sensitivity analysis by risk of bias (QUADAS-2): 10 of 14 studies with patient_selection judged low."),
+        text.contains("Sensitivity analysis by risk of bias (QUADAS-2): 10 of 14 studies judged low in patient_selection."),
         "{text}"
     );
     assert!(
@@ -208,7 +208,7 @@ fn quadas3_judgements_per_set_of_estimates() {
     let lr = a.low_risk.as_ref().expect("block");
     assert_eq!(lr.studies, ["A cut-off 5", "C", "E"]);
     let t = fourfold::report::text_report(&a);
-    assert!(t.contains("(QUADAS-3): 3 of 6 studies with low in every risk-of-bias domain"), "{t}");
+    assert!(t.contains("(QUADAS-3): 3 of 6 studies judged low in every risk-of-bias domain"), "{t}");
     assert!(t.contains("Left out: 2 high, 1 insufficient information (A cut-off 7, B, D)."), "{t}");
     assert_bit_identical(&d, &settings("overall"), &["A cut-off 5", "C", "E"]);
 }

@@ -86,7 +86,7 @@ pub fn low_risk_analysis(data: &Dataset, cfg: &AnalysisConfig, domain: &str) -> 
         .map(|&(i, j)| LowRiskLeftOut { label: data.studies[i].label.clone(), judgement: j })
         .collect();
     if sel.keep.is_empty() {
-        out.error = Some(format!("no study is at low risk of bias ({})", sel.rule));
+        out.error = Some(format!("no study is {}", sel.rule));
         return out;
     }
     match run(&data.subset(&sel.keep), &restricted(cfg)) {

@@ -152,8 +152,8 @@ pub struct LowRiskSelection {
     /// The domain as shown: the column's name, or "overall".
     pub domain: String,
     pub tool: RobTool,
-    /// How the selection was made, in words ("D1 judged low", "low in every risk-of-bias domain
-    /// (D1, D2, D3, D4)").
+    /// How the selection was made, in words following "studies" ("judged low in D1", "judged low
+    /// in every risk-of-bias domain (D1, D2, D3, D4)").
     pub rule: String,
     /// Rows kept (indices into the data set), in table order.
     pub keep: Vec<usize>,
@@ -182,7 +182,7 @@ pub fn low_risk_rows(d: &Dataset, domain: &str) -> Result<LowRiskSelection, Stri
     {
         match cols.overall {
             Some(c) => {
-                ("overall".into(), format!("{} judged low", name(c)), (0..k).map(|r| of(c, r)).collect())
+                ("overall".into(), format!("judged low in {}", name(c)), (0..k).map(|r| of(c, r)).collect())
             }
             None if !cols.domains.is_empty() => {
                 let names: Vec<String> = cols.domains.iter().map(|&c| name(c)).collect();
@@ -229,7 +229,7 @@ pub fn low_risk_rows(d: &Dataset, domain: &str) -> Result<LowRiskSelection, Stri
             }));
             return Err(format!("no risk-of-bias domain '{want}' (choose {})", choices.join(", ")));
         };
-        (name(c), format!("{} judged low", name(c)), (0..k).map(|r| of(c, r)).collect())
+        (name(c), format!("judged low in {}", name(c)), (0..k).map(|r| of(c, r)).collect())
     };
     let keep = (0..k).filter(|&r| judged[r] == Some(RobJudgement::Low)).collect();
     let left_out = (0..k).filter(|&r| judged[r] != Some(RobJudgement::Low)).map(|r| (r, judged[r])).collect();

@@ -97,6 +97,58 @@ pub struct PlotOptions {
     pub sroc: SrocConventions,
 }
 
+/// The Cochrane figure options a user sets by name — the page's `<select id=KEY>` and the CLI's
+/// `--KEY VALUE` — with their two values, Fourfold's default first.
+pub const FIGURE_OPTIONS: [(&str, [&str; 2]); 4] = [
+    ("sroc-markers", ["circles", "rectangles"]),
+    ("sroc-x", ["fpr", "specificity"]),
+    ("sroc-curve", ["metandi", "observed"]),
+    ("sroc-regions", ["shaded", "lines"]),
+];
+
+impl PlotOptions {
+    /// Set a [`FIGURE_OPTIONS`] option by name.
+    ///
+    /// # Errors
+    /// An unknown key or value, with the choices.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+        use crate::plot::{RegionLines, SrocXAxis, StudyMarkers};
+        let Some((_, vals)) = FIGURE_OPTIONS.iter().find(|(k, _)| *k == key) else {
+            return Err(format!("unknown figure option '{key}'"));
+        };
+        let second = match vals.iter().position(|v| v.eq_ignore_ascii_case(value.trim())) {
+            Some(i) => i == 1,
+            None => return Err(format!("{key}: '{value}' (choose {} or {})", vals[0], vals[1])),
+        };
+        let c = &mut self.sroc;
+        match key {
+            "sroc-markers" => {
+                c.markers = if second { StudyMarkers::Rectangles } else { StudyMarkers::Circles }
+            }
+            "sroc-x" => {
+                c.x_axis = if second { SrocXAxis::SpecificityReversed } else { SrocXAxis::FalsePositiveRate }
+            }
+            "sroc-curve" => c.curve_observed_range = second,
+            _ => c.regions = if second { RegionLines::DashedAndDotted } else { RegionLines::ShadedAndDashed },
+        }
+        Ok(())
+    }
+
+    /// The value of a [`FIGURE_OPTIONS`] option (its default for an unknown key).
+    pub fn get(&self, key: &str) -> &'static str {
+        use crate::plot::{RegionLines, SrocXAxis, StudyMarkers};
+        let c = &self.sroc;
+        let second = match key {
+            "sroc-markers" => c.markers == StudyMarkers::Rectangles,
+            "sroc-x" => c.x_axis == SrocXAxis::SpecificityReversed,
+            "sroc-curve" => c.curve_observed_range,
+            "sroc-regions" => c.regions == RegionLines::DashedAndDotted,
+            _ => false,
+        };
+        FIGURE_OPTIONS.iter().find(|(k, _)| *k == key).map_or("", |(_, v)| v[usize::from(second)])
+    }
+}
+
 fn forest_row(s: &crate::stats::accuracy::StudyAccuracy) -> ForestRow {
     ForestRow {
         label: s.label.clone(),

@@ -49,7 +49,7 @@ pub fn low_risk_lines(a: &Analysis) -> Vec<Line> {
         out.push(Line::text(
             Tone::Normal,
             format!(
-                "Sensitivity analysis by risk of bias ({}): {} of {} studies with {}.",
+                "Sensitivity analysis by risk of bias ({}): {} of {} studies {}.",
                 tool.name(),
                 lr.k,
                 lr.k_all,
