@@ -202,7 +202,7 @@ pub fn low_risk_rows(d: &Dataset, domain: &str) -> Result<LowRiskSelection, Stri
                     .collect();
                 (
                     "overall".into(),
-                    format!("low in every risk-of-bias domain ({})", names.join(", ")),
+                    format!("judged low in every risk-of-bias domain ({})", names.join(", ")),
                     per_row,
                 )
             }
