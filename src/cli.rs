@@ -36,7 +36,7 @@ usage:
       --sroc-markers circles|rectangles   study markers (rectangles: RevMan's √diseased × √non-diseased)
       --sroc-x fpr|specificity        x axis: 1 − specificity, or specificity from 1 to 0 (RevMan)
       --sroc-curve metandi|observed   curve range: metandi's rule, or the studies' specificities (RevMan)
-      --sroc-regions shaded|lines     confidence region shaded, or dashed with a dotted prediction region
+      --sroc-region-style shaded|lines  confidence region shaded, or dashed with a dotted prediction one
       --cochrane                      all four RevMan conventions of the SROC figure
   fourfold bench [FILES...] [--json]  time complete fits (median and minimum, in-process)
       --instructions                  also count the instructions of one exact fit (valgrind callgrind)

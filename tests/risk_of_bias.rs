@@ -226,7 +226,40 @@ fn a_quadas_column_is_a_meta_regression_covariate() {
     let levels: Vec<(&str, usize)> = sg.levels.iter().map(|l| (l.level.as_str(), l.block.k)).collect();
     assert_eq!(levels, [("high", 2), ("low", 10), ("unclear", 2)]);
     let m = a.meta_regression.as_ref().expect("meta-regression");
-    assert!(matches!(m.get("patient_selection"), Some(fourfold::analysis::MetaRegOutcome::Fit(_))));
+    let Some(fourfold::analysis::MetaRegOutcome::Fit(r)) = m.get("patient_selection") else {
+        panic!("no meta-regression fit")
+    };
+    // Risk of bias is compared with low risk: the reference level is "low", not the first in
+    // alphabetical order ("high").
+    assert_eq!(r.reference_level.as_deref(), Some("low"));
+    let text = fourfold::report::text_report(&a);
+    assert!(text.contains("sensitivity: patient_selection = high vs low (logit difference)"), "{text}");
+    assert!(text.contains("specificity: patient_selection = unclear vs low (logit difference)"), "{text}");
+    assert!(text.contains("logit sensitivity at patient_selection = low"), "{text}");
+    // The fit does not depend on the reference: same log-likelihood as with "high" first (the
+    // column relabelled so that it sorts first).
+    let mut relabelled = d.clone();
+    for c in relabelled.covariates.iter_mut().filter(|c| c.name == "patient_selection") {
+        for v in c.values.iter_mut() {
+            if let fourfold::data::CovariateValue::Category(s) = v {
+                *s = match s.as_str() {
+                    "low" => "b-low".into(),
+                    "high" => "a-high".into(),
+                    _ => "c-unclear".into(),
+                };
+            }
+        }
+    }
+    let b = run(&relabelled, &AnalysisConfig::try_from(&s).expect("s")).expect("b");
+    let Some(fourfold::analysis::MetaRegOutcome::Fit(rb)) =
+        b.meta_regression.as_ref().and_then(|m| m.get("patient_selection"))
+    else {
+        panic!("no fit")
+    };
+    assert_eq!(rb.reference_level.as_deref(), Some("a-high"));
+    let ll = |x: &fourfold::stats::metareg::MetaRegression| Some(x.loglik);
+    let (la, lb) = (ll(r).expect("loglik"), ll(rb).expect("loglik"));
+    assert!((la - lb).abs() < 1e-6, "{la} vs {lb}");
 }
 
 #[test]

@@ -103,7 +103,7 @@ pub const FIGURE_OPTIONS: [(&str, [&str; 2]); 4] = [
     ("sroc-markers", ["circles", "rectangles"]),
     ("sroc-x", ["fpr", "specificity"]),
     ("sroc-curve", ["metandi", "observed"]),
-    ("sroc-regions", ["shaded", "lines"]),
+    ("sroc-region-style", ["shaded", "lines"]),
 ];
 
 impl PlotOptions {
@@ -142,7 +142,7 @@ impl PlotOptions {
             "sroc-markers" => c.markers == StudyMarkers::Rectangles,
             "sroc-x" => c.x_axis == SrocXAxis::SpecificityReversed,
             "sroc-curve" => c.curve_observed_range,
-            "sroc-regions" => c.regions == RegionLines::DashedAndDotted,
+            "sroc-region-style" => c.regions == RegionLines::DashedAndDotted,
             _ => false,
         };
         FIGURE_OPTIONS.iter().find(|(k, _)| *k == key).map_or("", |(_, v)| v[usize::from(second)])

@@ -30,7 +30,7 @@ fn on(
     Ok(())
 }
 
-fn on_id(
+pub(super) fn on_id(
     id: &str,
     event: &str,
     f: impl FnMut(Event) -> Result<(), JsValue> + 'static,
@@ -500,5 +500,5 @@ pub fn wire() -> Result<(), JsValue> {
         let kind = b.get_attribute("data-export").unwrap_or_default();
         export(&kind, b.get_attribute("data-plot"))
     })?;
-    Ok(())
+    super::cochrane::wire()
 }
