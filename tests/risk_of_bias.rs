@@ -320,3 +320,40 @@ fn cli_low_risk_and_robvis_import() {
     assert!(err.contains("line 2, column \"Overall\": 'Maybe' is not a judgement"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn low_risk_fits_match_glmer_on_the_subset_filtered_in_r() {
+    // tests/refs-src/low_risk_audit_c.R filters the fixture in R and fits lme4::glmer (Laplace,
+    // the tight control of ../shared/refs); its output is committed in tests/refs-src/out.
+    use support::tol;
+    let r: serde_json::Value =
+        serde_json::from_str(&fixture("../refs-src/out/low_risk_audit_c.json")).expect("json");
+    let d = parsed(&fixture("audit_c_quadas.csv"));
+    for domain in ["D1", "overall"] {
+        let want = &r[domain];
+        let a = run(&d, &AnalysisConfig::try_from(&settings(domain)).expect("s")).expect("a");
+        let lr = a.low_risk.as_ref().expect("block");
+        let names: Vec<&str> =
+            want["studies"].as_array().expect("studies").iter().filter_map(|v| v.as_str()).collect();
+        assert_eq!(lr.studies, names, "{domain}: the same studies as R's filter");
+        let m = &lr.result.as_ref().and_then(|b| b.fit.as_ref()).expect("fit").model;
+        let get = |k: &str| want[k].as_f64().unwrap_or_else(|| panic!("{domain}.{k}"));
+        for (got, k) in [(m.mu_logit_sens, "mu_logit_sens"), (m.mu_logit_spec, "mu_logit_spec")] {
+            assert!((got - get(k)).abs() <= tol::LOGIT_MEAN, "{domain} {k}: {got} vs {}", get(k));
+        }
+        for (got, k) in [
+            (m.tau2_logit_sens, "tau2_logit_sens"),
+            (m.tau2_logit_spec, "tau2_logit_spec"),
+            (m.se_logit_sens, "se_logit_sens"),
+            (m.se_logit_spec, "se_logit_spec"),
+        ] {
+            assert!((got / get(k) - 1.0).abs() <= tol::SE_REL, "{domain} {k}: {got} vs {}", get(k));
+        }
+        assert!(
+            (m.loglik - get("loglik")).abs() <= tol::LOGLIK,
+            "{domain} loglik: {} vs {}",
+            m.loglik,
+            get("loglik")
+        );
+    }
+}
