@@ -163,6 +163,15 @@ fn robvis_quadas_table_merges_by_label() {
         &settings("D2"),
         &["Study 1", "Study 2", "Study 3", "Study 4", "Study 9", "Study 10", "Study 12"],
     );
+    // A second import (a corrected table) replaces the five columns.
+    let again = merge_robvis(
+        &d,
+        &fixture("robvis_data_quadas.csv")
+            .replace("Study 12,Low,Low,Low,Low,Low", "Study 12,High,Low,Low,Low,High"),
+    )
+    .expect("re-import");
+    assert_eq!(again.covariates.len(), 5);
+    assert_eq!(again.covariate("Overall").and_then(|c| c.label_of(11)).as_deref(), Some("High"));
     // The merged table round-trips through the page's text form.
     let text = fourfold::report::grid::dataset_to_text(&d);
     assert_eq!(parsed(&text).covariates.len(), 5);

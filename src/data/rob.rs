@@ -242,13 +242,14 @@ pub const ROBVIS_COLUMNS: [&str; 6] = ["Study", "D1", "D2", "D3", "D4", "Overall
 
 /// Merge a robvis-style QUADAS-2 table (`Study, D1, D2, D3, D4, Overall`; comma, semicolon or tab
 /// separated) into `data` by study label: five categorical columns `D1` … `D4`, `Overall` are
-/// appended, each row of the data taking the judgements of its study (rows sharing a label share
-/// them). Data rows whose study is not in the table get empty cells.
+/// appended (replacing columns of those names), each row of the data taking the judgements of its
+/// study (rows sharing a label share them). Data rows whose study is not in the table get empty
+/// cells.
 ///
 /// # Errors
 /// Every problem at once, located by line and column of the robvis table: a missing column, a study
-/// label not in the data, a label given twice, a cell that is not a judgement, or a column name the
-/// data already has.
+/// label not in the data, a label given twice, or a cell that is not a judgement. Columns
+/// `D1` … `Overall` the data already has (an earlier import) are replaced.
 pub fn merge_robvis(data: &Dataset, robvis: &str) -> Result<Dataset, Vec<DataError>> {
     use DataErrorKind as K;
     let table = read_table(robvis);
@@ -271,14 +272,6 @@ pub fn merge_robvis(data: &Dataset, robvis: &str) -> Result<Dataset, Vec<DataErr
                 )
                 .at_line(header.line),
             ),
-        }
-    }
-    for n in &ROBVIS_COLUMNS[1..] {
-        if data.covariate(n).is_some() {
-            errors.push(
-                DataError::error(K::DuplicateColumnName, format!("the data already has a column '{n}'"))
-                    .in_column(*n),
-            );
         }
     }
     if !errors.is_empty() {
@@ -343,6 +336,12 @@ pub fn merge_robvis(data: &Dataset, robvis: &str) -> Result<Dataset, Vec<DataErr
         return Err(errors);
     }
     let mut out = data.clone();
+    // A second import replaces the columns of the first (a corrected table).
+    out.covariates.retain(|c| !ROBVIS_COLUMNS[1..].iter().any(|n| c.name.eq_ignore_ascii_case(n)));
+    out.cluster = data.cluster.and_then(|i| {
+        let name = &data.covariates.get(i)?.name;
+        out.covariates.iter().position(|c| &c.name == name)
+    });
     for (j, values) in judged.into_iter().enumerate() {
         out.covariates.push(Covariate {
             name: ROBVIS_COLUMNS[j + 1].to_string(),

@@ -568,16 +568,17 @@ pub fn plot_svg_with(kind: PlotKind, a: &Analysis, opts: &PlotOptions) -> Result
     crate::plot::to_svg(w, h, |area| draw_plot_with(area, kind, a, &PlotStyle::default(), opts))
 }
 
-/// A QUADAS-2 judgement written in a cell: `low`/`l`/`+`, `high`/`h`/`-`, `unclear`/`u`/`?`
-/// (also "low risk", "high risk", "some concerns"), case-insensitive.
+/// A QUADAS judgement written in a cell (the words of [`crate::data::rob::judgement`]: `low`/`l`/`+`,
+/// `high`/`h`/`-`, `unclear`/`u`/`?`, "low risk", "high risk", robvis's "some concerns" and "no
+/// information", QUADAS-3's "insufficient information"), case-insensitive.
 pub fn judgement_from_text(s: &str) -> Option<crate::plot::Judgement> {
+    use crate::data::rob::{judgement, RobJudgement};
     use crate::plot::Judgement;
-    match s.trim().to_ascii_lowercase().as_str() {
-        "low" | "l" | "+" | "low risk" | "low concern" | "low concerns" => Some(Judgement::Low),
-        "high" | "h" | "-" | "−" | "high risk" | "high concern" | "high concerns" => Some(Judgement::High),
-        "unclear" | "u" | "?" | "unclear risk" | "some concerns" => Some(Judgement::Unclear),
-        _ => None,
-    }
+    judgement(s).map(|j| match j {
+        RobJudgement::Low => Judgement::Low,
+        RobJudgement::High => Judgement::High,
+        RobJudgement::Unclear => Judgement::Unclear,
+    })
 }
 
 /// QUADAS-2 data from the table: every categorical covariate whose values are all QUADAS

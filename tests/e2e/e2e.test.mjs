@@ -704,7 +704,8 @@ test('risk of bias: low-risk analysis beside the summary equals the CLI; robvis 
   }
   const after = await ink(page, 'plot-sroc');
   assert.notEqual(after.n, before.n, 'the SROC canvas is redrawn');
-  await page.screenshot({ path: path.join(artifacts, 'cochrane-sroc-page.png'), fullPage: false, clip: await page.getByTestId('plot-sroc').boundingBox() });
+  await page.getByTestId('plot-sroc').screenshot({ path: path.join(artifacts, 'cochrane-sroc-page.png') });
+  await page.getByTestId('low-risk-box').screenshot({ path: path.join(artifacts, 'cochrane-low-risk-box.png') });
   const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('[data-export=svg][data-plot=sroc]').click()]);
   const svg = await fs.readFile(await dl.path(), 'utf8');
   assert.match(svg, />\s*Specificity\s*</);
@@ -732,6 +733,7 @@ test('risk of bias: low-risk analysis beside the summary equals the CLI; robvis 
   await page.getByTestId('robvis-input').setInputFiles(bad);
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=robvis-errors] li').length > 0);
   assert.match(await page.getByTestId('robvis-errors').textContent(), /line 2, column "Study": study 'Study 99' is not in the data/);
+  assert.match(await page.getByTestId('data-input').inputValue(), /Overall/, 'a refused table leaves the data as it was');
   assert.deepEqual(log.problems, []);
   await ctx.close();
 });
