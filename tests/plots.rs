@@ -233,6 +233,22 @@ fn fagan_nomogram() {
         assert!(svg.contains(tick), "tick {tick}");
     }
     assert!(svg.contains("#D55E00") && svg.contains("#0072B2"), "red and blue lines");
+    // Each line ends in a mark on the post-test axis, in its colour: both at one x, LR+ above LR−.
+    let mark = |colour: &str| -> (f64, f64) {
+        let at = svg
+            .match_indices("<circle")
+            .map(|(i, _)| &svg[i..i + svg[i..].find("/>").unwrap_or(0)])
+            .find(|c| c.contains(&format!("fill=\"{colour}\"")))
+            .unwrap_or_else(|| panic!("no post-test mark in {colour}"));
+        let num = |key: &str| -> f64 {
+            let from = at.find(&format!("{key}=\"")).expect(key) + key.len() + 2;
+            at[from..from + at[from..].find('"').expect("quote")].parse().expect("number")
+        };
+        (num("cx"), num("cy"))
+    };
+    let (pos, neg) = (mark("#D55E00"), mark("#0072B2"));
+    assert_eq!(pos.0, neg.0, "both marks on the post-test axis");
+    assert!(pos.0 > 450.0 && pos.1 < neg.1, "{pos:?} {neg:?}");
 }
 
 // ---------------------------------------------------------------- Deeks, Doi
