@@ -97,7 +97,7 @@ fn round_trip_every_dataset_and_setting() {
             n += 1;
         }
     }
-    assert_eq!(n, 15 * 18);
+    assert_eq!(n, 15 * 19);
 }
 
 #[test]
