@@ -34,6 +34,8 @@ use crate::stats::threshold::{spearman_threshold, SpearmanConfig, SpearmanPMetho
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+pub mod revman;
+
 /// How studies are grouped for the subgroup table.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -287,6 +289,13 @@ pub struct Analysis {
     pub subgroups: Option<SubgroupTable>,
     pub meta_regression: Option<BTreeMap<String, MetaRegOutcome>>,
     pub influence: Option<InfluenceBlock>,
+    /// RevMan's externally calculated parameters (METHODS §18) with the HSROC SEs (§4.4), one
+    /// entry per fitted analysis: overall, then each subgroup.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub revman: Vec<revman::RevmanEntry>,
+    /// ICC, median odds ratio and prediction-ellipse area (§5.5), one entry per fitted analysis.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dispersion: Vec<revman::DispersionEntry>,
 }
 
 /// Median of the per-study prevalences `n1/N` (the default pre-test probability).
@@ -690,14 +699,19 @@ impl Staged {
 
     /// The analysis from its stages.
     pub fn finish(self, overall: Block, groups: Groups, influence: Option<InfluenceBlock>) -> Analysis {
-        Analysis {
+        let mut a = Analysis {
             settings: self.cfg.settings,
             overall,
             excluded: self.excluded,
             subgroups: groups.subgroups,
             meta_regression: groups.meta_regression,
             influence,
-        }
+            revman: Vec::new(),
+            dispersion: Vec::new(),
+        };
+        a.revman = revman::revman_entries(&a);
+        a.dispersion = revman::dispersion_entries(&a);
+        a
     }
 }
 
