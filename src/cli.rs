@@ -27,6 +27,8 @@ usage:
       --region f|chi2                 radius of the regions (default f)
       --auc-ci bootstrap|delta|none   AUC interval (default bootstrap, B = 2000, seed 20240601)
       --exclude LABEL                 leave a study out (repeatable)
+      --xlsx OUT.xlsx                 also write every table as one Excel workbook
+      --revman-csv OUT.csv            also write RevMan's externally calculated parameters (with HSROC SEs)
   fourfold bench [FILES...] [--json]  time complete fits (median and minimum, in-process)
       --instructions                  also count the instructions of one exact fit (valgrind callgrind)
       --one FILE                      one exact fit only (the unit --instructions counts)
@@ -74,13 +76,21 @@ struct Opts {
     file: Option<String>,
     json: bool,
     settings: AnalysisSettings,
+    /// `--xlsx` / `--revman-csv`: files written besides stdout.
+    exports: Exports,
+}
+
+#[derive(Default)]
+struct Exports {
+    xlsx: Option<String>,
+    revman_csv: Option<String>,
 }
 
 /// The flags of `analyze` → one [`AnalysisSettings`] (the page and permalinks produce the same
 /// type). Choice values parse with the option types' own `FromStr`; ranges are checked once, by
 /// [`AnalysisConfig::try_from`].
 fn parse_opts(args: &[String]) -> Result<Opts, String> {
-    let mut o = Opts { file: None, json: false, settings: AnalysisSettings::default() };
+    let mut o = Opts { file: None, json: false, settings: AnalysisSettings::default(), exports: Exports::default() };
     let s = &mut o.settings;
     let mut i = 0;
     let val = |i: &mut usize, name: &str| -> Result<String, String> {
@@ -126,6 +136,8 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
             "--region" => s.region = val(&mut i, a)?.parse().map_err(|e| format!("{e}"))?,
             "--auc-ci" => s.auc_ci = val(&mut i, a)?.parse().map_err(|e| format!("{e}"))?,
             "--exclude" => s.excluded.push(val(&mut i, a)?),
+            "--xlsx" => o.exports.xlsx = Some(val(&mut i, a)?),
+            "--revman-csv" => o.exports.revman_csv = Some(val(&mut i, a)?),
             _ if a.starts_with("--") => return Err(format!("unknown option {a}")),
             _ => {
                 if o.file.is_some() {
@@ -186,6 +198,10 @@ fn analyze_cmd(args: &[String]) -> i32 {
             return 2;
         }
     };
+    if let Err(e) = write_exports(&o.exports, &analysis) {
+        eprintln!("fourfold: {e}");
+        return 1;
+    }
     if o.json {
         return match serde_json::to_string_pretty(&analysis) {
             Ok(s) => {
@@ -200,6 +216,24 @@ fn analyze_cmd(args: &[String]) -> i32 {
     }
     print!("{}", text_report(&analysis));
     0
+}
+
+/// The files `--xlsx` and `--revman-csv` ask for.
+fn write_exports(x: &Exports, a: &fourfold::analysis::Analysis) -> Result<(), String> {
+    if let Some(path) = &x.revman_csv {
+        std::fs::write(path, fourfold::report::revman::revman_csv(a)).map_err(|e| format!("cannot write {path}: {e}"))?;
+    }
+    if let Some(path) = &x.xlsx {
+        #[cfg(feature = "xlsx")]
+        {
+            let loo = a.influence.as_ref().map(|i| i.loo.as_slice()).unwrap_or_default();
+            let bytes = fourfold::report::xlsx::workbook(a, loo)?;
+            std::fs::write(path, bytes).map_err(|e| format!("cannot write {path}: {e}"))?;
+        }
+        #[cfg(not(feature = "xlsx"))]
+        return Err(format!("cannot write {path}: this build has no Excel export (feature 'xlsx')"));
+    }
+    Ok(())
 }
 
 /// A deterministic synthetic table of `k` studies (study,TP,FP,FN,TN): per study n1 in 20..=219

@@ -10,6 +10,8 @@ pub mod input;
 pub mod plots;
 pub mod results;
 pub mod revman;
+#[cfg(feature = "xlsx")]
+pub mod xlsx;
 
 pub use doc::text_table;
 pub use results::{summary_cells, summary_headers, summary_table, text_report};
