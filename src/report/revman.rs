@@ -155,8 +155,8 @@ pub fn hsroc_inference_table(a: &Analysis) -> Option<Table> {
     let pct = crate::settings::level_percent(level);
     let mut rows = Vec::new();
     for e in a.revman.iter().filter(|e| e.hsroc_inference.is_some()) {
-        for i in 0..5 {
-            let v = e.parameters.values()[i];
+        let values = e.parameters.values();
+        for (i, &v) in values.iter().enumerate().take(5) {
             let inf = inference_of(e, i);
             rows.push(Row::new(vec![
                 Cell::text(if i == 0 { analysis_name(&e.analysis) } else { String::new() }),

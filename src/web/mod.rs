@@ -10,6 +10,7 @@
 //! | [`pipeline`] | debounced, generation-checked passes: fast fit → complete fit → leave-one-out |
 //! | [`render`] | state → DOM (grid, messages, tables, fit report, plots) |
 //! | [`events`] | DOM events → state → pipeline |
+//! | [`revman`] | the RevMan parameters box (copy button), the dispersion table, the xlsx download |
 //! | [`crash`] | the panic hook: console, a calm alert, text kept in the autosave, controls disabled |
 //!
 //! Rules: every fallible step returns `Result<_, JsValue>`; no `unwrap`/`expect`; user data
@@ -21,6 +22,7 @@ pub mod dom;
 pub mod events;
 pub mod pipeline;
 pub mod render;
+pub mod revman;
 pub mod state;
 
 use wasm_bindgen::prelude::*;
