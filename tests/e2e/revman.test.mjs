@@ -100,7 +100,7 @@ test('RevMan parameters, HSROC SEs and the dispersion table equal the CLI; copy 
     [...tr.children].map((c) => c.getAttribute('data-value') ?? c.textContent)));
   assert.equal(se.length, 20);
   assert.ok(Math.abs(Number(se[0][3]) - want.revman[0].hsroc_inference.Lambda.se) < 1e-9);
-  assert.equal(want.revman[1].hsroc_inference.sigma2_alpha, undefined, 'CLI: no σ²α interval at ρ = −1');
+  assert.equal(want.revman[1].hsroc_inference.sigma2_alpha, null, 'CLI: no σ²α interval at ρ = −1');
   assert.match(se[8][4], /not estimable/);
 
   // Dispersion: MOR of sensitivity per analysis.
