@@ -90,7 +90,8 @@ struct Exports {
 /// type). Choice values parse with the option types' own `FromStr`; ranges are checked once, by
 /// [`AnalysisConfig::try_from`].
 fn parse_opts(args: &[String]) -> Result<Opts, String> {
-    let mut o = Opts { file: None, json: false, settings: AnalysisSettings::default(), exports: Exports::default() };
+    let mut o =
+        Opts { file: None, json: false, settings: AnalysisSettings::default(), exports: Exports::default() };
     let s = &mut o.settings;
     let mut i = 0;
     let val = |i: &mut usize, name: &str| -> Result<String, String> {
@@ -221,7 +222,8 @@ fn analyze_cmd(args: &[String]) -> i32 {
 /// The files `--xlsx` and `--revman-csv` ask for.
 fn write_exports(x: &Exports, a: &fourfold::analysis::Analysis) -> Result<(), String> {
     if let Some(path) = &x.revman_csv {
-        std::fs::write(path, fourfold::report::revman::revman_csv(a)).map_err(|e| format!("cannot write {path}: {e}"))?;
+        std::fs::write(path, fourfold::report::revman::revman_csv(a))
+            .map_err(|e| format!("cannot write {path}: {e}"))?;
     }
     if let Some(path) = &x.xlsx {
         #[cfg(feature = "xlsx")]

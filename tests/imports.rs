@@ -9,7 +9,8 @@ use fourfold::data::{CovariateKind, CovariateValue, DataErrorKind, Dataset};
 use support::read_dataset;
 
 fn fixture(name: &str) -> String {
-    std::fs::read_to_string(format!("{}/tests/fixtures/import/{name}", env!("CARGO_MANIFEST_DIR"))).expect("fixture")
+    std::fs::read_to_string(format!("{}/tests/fixtures/import/{name}", env!("CARGO_MANIFEST_DIR")))
+        .expect("fixture")
 }
 
 fn same_studies(got: &Dataset, want: &Dataset) {

@@ -30,8 +30,9 @@ const DELTA_SE_REL: f64 = 1e-4;
 const BOOT_REL: f64 = 0.12;
 
 fn refs_delta() -> Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/refs-src/out/hsroc_delta.json"))
-        .expect("tests/refs-src/out/hsroc_delta.json");
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/refs-src/out/hsroc_delta.json"))
+            .expect("tests/refs-src/out/hsroc_delta.json");
     serde_json::from_str(&text).expect("JSON")
 }
 
@@ -141,8 +142,18 @@ fn hsroc_ses_agree_with_parametric_bootstraps() {
         let keys = ["Lambda", "Theta", "beta", "log_sigma2_alpha", "log_sigma2_theta"];
         for i in 0..5 {
             let r_boot = num(&refs[name], &["bootstrap_sd", keys[i]]);
-            assert!(rel(se[i], r_boot) <= BOOT_REL, "{name} {}: delta {} vs R bootstrap {r_boot}", keys[i], se[i]);
-            assert!(rel(ours[i], r_boot) <= BOOT_REL, "{name} {}: bootstrap {} vs R {r_boot}", keys[i], ours[i]);
+            assert!(
+                rel(se[i], r_boot) <= BOOT_REL,
+                "{name} {}: delta {} vs R bootstrap {r_boot}",
+                keys[i],
+                se[i]
+            );
+            assert!(
+                rel(ours[i], r_boot) <= BOOT_REL,
+                "{name} {}: bootstrap {} vs R {r_boot}",
+                keys[i],
+                ours[i]
+            );
         }
     }
 }
@@ -159,8 +170,9 @@ fn boundary_and_reml_fits_say_what_is_missing() {
     let p = RevmanParameters::from_fit(&fit);
     assert!(p.var_accuracy.is_some_and(|v| v.abs() < 1e-8));
     // REML: the parameters, but no SEs of the HSROC set (no covariance of the variances).
-    let reml = analyze(&read_studies("audit_c"), &FitConfig { method: Method::Reitsma, ..FitConfig::default() })
-        .expect("REML fit");
+    let reml =
+        analyze(&read_studies("audit_c"), &FitConfig { method: Method::Reitsma, ..FitConfig::default() })
+            .expect("REML fit");
     assert!(hsroc_inference(&reml, 0.95).is_none());
     assert!(RevmanParameters::from_fit(&reml).lambda.is_some());
 }

@@ -19,7 +19,11 @@ use support::read_dataset;
 const LO_REL: f64 = 1e-14;
 
 fn scheidler() -> Analysis {
-    let s = AnalysisSettings { covariate: Some("modality".into()), leave_one_out: true, ..AnalysisSettings::default() };
+    let s = AnalysisSettings {
+        covariate: Some("modality".into()),
+        leave_one_out: true,
+        ..AnalysisSettings::default()
+    };
     run_settings(&read_dataset("scheidler"), &s).expect("analysis")
 }
 
@@ -70,7 +74,8 @@ fn calamine_reads_back_every_cell() {
     }
     // The wide RevMan sheet: the 15 labels in the dialog's order under the header.
     let r = wb.worksheet_range(SHEETS[4]).expect("revman sheet");
-    let labels: Vec<String> = (2..17).map(|i| r.get((i, 1)).map(|d| d.to_string()).unwrap_or_default()).collect();
+    let labels: Vec<String> =
+        (2..17).map(|i| r.get((i, 1)).map(|d| d.to_string()).unwrap_or_default()).collect();
     assert_eq!(labels, fourfold::report::revman::LABELS.to_vec());
     let overall = &a.revman[0].parameters;
     assert_eq!(r.get((2, 2)), Some(&Data::Float(overall.lambda.unwrap())));
@@ -96,8 +101,15 @@ fn libreoffice_converts_every_sheet_to_the_same_tables() {
     std::fs::write(&path, bytes).expect("write");
     // Filter options: comma, double quote, UTF-8, from row 1, …, sheet −1 = every sheet, one file each.
     let out = std::process::Command::new("soffice")
-        .args(["--headless", "--norestore", &format!("-env:UserInstallation=file://{}/profile", dir.display())])
-        .args(["--convert-to", "csv:Text - txt - csv (StarCalc):44,34,UTF8,1,,0,false,true,false,false,false,-1"])
+        .args([
+            "--headless",
+            "--norestore",
+            &format!("-env:UserInstallation=file://{}/profile", dir.display()),
+        ])
+        .args([
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,UTF8,1,,0,false,true,false,false,false,-1",
+        ])
         .arg("--outdir")
         .arg(&dir)
         .arg(&path)
@@ -114,7 +126,10 @@ fn libreoffice_converts_every_sheet_to_the_same_tables() {
                 let gc = g.get(j).map(String::as_str).unwrap_or("");
                 match (gc.parse::<f64>(), wc.parse::<f64>()) {
                     (Ok(x), Ok(v)) if i > 0 && j > 0 => {
-                        assert!((x - v).abs() <= LO_REL * v.abs().max(1e-300), "{name} ({i}, {j}): {x} vs {v}")
+                        assert!(
+                            (x - v).abs() <= LO_REL * v.abs().max(1e-300),
+                            "{name} ({i}, {j}): {x} vs {v}"
+                        )
                     }
                     _ => assert_eq!(gc, wc, "{name} ({i}, {j})"),
                 }

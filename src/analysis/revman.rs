@@ -69,6 +69,8 @@ pub fn dispersion_entries(a: &Analysis) -> Vec<DispersionEntry> {
     let level = a.settings.ci_level;
     blocks(a)
         .into_iter()
-        .filter_map(|(r, b)| Some(DispersionEntry { analysis: r, dispersion: dispersion(b.fit.as_ref()?, level) }))
+        .filter_map(|(r, b)| {
+            Some(DispersionEntry { analysis: r, dispersion: dispersion(b.fit.as_ref()?, level) })
+        })
         .collect()
 }

@@ -10,7 +10,6 @@ pub mod input;
 pub mod plots;
 pub mod results;
 pub mod revman;
-#[cfg(feature = "xlsx")]
 pub mod xlsx;
 
 pub use doc::text_table;

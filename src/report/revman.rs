@@ -35,8 +35,11 @@ pub const LABELS: [&str; 15] = [
 ];
 
 /// The dialog's three sets and how many parameters each holds (in order).
-pub const GROUPS: [(&str, usize); 3] =
-    [("HSROC model parameters", 5), ("Bivariate model parameters", 6), ("Confidence and prediction regions", 4)];
+pub const GROUPS: [(&str, usize); 3] = [
+    ("HSROC model parameters", 5),
+    ("Bivariate model parameters", 6),
+    ("Confidence and prediction regions", 4),
+];
 
 /// The set parameter `i` belongs to.
 pub fn group_of(i: usize) -> &'static str {
@@ -83,10 +86,8 @@ pub fn revman_table(a: &Analysis) -> Option<Table> {
     let rows = (0..15)
         .map(|i| {
             let first_of_set = i == 0 || group_of(i) != group_of(i - 1);
-            let mut cells = vec![
-                Cell::text(if first_of_set { group_of(i) } else { "" }),
-                Cell::text(LABELS[i]),
-            ];
+            let mut cells =
+                vec![Cell::text(if first_of_set { group_of(i) } else { "" }), Cell::text(LABELS[i])];
             cells.extend(values.iter().map(|v| Cell::opt(shown(i, v[i]), v[i])));
             Row::new(cells)
         })

@@ -10,7 +10,7 @@ use super::results::{metareg_coefficients, metareg_levels, metareg_table};
 use super::revman::{dispersion_table, hsroc_inference_table, revman_csv, revman_table, DISPERSION_NOTE};
 use crate::analysis::Analysis;
 use crate::stats::influence::LooRow;
-use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+use serde::{Deserialize, Serialize};
 
 /// The sheet names, in workbook order (a sheet without content is left out).
 pub const SHEETS: [&str; 7] = [
@@ -23,118 +23,157 @@ pub const SHEETS: [&str; 7] = [
     "Between-study spread",
 ];
 
-struct Writer<'a> {
-    ws: &'a mut Worksheet,
-    row: u32,
-    bold: Format,
+/// One cell of a sheet.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum XCell {
+    Empty,
+    Text(String),
+    /// A header or title (bold).
+    Head(String),
+    Number(f64),
 }
 
-impl Writer<'_> {
-    /// A numeric-looking cell (after column 0, which holds labels) as a number, else as text.
-    fn cell(&mut self, col: u16, text: &str, value: Option<f64>, bold: bool) -> Result<(), XlsxError> {
-        if text.is_empty() && value.is_none() {
-            return Ok(());
-        }
-        match value {
-            Some(v) if v.is_finite() => {
-                self.ws.write_number(self.row, col, v)?;
-            }
-            _ if bold => {
-                self.ws.write_string_with_format(self.row, col, text, &self.bold)?;
-            }
-            _ => {
-                self.ws.write_string(self.row, col, text)?;
-            }
-        }
-        Ok(())
+/// One sheet: its name and rows of cells. What [`write`] turns into a workbook; plain data, so
+/// the page can hand it to the worker module that holds the writer (`src/bin/sheets.rs`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Sheet {
+    pub name: String,
+    pub rows: Vec<Vec<XCell>>,
+}
+
+impl Sheet {
+    fn new(name: &str) -> Sheet {
+        Sheet { name: name.to_string(), rows: Vec::new() }
     }
 
-    /// CSV text (header + rows) from `report::export`, header in bold.
-    fn csv(&mut self, text: &str) -> Result<(), XlsxError> {
-        let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    /// CSV text (header + rows) from `report::export`: header in bold, numbers (after column 0,
+    /// which holds labels) as numbers.
+    fn csv(mut self, text: &str) -> Sheet {
+        let mut rdr =
+            csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
         for (i, rec) in rdr.records().enumerate() {
             let Ok(rec) = rec else { continue };
-            for (j, c) in rec.iter().enumerate() {
-                let num = if i == 0 || j == 0 { None } else { c.parse::<f64>().ok() };
-                self.cell(j as u16, c, num, i == 0)?;
-            }
-            self.row += 1;
+            let row = rec
+                .iter()
+                .enumerate()
+                .map(|(j, c)| match (i, j, c.parse::<f64>()) {
+                    (_, _, _) if c.is_empty() => XCell::Empty,
+                    (0, _, _) => XCell::Head(c.to_string()),
+                    (_, j, Ok(v)) if j > 0 && v.is_finite() => XCell::Number(v),
+                    _ => XCell::Text(c.to_string()),
+                })
+                .collect();
+            self.rows.push(row);
         }
-        Ok(())
+        self
     }
 
-    /// A report table: headers in bold, numbers as their full-precision values.
-    fn table(&mut self, title: Option<&str>, t: &Table) -> Result<(), XlsxError> {
+    /// A report table: an optional title, headers in bold, numbers as their full-precision values,
+    /// then a blank row.
+    fn table(mut self, title: Option<&str>, t: &Table) -> Sheet {
         if let Some(title) = title {
-            self.cell(0, title, None, true)?;
-            self.row += 1;
+            self.rows.push(vec![XCell::Head(title.to_string())]);
         }
-        for (j, h) in t.headers.iter().enumerate() {
-            self.cell(j as u16, h, None, true)?;
-        }
-        self.row += 1;
+        self.rows.push(t.headers.iter().map(|h| XCell::Head(h.clone())).collect());
         for r in &t.rows {
-            for (j, c) in r.cells.iter().enumerate() {
-                self.cell(j as u16, &c.text, if j == 0 { None } else { c.value }, false)?;
-            }
-            self.row += 1;
+            self.rows.push(
+                r.cells
+                    .iter()
+                    .enumerate()
+                    .map(|(j, c)| match c.value {
+                        Some(v) if j > 0 && v.is_finite() => XCell::Number(v),
+                        _ if c.text.is_empty() => XCell::Empty,
+                        _ => XCell::Text(c.text.clone()),
+                    })
+                    .collect(),
+            );
         }
-        self.row += 1;
-        Ok(())
+        self.rows.push(Vec::new());
+        self
     }
 
-    fn text(&mut self, s: &str) -> Result<(), XlsxError> {
-        self.cell(0, s, None, false)?;
-        self.row += 1;
-        Ok(())
+    fn text(mut self, s: &str) -> Sheet {
+        self.rows.push(vec![XCell::Text(s.to_string())]);
+        self
     }
 }
 
-fn sheet<'a>(wb: &'a mut Workbook, name: &str) -> Result<Writer<'a>, XlsxError> {
-    let ws = wb.add_worksheet();
-    ws.set_name(name)?;
-    ws.set_column_width(0, 24)?;
-    Ok(Writer { ws, row: 0, bold: Format::new().set_bold() })
-}
-
-/// The workbook as bytes. `loo` are the leave-one-out rows (the page computes them after the
-/// analysis; the CLI passes `analysis.influence`'s).
-///
-/// # Errors
-/// The writer's message when a sheet cannot be written (not expected for valid analyses).
-pub fn workbook(a: &Analysis, loo: &[LooRow]) -> Result<Vec<u8>, String> {
-    build(a, loo).map_err(|e| format!("the Excel workbook could not be written: {e}"))
-}
-
-fn build(a: &Analysis, loo: &[LooRow]) -> Result<Vec<u8>, XlsxError> {
-    let mut wb = Workbook::new();
-    sheet(&mut wb, SHEETS[0])?.csv(&summary_csv(a))?;
-    sheet(&mut wb, SHEETS[1])?.csv(&studies_csv(&a.overall))?;
+/// Every table of the analysis as sheets. `loo` are the leave-one-out rows (the page computes
+/// them after the analysis; the CLI passes `analysis.influence`'s).
+pub fn sheets(a: &Analysis, loo: &[LooRow]) -> Vec<Sheet> {
+    let mut out =
+        vec![Sheet::new(SHEETS[0]).csv(&summary_csv(a)), Sheet::new(SHEETS[1]).csv(&studies_csv(&a.overall))];
     if let Some(t) = metareg_table(a) {
-        let mut w = sheet(&mut wb, SHEETS[2])?;
-        w.table(Some("Likelihood-ratio tests"), &t)?;
+        let mut s = Sheet::new(SHEETS[2]).table(Some("Likelihood-ratio tests"), &t);
         if let Some(t) = metareg_levels(a) {
-            w.table(Some("Estimates per level"), &t)?;
+            s = s.table(Some("Estimates per level"), &t);
         }
         if let Some(t) = metareg_coefficients(a) {
-            w.table(Some("Coefficients"), &t)?;
+            s = s.table(Some("Coefficients"), &t);
         }
+        out.push(s);
     }
     if !loo.is_empty() {
-        sheet(&mut wb, SHEETS[3])?.csv(&loo_csv(loo))?;
+        out.push(Sheet::new(SHEETS[3]).csv(&loo_csv(loo)));
     }
     if let Some(t) = revman_table(a) {
-        let mut w = sheet(&mut wb, SHEETS[4])?;
-        w.table(Some("Externally calculated parameters, in the order of RevMan's SROC dialog"), &t)?;
+        let mut s = Sheet::new(SHEETS[4])
+            .table(Some("Externally calculated parameters, in the order of RevMan's SROC dialog"), &t);
         if let Some(t) = hsroc_inference_table(a) {
-            w.table(Some("HSROC parameters, delta-method standard errors"), &t)?;
+            s = s.table(Some("HSROC parameters, delta-method standard errors"), &t);
         }
-        sheet(&mut wb, SHEETS[5])?.csv(&revman_csv(a))?;
+        out.push(s);
+        out.push(Sheet::new(SHEETS[5]).csv(&revman_csv(a)));
     }
     if let Some(t) = dispersion_table(a) {
-        let mut w = sheet(&mut wb, SHEETS[6])?;
-        w.table(None, &t)?;
-        w.text(DISPERSION_NOTE)?;
+        out.push(Sheet::new(SHEETS[6]).table(None, &t).text(DISPERSION_NOTE));
     }
-    wb.save_to_buffer()
+    out
+}
+
+/// The sheets as `.xlsx` bytes (rust_xlsxwriter).
+///
+/// # Errors
+/// The writer's message when a sheet cannot be written (e.g. an invalid sheet name).
+#[cfg(feature = "xlsx")]
+pub fn write(sheets: &[Sheet]) -> Result<Vec<u8>, String> {
+    use rust_xlsxwriter::{Format, Workbook, XlsxError};
+    let build = || -> Result<Vec<u8>, XlsxError> {
+        let mut wb = Workbook::new();
+        let bold = Format::new().set_bold();
+        for s in sheets {
+            let ws = wb.add_worksheet();
+            ws.set_name(&s.name)?;
+            ws.set_column_width(0, 24)?;
+            for (i, row) in s.rows.iter().enumerate() {
+                let r = u32::try_from(i).map_err(|_| XlsxError::RowColumnLimitError)?;
+                for (j, c) in row.iter().enumerate() {
+                    let col = u16::try_from(j).map_err(|_| XlsxError::RowColumnLimitError)?;
+                    match c {
+                        XCell::Empty => {}
+                        XCell::Text(t) => {
+                            ws.write_string(r, col, t)?;
+                        }
+                        XCell::Head(t) => {
+                            ws.write_string_with_format(r, col, t, &bold)?;
+                        }
+                        XCell::Number(v) => {
+                            ws.write_number(r, col, *v)?;
+                        }
+                    }
+                }
+            }
+        }
+        wb.save_to_buffer()
+    };
+    build().map_err(|e| format!("the Excel workbook could not be written: {e}"))
+}
+
+/// [`sheets`] written by [`write`].
+///
+/// # Errors
+/// As [`write`].
+#[cfg(feature = "xlsx")]
+pub fn workbook(a: &Analysis, loo: &[LooRow]) -> Result<Vec<u8>, String> {
+    write(&sheets(a, loo))
 }

@@ -146,7 +146,8 @@ pub struct HsrocInference {
 
 /// `(Λ, Θ, β, ln σ²α, ln σ²θ)` from the working parameters `(μ1, μ2, ln τ1, ln τ2[, atanh ρ])`.
 fn hsroc_working(cov: CovStructure, th: &[f64]) -> Option<[f64; 5]> {
-    if th.len() < 4 || !matches!(cov, CovStructure::Full | CovStructure::RhoFixed(_) | CovStructure::Independent)
+    if th.len() < 4
+        || !matches!(cov, CovStructure::Full | CovStructure::RhoFixed(_) | CovStructure::Independent)
     {
         return None;
     }
@@ -211,8 +212,12 @@ pub fn hsroc_inference(fit: &BivariateResult, level: f64) -> Option<HsrocInferen
     let z = z_for_level(level);
     let wald = |i: usize| -> Option<SeCi> {
         let se = var(i).sqrt();
-        se.is_finite()
-            .then_some(SeCi { estimate: g0[i], se, se_log: None, ci: [g0[i] - z * se, g0[i] + z * se] })
+        se.is_finite().then_some(SeCi {
+            estimate: g0[i],
+            se,
+            se_log: None,
+            ci: [g0[i] - z * se, g0[i] + z * se],
+        })
     };
     let logvar = |i: usize| -> Option<SeCi> {
         let rho_edge = match cov {

@@ -197,7 +197,6 @@ fn export(kind: &str, plot: Option<String>) -> Result<(), JsValue> {
         "revman-csv" => {
             download_text("fourfold-revman.csv", "text/csv", &crate::report::revman::revman_csv(&a))
         }
-        #[cfg(feature = "xlsx")]
         "xlsx" => super::revman::download_xlsx(&a, &loo),
         "r" => {
             let d = parsed.map(|p| p.dataset).unwrap_or_default();

@@ -10,7 +10,8 @@ use super::render::table_into;
 use super::state;
 use crate::analysis::Analysis;
 use crate::report::revman::{
-    dispersion_table, hsroc_inference_note, hsroc_inference_table, revman_clipboard, revman_table, DISPERSION_NOTE,
+    dispersion_table, hsroc_inference_note, hsroc_inference_table, revman_clipboard, revman_table,
+    DISPERSION_NOTE,
 };
 
 /// Fill (or hide) the RevMan box and the dispersion box.
@@ -57,16 +58,24 @@ pub fn copy() -> Result<(), JsValue> {
     let n = a.revman.len();
     set_text(
         "revman-copy-msg",
-        &format!("Copied: 15 parameters × {n} {}, tab-separated.", if n == 1 { "analysis" } else { "analyses" }),
+        &format!(
+            "Copied: 15 parameters × {n} {}, tab-separated.",
+            if n == 1 { "analysis" } else { "analyses" }
+        ),
     )
 }
 
-/// The workbook as a download.
-#[cfg(feature = "xlsx")]
+/// Build the sheets here (small) and ask the worker module, which holds the writer, for the
+/// workbook; [`xlsx_ready`] offers it as a download.
 pub fn download_xlsx(a: &Analysis, loo: &[crate::stats::influence::LooRow]) -> Result<(), JsValue> {
-    let bytes = crate::report::xlsx::workbook(a, loo).map_err(|e| JsValue::from_str(&e))?;
-    let arr = js_sys::Uint8Array::from(bytes.as_slice());
-    let parts = js_sys::Array::of1(&arr);
+    let sheets = crate::report::xlsx::sheets(a, loo);
+    let json = serde_json::to_string(&sheets).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    super::sheets::request_xlsx(&json)
+}
+
+/// The worker's workbook as a download.
+pub fn xlsx_ready(bytes: &js_sys::Uint8Array) -> Result<(), JsValue> {
+    let parts = js_sys::Array::of1(bytes);
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
     let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &opts)?;
