@@ -36,6 +36,7 @@ use std::collections::BTreeMap;
 
 mod rob;
 pub use rob::{low_risk_analysis, LowRiskAnalysis, LowRiskLeftOut};
+pub mod revman;
 
 /// How studies are grouped for the subgroup table.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -294,6 +295,13 @@ pub struct Analysis {
     /// `risk_of_bias.low_risk`; issue #15).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub low_risk: Option<LowRiskAnalysis>,
+    /// RevMan's externally calculated parameters (METHODS §18) with the HSROC SEs (§4.4), one
+    /// entry per fitted analysis: overall, then each subgroup.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub revman: Vec<revman::RevmanEntry>,
+    /// ICC, median odds ratio and prediction-ellipse area (§5.5), one entry per fitted analysis.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dispersion: Vec<revman::DispersionEntry>,
 }
 
 /// Median of the per-study prevalences `n1/N` (the default pre-test probability).
@@ -715,7 +723,7 @@ impl Staged {
 
     /// The analysis from its stages.
     pub fn finish(self, overall: Block, groups: Groups, influence: Option<InfluenceBlock>) -> Analysis {
-        Analysis {
+        let mut a = Analysis {
             settings: self.cfg.settings,
             overall,
             excluded: self.excluded,
@@ -723,7 +731,12 @@ impl Staged {
             meta_regression: groups.meta_regression,
             influence,
             low_risk: None,
-        }
+            revman: Vec::new(),
+            dispersion: Vec::new(),
+        };
+        a.revman = revman::revman_entries(&a);
+        a.dispersion = revman::dispersion_entries(&a);
+        a
     }
 }
 

@@ -38,6 +38,8 @@ usage:
       --sroc-curve metandi|observed   curve range: metandi's rule, or the studies' specificities (RevMan)
       --sroc-region-style shaded|lines  confidence region shaded, or dashed with a dotted prediction one
       --cochrane                      all four RevMan conventions of the SROC figure
+      --xlsx OUT.xlsx                 also write every table as one Excel workbook
+      --revman-csv OUT.csv            also write RevMan's externally calculated parameters (with HSROC SEs)
   fourfold bench [FILES...] [--json]  time complete fits (median and minimum, in-process)
       --instructions                  also count the instructions of one exact fit (valgrind callgrind)
       --one FILE                      one exact fit only (the unit --instructions counts)
@@ -90,6 +92,14 @@ struct Opts {
     figures: Vec<(String, String)>,
     plot: fourfold::report::plots::PlotOptions,
     settings: AnalysisSettings,
+    /// `--xlsx` / `--revman-csv`: files written besides stdout.
+    exports: Exports,
+}
+
+#[derive(Default)]
+struct Exports {
+    xlsx: Option<String>,
+    revman_csv: Option<String>,
 }
 
 /// The flags of `analyze` → one [`AnalysisSettings`] (the page and permalinks produce the same
@@ -103,6 +113,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
         figures: Vec::new(),
         plot: Default::default(),
         settings: AnalysisSettings::default(),
+        exports: Exports::default(),
     };
     let s = &mut o.settings;
     let mut i = 0;
@@ -164,6 +175,8 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
                 let v = val(&mut i, a)?;
                 o.plot.set(&a[2..], &v)?;
             }
+            "--xlsx" => o.exports.xlsx = Some(val(&mut i, a)?),
+            "--revman-csv" => o.exports.revman_csv = Some(val(&mut i, a)?),
             _ if a.starts_with("--") => return Err(format!("unknown option {a}")),
             _ => {
                 if o.file.is_some() {
@@ -247,6 +260,10 @@ fn analyze_cmd(args: &[String]) -> i32 {
             return 2;
         }
     }
+    if let Err(e) = write_exports(&o.exports, &analysis) {
+        eprintln!("fourfold: {e}");
+        return 1;
+    }
     if o.json {
         return match serde_json::to_string_pretty(&analysis) {
             Ok(s) => {
@@ -284,6 +301,25 @@ fn write_figure(
         return Err(format!("unknown figure '{kind}' (choose {})", kinds.join(", ")));
     };
     std::fs::write(path, svg).map_err(|e| format!("cannot write {path}: {e}"))
+}
+
+/// The files `--xlsx` and `--revman-csv` ask for.
+fn write_exports(x: &Exports, a: &fourfold::analysis::Analysis) -> Result<(), String> {
+    if let Some(path) = &x.revman_csv {
+        std::fs::write(path, fourfold::report::revman::revman_csv(a))
+            .map_err(|e| format!("cannot write {path}: {e}"))?;
+    }
+    if let Some(path) = &x.xlsx {
+        #[cfg(feature = "xlsx")]
+        {
+            let loo = a.influence.as_ref().map(|i| i.loo.as_slice()).unwrap_or_default();
+            let bytes = fourfold::report::xlsx::workbook(a, loo)?;
+            std::fs::write(path, bytes).map_err(|e| format!("cannot write {path}: {e}"))?;
+        }
+        #[cfg(not(feature = "xlsx"))]
+        return Err(format!("cannot write {path}: this build has no Excel export (feature 'xlsx')"));
+    }
+    Ok(())
 }
 
 /// A deterministic synthetic table of `k` studies (study,TP,FP,FN,TN): per study n1 in 20..=219

@@ -5,9 +5,15 @@ importScripts('./sheets.js');
 const ready = wasm_bindgen({ module_or_path: './sheets_bg.wasm' });
 
 self.onmessage = async (event) => {
-  const { id, bytes } = event.data;
+  const { id, bytes, xlsx } = event.data;
   try {
     await ready;
+    if (xlsx !== undefined) {
+      // The Excel export: sheets as JSON in, the workbook's bytes out (transferred, not copied).
+      const out = wasm_bindgen.sheets_to_xlsx(xlsx);
+      self.postMessage({ id, xlsx: out }, [out.buffer]);
+      return;
+    }
     self.postMessage({ id, text: wasm_bindgen.sheet_to_text(new Uint8Array(bytes)) });
   } catch (err) {
     self.postMessage({ id, error: String(err) });

@@ -1,7 +1,8 @@
 //! The page's spreadsheet reader, a second wasm module run in a Web Worker
 //! (`www/sheets-worker.js`) and fetched only when a spreadsheet is opened: calamine and its zip
 //! and XML readers stay out of the first load (README "Performance"). Natively the CLI reads
-//! spreadsheets itself; this binary only exists for the page.
+//! spreadsheets itself; this binary only exists for the page. It also writes the Excel export
+//! (`sheets_to_xlsx`), for the same reason: the writer is large.
 
 /// `.xlsx` / `.xls` / `.ods` bytes → the tab-separated text the page's data box shows, or the
 /// message the page shows when the file cannot be read.
@@ -9,6 +10,16 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn sheet_to_text(bytes: &[u8]) -> Result<String, String> {
     fourfold::data::parse::parse_spreadsheet(bytes).map_err(|e| e.to_string())
+}
+
+/// The Excel export: the sheets the page built (`report::xlsx::sheets`, as JSON) → `.xlsx`
+/// bytes. The writer (rust_xlsxwriter) lives here so that it, too, stays out of the first load.
+#[cfg(all(target_arch = "wasm32", feature = "xlsx"))]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn sheets_to_xlsx(json: &str) -> Result<Vec<u8>, String> {
+    let sheets: Vec<fourfold::report::xlsx::Sheet> =
+        serde_json::from_str(json).map_err(|e| format!("the workbook request could not be read: {e}"))?;
+    fourfold::report::xlsx::write(&sheets)
 }
 
 #[cfg(target_arch = "wasm32")]

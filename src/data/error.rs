@@ -54,6 +54,9 @@ pub enum DataErrorKind {
     UnknownStudy,
     /// A risk-of-bias cell is not a judgement (low / high / unclear).
     BadJudgement,
+    /// A cell of another tool's template holds a code that tool does not define (e.g. a MetaDTA
+    /// QUADAS-2 judgement other than 1, 2, 3).
+    UnknownCode,
 }
 
 /// Whether a problem blocks the row (error) or only informs (warning).

@@ -6,6 +6,7 @@
 pub mod choice;
 pub mod correction;
 pub mod error;
+pub mod import;
 pub mod parse;
 pub mod reconstruct;
 pub mod rob;

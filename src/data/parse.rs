@@ -534,6 +534,7 @@ pub fn parse_table(text: &str) -> ParseOutcome {
         .filter(|r| r.index > first.index || (!has_header && r.index == first.index))
         .collect();
     read_rows(&data, &layout, decimal_comma, &mut out);
+    super::import::adapt(&mut out);
     out
 }
 

@@ -16,7 +16,7 @@ fn csv_cell(s: &str) -> String {
     }
 }
 
-fn csv(rows: &[Vec<String>]) -> String {
+pub(crate) fn csv(rows: &[Vec<String>]) -> String {
     let mut out = String::new();
     for r in rows {
         let cells: Vec<String> = r.iter().map(|c| csv_cell(c)).collect();

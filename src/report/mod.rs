@@ -9,7 +9,9 @@ pub mod grid;
 pub mod input;
 pub mod plots;
 pub mod results;
+pub mod revman;
 pub mod rob;
+pub mod xlsx;
 
 pub use doc::text_table;
 pub use results::{summary_cells, summary_headers, summary_table, text_report};

@@ -568,6 +568,7 @@ pub fn text_report(a: &Analysis) -> String {
             }
         }
     }
+    out.push_str(&super::revman::revman_text(a));
     out
 }
 

@@ -5,6 +5,7 @@
 pub mod accuracy;
 pub mod betainc;
 pub mod bivariate;
+pub mod dispersion;
 pub mod error;
 pub mod estimate;
 pub mod fagan;
@@ -14,6 +15,7 @@ pub mod influence;
 pub mod metareg;
 pub mod pubbias;
 pub mod reitsma;
+pub mod revman;
 pub mod rng;
 pub mod summary;
 pub mod threshold;

@@ -194,6 +194,10 @@ fn export(kind: &str, plot: Option<String>) -> Result<(), JsValue> {
             let text = serde_json::to_string_pretty(&v).map_err(|e| JsValue::from_str(&e.to_string()))?;
             download_text("fourfold-results.json", "application/json", &text)
         }
+        "revman-csv" => {
+            download_text("fourfold-revman.csv", "text/csv", &crate::report::revman::revman_csv(&a))
+        }
+        "xlsx" => super::revman::download_xlsx(&a, &loo),
         "r" => {
             let d = parsed.map(|p| p.dataset).unwrap_or_default();
             download_text("fourfold.R", "text/plain", &r_script(&d, &a))
@@ -333,6 +337,8 @@ pub fn wire() -> Result<(), JsValue> {
             Err(e) => set_text("reconstruct-msg", &format!("Could not rebuild the table: {e}")),
         }
     })?;
+
+    on_id("revman-copy", "click", |_| super::revman::copy())?;
 
     on_id("permalink-copy", "click", |_| {
         let (parsed, settings) = state::with(|a| (a.parsed.clone(), a.settings.clone()));

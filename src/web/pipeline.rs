@@ -78,6 +78,7 @@ fn show(a: &Analysis) -> Result<(), JsValue> {
     render::fit_report(a)?;
     render::heterogeneity(&a.overall, a.settings.ci_level)?;
     render::metareg(a)?;
+    super::revman::render(a)?;
     render::studies(a)?;
     super::cochrane::low_risk(a)?;
     let opts = state::with(|s| s.plot_options.clone());

@@ -306,6 +306,9 @@ pub fn clear_results() -> Result<(), JsValue> {
         "model-card",
         "glance",
         "metareg",
+        "revman",
+        "hsroc-se",
+        "dispersion",
         "studies",
         "loo",
     ] {

@@ -56,11 +56,28 @@ pub fn read(bytes: &js_sys::Uint8Array) -> Result<(), JsValue> {
     worker()?.post_message(&msg)
 }
 
-/// `{id, text}` or `{id, error}` from the worker; answers to superseded requests are dropped.
+/// Ask the worker for the Excel workbook of `sheets_json` (`report::xlsx::sheets` as JSON); the
+/// bytes come back to [`super::revman::xlsx_ready`].
+pub fn request_xlsx(sheets_json: &str) -> Result<(), JsValue> {
+    let id = LATEST.with(|l| {
+        l.set(l.get().wrapping_add(1));
+        l.get()
+    });
+    let msg = js_sys::Object::new();
+    js_sys::Reflect::set(&msg, &"id".into(), &id.into())?;
+    js_sys::Reflect::set(&msg, &"xlsx".into(), &sheets_json.into())?;
+    worker()?.post_message(&msg)
+}
+
+/// `{id, text}`, `{id, xlsx}` or `{id, error}` from the worker; answers to superseded requests are dropped.
 fn answer(data: &JsValue) -> Result<(), JsValue> {
     let id = js_sys::Reflect::get(data, &"id".into())?.as_f64().unwrap_or(-1.0);
     if id != f64::from(LATEST.with(Cell::get)) {
         return Ok(());
+    }
+    let xlsx = js_sys::Reflect::get(data, &"xlsx".into())?;
+    if let Some(bytes) = xlsx.dyn_ref::<js_sys::Uint8Array>() {
+        return super::revman::xlsx_ready(bytes);
     }
     if let Some(text) = js_sys::Reflect::get(data, &"text".into())?.as_string() {
         show_link_error(false)?;
