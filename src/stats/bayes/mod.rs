@@ -8,6 +8,7 @@
 //! bulk and tail ESS per quantity, divergences and tree depths, and a [`Verdict`].
 
 pub mod diagnostics;
+pub mod latent;
 
 pub mod model;
 pub mod nuts;
