@@ -14,6 +14,8 @@
 //! conversion; the confidence level and the continuity correction are stored once (in the
 //! settings) and handed to each statistic from there.
 
+pub mod bayes;
+
 use crate::data::correction::Correction;
 use crate::data::{Covariate, CovariateKind, Dataset, Study};
 use crate::settings::{AnalysisSettings, SettingsError};
@@ -287,6 +289,9 @@ pub struct Analysis {
     pub subgroups: Option<SubgroupTable>,
     pub meta_regression: Option<BTreeMap<String, MetaRegOutcome>>,
     pub influence: Option<InfluenceBlock>,
+    /// The Bayesian fit, when the settings ask for one (issue #16).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bayes: Option<bayes::BayesBlock>,
 }
 
 /// Median of the per-study prevalences `n1/N` (the default pre-test probability).
@@ -697,7 +702,13 @@ impl Staged {
             subgroups: groups.subgroups,
             meta_regression: groups.meta_regression,
             influence,
+            bayes: None,
         }
+    }
+
+    /// The Bayesian run the settings ask for, on the analysed rows (advance it, then `finish`).
+    pub fn bayes_run(&self) -> Option<bayes::BayesRun> {
+        bayes::BayesRun::new(&self.data.studies, &self.cfg.settings().bayes)
     }
 }
 
@@ -717,7 +728,13 @@ pub fn run(data: &Dataset, cfg: &AnalysisConfig) -> Result<Analysis, AnalysisErr
         }
         _ => None,
     };
-    Ok(staged.finish(overall, groups, infl))
+    let bayes = staged.bayes_run().map(|mut r| {
+        r.advance(usize::MAX);
+        r.finish()
+    });
+    let mut analysis = staged.finish(overall, groups, infl);
+    analysis.bayes = bayes;
+    Ok(analysis)
 }
 
 /// [`run`] from the user's settings (checked first).

@@ -14,6 +14,12 @@ const USAGE: &str = "\
 usage:
   fourfold analyze FILE [options]     FILE: CSV/TSV with study,TP,FP,FN,TN[,covariates]; '-' = stdin
       --model aghq|laplace|reitsma    pooling model (default aghq: exact likelihood)
+      --model bayes|bayes-lcm         also a Bayesian fit by NUTS: the bivariate model, or the latent-class
+                                      model for an imperfect reference standard (beside the exact fit)
+      --chains N --warmup N --draws N --seed N   sampler (default 4 chains, 1000 + 1000, seed 20240601)
+      --prior SPEC                    repeatable: vague | mu_se=M,S | mu_sp=M,S | tau_se=half-normal:S |
+                                      tau_sp=half-cauchy:S | tau=… | lkj=ETA | se_ref=M,S | sp_ref=M,S |
+                                      prevalence=A,B (logit scale; default MetaBayesDTA's priors)
       --nodes N                       quadrature points per dimension (default 25)
       --json                          full result as JSON
       --by COLUMN                     subgroup table and meta-regression on a covariate
@@ -95,7 +101,28 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
         match a {
             "--json" => o.json = true,
             "--loo" => s.leave_one_out = true,
-            "--model" => s.model = val(&mut i, a)?.parse().map_err(|e| format!("{e}"))?,
+            "--model" => {
+                let v = val(&mut i, a)?;
+                match v.trim().to_ascii_lowercase().as_str() {
+                    "bayes" | "bayesian" => s.bayes.model = Some(fourfold::settings::BayesModel::Bivariate),
+                    "bayes-lcm" | "lcm" | "latent-class" => {
+                        s.bayes.model = Some(fourfold::settings::BayesModel::LatentClass)
+                    }
+                    _ => s.model = v.parse().map_err(|e| format!("{e}"))?,
+                }
+            }
+            "--chains" | "--warmup" | "--draws" | "--seed" => {
+                let v = val(&mut i, a)?;
+                let n: u64 = v.trim().parse().map_err(|_| format!("{a}: '{v}' is not a whole number"))?;
+                let small = || u32::try_from(n).map_err(|_| format!("{a}: {n} is too large"));
+                match a {
+                    "--chains" => s.bayes.chains = small()?,
+                    "--warmup" => s.bayes.warmup = small()?,
+                    "--draws" => s.bayes.draws = small()?,
+                    _ => s.bayes.seed = n,
+                }
+            }
+            "--prior" => s.bayes.set_prior(&val(&mut i, a)?)?,
             "--nodes" => {
                 let v = val(&mut i, a)?;
                 s.nodes = v.trim().parse().map_err(|_| format!("--nodes: '{v}' is not a whole number"))?;

@@ -1,0 +1,255 @@
+//! Every word about the Bayesian fits (issue #16): the verdict, the posterior table with its
+//! diagnostics, the sampler's statistics, the priors and what they imply, the identifiability
+//! warning of the latent-class model. Shared by the CLI and the page.
+
+use super::doc::{Cell, Line, Row, Table, Tone};
+use crate::analysis::bayes::BayesBlock;
+use crate::stats::bayes::bivariate::PriorPredictive;
+use crate::stats::bayes::latent::{ReferencePriors, VAGUE_WIDTH};
+use crate::stats::bayes::model::{expit, Priors, SdPrior};
+use crate::stats::bayes::{Posterior, Problem, Verdict, ESS_MIN, RHAT_MAX};
+
+/// The quantities shown, with their labels and decimals.
+const ROWS: [(&str, &str, usize); 14] = [
+    ("se", "Sensitivity", 3),
+    ("sp", "Specificity", 3),
+    ("lr_pos", "LR+", 2),
+    ("lr_neg", "LR−", 3),
+    ("dor", "DOR", 1),
+    ("mu_se", "logit sensitivity (μ1)", 3),
+    ("mu_sp", "logit specificity (μ2)", 3),
+    ("tau_se", "τ (SD of logit Se)", 3),
+    ("tau_sp", "τ (SD of logit Sp)", 3),
+    ("rho", "ρ (correlation)", 3),
+    ("pred_se", "New study: sensitivity", 3),
+    ("pred_sp", "New study: specificity", 3),
+    ("se_ref", "Reference standard: sensitivity", 3),
+    ("sp_ref", "Reference standard: specificity", 3),
+];
+
+fn fmt(x: f64, d: usize) -> String {
+    if x.is_finite() {
+        format!("{x:.d$}")
+    } else {
+        "–".into()
+    }
+}
+
+/// The model's name as a title.
+pub fn title(b: &BayesBlock) -> &'static str {
+    match b {
+        BayesBlock::Bivariate(_) => "Bayesian bivariate model (NUTS)",
+        BayesBlock::LatentClass(_) => "Bayesian latent-class model, imperfect reference standard (NUTS)",
+    }
+}
+
+/// The verdict in plain words, first line first. A run that failed a check says so before any
+/// number: "do not use these numbers".
+pub fn verdict_lines(p: &Posterior) -> Vec<Line> {
+    let mut out = Vec::new();
+    match &p.verdict {
+        Verdict::Converged => {
+            let (ess, rhat) = p.worst();
+            out.push(
+                Line::new(Tone::Normal)
+                    .t("The sampler converged: every R-hat ≤ ")
+                    .n(format!("{RHAT_MAX}"), RHAT_MAX)
+                    .t(" (largest ")
+                    .n(format!("{rhat:.3}"), rhat)
+                    .t("), every bulk and tail ESS ≥ ")
+                    .n(format!("{ESS_MIN:.0}"), ESS_MIN)
+                    .t(" (smallest ")
+                    .n(format!("{ess:.0}"), ess)
+                    .t("), no divergent transitions."),
+            );
+        }
+        Verdict::NotConverged { problems } => {
+            out.push(Line::text(Tone::Bad, "The sampler did not converge: do not use these numbers."));
+            for pr in problems {
+                out.push(match pr {
+                    Problem::Rhat { quantity, rhat, count } => Line::new(Tone::Bad)
+                        .t(format!("R-hat above {RHAT_MAX} for {count} quantit{} (worst: {quantity}, ", plural_y(*count)))
+                        .n(format!("{rhat:.3}"), *rhat)
+                        .t("): the chains disagree."),
+                    Problem::Ess { quantity, ess, count } => Line::new(Tone::Bad)
+                        .t(format!(
+                            "Effective sample size below {ESS_MIN:.0} for {count} quantit{} (worst: {quantity}, ",
+                            plural_y(*count)
+                        ))
+                        .n(format!("{ess:.0}"), *ess)
+                        .t("): run more draws."),
+                    Problem::Divergences { count } => Line::new(Tone::Bad)
+                        .n(format!("{count}"), *count as f64)
+                        .t(" divergent transition(s) after warm-up: the sampler missed part of the posterior; more informative priors usually help."),
+                    Problem::NotFinite { quantity } => {
+                        Line::text(Tone::Bad, format!("{quantity} has non-finite draws: the fit failed."))
+                    }
+                });
+            }
+        }
+    }
+    let s = &p.sampler;
+    let steps: Vec<String> = s.step_sizes.iter().map(|e| format!("{e:.3}")).collect();
+    out.push(Line::text(
+        Tone::Normal,
+        format!(
+            "{} chains × ({} warm-up + {} draws), seed {}; mean tree depth {:.1} (max {} of {}; {} iteration(s) hit the limit); {} divergence(s); step sizes {}; {} leapfrog steps.",
+            s.chains,
+            s.warmup,
+            s.draws,
+            s.seed,
+            s.mean_tree_depth,
+            s.max_tree_depth,
+            s.max_depth,
+            s.max_depth_hits,
+            s.divergences,
+            steps.join(", "),
+            s.leapfrog_steps
+        ),
+    ));
+    out
+}
+
+fn plural_y(n: usize) -> &'static str {
+    if n == 1 {
+        "y"
+    } else {
+        "ies"
+    }
+}
+
+/// Posterior median, 95 % credible interval and diagnostics of the summary quantities.
+pub fn posterior_table(p: &Posterior) -> Table {
+    let headers = ["Quantity", "Median", "95% CrI", "R-hat", "ESS bulk", "ESS tail"].map(String::from).to_vec();
+    let mut rows = Vec::new();
+    for (key, label, d) in ROWS {
+        let Some(q) = p.get(key) else { continue };
+        let g = q.diagnostics;
+        rows.push(Row::new(vec![
+            Cell::text(label),
+            Cell::num(fmt(q.median, d), q.median),
+            Cell::text(format!("{} – {}", fmt(q.ci[0], d), fmt(q.ci[1], d))),
+            Cell::num(fmt(g.rhat, 3), g.rhat),
+            Cell::num(fmt(g.ess_bulk, 0), g.ess_bulk),
+            Cell::num(fmt(g.ess_tail, 0), g.ess_tail),
+        ]));
+    }
+    Table { headers, keys: vec!["quantity", "median", "cri", "rhat", "ess_bulk", "ess_tail"], rows }
+}
+
+/// Per-study shrunken estimates (posterior medians and 95 % CrI of each study's Se and Sp).
+pub fn study_table(p: &Posterior, labels: &[String]) -> Table {
+    let headers = ["Study", "Sensitivity", "95% CrI", "Specificity", "95% CrI"].map(String::from).to_vec();
+    let mut rows = Vec::new();
+    for (i, l) in labels.iter().enumerate() {
+        let (Some(se), Some(sp)) = (p.get(&format!("se[{}]", i + 1)), p.get(&format!("sp[{}]", i + 1))) else {
+            continue;
+        };
+        rows.push(Row::new(vec![
+            Cell::text(l.clone()),
+            Cell::num(fmt(se.median, 3), se.median),
+            Cell::text(format!("{} – {}", fmt(se.ci[0], 3), fmt(se.ci[1], 3))),
+            Cell::num(fmt(sp.median, 3), sp.median),
+            Cell::text(format!("{} – {}", fmt(sp.ci[0], 3), fmt(sp.ci[1], 3))),
+        ]));
+    }
+    Table { headers, keys: vec!["study", "se", "se_cri", "sp", "sp_cri"], rows }
+}
+
+fn sd_prior(p: SdPrior) -> String {
+    match p {
+        SdPrior::HalfNormal { scale } => format!("half-normal(0, {scale})"),
+        SdPrior::HalfCauchy { scale } => format!("half-Cauchy(0, {scale})"),
+    }
+}
+
+/// The priors in words, with the probability-scale interval the logit priors imply.
+pub fn prior_lines(pr: &Priors, reference: Option<&ReferencePriors>) -> Vec<Line> {
+    let ival = |(m, s): (f64, f64)| format!("{:.2}–{:.2}", expit(m - 1.959964 * s), expit(m + 1.959964 * s));
+    let mut out = vec![
+        Line::text(
+            Tone::Normal,
+            format!(
+                "Priors: logit sensitivity ~ N({}, {}²) (95% prior interval {}); logit specificity ~ N({}, {}²) ({}); SD of logit Se ~ {}, of logit Sp ~ {}; correlation ~ LKJ({}).",
+                pr.mu_se.0, pr.mu_se.1, ival(pr.mu_se), pr.mu_sp.0, pr.mu_sp.1, ival(pr.mu_sp),
+                sd_prior(pr.tau_se), sd_prior(pr.tau_sp), pr.lkj_eta
+            ),
+        ),
+    ];
+    if *pr == Priors::default() {
+        out.push(Line::text(Tone::Note, "These are MetaBayesDTA's default priors."));
+    }
+    if let Some(r) = reference {
+        out.push(Line::text(
+            Tone::Normal,
+            format!(
+                "Reference standard: logit sensitivity ~ N({}, {}²) ({}), logit specificity ~ N({}, {}²) ({}); prevalences ~ Beta({}, {}).",
+                r.se_ref.0, r.se_ref.1, ival(r.se_ref), r.sp_ref.0, r.sp_ref.1, ival(r.sp_ref), r.prevalence.0, r.prevalence.1
+            ),
+        ));
+    }
+    out
+}
+
+/// What the priors alone imply for sensitivity and specificity.
+pub fn prior_predictive_line(pp: &PriorPredictive) -> Line {
+    let [a, m, b] = pp.se_quantiles;
+    let [c, n, d] = pp.sp_quantiles;
+    Line::text(
+        Tone::Note,
+        format!(
+            "Before seeing the data these priors put the pooled sensitivity at {m:.2} (95% {a:.2}–{b:.2}) and the pooled specificity at {n:.2} (95% {c:.2}–{d:.2})."
+        ),
+    )
+}
+
+/// The latent-class model's identifiability warning.
+pub fn identifiability_lines(b: &BayesBlock) -> Vec<Line> {
+    match b {
+        BayesBlock::LatentClass(l) if l.vague_reference => vec![Line::text(
+            Tone::Warn,
+            format!(
+                "The priors on the reference standard are vague (a 95% prior interval wider than {VAGUE_WIDTH}): with one 2×2 table per study the model cannot tell the index test's errors from the reference's, so the results mostly restate the priors. Give priors from what is known about the reference standard."
+            ),
+        )],
+        BayesBlock::LatentClass(_) => vec![Line::text(
+            Tone::Note,
+            "The index test's accuracy is corrected for the reference standard's errors (conditional independence of the two tests given the true status); it rests on the priors given for the reference standard.",
+        )],
+        BayesBlock::Bivariate(_) => Vec::new(),
+    }
+}
+
+/// The whole Bayesian section as text (the CLI).
+pub fn bayes_text(b: &BayesBlock, labels: &[String]) -> String {
+    let p = b.posterior();
+    let mut out = format!("\n{}:\n", title(b));
+    let line = |l: &Line| {
+        let mark = match l.tone {
+            Tone::Warn => "! ",
+            Tone::Bad => "!! ",
+            _ => "",
+        };
+        format!("  {mark}{}\n", l.plain())
+    };
+    for l in verdict_lines(p) {
+        out.push_str(&line(&l));
+    }
+    for l in identifiability_lines(b) {
+        out.push_str(&line(&l));
+    }
+    let (pr, reference) = match b {
+        BayesBlock::Bivariate(x) => (&x.priors, None),
+        BayesBlock::LatentClass(x) => (&x.priors, Some(&x.reference)),
+    };
+    for l in prior_lines(pr, reference) {
+        out.push_str(&line(&l));
+    }
+    out.push_str(&posterior_table(p).to_text());
+    if !p.verdict.converged() {
+        out.push_str("  (not converged: the numbers above are not estimates)\n");
+    }
+    out.push_str("\nShrunken study estimates (posterior medians):\n");
+    out.push_str(&study_table(p, labels).to_text());
+    out
+}
