@@ -387,6 +387,37 @@ fn bench_cmd(args: &[String]) -> i32 {
                 );
             }
         }
+        // The Bayesian bivariate model: 4 chains × (1000 warm-up + 1000 draws), defaults (issue #16).
+        {
+            let bs = fourfold::settings::BayesSettings {
+                model: Some(fourfold::settings::BayesModel::Bivariate),
+                ..Default::default()
+            };
+            let mut times = Vec::new();
+            let mut ess = f64::NAN;
+            for _ in 0..3 {
+                let t = Instant::now();
+                let Some(b) = fourfold::analysis::bayes::run_bayes(studies, &bs) else { break };
+                times.push(t.elapsed().as_secs_f64() * 1e3);
+                let p = b.posterior();
+                ess = ["mu_se", "mu_sp", "tau_se", "tau_sp", "rho"]
+                    .iter()
+                    .filter_map(|n| p.get(n))
+                    .map(|q| q.diagnostics.ess_bulk)
+                    .fold(f64::INFINITY, f64::min);
+            }
+            times.sort_by(|a, b| a.total_cmp(b));
+            let median = times.get(times.len() / 2).copied().unwrap_or(f64::NAN);
+            let min = times.first().copied().unwrap_or(f64::NAN);
+            let per_s = ess / (median / 1e3);
+            out.push(serde_json::json!({"file": f, "model": "bayes-nuts-4x1000+1000", "k": studies.len(), "median_ms": median, "min_ms": min, "repeats": times.len(), "min_ess_bulk_hyper": ess, "ess_per_second": per_s}));
+            if !json {
+                println!(
+                    "{f:40} bayes    k={:4} median {median:8.1} ms  min {min:8.1} ms  (4 chains × 1000+1000; smallest bulk ESS of μ, τ, ρ {ess:.0} → {per_s:.0} ESS/s)",
+                    studies.len()
+                );
+            }
+        }
         // The full analysis with subgroups, meta-regression and leave-one-out (issue #5 target).
         if let Some(cov) =
             parsed.dataset.covariates.iter().find(|c| c.kind == fourfold::data::CovariateKind::Categorical)

@@ -266,16 +266,15 @@ impl BayesSettings {
         *self == BayesSettings::default()
     }
 
-    /// The sampler's configuration (Stan's tree depth 10; target acceptance 0.9, stricter than
-    /// Stan's 0.8, because the study effects of small data sets make small steps pay off).
+    /// The sampler's configuration (tree depth 10 and target acceptance 0.9 of
+    /// [`crate::stats::bayes::RunConfig::default`]).
     pub fn run_config(&self) -> crate::stats::bayes::RunConfig {
         crate::stats::bayes::RunConfig {
             chains: self.chains as usize,
             warmup: self.warmup as usize,
             draws: self.draws as usize,
             seed: self.seed,
-            max_depth: 10,
-            target_accept: 0.9,
+            ..crate::stats::bayes::RunConfig::default()
         }
     }
 

@@ -94,10 +94,6 @@ fn lse(a: f64, b: f64) -> f64 {
     m + libm::log1p(libm::exp(-(a - b).abs()))
 }
 
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
 /// One chain: the state, the adaptation and its random stream. Advance it with [`Chain::step`]
 /// (one iteration) so that callers can sample in slices.
 pub struct Chain {
@@ -211,10 +207,6 @@ impl Chain {
         0.5 * p.iter().zip(&self.inv_m).map(|(p, m)| p * p * m).sum::<f64>()
     }
 
-    fn p_sharp(&self, p: &[f64]) -> Vec<f64> {
-        p.iter().zip(&self.inv_m).map(|(p, m)| p * m).collect()
-    }
-
     fn leapfrog<M: LogDensity>(&self, model: &M, z: &Point, eps: f64) -> Point {
         let mut p: Vec<f64> = z.p.iter().zip(&z.grad).map(|(p, g)| p + 0.5 * eps * g).collect();
         let q: Vec<f64> = z.q.iter().zip(&p).zip(&self.inv_m).map(|((q, p), m)| q + eps * m * p).collect();
@@ -266,8 +258,14 @@ impl Chain {
         }
     }
 
-    fn criterion(ps_minus: &[f64], ps_plus: &[f64], rho: &[f64]) -> bool {
-        dot(ps_plus, rho) > 0.0 && dot(ps_minus, rho) > 0.0
+    /// `p♯·rho > 0` at both ends, with `p♯ = M⁻¹p` (no temporaries).
+    fn criterion(&self, p_minus: &[f64], p_plus: &[f64], rho: &[f64]) -> bool {
+        let (mut a, mut b) = (0.0, 0.0);
+        for ((pm, pp), (r, m)) in p_minus.iter().zip(p_plus).zip(rho.iter().zip(&self.inv_m)) {
+            a += pm * m * r;
+            b += pp * m * r;
+        }
+        a > 0.0 && b > 0.0
     }
 
     /// Builds a subtree of `2^depth` leapfrog steps from `from` in the direction of `eps`'s sign.
@@ -321,14 +319,16 @@ impl Chain {
         b_rho: &[f64],
         rho: &[f64],
     ) -> bool {
-        let ps_a_in = self.p_sharp(&a_inner.p);
-        let ps_a_out = self.p_sharp(&a_outer.p);
-        let ps_b_in = self.p_sharp(&b_inner.p);
-        let ps_b_out = self.p_sharp(&b_outer.p);
-        let full = Self::criterion(&ps_a_in, &ps_b_out, rho);
+        let full = self.criterion(&a_inner.p, &b_outer.p, rho);
+        if !full {
+            return false;
+        }
         let ext1: Vec<f64> = a_rho.iter().zip(&b_inner.p).map(|(x, y)| x + y).collect();
+        if !self.criterion(&a_inner.p, &b_inner.p, &ext1) {
+            return false;
+        }
         let ext2: Vec<f64> = b_rho.iter().zip(&a_outer.p).map(|(x, y)| x + y).collect();
-        full && Self::criterion(&ps_a_in, &ps_b_in, &ext1) && Self::criterion(&ps_a_out, &ps_b_out, &ext2)
+        self.criterion(&a_outer.p, &b_outer.p, &ext2)
     }
 
     /// One NUTS transition from the current state (no adaptation).
