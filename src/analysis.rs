@@ -292,6 +292,9 @@ pub struct Analysis {
     /// The Bayesian fit, when the settings ask for one (issue #16).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bayes: Option<bayes::BayesBlock>,
+    /// The bivariate model under two alternative priors (when asked for).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bayes_prior_sensitivity: Option<Vec<bayes::Alternative>>,
 }
 
 /// Median of the per-study prevalences `n1/N` (the default pre-test probability).
@@ -703,6 +706,7 @@ impl Staged {
             meta_regression: groups.meta_regression,
             influence,
             bayes: None,
+            bayes_prior_sensitivity: None,
         }
     }
 
@@ -732,8 +736,12 @@ pub fn run(data: &Dataset, cfg: &AnalysisConfig) -> Result<Analysis, AnalysisErr
         r.advance(usize::MAX);
         r.finish()
     });
+    let b = &cfg.settings().bayes;
+    let sensitivity = (b.model.is_some() && b.prior_sensitivity)
+        .then(|| bayes::prior_sensitivity(&staged.data().studies, b));
     let mut analysis = staged.finish(overall, groups, infl);
     analysis.bayes = bayes;
+    analysis.bayes_prior_sensitivity = sensitivity;
     Ok(analysis)
 }
 

@@ -20,6 +20,7 @@ usage:
       --prior SPEC                    repeatable: vague | mu_se=M,S | mu_sp=M,S | tau_se=half-normal:S |
                                       tau_sp=half-cauchy:S | tau=… | lkj=ETA | se_ref=M,S | sp_ref=M,S |
                                       prevalence=A,B (logit scale; default MetaBayesDTA's priors)
+      --prior-sensitivity             also fit under a vague and a heavy-tailed prior, side by side
       --nodes N                       quadrature points per dimension (default 25)
       --json                          full result as JSON
       --by COLUMN                     subgroup table and meta-regression on a covariate
@@ -123,6 +124,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
                 }
             }
             "--prior" => s.bayes.set_prior(&val(&mut i, a)?)?,
+            "--prior-sensitivity" => s.bayes.prior_sensitivity = true,
             "--nodes" => {
                 let v = val(&mut i, a)?;
                 s.nodes = v.trim().parse().map_err(|_| format!("--nodes: '{v}' is not a whole number"))?;

@@ -244,6 +244,8 @@ pub struct BayesSettings {
     pub warmup: u32,
     pub draws: u32,
     pub seed: u64,
+    /// Also fit the bivariate model under two alternative priors, side by side.
+    pub prior_sensitivity: bool,
 }
 
 impl Default for BayesSettings {
@@ -257,6 +259,7 @@ impl Default for BayesSettings {
             warmup: r.warmup as u32,
             draws: r.draws as u32,
             seed: r.seed,
+            prior_sensitivity: false,
         }
     }
 }

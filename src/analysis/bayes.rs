@@ -86,3 +86,36 @@ pub fn run_bayes(studies: &[Study], s: &BayesSettings) -> Option<BayesBlock> {
     r.advance(usize::MAX);
     Some(r.finish())
 }
+
+/// One alternative prior of the prior-sensitivity comparison and the fit under it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Alternative {
+    pub name: &'static str,
+    pub fit: BayesBivariate,
+}
+
+/// The two alternative priors the sensitivity comparison shows beside the chosen one: vague
+/// (N(0, 10²) means, half-normal(0, 5) SDs, uniform correlation) and heavy-tailed
+/// (N(0, 2²) means, half-Cauchy(0, 1) SDs, LKJ(1)).
+pub fn alternative_priors() -> [(&'static str, crate::stats::bayes::model::Priors); 2] {
+    use crate::stats::bayes::model::{Priors, SdPrior};
+    let heavy = Priors {
+        mu_se: (0.0, 2.0),
+        mu_sp: (0.0, 2.0),
+        tau_se: SdPrior::HalfCauchy { scale: 1.0 },
+        tau_sp: SdPrior::HalfCauchy { scale: 1.0 },
+        lkj_eta: 1.0,
+    };
+    [("vague", Priors::vague()), ("heavy-tailed", heavy)]
+}
+
+/// The bivariate model under each alternative prior (same sampler settings and seed).
+pub fn prior_sensitivity(studies: &[Study], s: &BayesSettings) -> Vec<Alternative> {
+    if studies.is_empty() {
+        return Vec::new();
+    }
+    alternative_priors()
+        .into_iter()
+        .map(|(name, priors)| Alternative { name, fit: bivariate::fit_bivariate(studies, &priors, &s.run_config()) })
+        .collect()
+}

@@ -220,8 +220,8 @@ pub fn identifiability_lines(b: &BayesBlock) -> Vec<Line> {
     }
 }
 
-/// The whole Bayesian section as text (the CLI).
-pub fn bayes_text(b: &BayesBlock, labels: &[String]) -> String {
+/// The whole Bayesian section as text (the CLI), with the prior-sensitivity comparison if any.
+pub fn bayes_text(b: &BayesBlock, labels: &[String], alternatives: Option<&[crate::analysis::bayes::Alternative]>) -> String {
     let p = b.posterior();
     let mut out = format!("\n{}:\n", title(b));
     let line = |l: &Line| {
@@ -249,7 +249,57 @@ pub fn bayes_text(b: &BayesBlock, labels: &[String]) -> String {
     if !p.verdict.converged() {
         out.push_str("  (not converged: the numbers above are not estimates)\n");
     }
+    if let Some(alt) = alternatives.filter(|a| !a.is_empty()) {
+        out.push_str("\nPrior sensitivity (posterior median and 95% CrI under each prior):\n");
+        out.push_str(&sensitivity_table(p, alt).to_text());
+        out.push_str(&line(&sensitivity_line(p, alt)));
+    }
     out.push_str("\nShrunken study estimates (posterior medians):\n");
     out.push_str(&study_table(p, labels).to_text());
     out
+}
+
+/// The prior-sensitivity comparison: the chosen prior's posterior beside the alternatives'.
+pub fn sensitivity_table(chosen: &Posterior, alternatives: &[crate::analysis::bayes::Alternative]) -> Table {
+    let mut headers = vec!["Quantity".to_string(), "Chosen prior".to_string()];
+    headers.extend(alternatives.iter().map(|a| format!("{} prior", a.name)));
+    let cell = |p: &Posterior, key: &str, d: usize| -> Cell {
+        match p.get(key) {
+            Some(q) if p.verdict.converged() => {
+                Cell::num(format!("{} ({} – {})", fmt(q.median, d), fmt(q.ci[0], d), fmt(q.ci[1], d)), q.median)
+            }
+            Some(q) => Cell::num(format!("{} (not converged)", fmt(q.median, d)), q.median),
+            None => Cell::text("–"),
+        }
+    };
+    let rows = ROWS
+        .iter()
+        .filter(|(k, ..)| ["se", "sp", "lr_pos", "lr_neg", "dor", "tau_se", "tau_sp", "rho"].contains(k))
+        .map(|&(key, label, d)| {
+            let mut cells = vec![Cell::text(label), cell(chosen, key, d)];
+            cells.extend(alternatives.iter().map(|a| cell(&a.fit.posterior, key, d)));
+            Row::new(cells)
+        })
+        .collect();
+    Table { headers, keys: vec![], rows }
+}
+
+/// The comparison's reading in words: how far the pooled estimates move between the priors.
+pub fn sensitivity_line(chosen: &Posterior, alternatives: &[crate::analysis::bayes::Alternative]) -> Line {
+    let mut shift: f64 = 0.0;
+    for key in ["se", "sp"] {
+        if let Some(c) = chosen.get(key) {
+            for a in alternatives {
+                if let Some(q) = a.fit.posterior.get(key) {
+                    shift = shift.max((q.median - c.median).abs());
+                }
+            }
+        }
+    }
+    let tone = if shift > 0.02 { Tone::Warn } else { Tone::Note };
+    let words = if shift > 0.02 { "the priors matter: report the comparison" } else { "the data dominate the priors" };
+    Line::new(tone)
+        .t("Across the priors the pooled sensitivity and specificity move by at most ")
+        .n(format!("{shift:.3}"), shift)
+        .t(format!(": {words}."))
 }
