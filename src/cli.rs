@@ -21,6 +21,7 @@ usage:
                                       tau_sp=half-cauchy:S | tau=… | lkj=ETA | se_ref=M,S | sp_ref=M,S |
                                       prevalence=A,B (logit scale; default MetaBayesDTA's priors)
       --prior-sensitivity             also fit under a vague and a heavy-tailed prior, side by side
+      --bayes-plots DIR               write trace / rank / density plots (SVG) of μ, τ, ρ into DIR
       --nodes N                       quadrature points per dimension (default 25)
       --json                          full result as JSON
       --by COLUMN                     subgroup table and meta-regression on a covariate
@@ -79,6 +80,7 @@ fn read_input(path: &str) -> Result<String, String> {
 
 struct Opts {
     file: Option<String>,
+    bayes_plots: Option<String>,
     json: bool,
     settings: AnalysisSettings,
 }
@@ -87,7 +89,7 @@ struct Opts {
 /// type). Choice values parse with the option types' own `FromStr`; ranges are checked once, by
 /// [`AnalysisConfig::try_from`].
 fn parse_opts(args: &[String]) -> Result<Opts, String> {
-    let mut o = Opts { file: None, json: false, settings: AnalysisSettings::default() };
+    let mut o = Opts { file: None, bayes_plots: None, json: false, settings: AnalysisSettings::default() };
     let s = &mut o.settings;
     let mut i = 0;
     let val = |i: &mut usize, name: &str| -> Result<String, String> {
@@ -125,6 +127,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
             }
             "--prior" => s.bayes.set_prior(&val(&mut i, a)?)?,
             "--prior-sensitivity" => s.bayes.prior_sensitivity = true,
+            "--bayes-plots" => o.bayes_plots = Some(val(&mut i, a)?),
             "--nodes" => {
                 let v = val(&mut i, a)?;
                 s.nodes = v.trim().parse().map_err(|_| format!("--nodes: '{v}' is not a whole number"))?;
@@ -215,6 +218,12 @@ fn analyze_cmd(args: &[String]) -> i32 {
             return 2;
         }
     };
+    if let (Some(dir), Some(b)) = (&o.bayes_plots, &analysis.bayes) {
+        if let Err(e) = write_bayes_plots(dir, b.posterior()) {
+            eprintln!("fourfold: {e}");
+            return 1;
+        }
+    }
     if o.json {
         return match serde_json::to_string_pretty(&analysis) {
             Ok(s) => {
@@ -229,6 +238,19 @@ fn analyze_cmd(args: &[String]) -> i32 {
     }
     print!("{}", text_report(&analysis));
     0
+}
+
+/// The MCMC plots of the hyper-parameters as `DIR/mcmc_<name>.svg`.
+fn write_bayes_plots(dir: &str, p: &fourfold::stats::bayes::Posterior) -> Result<(), String> {
+    use fourfold::plot::{draw_mcmc, to_svg, PlotStyle};
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {dir}: {e}"))?;
+    for key in fourfold::report::bayes::PLOTTED {
+        let Some(data) = fourfold::report::bayes::mcmc_plot_data(p, key) else { continue };
+        let svg = to_svg(1200, 320, |a| draw_mcmc(a, &data, &PlotStyle::default())).map_err(|e| format!("{key}: {e}"))?;
+        let path = std::path::Path::new(dir).join(format!("mcmc_{key}.svg"));
+        std::fs::write(&path, svg).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// A deterministic synthetic table of `k` studies (study,TP,FP,FN,TN): per study n1 in 20..=219

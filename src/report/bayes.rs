@@ -303,3 +303,66 @@ pub fn sensitivity_line(chosen: &Posterior, alternatives: &[crate::analysis::bay
         .n(format!("{shift:.3}"), shift)
         .t(format!(": {words}."))
 }
+
+/// The MCMC plots' input for quantity `key` (trace, 20-bin rank histograms, densities).
+pub fn mcmc_plot_data(p: &Posterior, key: &str) -> Option<crate::plot::McmcData> {
+    use crate::stats::bayes::diagnostics::{density_curves, rank_histograms};
+    let q = p.get(key)?;
+    let label = ROWS.iter().find(|r| r.0 == key).map_or(key, |r| r.1);
+    let refs: Vec<&[f64]> = q.chains.iter().map(|c| c.as_slice()).collect();
+    Some(crate::plot::McmcData {
+        title: format!("{label}: R-hat {:.3}, bulk ESS {:.0}, tail ESS {:.0}", q.diagnostics.rhat, q.diagnostics.ess_bulk, q.diagnostics.ess_tail),
+        traces: q.chains.clone(),
+        rank_bins: rank_histograms(&refs, 20),
+        densities: density_curves(&refs, 120),
+    })
+}
+
+/// The hyper-parameters the MCMC plots are drawn for.
+pub const PLOTTED: [&str; 5] = ["mu_se", "mu_sp", "tau_se", "tau_sp", "rho"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Study;
+    use crate::plot::{draw_mcmc, to_svg, PlotStyle};
+    use crate::stats::bayes::{fit_bivariate, RunConfig};
+
+    #[test]
+    fn mcmc_plots_and_words() {
+        let studies: Vec<Study> =
+            [(25, 1, 8, 25), (17, 3, 4, 11), (88, 16, 16, 31), (16, 3, 10, 80), (40, 1, 17, 137)]
+                .iter()
+                .enumerate()
+                .map(|(i, &(tp, fp, fn_, tn))| Study::new(format!("s{i}"), tp, fp, fn_, tn))
+                .collect();
+        let cfg = RunConfig { warmup: 200, draws: 200, ..RunConfig::default() };
+        let fit = fit_bivariate(&studies, &Priors::default(), &cfg);
+        let d = mcmc_plot_data(&fit.posterior, "tau_se").expect("data");
+        assert_eq!((d.traces.len(), d.rank_bins.len(), d.densities.len()), (4, 4, 4));
+        assert!(d.rank_bins.iter().all(|b| b.iter().sum::<usize>() == 200));
+        let svg = to_svg(1200, 320, |a| draw_mcmc(a, &d, &PlotStyle::default())).expect("svg");
+        // 4 traces + 4 rank step lines + 4 densities (+ the dashed uniform line).
+        assert!(svg.matches("<polyline").count() >= 12, "{}", svg.matches("<polyline").count());
+        assert!(svg.contains("Rank histograms") && svg.contains("R-hat"));
+        // 800 draws cannot reach ESS 400 for every quantity's tail with this little warm-up, or they
+        // can: either way the first line states the verdict in words.
+        let first = verdict_lines(&fit.posterior)[0].plain();
+        assert!(first.starts_with("The sampler converged") || first.starts_with("The sampler did not converge: do not use these numbers"));
+    }
+
+    #[test]
+    fn not_converged_reads_as_such() {
+        use crate::stats::bayes::{Problem, Verdict};
+        let studies = vec![Study::new("a", 10, 2, 3, 40), Study::new("b", 20, 5, 1, 30)];
+        let cfg = RunConfig { warmup: 10, draws: 20, ..RunConfig::default() };
+        let mut fit = fit_bivariate(&studies, &Priors::default(), &cfg);
+        assert!(!fit.posterior.verdict.converged(), "20 draws cannot give ESS 400");
+        fit.posterior.verdict = Verdict::NotConverged { problems: vec![Problem::Divergences { count: 3 }] };
+        let lines = verdict_lines(&fit.posterior);
+        assert_eq!(lines[0].plain(), "The sampler did not converge: do not use these numbers.");
+        assert!(lines[1].plain().starts_with("3 divergent transition(s)"));
+        let text = bayes_text(&crate::analysis::bayes::BayesBlock::Bivariate(fit), &["a".into(), "b".into()], None);
+        assert!(text.contains("(not converged: the numbers above are not estimates)"));
+    }
+}

@@ -210,6 +210,58 @@ pub fn mcse_quantile(chains: &[&[f64]], p: f64) -> f64 {
     (all[b.min(all.len() - 1)] - all[a.min(all.len() - 1)]) / 2.0
 }
 
+/// Per chain, the counts of its draws' ranks (over all chains pooled) in `bins` equal bins: the
+/// rank plot of Vehtari et al. (2021), flat when the chains mix.
+pub fn rank_histograms(chains: &[&[f64]], bins: usize) -> Vec<Vec<usize>> {
+    let bins = bins.max(1);
+    let owned: Vec<Vec<f64>> = chains.iter().map(|c| c.to_vec()).collect();
+    let all: Vec<f64> = owned.iter().flatten().copied().collect();
+    let s = all.len();
+    let mut idx: Vec<usize> = (0..s).collect();
+    idx.sort_by(|&a, &b| all[a].total_cmp(&all[b]));
+    let mut rank = vec![0usize; s];
+    for (r, &i) in idx.iter().enumerate() {
+        rank[i] = r;
+    }
+    let mut out = Vec::with_capacity(chains.len());
+    let mut k = 0;
+    for c in &owned {
+        let mut h = vec![0usize; bins];
+        for _ in c {
+            h[(rank[k] * bins / s.max(1)).min(bins - 1)] += 1;
+            k += 1;
+        }
+        out.push(h);
+    }
+    out
+}
+
+/// Per chain, a Gaussian kernel density on `points` grid points spanning all draws (bandwidth
+/// by Silverman's rule from the pooled draws).
+pub fn density_curves(chains: &[&[f64]], points: usize) -> Vec<Vec<(f64, f64)>> {
+    let mut all: Vec<f64> = chains.iter().flat_map(|c| c.iter().copied()).filter(|x| x.is_finite()).collect();
+    if all.len() < 2 || points < 2 {
+        return vec![Vec::new(); chains.len()];
+    }
+    all.sort_by(f64::total_cmp);
+    let sd = var(&all, 1.0).sqrt();
+    let iqr = quantile_sorted(&all, 0.75) - quantile_sorted(&all, 0.25);
+    let spread = if iqr > 0.0 { sd.min(iqr / 1.34) } else { sd };
+    let h = (0.9 * spread * (all.len() as f64).powf(-0.2)).max(1e-12);
+    let (lo, hi) = (all[0] - 2.0 * h, all[all.len() - 1] + 2.0 * h);
+    let grid: Vec<f64> = (0..points).map(|i| lo + (hi - lo) * i as f64 / (points - 1) as f64).collect();
+    let c0 = 1.0 / (h * (2.0 * std::f64::consts::PI).sqrt());
+    chains
+        .iter()
+        .map(|c| {
+            let n = c.len().max(1) as f64;
+            grid.iter()
+                .map(|&x| (x, c.iter().map(|v| (-0.5 * ((x - v) / h).powi(2)).exp()).sum::<f64>() * c0 / n))
+                .collect()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
