@@ -246,7 +246,8 @@ fn write_bayes_plots(dir: &str, p: &fourfold::stats::bayes::Posterior) -> Result
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {dir}: {e}"))?;
     for key in fourfold::report::bayes::PLOTTED {
         let Some(data) = fourfold::report::bayes::mcmc_plot_data(p, key) else { continue };
-        let svg = to_svg(1200, 320, |a| draw_mcmc(a, &data, &PlotStyle::default())).map_err(|e| format!("{key}: {e}"))?;
+        let svg = to_svg(1200, 320, |a| draw_mcmc(a, &data, &PlotStyle::default()))
+            .map_err(|e| format!("{key}: {e}"))?;
         let path = std::path::Path::new(dir).join(format!("mcmc_{key}.svg"));
         std::fs::write(&path, svg).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }

@@ -301,12 +301,14 @@ impl BayesSettings {
             }
             _ => {}
         }
-        let (key, val) = spec.split_once('=').ok_or_else(|| format!("--prior '{spec}': expected NAME=VALUE"))?;
+        let (key, val) =
+            spec.split_once('=').ok_or_else(|| format!("--prior '{spec}': expected NAME=VALUE"))?;
         let num = |v: &str| -> Result<f64, String> {
             v.trim().parse::<f64>().map_err(|_| format!("--prior {key}: '{v}' is not a number"))
         };
         let pair = |v: &str| -> Result<(f64, f64), String> {
-            let (a, b) = v.split_once(',').ok_or_else(|| format!("--prior {key}: expected two numbers A,B"))?;
+            let (a, b) =
+                v.split_once(',').ok_or_else(|| format!("--prior {key}: expected two numbers A,B"))?;
             Ok((num(a)?, num(b)?))
         };
         let sd = |v: &str| -> Result<SdPrior, String> {
@@ -348,7 +350,13 @@ impl BayesSettings {
         }
         let problem = crate::stats::bayes::run_config_problem(&self.run_config())
             .or_else(|| self.priors.problem())
-            .or_else(|| if self.model == Some(BayesModel::LatentClass) { self.reference.problem() } else { None });
+            .or_else(|| {
+                if self.model == Some(BayesModel::LatentClass) {
+                    self.reference.problem()
+                } else {
+                    None
+                }
+            });
         problem.map_or(Ok(()), |m| Err(SettingsError::Bayes(m)))
     }
 }

@@ -46,7 +46,8 @@ fn diagnostics_match_arviz_on_the_same_draws() {
             .collect();
         let refs: Vec<&[f64]> = chains.iter().map(|c| c.as_slice()).collect();
         let d = diagnose(&refs);
-        for (got, key) in [(d.rhat, "rhat"), (d.ess_bulk, "ess_bulk"), (d.ess_tail, "ess_tail"), (d.mcse_mean, "mcse_mean")]
+        for (got, key) in
+            [(d.rhat, "rhat"), (d.ess_bulk, "ess_bulk"), (d.ess_tail, "ess_tail"), (d.mcse_mean, "mcse_mean")]
         {
             let want = f(v, key);
             assert!(((got - want) / want).abs() < DIAG_REL, "{name} {key}: {got} vs ArviZ {want}");
@@ -69,9 +70,17 @@ fn compare(name: &str, priors: &Priors, seed: u64) -> Vec<String> {
     // R-hat and ESS must pass; a few divergences out of 10 000 draws are reported, not failed
     // (NumPyro itself has 1 on audit_c; ours has 8 there, which the verdict flags).
     let (ess, rhat) = p.worst();
-    assert!(rhat <= fourfold::stats::bayes::RHAT_MAX && ess >= fourfold::stats::bayes::ESS_MIN, "{name}: {:?}", p.verdict);
+    assert!(
+        rhat <= fourfold::stats::bayes::RHAT_MAX && ess >= fourfold::stats::bayes::ESS_MIN,
+        "{name}: {:?}",
+        p.verdict
+    );
     assert!(p.sampler.divergences <= 10, "{name}: {} divergences", p.sampler.divergences);
-    let mut report = vec![format!("{name}: {} divergences (NumPyro {})", p.sampler.divergences, r["fits"][format!("{name}/{prior_key}")]["divergences"])];
+    let mut report = vec![format!(
+        "{name}: {} divergences (NumPyro {})",
+        p.sampler.divergences,
+        r["fits"][format!("{name}/{prior_key}")]["divergences"]
+    )];
     for q in ["mu_se", "mu_sp", "tau_se", "tau_sp", "rho", "se", "sp", "lr_pos", "lr_neg", "dor"] {
         let ours = p.get(q).expect(q);
         let t = &theirs[q];
@@ -84,7 +93,10 @@ fn compare(name: &str, priors: &Priors, seed: u64) -> Vec<String> {
             let bound = MC_SIGMAS * (mcse_ours.powi(2) + mcse_theirs.powi(2)).sqrt();
             let z = (got - want) / (bound / MC_SIGMAS);
             report.push(format!("{name} {q} {stat}: {got:.4} vs {want:.4} (z = {z:+.2})"));
-            assert!((got - want).abs() <= bound, "{name} {q} {stat}: ours {got} vs NumPyro {want}, bound {bound}");
+            assert!(
+                (got - want).abs() <= bound,
+                "{name} {q} {stat}: ours {got} vs NumPyro {want}, bound {bound}"
+            );
         }
     }
     report

@@ -28,7 +28,10 @@ fn sbc(reps: usize, seed: u64) -> Vec<[usize; 4]> {
     let mut rng = SplitMix64::new(seed);
     let mut out = Vec::new();
     for r in 0..reps {
-        let mu = [priors.mu_se.0 + priors.mu_se.1 * std_normal(&mut rng), priors.mu_sp.0 + priors.mu_sp.1 * std_normal(&mut rng)];
+        let mu = [
+            priors.mu_se.0 + priors.mu_se.1 * std_normal(&mut rng),
+            priors.mu_sp.0 + priors.mu_sp.1 * std_normal(&mut rng),
+        ];
         let tau = [std_normal(&mut rng).abs(), std_normal(&mut rng).abs()];
         // LKJ(2) on 2×2: (ρ + 1)/2 ~ Beta(2, 2) — by the order statistic of three uniforms' median.
         let mut u = [rng.uniform(), rng.uniform(), rng.uniform()];
@@ -45,7 +48,8 @@ fn sbc(reps: usize, seed: u64) -> Vec<[usize; 4]> {
                 Study::new(format!("s{i}"), tp, n0 - tn, n1 - tp, tn)
             })
             .collect();
-        let cfg = RunConfig { chains: 4, warmup: 300, draws: 250, seed: 1000 + r as u64, ..RunConfig::default() };
+        let cfg =
+            RunConfig { chains: 4, warmup: 300, draws: 250, seed: 1000 + r as u64, ..RunConfig::default() };
         let fit = fit_bivariate(&studies, &priors, &cfg);
         let truth = [mu[0], mu[1], tau[0], rho];
         let mut ranks = [0usize; 4];

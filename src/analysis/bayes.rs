@@ -40,9 +40,11 @@ impl BayesRun {
         }
         let cfg = s.run_config();
         Some(match s.model? {
-            BayesModel::Bivariate => {
-                BayesRun::Bivariate(Box::new(bivariate::sampler(studies, &s.priors, &cfg)), s.clone(), studies.len())
-            }
+            BayesModel::Bivariate => BayesRun::Bivariate(
+                Box::new(bivariate::sampler(studies, &s.priors, &cfg)),
+                s.clone(),
+                studies.len(),
+            ),
             BayesModel::LatentClass => BayesRun::LatentClass(
                 Box::new(latent::sampler(studies, &s.priors, &s.reference, &cfg)),
                 s.clone(),
@@ -66,9 +68,11 @@ impl BayesRun {
     }
     pub fn finish(&self) -> BayesBlock {
         match self {
-            BayesRun::Bivariate(s, set, k) => {
-                BayesBlock::Bivariate(BayesBivariate { priors: set.priors.clone(), posterior: s.finish(), k: *k })
-            }
+            BayesRun::Bivariate(s, set, k) => BayesBlock::Bivariate(BayesBivariate {
+                priors: set.priors.clone(),
+                posterior: s.finish(),
+                k: *k,
+            }),
             BayesRun::LatentClass(s, set, k) => BayesBlock::LatentClass(BayesLatentClass {
                 priors: set.priors.clone(),
                 reference: set.reference.clone(),
@@ -116,6 +120,9 @@ pub fn prior_sensitivity(studies: &[Study], s: &BayesSettings) -> Vec<Alternativ
     }
     alternative_priors()
         .into_iter()
-        .map(|(name, priors)| Alternative { name, fit: bivariate::fit_bivariate(studies, &priors, &s.run_config()) })
+        .map(|(name, priors)| Alternative {
+            name,
+            fit: bivariate::fit_bivariate(studies, &priors, &s.run_config()),
+        })
         .collect()
 }

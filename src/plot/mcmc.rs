@@ -22,7 +22,11 @@ pub struct McmcData {
 }
 
 /// Draw trace | rank histograms | densities in three panels.
-pub fn draw_mcmc<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &McmcData, style: &PlotStyle) -> Result<(), PlotError> {
+pub fn draw_mcmc<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    data: &McmcData,
+    style: &PlotStyle,
+) -> Result<(), PlotError> {
     check_size(area, 600, 200)?;
     let top = draw_frame(area, &data.title, style)?;
     let body = area.margin(top as u32, 8, 10, 10);
@@ -39,10 +43,20 @@ pub fn draw_mcmc<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &McmcD
         .y_label_area_size(y_lab)
         .caption("Trace", style.font(style.label_size))
         .build_cartesian_2d(0.0..n as f64, yr.0..yr.1)?;
-    chart.configure_mesh().x_labels(4).y_labels(5).x_label_formatter(&|x| format!("{x:.0}")).x_desc("iteration").light_line_style(style.grid).draw()?;
+    chart
+        .configure_mesh()
+        .x_labels(4)
+        .y_labels(5)
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .x_desc("iteration")
+        .light_line_style(style.grid)
+        .draw()?;
     for (c, t) in data.traces.iter().enumerate() {
         let col = colour(c).mix(0.7);
-        chart.draw_series(LineSeries::new(t.iter().enumerate().filter(|(_, v)| v.is_finite()).map(|(i, &v)| (i as f64, v)), col))?;
+        chart.draw_series(LineSeries::new(
+            t.iter().enumerate().filter(|(_, v)| v.is_finite()).map(|(i, &v)| (i as f64, v)),
+            col,
+        ))?;
     }
 
     // Rank histograms (one step line per chain; uniform = flat at the dashed line).
@@ -59,10 +73,17 @@ pub fn draw_mcmc<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &McmcD
         .y_labels(5)
         .x_label_formatter(&|x| format!("{x:.0}"))
         .y_label_formatter(&|y| format!("{y:.0}"))
-        .x_desc("rank bin").light_line_style(style.grid).draw()?;
+        .x_desc("rank bin")
+        .light_line_style(style.grid)
+        .draw()?;
     let total: usize = data.rank_bins.first().map_or(0, |b| b.iter().sum());
     let expected = total as f64 / bins as f64;
-    chart.draw_series(DashedLineSeries::new(vec![(0.0, expected), (bins as f64, expected)], 6, 4, style.foreground.into()))?;
+    chart.draw_series(DashedLineSeries::new(
+        vec![(0.0, expected), (bins as f64, expected)],
+        6,
+        4,
+        style.foreground.into(),
+    ))?;
     for (c, b) in data.rank_bins.iter().enumerate() {
         let mut pts = Vec::with_capacity(2 * b.len());
         for (i, &v) in b.iter().enumerate() {
@@ -74,7 +95,9 @@ pub fn draw_mcmc<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &McmcD
 
     // Densities.
     let xr = pad_range(finite_range(data.densities.iter().flatten().map(|p| p.0)), 0.0, (-1.0, 1.0));
-    let dmax = data.densities.iter().flatten().map(|p| p.1).filter(|v| v.is_finite()).fold(0.0, f64::max).max(1e-12) * 1.1;
+    let dmax =
+        data.densities.iter().flatten().map(|p| p.1).filter(|v| v.is_finite()).fold(0.0, f64::max).max(1e-12)
+            * 1.1;
     let mut chart = ChartBuilder::on(&panels[2])
         .x_label_area_size(x_lab)
         .y_label_area_size(y_lab)
@@ -82,7 +105,10 @@ pub fn draw_mcmc<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &McmcD
         .build_cartesian_2d(xr.0..xr.1, 0.0..dmax)?;
     chart.configure_mesh().x_labels(4).y_labels(4).light_line_style(style.grid).draw()?;
     for (c, d) in data.densities.iter().enumerate() {
-        chart.draw_series(LineSeries::new(d.iter().copied().filter(|p| p.0.is_finite() && p.1.is_finite()), colour(c).stroke_width(2)))?;
+        chart.draw_series(LineSeries::new(
+            d.iter().copied().filter(|p| p.0.is_finite() && p.1.is_finite()),
+            colour(c).stroke_width(2),
+        ))?;
     }
     Ok(())
 }

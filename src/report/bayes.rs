@@ -120,7 +120,8 @@ fn plural_y(n: usize) -> &'static str {
 
 /// Posterior median, 95 % credible interval and diagnostics of the summary quantities.
 pub fn posterior_table(p: &Posterior) -> Table {
-    let headers = ["Quantity", "Median", "95% CrI", "R-hat", "ESS bulk", "ESS tail"].map(String::from).to_vec();
+    let headers =
+        ["Quantity", "Median", "95% CrI", "R-hat", "ESS bulk", "ESS tail"].map(String::from).to_vec();
     let mut rows = Vec::new();
     for (key, label, d) in ROWS {
         let Some(q) = p.get(key) else { continue };
@@ -142,7 +143,8 @@ pub fn study_table(p: &Posterior, labels: &[String]) -> Table {
     let headers = ["Study", "Sensitivity", "95% CrI", "Specificity", "95% CrI"].map(String::from).to_vec();
     let mut rows = Vec::new();
     for (i, l) in labels.iter().enumerate() {
-        let (Some(se), Some(sp)) = (p.get(&format!("se[{}]", i + 1)), p.get(&format!("sp[{}]", i + 1))) else {
+        let (Some(se), Some(sp)) = (p.get(&format!("se[{}]", i + 1)), p.get(&format!("sp[{}]", i + 1)))
+        else {
             continue;
         };
         rows.push(Row::new(vec![
@@ -221,7 +223,11 @@ pub fn identifiability_lines(b: &BayesBlock) -> Vec<Line> {
 }
 
 /// The whole Bayesian section as text (the CLI), with the prior-sensitivity comparison if any.
-pub fn bayes_text(b: &BayesBlock, labels: &[String], alternatives: Option<&[crate::analysis::bayes::Alternative]>) -> String {
+pub fn bayes_text(
+    b: &BayesBlock,
+    labels: &[String],
+    alternatives: Option<&[crate::analysis::bayes::Alternative]>,
+) -> String {
     let p = b.posterior();
     let mut out = format!("\n{}:\n", title(b));
     let line = |l: &Line| {
@@ -265,9 +271,10 @@ pub fn sensitivity_table(chosen: &Posterior, alternatives: &[crate::analysis::ba
     headers.extend(alternatives.iter().map(|a| format!("{} prior", a.name)));
     let cell = |p: &Posterior, key: &str, d: usize| -> Cell {
         match p.get(key) {
-            Some(q) if p.verdict.converged() => {
-                Cell::num(format!("{} ({} – {})", fmt(q.median, d), fmt(q.ci[0], d), fmt(q.ci[1], d)), q.median)
-            }
+            Some(q) if p.verdict.converged() => Cell::num(
+                format!("{} ({} – {})", fmt(q.median, d), fmt(q.ci[0], d), fmt(q.ci[1], d)),
+                q.median,
+            ),
             Some(q) => Cell::num(format!("{} (not converged)", fmt(q.median, d)), q.median),
             None => Cell::text("–"),
         }
@@ -297,7 +304,11 @@ pub fn sensitivity_line(chosen: &Posterior, alternatives: &[crate::analysis::bay
         }
     }
     let tone = if shift > 0.02 { Tone::Warn } else { Tone::Note };
-    let words = if shift > 0.02 { "the priors matter: report the comparison" } else { "the data dominate the priors" };
+    let words = if shift > 0.02 {
+        "the priors matter: report the comparison"
+    } else {
+        "the data dominate the priors"
+    };
     Line::new(tone)
         .t("Across the priors the pooled sensitivity and specificity move by at most ")
         .n(format!("{shift:.3}"), shift)
@@ -311,7 +322,10 @@ pub fn mcmc_plot_data(p: &Posterior, key: &str) -> Option<crate::plot::McmcData>
     let label = ROWS.iter().find(|r| r.0 == key).map_or(key, |r| r.1);
     let refs: Vec<&[f64]> = q.chains.iter().map(|c| c.as_slice()).collect();
     Some(crate::plot::McmcData {
-        title: format!("{label}: R-hat {:.3}, bulk ESS {:.0}, tail ESS {:.0}", q.diagnostics.rhat, q.diagnostics.ess_bulk, q.diagnostics.ess_tail),
+        title: format!(
+            "{label}: R-hat {:.3}, bulk ESS {:.0}, tail ESS {:.0}",
+            q.diagnostics.rhat, q.diagnostics.ess_bulk, q.diagnostics.ess_tail
+        ),
         traces: q.chains.clone(),
         rank_bins: rank_histograms(&refs, 20),
         densities: density_curves(&refs, 120),
@@ -348,7 +362,10 @@ mod tests {
         // 800 draws cannot reach ESS 400 for every quantity's tail with this little warm-up, or they
         // can: either way the first line states the verdict in words.
         let first = verdict_lines(&fit.posterior)[0].plain();
-        assert!(first.starts_with("The sampler converged") || first.starts_with("The sampler did not converge: do not use these numbers"));
+        assert!(
+            first.starts_with("The sampler converged")
+                || first.starts_with("The sampler did not converge: do not use these numbers")
+        );
     }
 
     #[test]
@@ -362,7 +379,8 @@ mod tests {
         let lines = verdict_lines(&fit.posterior);
         assert_eq!(lines[0].plain(), "The sampler did not converge: do not use these numbers.");
         assert!(lines[1].plain().starts_with("3 divergent transition(s)"));
-        let text = bayes_text(&crate::analysis::bayes::BayesBlock::Bivariate(fit), &["a".into(), "b".into()], None);
+        let text =
+            bayes_text(&crate::analysis::bayes::BayesBlock::Bivariate(fit), &["a".into(), "b".into()], None);
         assert!(text.contains("(not converged: the numbers above are not estimates)"));
     }
 }

@@ -8,8 +8,9 @@ use crate::stats::rng::SplitMix64;
 use serde::Serialize;
 
 /// Recorded per draw, in this order, then `se[i]`, `sp[i]` for every study.
-pub const SUMMARY_NAMES: [&str; 12] =
-    ["mu_se", "mu_sp", "tau_se", "tau_sp", "rho", "se", "sp", "lr_pos", "lr_neg", "dor", "pred_se", "pred_sp"];
+pub const SUMMARY_NAMES: [&str; 12] = [
+    "mu_se", "mu_sp", "tau_se", "tau_sp", "rho", "se", "sp", "lr_pos", "lr_neg", "dor", "pred_se", "pred_sp",
+];
 
 /// The pooled quantities of one draw of (μ, τ, ρ) and a predictive draw for a new study.
 fn summaries(h: &Hyper, z_new: (f64, f64), out: &mut Vec<f64>) {
@@ -48,7 +49,8 @@ impl Model for Bivariate {
         let z = (std_normal(rng), std_normal(rng));
         summaries(&h, z, out);
         let k = self.cells.len();
-        let etas: Vec<(f64, f64)> = (0..k).map(|i| h.eta(q[N_HYPER + 2 * i], q[N_HYPER + 2 * i + 1])).collect();
+        let etas: Vec<(f64, f64)> =
+            (0..k).map(|i| h.eta(q[N_HYPER + 2 * i], q[N_HYPER + 2 * i + 1])).collect();
         out.extend(etas.iter().map(|e| expit(e.0)));
         out.extend(etas.iter().map(|e| expit(e.1)));
     }
@@ -86,7 +88,12 @@ impl BayesBivariate {
 pub fn cells_of(studies: &[Study]) -> Vec<Cells> {
     studies
         .iter()
-        .map(|s| Cells { tp: s.tp as f64, n1: s.n_diseased() as f64, tn: s.tn as f64, n0: s.n_healthy() as f64 })
+        .map(|s| Cells {
+            tp: s.tp as f64,
+            n1: s.n_diseased() as f64,
+            tn: s.tn as f64,
+            n0: s.n_healthy() as f64,
+        })
         .collect()
 }
 
@@ -97,7 +104,11 @@ pub fn sampler(studies: &[Study], priors: &Priors, cfg: &RunConfig) -> Sampler<B
 
 /// Fits the bivariate model in one call.
 pub fn fit_bivariate(studies: &[Study], priors: &Priors, cfg: &RunConfig) -> BayesBivariate {
-    BayesBivariate { priors: priors.clone(), posterior: sampler(studies, priors, cfg).run(), k: studies.len() }
+    BayesBivariate {
+        priors: priors.clone(),
+        posterior: sampler(studies, priors, cfg).run(),
+        k: studies.len(),
+    }
 }
 
 /// What the priors alone imply: pooled (Se, Sp) and a new study's (Se, Sp), `n` independent draws.
@@ -115,7 +126,10 @@ pub fn prior_predictive(priors: &Priors, n: usize, seed: u64) -> PriorPredictive
     let mut pooled = Vec::with_capacity(n);
     let mut new_study = Vec::with_capacity(n);
     for _ in 0..n {
-        let mu = [priors.mu_se.0 + priors.mu_se.1 * std_normal(&mut rng), priors.mu_sp.0 + priors.mu_sp.1 * std_normal(&mut rng)];
+        let mu = [
+            priors.mu_se.0 + priors.mu_se.1 * std_normal(&mut rng),
+            priors.mu_sp.0 + priors.mu_sp.1 * std_normal(&mut rng),
+        ];
         let tau = [
             priors.tau_se.draw(rng.uniform(), std_normal(&mut rng)),
             priors.tau_sp.draw(rng.uniform(), std_normal(&mut rng)),
@@ -179,11 +193,25 @@ mod tests {
     fn audit_c() -> Vec<Study> {
         // METHODS §12 (TP, FN, FP, TN).
         let rows = [
-            (47, 9, 101, 738), (126, 51, 272, 1543), (19, 10, 12, 192), (36, 3, 78, 276), (130, 19, 211, 959),
-            (84, 2, 68, 89), (68, 0, 112, 423), (752, 0, 3226, 2977), (59, 5, 55, 136), (142, 50, 571, 2788),
-            (137, 24, 107, 358), (57, 3, 103, 437), (34, 1, 21, 56), (152, 51, 88, 264),
+            (47, 9, 101, 738),
+            (126, 51, 272, 1543),
+            (19, 10, 12, 192),
+            (36, 3, 78, 276),
+            (130, 19, 211, 959),
+            (84, 2, 68, 89),
+            (68, 0, 112, 423),
+            (752, 0, 3226, 2977),
+            (59, 5, 55, 136),
+            (142, 50, 571, 2788),
+            (137, 24, 107, 358),
+            (57, 3, 103, 437),
+            (34, 1, 21, 56),
+            (152, 51, 88, 264),
         ];
-        rows.iter().enumerate().map(|(i, &(tp, fn_, fp, tn))| Study::new(format!("s{i}"), tp, fp, fn_, tn)).collect()
+        rows.iter()
+            .enumerate()
+            .map(|(i, &(tp, fn_, fp, tn))| Study::new(format!("s{i}"), tp, fp, fn_, tn))
+            .collect()
     }
 
     #[test]

@@ -102,20 +102,27 @@ pub fn ess_raw(chains: &[Vec<f64>]) -> f64 {
     if n < 4 {
         return f64::NAN;
     }
-    let (lo, hi) = chains.iter().flatten().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+    let (lo, hi) =
+        chains.iter().flatten().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
     if !(lo.is_finite() && hi.is_finite()) {
         return f64::NAN;
     }
     if hi - lo < 1e-15 {
         return size;
     }
-    let centred: Vec<Vec<f64>> = chains.iter().map(|c| {
-        let mu = mean(c);
-        c.iter().map(|x| x - mu).collect()
-    }).collect();
+    let centred: Vec<Vec<f64>> = chains
+        .iter()
+        .map(|c| {
+            let mu = mean(c);
+            c.iter().map(|x| x - mu).collect()
+        })
+        .collect();
     // Mean over chains of the biased autocovariance at lag t.
     let acov = |t: usize| -> f64 {
-        centred.iter().map(|c| c[..n - t].iter().zip(&c[t..]).map(|(a, b)| a * b).sum::<f64>() / n as f64).sum::<f64>()
+        centred
+            .iter()
+            .map(|c| c[..n - t].iter().zip(&c[t..]).map(|(a, b)| a * b).sum::<f64>() / n as f64)
+            .sum::<f64>()
             / m as f64
     };
     let nf = n as f64;
@@ -163,7 +170,10 @@ pub fn ess_raw(chains: &[Vec<f64>]) -> f64 {
 /// All diagnostics of one quantity from its chains (each chain's draws in order).
 pub fn diagnose(chains: &[&[f64]]) -> Diagnostics {
     let nan = Diagnostics { rhat: f64::NAN, ess_bulk: f64::NAN, ess_tail: f64::NAN, mcse_mean: f64::NAN };
-    if chains.is_empty() || chains.iter().any(|c| c.len() < 4) || chains.iter().flat_map(|c| c.iter()).any(|x| !x.is_finite()) {
+    if chains.is_empty()
+        || chains.iter().any(|c| c.len() < 4)
+        || chains.iter().flat_map(|c| c.iter()).any(|x| !x.is_finite())
+    {
         return nan;
     }
     let sp = split(chains);
@@ -180,7 +190,8 @@ pub fn diagnose(chains: &[&[f64]]) -> Diagnostics {
     };
     let ess_bulk = ess_raw(&z);
     let ind = |q: f64| -> f64 {
-        let s: Vec<Vec<f64>> = sp.iter().map(|c| c.iter().map(|&x| if x <= q { 1.0 } else { 0.0 }).collect()).collect();
+        let s: Vec<Vec<f64>> =
+            sp.iter().map(|c| c.iter().map(|&x| if x <= q { 1.0 } else { 0.0 }).collect()).collect();
         ess_raw(&s)
     };
     let ess_tail = ind(quantile_sorted(&all, 0.05)).min(ind(quantile_sorted(&all, 0.95)));
@@ -199,7 +210,8 @@ pub fn mcse_quantile(chains: &[&[f64]], p: f64) -> f64 {
     }
     all.sort_by(f64::total_cmp);
     let q = quantile_sorted(&all, p);
-    let s: Vec<Vec<f64>> = sp.iter().map(|c| c.iter().map(|&x| if x <= q { 1.0 } else { 0.0 }).collect()).collect();
+    let s: Vec<Vec<f64>> =
+        sp.iter().map(|c| c.iter().map(|&x| if x <= q { 1.0 } else { 0.0 }).collect()).collect();
     let ess = ess_raw(&s);
     let Ok(beta) = statrs::distribution::Beta::new(ess * p + 1.0, ess * (1.0 - p) + 1.0) else {
         return f64::NAN;
@@ -285,7 +297,14 @@ mod tests {
         let mut chains = Vec::new();
         for _ in 0..4 {
             let mut x = 0.0;
-            chains.push((0..1000).map(|_| { x = 0.9 * x + r.normal(); x }).collect::<Vec<f64>>());
+            chains.push(
+                (0..1000)
+                    .map(|_| {
+                        x = 0.9 * x + r.normal();
+                        x
+                    })
+                    .collect::<Vec<f64>>(),
+            );
         }
         let refs: Vec<&[f64]> = chains.iter().map(|c| c.as_slice()).collect();
         let e = diagnose(&refs).ess_bulk;

@@ -91,7 +91,10 @@ pub struct LatentClass {
 impl LatentClass {
     pub fn new(studies: &[Study], priors: &Priors, reference: &ReferencePriors) -> LatentClass {
         LatentClass {
-            cells: studies.iter().map(|s| FourCells([s.tp as f64, s.fn_ as f64, s.fp as f64, s.tn as f64])).collect(),
+            cells: studies
+                .iter()
+                .map(|s| FourCells([s.tp as f64, s.fn_ as f64, s.fp as f64, s.tn as f64]))
+                .collect(),
             priors: priors.clone(),
             reference: reference.clone(),
         }
@@ -138,7 +141,9 @@ impl LogDensity for LatentClass {
         let r0 = self.ref_index();
         // Reference priors on the logits.
         let (lsr, lcr) = (q[r0], q[r0 + 1]);
-        for (j, ((m, s), x)) in [(self.reference.se_ref, lsr), (self.reference.sp_ref, lcr)].into_iter().enumerate() {
+        for (j, ((m, s), x)) in
+            [(self.reference.se_ref, lsr), (self.reference.sp_ref, lcr)].into_iter().enumerate()
+        {
             let d = (x - m) / s;
             lp -= 0.5 * d * d;
             g[r0 + j] -= d / s;
@@ -162,7 +167,7 @@ impl LogDensity for LatentClass {
             let mut dl = [0.0; 5];
             for (cnt, (pc, dc)) in cell.0.iter().zip(pi.iter().zip(&d)) {
                 if *cnt > 0.0 {
-                    if !(*pc > 0.0) {
+                    if pc.is_nan() || *pc <= 0.0 {
                         return f64::NEG_INFINITY;
                     }
                     lp += cnt * libm::log(*pc);
@@ -213,7 +218,8 @@ impl Model for LatentClass {
         out.push(expit(q[r0]));
         out.push(expit(q[r0 + 1]));
         let h = Hyper::from_q(q);
-        let etas: Vec<(f64, f64)> = (0..self.k()).map(|i| h.eta(q[N_HYPER + 2 * i], q[N_HYPER + 2 * i + 1])).collect();
+        let etas: Vec<(f64, f64)> =
+            (0..self.k()).map(|i| h.eta(q[N_HYPER + 2 * i], q[N_HYPER + 2 * i + 1])).collect();
         out.extend(etas.iter().map(|e| expit(e.0)));
         out.extend(etas.iter().map(|e| expit(e.1)));
     }
@@ -241,11 +247,21 @@ pub struct BayesLatentClass {
     pub vague_reference: bool,
 }
 
-pub fn sampler(studies: &[Study], priors: &Priors, reference: &ReferencePriors, cfg: &RunConfig) -> Sampler<LatentClass> {
+pub fn sampler(
+    studies: &[Study],
+    priors: &Priors,
+    reference: &ReferencePriors,
+    cfg: &RunConfig,
+) -> Sampler<LatentClass> {
     Sampler::new(LatentClass::new(studies, priors, reference), cfg.clone())
 }
 
-pub fn fit_latent_class(studies: &[Study], priors: &Priors, reference: &ReferencePriors, cfg: &RunConfig) -> BayesLatentClass {
+pub fn fit_latent_class(
+    studies: &[Study],
+    priors: &Priors,
+    reference: &ReferencePriors,
+    cfg: &RunConfig,
+) -> BayesLatentClass {
     BayesLatentClass {
         priors: priors.clone(),
         reference: reference.clone(),
@@ -257,7 +273,16 @@ pub fn fit_latent_class(studies: &[Study], priors: &Priors, reference: &Referenc
 
 /// Simulated studies with an imperfect reference (for the recovery test and the README example).
 #[allow(clippy::too_many_arguments)]
-pub fn simulate(k: usize, n: u64, se_idx: f64, sp_idx: f64, tau: f64, se_ref: f64, sp_ref: f64, seed: u64) -> Vec<Study> {
+pub fn simulate(
+    k: usize,
+    n: u64,
+    se_idx: f64,
+    sp_idx: f64,
+    tau: f64,
+    se_ref: f64,
+    sp_ref: f64,
+    seed: u64,
+) -> Vec<Study> {
     let mut rng = SplitMix64::new(seed);
     let logit = |p: f64| (p / (1.0 - p)).ln();
     (0..k)
@@ -291,8 +316,13 @@ mod tests {
 
     #[test]
     fn gradient_matches_finite_differences() {
-        let studies = vec![Study::new("a", 40, 7, 5, 120), Study::new("b", 0, 3, 2, 30), Study::new("c", 12, 0, 0, 9)];
-        let m = LatentClass::new(&studies, &Priors::default(), &ReferencePriors { prevalence: (2.0, 3.0), ..Default::default() });
+        let studies =
+            vec![Study::new("a", 40, 7, 5, 120), Study::new("b", 0, 3, 2, 30), Study::new("c", 12, 0, 0, 9)];
+        let m = LatentClass::new(
+            &studies,
+            &Priors::default(),
+            &ReferencePriors { prevalence: (2.0, 3.0), ..Default::default() },
+        );
         let mut r = SplitMix64::new(5);
         let q: Vec<f64> = (0..m.dim()).map(|_| r.uniform() * 2.0 - 1.0).collect();
         check_gradient(&m, &q);
@@ -303,7 +333,11 @@ mod tests {
         let (se, sp, se_r, sp_r) = (0.85, 0.90, 0.90, 0.95);
         let studies = simulate(30, 400, se, sp, 0.4, se_r, sp_r, 11);
         let logit = |p: f64| (p / (1.0 - p)).ln();
-        let reference = ReferencePriors { se_ref: (logit(se_r), 0.3), sp_ref: (logit(sp_r), 0.3), prevalence: (1.0, 1.0) };
+        let reference = ReferencePriors {
+            se_ref: (logit(se_r), 0.3),
+            sp_ref: (logit(sp_r), 0.3),
+            prevalence: (1.0, 1.0),
+        };
         let cfg = RunConfig { warmup: 500, draws: 500, ..RunConfig::default() };
         let fit = fit_latent_class(&studies, &Priors::default(), &reference, &cfg);
         assert!(!fit.vague_reference);

@@ -153,7 +153,8 @@ impl<M: Model> Sampler<M> {
         let w = self.width;
         let mut quantities = Vec::with_capacity(w);
         for (j, name) in names.iter().enumerate() {
-            let per_chain: Vec<Vec<f64>> = self.draws.iter().map(|d| (0..n).map(|i| d[i * w + j]).collect()).collect();
+            let per_chain: Vec<Vec<f64>> =
+                self.draws.iter().map(|d| (0..n).map(|i| d[i * w + j]).collect()).collect();
             quantities.push(Quantity::from_chains(name.clone(), per_chain));
         }
         let all: Vec<&IterStats> = self.stats.iter().flatten().collect();
@@ -173,7 +174,11 @@ impl<M: Model> Sampler<M> {
             leapfrog_steps: all.iter().map(|s| s.n_leapfrog as u64).sum(),
             step_sizes: self.stats.iter().map(|s| s.first().map_or(f64::NAN, |x| x.step_size)).collect(),
             mean_accept: all.iter().map(|s| s.accept).sum::<f64>() / total,
-            divergent_per_chain: self.stats.iter().map(|s| s.iter().filter(|x| x.divergent).count()).collect(),
+            divergent_per_chain: self
+                .stats
+                .iter()
+                .map(|s| s.iter().filter(|x| x.divergent).count())
+                .collect(),
         };
         let verdict = Verdict::judge(&quantities, &sampler);
         Posterior { quantities, sampler, verdict }
@@ -244,12 +249,24 @@ pub struct SamplerReport {
 #[serde(tag = "problem", rename_all = "kebab-case")]
 pub enum Problem {
     /// Some quantity's R-hat exceeds [`RHAT_MAX`] (the worst one named).
-    Rhat { quantity: String, rhat: f64, count: usize },
+    Rhat {
+        quantity: String,
+        rhat: f64,
+        count: usize,
+    },
     /// Some quantity's bulk or tail ESS is below [`ESS_MIN`].
-    Ess { quantity: String, ess: f64, count: usize },
-    Divergences { count: usize },
+    Ess {
+        quantity: String,
+        ess: f64,
+        count: usize,
+    },
+    Divergences {
+        count: usize,
+    },
     /// A quantity could not be diagnosed (non-finite draws).
-    NotFinite { quantity: String },
+    NotFinite {
+        quantity: String,
+    },
 }
 
 /// The overall verdict on a run.
@@ -267,8 +284,13 @@ impl Verdict {
             problems.push(Problem::NotFinite { quantity: q.name.clone() });
         }
         let bad_rhat: Vec<&Quantity> = quantities.iter().filter(|q| q.diagnostics.rhat > RHAT_MAX).collect();
-        if let Some(worst) = bad_rhat.iter().max_by(|a, b| a.diagnostics.rhat.total_cmp(&b.diagnostics.rhat)) {
-            problems.push(Problem::Rhat { quantity: worst.name.clone(), rhat: worst.diagnostics.rhat, count: bad_rhat.len() });
+        if let Some(worst) = bad_rhat.iter().max_by(|a, b| a.diagnostics.rhat.total_cmp(&b.diagnostics.rhat))
+        {
+            problems.push(Problem::Rhat {
+                quantity: worst.name.clone(),
+                rhat: worst.diagnostics.rhat,
+                count: bad_rhat.len(),
+            });
         }
         let ess = |q: &Quantity| q.diagnostics.ess_bulk.min(q.diagnostics.ess_tail);
         let low: Vec<&Quantity> = quantities.iter().filter(|q| ess(q) < ESS_MIN).collect();
@@ -303,7 +325,11 @@ impl Posterior {
     }
     /// The smallest bulk/tail ESS over every quantity, and the largest R-hat.
     pub fn worst(&self) -> (f64, f64) {
-        let ess = self.quantities.iter().map(|q| q.diagnostics.ess_bulk.min(q.diagnostics.ess_tail)).fold(f64::INFINITY, f64::min);
+        let ess = self
+            .quantities
+            .iter()
+            .map(|q| q.diagnostics.ess_bulk.min(q.diagnostics.ess_tail))
+            .fold(f64::INFINITY, f64::min);
         let rhat = self.quantities.iter().map(|q| q.diagnostics.rhat).fold(f64::NEG_INFINITY, f64::max);
         (ess, rhat)
     }
@@ -312,19 +338,31 @@ impl Posterior {
 /// Checks of a run configuration; the message names the setting.
 pub fn run_config_problem(cfg: &RunConfig) -> Option<String> {
     if !(1..=MAX_CHAINS).contains(&cfg.chains) {
-        return Some(format!("the number of chains must be between 1 and {MAX_CHAINS}; {} was given", cfg.chains));
+        return Some(format!(
+            "the number of chains must be between 1 and {MAX_CHAINS}; {} was given",
+            cfg.chains
+        ));
     }
     if cfg.draws < 10 || cfg.draws > MAX_ITER {
-        return Some(format!("the number of draws per chain must be between 10 and {MAX_ITER}; {} was given", cfg.draws));
+        return Some(format!(
+            "the number of draws per chain must be between 10 and {MAX_ITER}; {} was given",
+            cfg.draws
+        ));
     }
     if cfg.warmup > MAX_ITER {
-        return Some(format!("the number of warm-up iterations must be at most {MAX_ITER}; {} was given", cfg.warmup));
+        return Some(format!(
+            "the number of warm-up iterations must be at most {MAX_ITER}; {} was given",
+            cfg.warmup
+        ));
     }
     if !(1..=15).contains(&cfg.max_depth) {
         return Some(format!("the maximum tree depth must be between 1 and 15; {} was given", cfg.max_depth));
     }
     if !(cfg.target_accept > 0.5 && cfg.target_accept < 1.0) {
-        return Some(format!("the target acceptance must lie between 0.5 and 1; {} was given", cfg.target_accept));
+        return Some(format!(
+            "the target acceptance must lie between 0.5 and 1; {} was given",
+            cfg.target_accept
+        ));
     }
     None
 }

@@ -105,7 +105,9 @@ impl Priors {
         for (name, p) in [("sensitivity", self.tau_se), ("specificity", self.tau_sp)] {
             let s = p.scale();
             if !(s.is_finite() && s > 0.0) {
-                return Some(format!("the prior on the between-study SD of {name} needs a scale > 0 (got {s})"));
+                return Some(format!(
+                    "the prior on the between-study SD of {name} needs a scale > 0 (got {s})"
+                ));
             }
         }
         if !(self.lkj_eta.is_finite() && self.lkj_eta > 0.0) {
@@ -261,7 +263,11 @@ pub(crate) fn check_gradient<M: LogDensity>(m: &M, q: &[f64]) {
         qp[j] += h;
         qm[j] -= h;
         let num = (m.logp_grad(&qp, &mut scratch) - m.logp_grad(&qm, &mut scratch)) / (2.0 * h);
-        assert!((num - g[j]).abs() < 1e-5 * (1.0 + num.abs()), "coordinate {j}: analytic {} numeric {num}", g[j]);
+        assert!(
+            (num - g[j]).abs() < 1e-5 * (1.0 + num.abs()),
+            "coordinate {j}: analytic {} numeric {num}",
+            g[j]
+        );
     }
 }
 
@@ -285,7 +291,9 @@ mod tests {
             Cells { tp: 0.0, n1: 3.0, tn: 20.0, n0: 20.0 },
             Cells { tp: 5.0, n1: 5.0, tn: 0.0, n0: 0.0 },
         ];
-        for priors in [Priors::default(), Priors { tau_se: SdPrior::HalfCauchy { scale: 0.5 }, ..Priors::vague() }] {
+        for priors in
+            [Priors::default(), Priors { tau_se: SdPrior::HalfCauchy { scale: 0.5 }, ..Priors::vague() }]
+        {
             let m = Bivariate { cells: cells.clone(), priors };
             let q = [1.2, 0.7, -0.3, 0.2, -0.6, 0.3, -1.1, 0.8, 0.4, -0.2, 1.5];
             check_gradient(&m, &q);

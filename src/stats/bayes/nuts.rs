@@ -243,16 +243,19 @@ impl Chain {
                 f64::NEG_INFINITY
             }
         };
+        let log08 = libm::log(0.8);
+        // NaN counts as "too large a step" (below the target).
+        let above = |d: f64| d > log08;
         let mut delta = one(self, self.eps);
-        let direction = if delta > libm::log(0.8) { 1.0 } else { -1.0 };
+        let direction = if above(delta) { 1.0 } else { -1.0 };
         for _ in 0..100 {
             self.eps = if direction > 0.0 { 2.0 * self.eps } else { 0.5 * self.eps };
-            if !(self.eps.is_finite()) || self.eps < 1e-12 || self.eps > 1e7 {
+            if !self.eps.is_finite() || self.eps < 1e-12 || self.eps > 1e7 {
                 self.eps = self.eps.clamp(1e-12, 1e7);
                 break;
             }
             delta = one(self, self.eps);
-            if (direction > 0.0 && !(delta > libm::log(0.8))) || (direction < 0.0 && delta > libm::log(0.8)) {
+            if (direction > 0.0) != above(delta) {
                 break;
             }
         }
@@ -269,7 +272,14 @@ impl Chain {
     }
 
     /// Builds a subtree of `2^depth` leapfrog steps from `from` in the direction of `eps`'s sign.
-    fn build_tree<M: LogDensity>(&mut self, model: &M, from: &Point, depth: u32, eps: f64, h0: f64) -> Subtree {
+    fn build_tree<M: LogDensity>(
+        &mut self,
+        model: &M,
+        from: &Point,
+        depth: u32,
+        eps: f64,
+        h0: f64,
+    ) -> Subtree {
         if depth == 0 {
             let z = self.leapfrog(model, from, eps);
             let h = self.hamiltonian(&z);
@@ -303,7 +313,17 @@ impl Chain {
         let rho: Vec<f64> = a.rho.iter().zip(&b.rho).map(|(x, y)| x + y).collect();
         let valid = self.no_u_turn(&a.inner, &a.outer, &a.rho, &b.inner, &b.outer, &b.rho, &rho);
         let proposal = if take_b { b.proposal } else { a.proposal };
-        Subtree { inner: a.inner, outer: b.outer, proposal, log_w, rho, valid, divergent: false, n, sum_accept }
+        Subtree {
+            inner: a.inner,
+            outer: b.outer,
+            proposal,
+            log_w,
+            rho,
+            valid,
+            divergent: false,
+            n,
+            sum_accept,
+        }
     }
 
     /// The generalised U-turn criterion over the merged trajectory and across the two halves
