@@ -262,6 +262,9 @@ pub fn bayes_text(
     }
     out.push_str("\nShrunken study estimates (posterior medians):\n");
     out.push_str(&study_table(p, labels).to_text());
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
     out
 }
 
