@@ -14,6 +14,8 @@
 //! conversion; the confidence level and the continuity correction are stored once (in the
 //! settings) and handed to each statistic from there.
 
+pub mod bayes;
+
 use crate::data::correction::Correction;
 use crate::data::{Covariate, CovariateKind, Dataset, Study};
 use crate::settings::{AnalysisSettings, SettingsError};
@@ -302,6 +304,12 @@ pub struct Analysis {
     /// ICC, median odds ratio and prediction-ellipse area (§5.5), one entry per fitted analysis.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dispersion: Vec<revman::DispersionEntry>,
+    /// The Bayesian fit, when the settings ask for one (issue #16).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bayes: Option<bayes::BayesBlock>,
+    /// The bivariate model under two alternative priors (when asked for).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bayes_prior_sensitivity: Option<Vec<bayes::Alternative>>,
 }
 
 /// Median of the per-study prevalences `n1/N` (the default pre-test probability).
@@ -733,10 +741,17 @@ impl Staged {
             low_risk: None,
             revman: Vec::new(),
             dispersion: Vec::new(),
+            bayes: None,
+            bayes_prior_sensitivity: None,
         };
         a.revman = revman::revman_entries(&a);
         a.dispersion = revman::dispersion_entries(&a);
         a
+    }
+
+    /// The Bayesian run the settings ask for, on the analysed rows (advance it, then `finish`).
+    pub fn bayes_run(&self) -> Option<bayes::BayesRun> {
+        bayes::BayesRun::new(&self.data.studies, &self.cfg.settings().bayes)
     }
 }
 
@@ -757,8 +772,17 @@ pub fn run(data: &Dataset, cfg: &AnalysisConfig) -> Result<Analysis, AnalysisErr
         _ => None,
     };
     let low_risk = staged.low_risk();
+    let bayes = staged.bayes_run().map(|mut r| {
+        r.advance(usize::MAX);
+        r.finish()
+    });
+    let b = &cfg.settings().bayes;
+    let sensitivity = (b.model.is_some() && b.prior_sensitivity)
+        .then(|| bayes::prior_sensitivity(&staged.data().studies, b));
     let mut a = staged.finish(overall, groups, infl);
     a.low_risk = low_risk;
+    a.bayes = bayes;
+    a.bayes_prior_sensitivity = sensitivity;
     Ok(a)
 }
 

@@ -14,6 +14,14 @@ const USAGE: &str = "\
 usage:
   fourfold analyze FILE [options]     FILE: CSV/TSV with study,TP,FP,FN,TN[,covariates]; '-' = stdin
       --model aghq|laplace|reitsma    pooling model (default aghq: exact likelihood)
+      --model bayes|bayes-lcm         also a Bayesian fit by NUTS: the bivariate model, or the latent-class
+                                      model for an imperfect reference standard (beside the exact fit)
+      --chains N --warmup N --draws N --seed N   sampler (default 4 chains, 1000 + 1000, seed 20240601)
+      --prior SPEC                    repeatable: vague | mu_se=M,S | mu_sp=M,S | tau_se=half-normal:S |
+                                      tau_sp=half-cauchy:S | tau=… | lkj=ETA | se_ref=M,S | sp_ref=M,S |
+                                      prevalence=A,B (logit scale; default MetaBayesDTA's priors)
+      --prior-sensitivity             also fit under a vague and a heavy-tailed prior, side by side
+      --bayes-plots DIR               write trace / rank / density plots (SVG) of μ, τ, ρ into DIR
       --nodes N                       quadrature points per dimension (default 25)
       --json                          full result as JSON
       --by COLUMN                     subgroup table and meta-regression on a covariate
@@ -85,6 +93,7 @@ fn read_input(path: &str) -> Result<String, String> {
 
 struct Opts {
     file: Option<String>,
+    bayes_plots: Option<String>,
     json: bool,
     /// A robvis-style risk-of-bias table to merge by study label (`--rob`).
     rob: Option<String>,
@@ -114,6 +123,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
         plot: Default::default(),
         settings: AnalysisSettings::default(),
         exports: Exports::default(),
+        bayes_plots: None,
     };
     let s = &mut o.settings;
     let mut i = 0;
@@ -129,7 +139,30 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
         match a {
             "--json" => o.json = true,
             "--loo" => s.leave_one_out = true,
-            "--model" => s.model = val(&mut i, a)?.parse().map_err(|e| format!("{e}"))?,
+            "--model" => {
+                let v = val(&mut i, a)?;
+                match v.trim().to_ascii_lowercase().as_str() {
+                    "bayes" | "bayesian" => s.bayes.model = Some(fourfold::settings::BayesModel::Bivariate),
+                    "bayes-lcm" | "lcm" | "latent-class" => {
+                        s.bayes.model = Some(fourfold::settings::BayesModel::LatentClass)
+                    }
+                    _ => s.model = v.parse().map_err(|e| format!("{e}"))?,
+                }
+            }
+            "--chains" | "--warmup" | "--draws" | "--seed" => {
+                let v = val(&mut i, a)?;
+                let n: u64 = v.trim().parse().map_err(|_| format!("{a}: '{v}' is not a whole number"))?;
+                let small = || u32::try_from(n).map_err(|_| format!("{a}: {n} is too large"));
+                match a {
+                    "--chains" => s.bayes.chains = small()?,
+                    "--warmup" => s.bayes.warmup = small()?,
+                    "--draws" => s.bayes.draws = small()?,
+                    _ => s.bayes.seed = n,
+                }
+            }
+            "--prior" => s.bayes.set_prior(&val(&mut i, a)?)?,
+            "--prior-sensitivity" => s.bayes.prior_sensitivity = true,
+            "--bayes-plots" => o.bayes_plots = Some(val(&mut i, a)?),
             "--nodes" => {
                 let v = val(&mut i, a)?;
                 s.nodes = v.trim().parse().map_err(|_| format!("--nodes: '{v}' is not a whole number"))?;
@@ -264,6 +297,12 @@ fn analyze_cmd(args: &[String]) -> i32 {
         eprintln!("fourfold: {e}");
         return 1;
     }
+    if let (Some(dir), Some(b)) = (&o.bayes_plots, &analysis.bayes) {
+        if let Err(e) = write_bayes_plots(dir, b.posterior()) {
+            eprintln!("fourfold: {e}");
+            return 1;
+        }
+    }
     if o.json {
         return match serde_json::to_string_pretty(&analysis) {
             Ok(s) => {
@@ -318,6 +357,30 @@ fn write_exports(x: &Exports, a: &fourfold::analysis::Analysis) -> Result<(), St
         }
         #[cfg(not(feature = "xlsx"))]
         return Err(format!("cannot write {path}: this build has no Excel export (feature 'xlsx')"));
+    }
+    Ok(())
+}
+
+/// CPU time of this process (user + system) in ms, from /proc/self/stat (Linux; None elsewhere).
+fn process_cpu_ms() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name in parentheses: utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks * 10.0) // USER_HZ = 100 on Linux
+}
+
+/// The MCMC plots of the hyper-parameters as `DIR/mcmc_<name>.svg`.
+fn write_bayes_plots(dir: &str, p: &fourfold::stats::bayes::Posterior) -> Result<(), String> {
+    use fourfold::plot::{draw_mcmc, to_svg, PlotStyle};
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {dir}: {e}"))?;
+    for key in fourfold::report::bayes::PLOTTED {
+        let Some(data) = fourfold::report::bayes::mcmc_plot_data(p, key) else { continue };
+        let svg = to_svg(1200, 320, |a| draw_mcmc(a, &data, &PlotStyle::default()))
+            .map_err(|e| format!("{key}: {e}"))?;
+        let path = std::path::Path::new(dir).join(format!("mcmc_{key}.svg"));
+        std::fs::write(&path, svg).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     Ok(())
 }
@@ -477,6 +540,43 @@ fn bench_cmd(args: &[String]) -> i32 {
                     method.name(),
                     studies.len(),
                     times.len()
+                );
+            }
+        }
+        // The Bayesian bivariate model: 4 chains × (1000 warm-up + 1000 draws), defaults (issue #16).
+        {
+            let bs = fourfold::settings::BayesSettings {
+                model: Some(fourfold::settings::BayesModel::Bivariate),
+                ..Default::default()
+            };
+            let mut times = Vec::new();
+            let mut cpu = Vec::new();
+            let mut ess = f64::NAN;
+            for _ in 0..3 {
+                let t = Instant::now();
+                let c0 = process_cpu_ms();
+                let Some(b) = fourfold::analysis::bayes::run_bayes(studies, &bs) else { break };
+                times.push(t.elapsed().as_secs_f64() * 1e3);
+                cpu.push(process_cpu_ms().zip(c0).map_or(f64::NAN, |(a, b)| a - b));
+                let p = b.posterior();
+                ess = ["mu_se", "mu_sp", "tau_se", "tau_sp", "rho"]
+                    .iter()
+                    .filter_map(|n| p.get(n))
+                    .map(|q| q.diagnostics.ess_bulk)
+                    .fold(f64::INFINITY, f64::min);
+            }
+            times.sort_by(|a, b| a.total_cmp(b));
+            let median = times.get(times.len() / 2).copied().unwrap_or(f64::NAN);
+            let min = times.first().copied().unwrap_or(f64::NAN);
+            cpu.sort_by(|a, b| a.total_cmp(b));
+            let cpu_median = cpu.get(cpu.len() / 2).copied().unwrap_or(f64::NAN);
+            // ESS per second of CPU time: on a shared machine the wall clock measures the load.
+            let per_s = ess / (cpu_median / 1e3);
+            out.push(serde_json::json!({"file": f, "model": "bayes-nuts-4x1000+1000", "k": studies.len(), "median_ms": median, "min_ms": min, "cpu_median_ms": cpu_median, "repeats": times.len(), "min_ess_bulk_hyper": ess, "ess_per_cpu_second": per_s}));
+            if !json {
+                println!(
+                    "{f:40} bayes    k={:4} median {median:8.1} ms  min {min:8.1} ms  CPU {cpu_median:.0} ms  (4 chains × 1000+1000; smallest bulk ESS of μ, τ, ρ {ess:.0} → {per_s:.0} ESS per CPU second)",
+                    studies.len()
                 );
             }
         }

@@ -53,6 +53,10 @@ pub struct AnalysisSettings {
     pub leave_one_out: bool,
     /// Risk of bias in the analysis: the sensitivity analysis restricted to studies at low risk.
     pub risk_of_bias: RiskOfBiasSettings,
+    /// The Bayesian fits (off by default; [`BayesSettings`]). Left out of the JSON when it is
+    /// the default, so results and autosaves of analyses without it read as before.
+    #[serde(skip_serializing_if = "BayesSettings::is_default")]
+    pub bayes: BayesSettings,
 }
 
 /// Risk of bias in the analysis (issue #15): off by default.
@@ -82,6 +86,7 @@ impl Default for AnalysisSettings {
             auc_ci: AucCi::Bootstrap,
             leave_one_out: false,
             risk_of_bias: RiskOfBiasSettings::default(),
+            bayes: BayesSettings::default(),
         }
     }
 }
@@ -119,6 +124,8 @@ pub enum SettingsError {
     SplitThreshold(f64),
     /// The low-risk domain is empty.
     LowRiskDomain(String),
+    /// A Bayesian setting (prior or sampler) is out of range; the message names it.
+    Bayes(String),
 }
 
 impl fmt::Display for SettingsError {
@@ -142,6 +149,7 @@ impl fmt::Display for SettingsError {
             SettingsError::LowRiskDomain(d) => {
                 write!(f, "the low-risk sensitivity analysis needs a domain (overall, D1 … D4 or a column name); '{d}' was given")
             }
+            SettingsError::Bayes(m) => write!(f, "Bayesian model: {m}"),
         }
     }
 }
@@ -176,6 +184,7 @@ impl AnalysisSettings {
         if let Some(d) = self.risk_of_bias.low_risk.as_ref().filter(|d| d.trim().is_empty()) {
             return Err(SettingsError::LowRiskDomain(d.clone()));
         }
+        self.bayes.validate()?;
         Ok(())
     }
 }
@@ -227,11 +236,176 @@ macro_rules! setting_groups {
 }
 
 // Append a field of `AnalysisSettings` here to carry it in permalinks.
-setting_groups!(risk_of_bias);
+setting_groups!(risk_of_bias, bayes);
+
+pub use crate::stats::bayes::latent::ReferencePriors;
+pub use crate::stats::bayes::model::{Priors, SdPrior};
+
+/// Which Bayesian model to fit besides the likelihood-based one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BayesModel {
+    /// The bivariate model (METHODS §2.1 likelihood) with [`Priors`].
+    Bivariate,
+    /// The latent-class model for an imperfect reference standard (also [`ReferencePriors`]).
+    LatentClass,
+}
+
+/// The Bayesian fit: model, priors, sampler and seed (all carried by permalinks, so the same
+/// link reproduces the same draws). `Default` = off, MetaBayesDTA's priors, 4 chains × (1000
+/// warm-up + 1000 draws), seed 20240601.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BayesSettings {
+    /// `None` = no Bayesian fit.
+    pub model: Option<BayesModel>,
+    pub priors: Priors,
+    pub reference: ReferencePriors,
+    pub chains: u32,
+    pub warmup: u32,
+    pub draws: u32,
+    pub seed: u64,
+    /// Also fit the bivariate model under two alternative priors, side by side.
+    pub prior_sensitivity: bool,
+}
+
+impl Default for BayesSettings {
+    fn default() -> Self {
+        let r = crate::stats::bayes::RunConfig::default();
+        BayesSettings {
+            model: None,
+            priors: Priors::default(),
+            reference: ReferencePriors::default(),
+            chains: r.chains as u32,
+            warmup: r.warmup as u32,
+            draws: r.draws as u32,
+            seed: r.seed,
+            prior_sensitivity: false,
+        }
+    }
+}
+
+impl BayesSettings {
+    pub fn is_default(&self) -> bool {
+        *self == BayesSettings::default()
+    }
+
+    /// The sampler's configuration (tree depth 10 and target acceptance 0.9 of
+    /// [`crate::stats::bayes::RunConfig::default`]).
+    pub fn run_config(&self) -> crate::stats::bayes::RunConfig {
+        crate::stats::bayes::RunConfig {
+            chains: self.chains as usize,
+            warmup: self.warmup as usize,
+            draws: self.draws as usize,
+            seed: self.seed,
+            ..crate::stats::bayes::RunConfig::default()
+        }
+    }
+
+    /// Sets one prior from its text form (the CLI's `--prior`, repeatable):
+    /// `vague` | `default` | `mu_se=M,S` | `mu_sp=M,S` | `tau_se=half-normal:S` | `tau_sp=half-cauchy:S`
+    /// | `tau=…` (both SDs) | `lkj=ETA` | `se_ref=M,S` | `sp_ref=M,S` | `prevalence=A,B` (means and SDs on
+    /// the logit scale).
+    ///
+    /// # Errors
+    /// A message naming the part that does not parse.
+    pub fn set_prior(&mut self, spec: &str) -> Result<(), String> {
+        let spec = spec.trim();
+        match spec {
+            "vague" => {
+                self.priors = Priors::vague();
+                return Ok(());
+            }
+            "default" | "metabayesdta" => {
+                self.priors = Priors::default();
+                return Ok(());
+            }
+            _ => {}
+        }
+        let (key, val) =
+            spec.split_once('=').ok_or_else(|| format!("--prior '{spec}': expected NAME=VALUE"))?;
+        let num = |v: &str| -> Result<f64, String> {
+            v.trim().parse::<f64>().map_err(|_| format!("--prior {key}: '{v}' is not a number"))
+        };
+        let pair = |v: &str| -> Result<(f64, f64), String> {
+            let (a, b) =
+                v.split_once(',').ok_or_else(|| format!("--prior {key}: expected two numbers A,B"))?;
+            Ok((num(a)?, num(b)?))
+        };
+        let sd = |v: &str| -> Result<SdPrior, String> {
+            let (kind, s) = v.split_once(':').unwrap_or(("half-normal", v));
+            let scale = num(s)?;
+            match kind.trim().to_ascii_lowercase().as_str() {
+                "half-normal" | "halfnormal" | "hn" => Ok(SdPrior::HalfNormal { scale }),
+                "half-cauchy" | "halfcauchy" | "hc" => Ok(SdPrior::HalfCauchy { scale }),
+                k => Err(format!("--prior {key}: unknown SD prior '{k}' (half-normal or half-cauchy)")),
+            }
+        };
+        match key.trim() {
+            "mu_se" => self.priors.mu_se = pair(val)?,
+            "mu_sp" => self.priors.mu_sp = pair(val)?,
+            "tau_se" => self.priors.tau_se = sd(val)?,
+            "tau_sp" => self.priors.tau_sp = sd(val)?,
+            "tau" => {
+                self.priors.tau_se = sd(val)?;
+                self.priors.tau_sp = self.priors.tau_se;
+            }
+            "lkj" => self.priors.lkj_eta = num(val)?,
+            "se_ref" => self.reference.se_ref = pair(val)?,
+            "sp_ref" => self.reference.sp_ref = pair(val)?,
+            "prevalence" => self.reference.prevalence = pair(val)?,
+            k => {
+                return Err(format!(
+                    "--prior: unknown prior '{k}' (mu_se, mu_sp, tau_se, tau_sp, tau, lkj, se_ref, sp_ref, prevalence, vague, default)"
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    /// # Errors
+    /// [`SettingsError::Bayes`] naming the prior or sampler setting (checked only when a model is on).
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        if self.model.is_none() {
+            return Ok(());
+        }
+        let problem = crate::stats::bayes::run_config_problem(&self.run_config())
+            .or_else(|| self.priors.problem())
+            .or_else(|| {
+                if self.model == Some(BayesModel::LatentClass) {
+                    self.reference.problem()
+                } else {
+                    None
+                }
+            });
+        problem.map_or(Ok(()), |m| Err(SettingsError::Bayes(m)))
+    }
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bayes_settings_round_trip_and_ranges() {
+        let mut s = AnalysisSettings::default();
+        assert!(s.extensions().is_empty());
+        s.bayes.model = Some(BayesModel::LatentClass);
+        s.bayes.seed = 7;
+        s.bayes.priors.tau_se = SdPrior::HalfCauchy { scale: 0.5 };
+        s.bayes.reference.se_ref = (1.5, 0.4);
+        let ext = s.extensions();
+        assert_eq!(ext.len(), 1);
+        let mut back = AnalysisSettings::default();
+        back.apply_extension(ext[0].0, &ext[0].1).expect("apply");
+        assert_eq!(back, s);
+        assert_eq!(s.validate(), Ok(()));
+        s.bayes.chains = 0;
+        assert!(matches!(s.validate(), Err(SettingsError::Bayes(m)) if m.contains("chains")));
+        s.bayes.chains = 4;
+        s.bayes.priors.mu_se.1 = -1.0;
+        assert!(s.validate().expect_err("sd").to_string().contains("logit sensitivity"));
+    }
 
     #[test]
     fn defaults_and_json() {

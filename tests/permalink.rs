@@ -65,6 +65,18 @@ fn settings_variants(d: &Dataset) -> Vec<AnalysisSettings> {
         auc_ci: AucCi::Delta,
         leave_one_out: false,
         risk_of_bias: fourfold::settings::RiskOfBiasSettings { low_risk: Some("D2".to_string()) },
+        // The Bayesian group (issue #16): model, priors and seed travel in the link's extension.
+        bayes: fourfold::settings::BayesSettings {
+            model: Some(fourfold::settings::BayesModel::LatentClass),
+            priors: fourfold::settings::Priors {
+                tau_sp: fourfold::settings::SdPrior::HalfCauchy { scale: 0.123_456_789_012_345_67 },
+                ..Default::default()
+            },
+            reference: fourfold::settings::ReferencePriors { se_ref: (1.1, 0.3), ..Default::default() },
+            seed: u64::MAX - 3,
+            draws: 1500,
+            ..Default::default()
+        },
     });
     v
 }

@@ -11,6 +11,7 @@
 //! | [`draw_deeks`] | Deeks' funnel plot | §7.1 |
 //! | [`draw_doi`] | Doi plot with the LFK index | §7.2 |
 //! | [`draw_lr_scatter`] | likelihood-ratio scattergram | §8.2 |
+//! | [`draw_mcmc`] | trace, rank histograms and density per chain of one posterior quantity | issue #16 |
 //! | [`draw_quadas_traffic_light`], [`draw_quadas_summary`] | QUADAS-2 displays | — |
 //!
 //! Invariants: no panics (non-finite values are skipped, degenerate ranges padded, empty data
@@ -23,6 +24,7 @@ mod fagan;
 mod forest;
 mod labels;
 mod lr_scatter;
+mod mcmc;
 mod quadas;
 mod sroc;
 mod style;
@@ -36,6 +38,7 @@ pub use forest::{
 };
 pub use labels::{place_labels, select_labels, LabelBox, LabelMode, PlacedLabel};
 pub use lr_scatter::{draw_lr_scatter, LrPoint, LrScatterData, LrSummary};
+pub use mcmc::{draw_mcmc, McmcData};
 pub use quadas::{draw_quadas_summary, draw_quadas_traffic_light, quadas_height, Judgement, QuadasData};
 pub use sroc::{draw_sroc, RegionLines, SrocConventions, SrocData, SrocSeries, SrocXAxis, StudyMarkers};
 pub use style::{CiLabel, PlotError, PlotStyle};

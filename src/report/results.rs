@@ -569,6 +569,10 @@ pub fn text_report(a: &Analysis) -> String {
         }
     }
     out.push_str(&super::revman::revman_text(a));
+    if let Some(b) = &a.bayes {
+        let labels: Vec<String> = a.overall.studies.iter().map(|s| s.label.clone()).collect();
+        out.push_str(&super::bayes::bayes_text(b, &labels, a.bayes_prior_sensitivity.as_deref()));
+    }
     out
 }
 

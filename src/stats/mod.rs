@@ -3,6 +3,7 @@
 //! Every function takes validated [`crate::data`] types and returns plain numbers in structs.
 
 pub mod accuracy;
+pub mod bayes;
 pub mod betainc;
 pub mod bivariate;
 pub mod dispersion;

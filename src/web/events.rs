@@ -97,6 +97,7 @@ fn read_settings() -> Result<(), JsValue> {
     let split: HtmlInputElement = by_id("split")?;
     let auto: HtmlInputElement = by_id("pretest-auto")?;
     let range: HtmlInputElement = by_id("pretest")?;
+    let bayes: HtmlSelectElement = by_id("bayes-model")?;
     let data = state::with(|a| a.parsed.as_ref().map(|p| p.dataset.clone()));
     state::with(|a| {
         let s = &mut a.settings;
@@ -132,6 +133,7 @@ fn read_settings() -> Result<(), JsValue> {
                 split.value().trim().parse::<f64>().ok().filter(|t| t.is_finite() && numeric.is_some());
         }
         s.covariate = new_cov;
+        s.bayes.model = serde_json::from_value(serde_json::Value::String(bayes.value())).ok();
         s.pretest = if auto.checked() {
             None
         } else {
@@ -413,7 +415,9 @@ pub fn wire() -> Result<(), JsValue> {
         Ok(())
     })?;
 
-    for id in ["model", "nodes", "ci-level", "correction", "covariate", "split", "pretest-auto"] {
+    for id in
+        ["model", "nodes", "ci-level", "correction", "covariate", "split", "pretest-auto", "bayes-model"]
+    {
         on_id(id, "change", |_| {
             read_settings()?;
             schedule(0)
