@@ -34,6 +34,8 @@ use crate::stats::threshold::{spearman_threshold, SpearmanConfig, SpearmanPMetho
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+pub mod models;
+
 /// How studies are grouped for the subgroup table.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -287,6 +289,9 @@ pub struct Analysis {
     pub subgroups: Option<SubgroupTable>,
     pub meta_regression: Option<BTreeMap<String, MetaRegOutcome>>,
     pub influence: Option<InfluenceBlock>,
+    /// HSROC meta-regression and the three-level model (issue #13), when the settings ask.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub models: Option<models::ModelsBlock>,
 }
 
 /// Median of the per-study prevalences `n1/N` (the default pre-test probability).
@@ -697,7 +702,15 @@ impl Staged {
             subgroups: groups.subgroups,
             meta_regression: groups.meta_regression,
             influence,
+            models: None,
         }
+    }
+
+    /// Stage 2c: the HSROC meta-regression and the three-level model the settings ask for
+    /// (`None` when they ask for neither).
+    pub fn models(&self) -> Option<models::ModelsBlock> {
+        let b = models::run_models(&self.data, &self.cfg);
+        (!b.is_empty()).then_some(b)
     }
 }
 
@@ -717,7 +730,10 @@ pub fn run(data: &Dataset, cfg: &AnalysisConfig) -> Result<Analysis, AnalysisErr
         }
         _ => None,
     };
-    Ok(staged.finish(overall, groups, infl))
+    let models = staged.models();
+    let mut a = staged.finish(overall, groups, infl);
+    a.models = models;
+    Ok(a)
 }
 
 /// [`run`] from the user's settings (checked first).

@@ -27,6 +27,11 @@ usage:
       --region f|chi2                 radius of the regions (default f)
       --auc-ci bootstrap|delta|none   AUC interval (default bootstrap, B = 2000, seed 20240601)
       --exclude LABEL                 leave a study out (repeatable)
+      --hsroc-reg                     HSROC meta-regression on the --by covariate (accuracy, threshold,
+                                      shape) with the separate-Σ variances-differ test
+      --three-level                   three-level model (cohorts within studies; studies = cluster column)
+      --cohort COLUMN                 ... with cohorts labelled by COLUMN within a study (implies --three-level)
+      --study-column COLUMN           ... with studies given by COLUMN (default: the cluster column)
   fourfold bench [FILES...] [--json]  time complete fits (median and minimum, in-process)
       --instructions                  also count the instructions of one exact fit (valgrind callgrind)
       --one FILE                      one exact fit only (the unit --instructions counts)
@@ -126,6 +131,10 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
             "--region" => s.region = val(&mut i, a)?.parse().map_err(|e| format!("{e}"))?,
             "--auc-ci" => s.auc_ci = val(&mut i, a)?.parse().map_err(|e| format!("{e}"))?,
             "--exclude" => s.excluded.push(val(&mut i, a)?),
+            "--hsroc-reg" => s.models.hsroc_regression = true,
+            "--three-level" => s.models.three_level = true,
+            "--cohort" => s.models.cohort = Some(val(&mut i, a)?),
+            "--study-column" => s.models.study_column = Some(val(&mut i, a)?),
             _ if a.starts_with("--") => return Err(format!("unknown option {a}")),
             _ => {
                 if o.file.is_some() {

@@ -51,6 +51,33 @@ pub struct AnalysisSettings {
     /// Leave-one-out, Cook's distance, empirical Bayes, weights and the cluster analysis (§10).
     /// The CLI's `--loo`; the page always computes them (in a later stage). Not in permalinks.
     pub leave_one_out: bool,
+    /// HSROC meta-regression and the three-level model (METHODS §15.3, §16); off by default.
+    pub models: ModelSettings,
+}
+
+/// Options of the further models (issue #13): HSROC meta-regression on the grouping covariate,
+/// and the three-level model for several cohorts (2×2 tables) per study.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ModelSettings {
+    /// Fit the HSROC meta-regression (covariate on accuracy, threshold and shape, §16) and the
+    /// separate-Σ "variances differ" test on the categorical grouping covariate (`--hsroc-reg`).
+    pub hsroc_regression: bool,
+    /// Fit the three-level model (§15.3) with studies given by the cluster column (`--three-level`).
+    pub three_level: bool,
+    /// The column that labels cohorts within a study (`--cohort COLUMN`; implies `three_level`):
+    /// rows sharing the study and this label share a cohort effect. `None`: each row is a cohort.
+    pub cohort: Option<String>,
+    /// The column that names the study of each row, when it is not the detected cluster column
+    /// (`--study-column COLUMN`). `None`: the detected cluster column, else repeated study labels.
+    pub study_column: Option<String>,
+}
+
+impl ModelSettings {
+    /// Whether the three-level model is asked for.
+    pub fn wants_three_level(&self) -> bool {
+        self.three_level || self.cohort.is_some() || self.study_column.is_some()
+    }
 }
 
 impl Default for AnalysisSettings {
@@ -69,6 +96,7 @@ impl Default for AnalysisSettings {
             excluded: Vec::new(),
             auc_ci: AucCi::Bootstrap,
             leave_one_out: false,
+            models: ModelSettings::default(),
         }
     }
 }
@@ -206,7 +234,7 @@ macro_rules! setting_groups {
 }
 
 // Append a field of `AnalysisSettings` here to carry it in permalinks.
-setting_groups!();
+setting_groups!(models);
 
 #[cfg(test)]
 mod tests {

@@ -567,6 +567,7 @@ pub fn text_report(a: &Analysis) -> String {
             }
         }
     }
+    out.push_str(&super::models::models_text(a));
     out
 }
 

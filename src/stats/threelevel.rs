@@ -474,3 +474,19 @@ pub fn headline(t: &ThreeLevel) -> (&ThreeLevelFit, Estimate, Estimate) {
     let f = t.exact.as_ref().unwrap_or(&t.laplace);
     (f, f.summary.sensitivity, f.summary.specificity)
 }
+
+/// `ℓ` of the three-level model at `theta` (order `μ1, μ2, ls11, ls21, ls22, lc11, lc21, lc22`):
+/// Laplace when `nodes` is `None`, else nested AGHQ with `(m_o, m_i)` (for checks against other
+/// implementations at a common parameter).
+pub fn loglik_at(
+    studies: &[Study],
+    study: &[Option<String>],
+    cohort: Option<&[Option<String>]>,
+    theta: &[f64; 8],
+    nodes: Option<(usize, usize)>,
+) -> Option<f64> {
+    let (grouped, _) = group(studies, study, cohort);
+    let mut model = Model { studies: &grouped, warm: grouped.iter().map(|s| DVector::zeros(2 * (s.cohorts.len() + 1))).collect() };
+    let rules = nodes.map(|(o, i)| (Rule::new(o), Rule::new(i)));
+    model.ll(theta, rules.as_ref().map(|(a, b)| (a, b)))
+}
