@@ -106,8 +106,8 @@ fn nested_quadrature_converges_and_matches_the_r_check() {
         let lc: Vec<f64> = e["chol_cohort"].as_array().expect("chol").iter().map(num).collect();
         let th = [mu[0], mu[1], ls[0], ls[1], ls[2], lc[0], lc[1], lc[2]];
         let lab = labels(&d);
-        let l9 = loglik_at(&d.studies, &lab, None, &th, Some((9, 9))).expect("ℓ");
-        let l18 = loglik_at(&d.studies, &lab, None, &th, Some((18, 18))).expect("ℓ");
+        let l9 = loglik_at(&d.studies, &lab, None, &th, Some((9, 21))).expect("ℓ");
+        let l18 = loglik_at(&d.studies, &lab, None, &th, Some((18, 42))).expect("ℓ");
         let l20 = loglik_at(&d.studies, &lab, None, &th, Some((20, 20))).expect("ℓ");
         let rr = num(&r[name]["own_nested_aghq_at_glmer_estimate"]["m20"]);
         eprintln!("{name}: ℓ(9) {l9:.10}, ℓ(18) {l18:.10}, ℓ(20) {l20:.10}, R(20) {rr:.10}");

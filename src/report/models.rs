@@ -286,7 +286,7 @@ pub fn three_level_lines(a: &Analysis) -> Vec<Line> {
     );
     v.push(
         Line::new(Tone::Normal)
-            .t("Against the two-level model (study variance 0): LR ")
+            .t("Against the two-level model (study variance 0), by Laplace: LR ")
             .n(format!("{:.2}", t.lr_study_level), t.lr_study_level)
             .t(", p ≤ ")
             .n(fmt_p_cell(t.p_conservative), t.p_conservative)
@@ -299,7 +299,7 @@ pub fn three_level_lines(a: &Analysis) -> Vec<Line> {
                 Line::new(Tone::Normal)
                     .t(format!("Exact fit: nested adaptive quadrature, {mo}² outer × {mi}² inner nodes per cohort (≈ "))
                     .n(format!("{cost}"), cost as f64)
-                    .t(format!(" row evaluations per likelihood); with {m2} nodes per level ℓ changes by "))
+                    .t(format!(" row evaluations per likelihood); with {m2}² outer and {}² inner nodes ℓ changes by ", 2 * mi))
                     .n(format!("{:.1e}", (l2 - x.loglik).abs()), (l2 - x.loglik).abs())
                     .t("."),
             );

@@ -217,10 +217,16 @@ pub fn hessian(ll: &mut impl FnMut(&[f64]) -> Option<f64>, x: &[f64], h: f64) ->
 /// −ℓ, ≤ 400 iterations), then the Hessian at the optimum. Converged = the gradient tolerance was
 /// met (or the objective stopped changing with the gradient below 1e-3) and the Hessian is
 /// positive definite.
-pub fn maximise(mut ll: impl FnMut(&[f64]) -> Option<f64>, x0: &[f64]) -> Fitted {
+pub fn maximise(ll: impl FnMut(&[f64]) -> Option<f64>, x0: &[f64]) -> Fitted {
+    maximise_from(ll, x0, None)
+}
+
+/// As [`maximise`], with BFGS's inverse-Hessian approximation seeded by `inv_h0` (e.g. the
+/// covariance of a cheaper fit of the same model).
+pub fn maximise_from(mut ll: impl FnMut(&[f64]) -> Option<f64>, x0: &[f64], inv_h0: Option<DMatrix<f64>>) -> Fitted {
     let res = {
         let mut obj = NumGrad { ll: &mut ll };
-        bfgs(&mut obj, x0, None, 1e-5, 400, 2.0)
+        bfgs(&mut obj, x0, inv_h0, 1e-5, 400, 2.0)
     };
     let mag = res.grad.iter().fold(0.0f64, |a, b| a.max(b.abs()));
     let h = if res.f.is_finite() { hessian(&mut ll, &res.x, 1e-3) } else { None };

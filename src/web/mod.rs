@@ -19,6 +19,7 @@
 pub mod crash;
 pub mod dom;
 pub mod events;
+pub mod models;
 pub mod pipeline;
 pub mod render;
 pub mod state;
@@ -83,6 +84,7 @@ pub fn start() -> Result<(), JsValue> {
         a.settings = settings;
     });
     events::wire()?;
+    models::wire()?;
     pipeline::schedule(0)
 }
 

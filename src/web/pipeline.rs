@@ -78,6 +78,7 @@ fn show(a: &Analysis) -> Result<(), JsValue> {
     render::fit_report(a)?;
     render::heterogeneity(&a.overall, a.settings.ci_level)?;
     render::metareg(a)?;
+    super::models::render(a)?;
     render::studies(a)?;
     let opts = state::with(|s| s.plot_options.clone());
     render::plot_controls(a, &opts)?;
@@ -150,7 +151,9 @@ fn pass2(gen: u64, staged: Staged, mut overall: Block) -> Result<(), JsValue> {
         }
     };
     let full = overall.fit.clone();
-    let a = staged.clone().finish(overall, groups, None);
+    let models = staged.models();
+    let mut a = staged.clone().finish(overall, groups, None);
+    a.models = models;
     show(&a)?;
     let level = a.settings.ci_level;
     state::with(|s| s.analysis = Some(a));

@@ -71,7 +71,7 @@ fn card_into(id: &str, c: &Card) -> Result<(), JsValue> {
 
 /// A report table into the `<table id=…>`: header row, then one row per entry (the first cell is
 /// the row header; a short row's last cell spans the remaining columns).
-fn table_into(id: &str, t: &Table) -> Result<Vec<Element>, JsValue> {
+pub(super) fn table_into(id: &str, t: &Table) -> Result<Vec<Element>, JsValue> {
     let el_t: Element = by_id(id)?;
     clear(&el_t);
     let thead = add(&el_t, "thead", "")?;
@@ -263,7 +263,7 @@ pub fn covariates(data: &Dataset, settings: &AnalysisSettings) -> Result<(), JsV
         .is_some_and(|c| c.kind == CovariateKind::Numeric);
     let split: HtmlInputElement = by_id("split")?;
     split.set_disabled(!numeric);
-    Ok(())
+    super::models::columns(data, settings)
 }
 
 /// Set the settings controls from `s`.
@@ -289,13 +289,16 @@ pub fn controls(s: &AnalysisSettings) -> Result<(), JsValue> {
     super::dom::set_text(
         "pretest-value",
         &s.pretest.map_or("auto".to_string(), |p| format!("{:.0} %", p * 100.0)),
-    )
+    )?;
+    super::models::controls(s)
 }
 
 // ---------------------------------------------------------------- results
 
 /// Clear every result (no studies to analyse).
 pub fn clear_results() -> Result<(), JsValue> {
+    let mb: Element = by_id("models-box")?;
+    set_hidden(&mb, true)?;
     for id in [
         "summary-head",
         "summary-body",
@@ -398,7 +401,7 @@ pub fn fit_report(a: &Analysis) -> Result<(), JsValue> {
 }
 
 /// A `<ul>` of report lines, each `<li>` classed by its tone.
-fn lines_into(parent: &Element, lines: &[Line]) -> Result<(), JsValue> {
+pub(super) fn lines_into(parent: &Element, lines: &[Line]) -> Result<(), JsValue> {
     let ul = add(parent, "ul", "")?;
     for l in lines {
         let li = add(&ul, "li", "")?;
