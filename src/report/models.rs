@@ -345,3 +345,57 @@ pub fn models_text(a: &Analysis) -> String {
     }
     out
 }
+
+/// `"…"` for R, escaped.
+fn r_quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', " "))
+}
+
+/// The R code (lme4) that reproduces the Laplace versions of the further models, for the script
+/// export (appended after the data frame `d` and the main fit). The HSROC fits with a shape term
+/// have no lme4 form; the separate-Σ test and the three-level model do.
+pub fn r_script_part(a: &Analysis) -> String {
+    let mut s = String::new();
+    if let Some(r) = hsroc_fit(a) {
+        let cov = r_quote(&r.covariate);
+        let by = matches!(a.settings.covariate.as_deref(), Some(c) if c == r.covariate) && a.settings.split_threshold.is_none();
+        if by {
+            s.push_str(&format!(
+                "# Variances differ by {cov}: separate bivariate fits per level vs the common-Σ model (df 3(L-1)).\n\
+                 longc <- rbind(\n  data.frame(study = d$study, cov = d[[{cov}]], sens = 1, spec = 0, pos = d$TP, n = d$TP + d$FN),\n  \
+                 data.frame(study = d$study, cov = d[[{cov}]], sens = 0, spec = 1, pos = d$TN, n = d$TN + d$FP)\n)\n\
+                 longc <- longc[longc$n > 0 & !is.na(longc$cov), ]\n\
+                 common <- glmer(cbind(pos, n - pos) ~ 0 + sens:factor(cov) + spec:factor(cov) + (0 + sens + spec | study),\n                \
+                 data = longc, family = binomial, nAGQ = 1)\n\
+                 sep <- sapply(split(longc, longc$cov), function(x) as.numeric(logLik(glmer(cbind(pos, n - pos) ~ 0 + sens + spec +\n  \
+                 (0 + sens + spec | study), data = x, family = binomial, nAGQ = 1))))\n\
+                 LR <- 2 * (sum(sep) - as.numeric(logLik(common))); df <- 3 * (length(sep) - 1)\n\
+                 print(c(LR = LR, df = df, p = pchisq(LR, df, lower.tail = FALSE)))\n\
+                 # HSROC parameters per level of the common-Σ model (Harbord et al. 2007); shape is common here.\n\
+                 S <- as.matrix(VarCorr(common)$study); b <- fixef(common); L <- length(b) / 2\n\
+                 sa <- sqrt(S[1, 1]); sb <- sqrt(S[2, 2]); r <- sqrt(sb / sa)\n\
+                 print(cbind(Lambda = r * b[1:L] + b[L + 1:L] / r, Theta = 0.5 * (r * b[1:L] - b[L + 1:L] / r), beta = log(sb / sa)))\n\
+                 # Fourfold fits the HSROC models with a covariate on shape directly (exact likelihood); lme4 has no form for them.\n\n"
+            ));
+        }
+    }
+    if let Some(t) = three_level_fit(a) {
+        let study = if t.study_column == "study label" { "d$study".to_string() } else { format!("d[[{}]]", r_quote(&t.study_column)) };
+        let cohort = t.cohort_column.as_ref().map_or("seq_len(nrow(d))".to_string(), |c| format!("d[[{}]]", r_quote(c)));
+        s.push_str(&format!(
+            "# Three-level model: study and cohort random effects (Laplace, as lme4 computes it).\n\
+             d3 <- data.frame(sid = {study}, cid = {cohort}, TP = d$TP, FP = d$FP, FN = d$FN, TN = d$TN)\n\
+             long3 <- rbind(\n  data.frame(study = d3$sid, cohort = d3$cid, sens = 1, spec = 0, pos = d3$TP, n = d3$TP + d3$FN),\n  \
+             data.frame(study = d3$sid, cohort = d3$cid, sens = 0, spec = 1, pos = d3$TN, n = d3$TN + d3$FP)\n)\n\
+             long3 <- long3[long3$n > 0, ]\n\
+             fit3 <- glmer(cbind(pos, n - pos) ~ 0 + sens + spec + (0 + sens + spec | study) + (0 + sens + spec | study:cohort),\n              \
+             data = long3, family = binomial, nAGQ = 1,\n              \
+             control = glmerControl(optimizer = \"bobyqa\", optCtrl = list(maxfun = 1e5)))\n\
+             print(fixef(fit3)); print(VarCorr(fit3)); print(logLik(fit3))\n\
+             vc <- VarCorr(fit3); print(diag(vc$study) / (diag(vc$study) + diag(vc$`study:cohort`)))  # share between studies\n\
+             # Fourfold (Laplace): logit sens {:.4}, logit spec {:.4}, logLik {:.4}\n\n",
+            t.laplace.mu_logit_sens, t.laplace.mu_logit_spec, t.laplace.loglik
+        ));
+    }
+    s
+}
