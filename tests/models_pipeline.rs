@@ -81,6 +81,9 @@ fn three_level_block_beside_the_cluster_analysis() {
     assert!(text.contains("Three-level, Laplace"), "{text}");
     assert!(text.contains("One row per cluster (k = 26)"), "{text}");
     let r = r_script(&d, &a);
+    if let Ok(p) = std::env::var("FOURFOLD_WRITE_R") {
+        let _ = std::fs::write(p, &r);
+    }
     assert!(r.contains("(0 + sens + spec | study:cohort)") && r.contains("d[[\"study_id\"]]"), "{r}");
     // A data set without repeated studies: the reason, not a fit.
     let a = run_settings(&support::read_dataset("audit_c"), &s).expect("analysis");
