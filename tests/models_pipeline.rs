@@ -67,8 +67,7 @@ fn hsroc_regression_block_report_and_script() {
 #[test]
 fn three_level_block_beside_the_cluster_analysis() {
     let d = support::read_dataset("smoking");
-    let mut s = settings(Method::Laplace, None, ModelSettings { three_level: true, ..ModelSettings::default() });
-    s.leave_one_out = true;
+    let s = settings(Method::Laplace, None, ModelSettings { three_level: true, ..ModelSettings::default() });
     let a = run_settings(&d, &s).expect("analysis");
     let j: Value = serde_json::to_value(&a).expect("json");
     let t = &j["models"]["three_level"];
@@ -80,6 +79,7 @@ fn three_level_block_beside_the_cluster_analysis() {
     let text = text_report(&a);
     assert!(text.contains("Three-level, Laplace"), "{text}");
     assert!(text.contains("One row per cluster (k = 26)"), "{text}");
+    assert_eq!(j["models"]["one_row_per_cluster"]["n_clusters"], 26);
     let r = r_script(&d, &a);
     if let Ok(p) = std::env::var("FOURFOLD_WRITE_R") {
         let _ = std::fs::write(p, &r);

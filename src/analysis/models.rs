@@ -2,7 +2,8 @@
 //! the HSROC meta-regression on the grouping covariate (METHODS §16) and the three-level model for
 //! several cohorts per study (§15.3). One stage, [`super::Staged::models`], after the subgroups.
 
-use super::{group_labels, AnalysisConfig, Grouping};
+use super::{analyze_block, group_labels, AnalysisConfig, Block, Grouping};
+use crate::stats::influence::one_row_per_cluster_with_note;
 use crate::data::{Covariate, CovariateKind, CovariateValue, Dataset};
 use crate::stats::hsroc_reg::{hsroc_regression, HsrocRegError, HsrocRegression};
 use crate::stats::threelevel::{three_level, ThreeLevel, ThreeLevelError};
@@ -23,6 +24,18 @@ pub struct ModelsBlock {
     pub hsroc_regression: Option<Outcome<HsrocRegression, String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub three_level: Option<Outcome<ThreeLevel, String>>,
+    /// Beside the three-level model: the two-level analysis with one row per cluster (METHODS
+    /// §1.1, the same as `influence.cluster.one_row_per_cluster`, here without leave-one-out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub one_row_per_cluster: Option<ClusterSummary>,
+}
+
+/// The one-row-per-cluster analysis.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClusterSummary {
+    pub note: String,
+    pub n_clusters: usize,
+    pub block: Box<Block>,
 }
 
 impl ModelsBlock {
@@ -103,8 +116,13 @@ fn threelevel(data: &Dataset, cfg: &AnalysisConfig) -> Outcome<ThreeLevel, Strin
 /// Run what the settings ask for.
 pub fn run_models(data: &Dataset, cfg: &AnalysisConfig) -> ModelsBlock {
     let m = &cfg.settings().models;
+    let one_row_per_cluster = (m.wants_three_level() && data.cluster_covariate().is_some())
+        .then(|| one_row_per_cluster_with_note(data))
+        .filter(|o| o.n_clusters < data.studies.len())
+        .map(|o| ClusterSummary { note: o.note.clone(), n_clusters: o.n_clusters, block: Box::new(analyze_block(&o.studies, cfg)) });
     ModelsBlock {
         hsroc_regression: m.hsroc_regression.then(|| hsroc(data, cfg)),
         three_level: m.wants_three_level().then(|| threelevel(data, cfg)),
+        one_row_per_cluster,
     }
 }

@@ -181,6 +181,10 @@ pub fn hsroc_lines(a: &Analysis) -> Vec<Line> {
 
 fn fit_row(name: &str, f: &ThreeLevelFit) -> Row {
     let s = &f.summary;
+    if !f.converged {
+        // A fit that did not converge is not presented as a result: its reason is in the lines.
+        return Row::new(vec![Cell::text(name), Cell::text(format!("did not converge ({}); see the notes above", f.termination))]);
+    }
     Row::new(vec![
         Cell::text(name),
         Cell::num(fmt_est(&s.sensitivity, 3), s.sensitivity.estimate),
@@ -226,8 +230,8 @@ pub fn three_level_table(a: &Analysis) -> Option<Table> {
             Cell::num(signed(f.model.loglik, 3), f.model.loglik),
         ]));
     }
-    if let Some(c) = a.influence.as_ref().and_then(|i| i.cluster.as_ref()) {
-        if let Some(f) = &c.one_row_per_cluster.fit {
+    if let Some(c) = a.models.as_ref().and_then(|m| m.one_row_per_cluster.as_ref()) {
+        if let Some(f) = &c.block.fit {
             let s = &f.summary;
             rows.push(Row::new(vec![
                 Cell::text(format!("One row per cluster (k = {})", c.n_clusters)),

@@ -493,3 +493,33 @@ pub fn loglik_at(
     let rules = nodes.map(|(o, i)| (Rule::new(o), Rule::new(i)));
     model.ll(theta, rules.as_ref().map(|(a, b)| (a, b)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Cohorts that are exact copies within each study: the cohort variance goes to its boundary
+    /// (0); the fit ends without a panic and says so (boundary, or not converged with the reason).
+    #[test]
+    fn identical_cohorts_put_the_cohort_variance_at_zero() {
+        let base = [(40, 8, 10, 90), (25, 12, 5, 70), (60, 3, 20, 110), (33, 20, 7, 95), (48, 6, 12, 60), (20, 9, 9, 80)];
+        let mut studies = Vec::new();
+        let mut labels = Vec::new();
+        for (i, &(tp, fp, fn_, tn)) in base.iter().enumerate() {
+            for c in 0..2 {
+                studies.push(Study::new(format!("S{i}.{c}"), tp, fp, fn_, tn));
+                labels.push(Some(format!("S{i}")));
+            }
+        }
+        let cfg = FitConfig { method: Method::Laplace, ..FitConfig::default() };
+        let t = three_level(&studies, &labels, None, ("s", None), &cfg).expect("fit");
+        let f = &t.laplace;
+        assert!(f.cohort.tau2_logit_sens < 1e-3 && f.cohort.tau2_logit_spec < 1e-3, "{:?}", f.cohort);
+        assert!(f.boundary.is_some() || !f.converged, "{f:?}");
+        if !f.converged {
+            assert!(!t.warnings.is_empty());
+        }
+        // The two-level likelihood is the same maximum (nothing for a cohort level to explain).
+        assert!((f.loglik - t.loglik_two_level).abs() < 1e-3 || f.loglik > t.loglik_two_level);
+    }
+}

@@ -86,7 +86,10 @@ test('HSROC meta-regression and the three-level model on the page match the CLI'
   assert.equal(chi.length, cliChi.length);
   chi.forEach((x, i) => assert.ok(Math.abs(x - cliChi[i]) < 1e-9, `test ${i}: page ${x} vs CLI ${cliChi[i]}`));
   const lam = await column(page, 'hsroc-levels', 'lambda');
-  assert.ok(Math.abs(lam[0] - h.full.per_level[0].Lambda.estimate) < 1e-9);
+  // Parameters to 1e-6, not 1e-9: these fits use a central-difference gradient, and wasm's and the
+  // native libm's exp/ln differ in the last bits, so BFGS stops inside its tolerance at points
+  // ~3e-8 apart (measured); the log-likelihoods and LR statistics agree to 1e-9.
+  assert.ok(Math.abs(lam[0] - h.full.per_level[0].Lambda.estimate) < 1e-6, `Λ: page ${lam[0]} vs CLI ${h.full.per_level[0].Lambda.estimate}`);
   await page.getByTestId('models-box').screenshot({ path: path.join(artifacts, 'models-hsroc.png') });
 
   // Three-level on smoking (cluster column study_id).
@@ -100,7 +103,7 @@ test('HSROC meta-regression and the three-level model on the page match the CLI'
   const ll = await column(page, 'three-level-table', 'loglik');
   assert.ok(Math.abs(ll[0] - w3.laplace.loglik) < 1e-9, `page ${ll[0]} vs CLI ${w3.laplace.loglik}`);
   const share = await column(page, 'three-level-table', 'share');
-  assert.ok(Math.abs(share[0] - w3.laplace.share_between_studies[0]) < 1e-9);
+  assert.ok(Math.abs(share[0] - w3.laplace.share_between_studies[0]) < 1e-6);
   const report = await page.locator('#models-report').textContent();
   assert.match(report, /26 studies \(by 'study_id', each row a cohort\)/);
   await page.getByTestId('models-box').screenshot({ path: path.join(artifacts, 'models-three-level.png') });
