@@ -34,6 +34,8 @@ use crate::stats::threshold::{spearman_threshold, SpearmanConfig, SpearmanPMetho
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+mod rob;
+pub use rob::{low_risk_analysis, LowRiskAnalysis, LowRiskLeftOut};
 pub mod models;
 
 /// How studies are grouped for the subgroup table.
@@ -289,6 +291,10 @@ pub struct Analysis {
     pub subgroups: Option<SubgroupTable>,
     pub meta_regression: Option<BTreeMap<String, MetaRegOutcome>>,
     pub influence: Option<InfluenceBlock>,
+    /// The sensitivity analysis restricted to the studies at low risk of bias (settings'
+    /// `risk_of_bias.low_risk`; issue #15).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub low_risk: Option<LowRiskAnalysis>,
     /// HSROC meta-regression and the three-level model (issue #13), when the settings ask.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub models: Option<models::ModelsBlock>,
@@ -450,7 +456,8 @@ fn block_with(studies: &[Study], cfg: &AnalysisConfig, fit_cfg: &FitConfig) -> B
 #[non_exhaustive]
 pub enum AnalysisError {
     NoStudies,
-    UnknownCovariate(String),
+    /// No covariate column has this name; the second field lists the columns there are.
+    UnknownCovariate(String, Vec<String>),
     NotNumeric(String),
     /// A setting is out of range (from [`run_settings`]).
     Settings(SettingsError),
@@ -460,7 +467,12 @@ impl std::fmt::Display for AnalysisError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             AnalysisError::NoStudies => write!(f, "no studies to analyse"),
-            AnalysisError::UnknownCovariate(c) => write!(f, "no covariate column named '{c}'"),
+            AnalysisError::UnknownCovariate(c, there) if there.is_empty() => {
+                write!(f, "no covariate column named '{c}' (the data have no covariate columns)")
+            }
+            AnalysisError::UnknownCovariate(c, there) => {
+                write!(f, "no covariate column named '{c}' (the columns are: {})", there.join(", "))
+            }
             AnalysisError::NotNumeric(c) => {
                 write!(f, "covariate '{c}' is not numeric, so it cannot be split at a threshold")
             }
@@ -479,7 +491,12 @@ impl From<SettingsError> for AnalysisError {
 
 /// The group label of each study under a grouping (None = missing value).
 pub fn group_labels(data: &Dataset, g: &Grouping) -> Result<Vec<Option<String>>, AnalysisError> {
-    let get = |n: &str| data.covariate(n).ok_or_else(|| AnalysisError::UnknownCovariate(n.to_string()));
+    let get = |n: &str| {
+        data.covariate(n).ok_or_else(|| {
+            let there = data.covariates.iter().map(|c| c.name.clone()).collect();
+            AnalysisError::UnknownCovariate(n.to_string(), there)
+        })
+    };
     let k = data.studies.len();
     Ok(match g {
         Grouping::By(c) => {
@@ -693,6 +710,13 @@ impl Staged {
         })
     }
 
+    /// The sensitivity analysis restricted to the studies at low risk of bias in the domain the
+    /// settings name ([`low_risk_analysis`] on the analysed rows); `None` when not asked for.
+    pub fn low_risk(&self) -> Option<LowRiskAnalysis> {
+        let domain = self.cfg.settings().risk_of_bias.low_risk.as_deref()?;
+        Some(low_risk_analysis(&self.data, &self.cfg, domain))
+    }
+
     /// The analysis from its stages.
     pub fn finish(self, overall: Block, groups: Groups, influence: Option<InfluenceBlock>) -> Analysis {
         Analysis {
@@ -702,6 +726,7 @@ impl Staged {
             subgroups: groups.subgroups,
             meta_regression: groups.meta_regression,
             influence,
+            low_risk: None,
             models: None,
         }
     }
@@ -730,8 +755,10 @@ pub fn run(data: &Dataset, cfg: &AnalysisConfig) -> Result<Analysis, AnalysisErr
         }
         _ => None,
     };
+    let low_risk = staged.low_risk();
     let models = staged.models();
     let mut a = staged.finish(overall, groups, infl);
+    a.low_risk = low_risk;
     a.models = models;
     Ok(a)
 }

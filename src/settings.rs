@@ -51,8 +51,20 @@ pub struct AnalysisSettings {
     /// Leave-one-out, Cook's distance, empirical Bayes, weights and the cluster analysis (§10).
     /// The CLI's `--loo`; the page always computes them (in a later stage). Not in permalinks.
     pub leave_one_out: bool,
+    /// Risk of bias in the analysis: the sensitivity analysis restricted to studies at low risk.
+    pub risk_of_bias: RiskOfBiasSettings,
     /// HSROC meta-regression and the three-level model (METHODS §15.3, §16); off by default.
     pub models: ModelSettings,
+}
+
+/// Risk of bias in the analysis (issue #15): off by default.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RiskOfBiasSettings {
+    /// Also analyse only the studies at low risk of bias in this domain: `overall`, `D1` … `D4`
+    /// (the n-th risk-of-bias column) or a judgement column's name (`crate::data::rob::low_risk_rows`).
+    /// `None`: no such analysis.
+    pub low_risk: Option<String>,
 }
 
 /// Options of the further models (issue #13): HSROC meta-regression on the grouping covariate,
@@ -96,6 +108,7 @@ impl Default for AnalysisSettings {
             excluded: Vec::new(),
             auc_ci: AucCi::Bootstrap,
             leave_one_out: false,
+            risk_of_bias: RiskOfBiasSettings::default(),
             models: ModelSettings::default(),
         }
     }
@@ -132,6 +145,8 @@ pub enum SettingsError {
     CorrectionIncrement(f64),
     /// The split threshold is not a finite number.
     SplitThreshold(f64),
+    /// The low-risk domain is empty.
+    LowRiskDomain(String),
 }
 
 impl fmt::Display for SettingsError {
@@ -151,6 +166,9 @@ impl fmt::Display for SettingsError {
             }
             SettingsError::SplitThreshold(t) => {
                 write!(f, "the split threshold must be a number; {t} was given")
+            }
+            SettingsError::LowRiskDomain(d) => {
+                write!(f, "the low-risk sensitivity analysis needs a domain (overall, D1 … D4 or a column name); '{d}' was given")
             }
         }
     }
@@ -182,6 +200,9 @@ impl AnalysisSettings {
         }
         if let Some(t) = self.split_threshold.filter(|t| !t.is_finite()) {
             return Err(SettingsError::SplitThreshold(t));
+        }
+        if let Some(d) = self.risk_of_bias.low_risk.as_ref().filter(|d| d.trim().is_empty()) {
+            return Err(SettingsError::LowRiskDomain(d.clone()));
         }
         Ok(())
     }
@@ -234,7 +255,7 @@ macro_rules! setting_groups {
 }
 
 // Append a field of `AnalysisSettings` here to carry it in permalinks.
-setting_groups!(models);
+setting_groups!(risk_of_bias, models);
 
 #[cfg(test)]
 mod tests {

@@ -61,7 +61,12 @@ fn anti_ccp_by_generation_matches_the_independent_r_fit() {
     let par: Vec<f64> = e["hsroc_own_aghq"]["full"]["par"].as_array().expect("par").iter().map(num).collect();
     let lv = &r.full.per_level;
     for g in 0..2 {
-        assert!((lv[g].theta.estimate - par[g]).abs() < 1e-3, "Theta {g}: {} vs {}", lv[g].theta.estimate, par[g]);
+        assert!(
+            (lv[g].theta.estimate - par[g]).abs() < 1e-3,
+            "Theta {g}: {} vs {}",
+            lv[g].theta.estimate,
+            par[g]
+        );
         assert!((lv[g].lambda.estimate - par[2 + g]).abs() < 1e-3, "Lambda {g}");
         assert!((lv[g].beta.estimate - par[4 + g]).abs() < 1e-3, "beta {g}");
     }
@@ -94,7 +99,9 @@ fn variances_differ_test_uses_separate_fits_that_match_r() {
         assert!((lv.loglik - want).abs() < tol::LOGLIK, "{}: {} vs {want}", lv.level, lv.loglik);
     }
     assert_eq!(v.lrt.df, 3);
-    let stat = 2.0 * (sep.iter().sum::<f64>() - num(&expected("anti_ccp")["meta_regression"]["generation"]["own_aghq"]["loglik"]));
+    let stat = 2.0
+        * (sep.iter().sum::<f64>()
+            - num(&expected("anti_ccp")["meta_regression"]["generation"]["own_aghq"]["loglik"]));
     assert!((v.lrt.statistic - stat).abs() < tol::LRT, "{} vs {stat}", v.lrt.statistic);
     // Laplace: the separate fits against glmer (tight).
     let rl = hsroc_regression(&s, &cov, &cfg(Method::Laplace)).expect("laplace fit");
@@ -102,7 +109,12 @@ fn variances_differ_test_uses_separate_fits_that_match_r() {
     let gl: Vec<f64> =
         e["glmer_laplace_tight"]["separate_loglik"].as_array().expect("array").iter().map(num).collect();
     for (lv, want) in vl.per_level.iter().zip(&gl) {
-        assert!((lv.loglik - want).abs() < tol::LOGLIK, "Laplace {}: {} vs glmer {want}", lv.level, lv.loglik);
+        assert!(
+            (lv.loglik - want).abs() < tol::LOGLIK,
+            "Laplace {}: {} vs glmer {want}",
+            lv.level,
+            lv.loglik
+        );
     }
     assert!((vl.loglik_common - num(&e["glmer_laplace_tight"]["loglik"])).abs() < tol::LOGLIK);
 }
@@ -118,9 +130,11 @@ fn hsroc_and_bivariate_parametrisations_are_the_same_model() {
     let mu = [[c("sens"), c("spec")], [c("sens") + c("sens_covCCP2"), c("spec") + c("spec_covCCP2")]];
     let (t1, t2) = (mr.tau2_logit_sens, mr.tau2_logit_spec);
     let c12 = mr.rho.expect("rho") * (t1 * t2).sqrt();
-    let group: Vec<usize> = (0..s.len()).map(|i| usize::from(cov.label_of(i).as_deref() == Some("CCP2"))).collect();
+    let group: Vec<usize> =
+        (0..s.len()).map(|i| usize::from(cov.label_of(i).as_deref() == Some("CCP2"))).collect();
     let lb = bivariate_loglik(&s, &group, &mu, &[[t1, t2, c12]; 2], 25).expect("bivariate ℓ");
-    let h: Vec<[f64; 5]> = mu.iter().map(|m| hsroc_from_bivariate(m[0], m[1], t1, t2, c12).expect("finite")).collect();
+    let h: Vec<[f64; 5]> =
+        mu.iter().map(|m| hsroc_from_bivariate(m[0], m[1], t1, t2, c12).expect("finite")).collect();
     // β and the variances are common to both levels, as §16.2 says.
     assert!((h[0][2] - h[1][2]).abs() < 1e-14 && (h[0][3] - h[1][3]).abs() < 1e-14);
     let lab: Vec<[f64; 3]> = h.iter().map(|x| [x[0], x[1], x[2]]).collect();

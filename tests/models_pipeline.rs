@@ -11,7 +11,13 @@ use fourfold::settings::{AnalysisSettings, AucCi, Method, ModelSettings};
 use serde_json::Value;
 
 fn settings(model: Method, by: Option<&str>, m: ModelSettings) -> AnalysisSettings {
-    AnalysisSettings { model, covariate: by.map(str::to_string), auc_ci: AucCi::None, models: m, ..AnalysisSettings::default() }
+    AnalysisSettings {
+        model,
+        covariate: by.map(str::to_string),
+        auc_ci: AucCi::None,
+        models: m,
+        ..AnalysisSettings::default()
+    }
 }
 
 #[test]
@@ -32,13 +38,23 @@ fn model_settings_travel_in_permalinks() {
     let plain = settings(Method::Laplace, Some("type"), ModelSettings::default());
     assert!(plain.extensions().is_empty());
     let on = settings(Method::Laplace, None, ModelSettings { three_level: true, ..ModelSettings::default() });
-    assert_eq!(on.extensions(), vec![("models", r#"{"hsroc_regression":false,"three_level":true,"cohort":null,"study_column":null}"#.to_string())]);
+    assert_eq!(
+        on.extensions(),
+        vec![(
+            "models",
+            r#"{"hsroc_regression":false,"three_level":true,"cohort":null,"study_column":null}"#.to_string()
+        )]
+    );
 }
 
 #[test]
 fn hsroc_regression_block_report_and_script() {
     let d = support::read_dataset("anti_ccp");
-    let s = settings(Method::Laplace, Some("generation"), ModelSettings { hsroc_regression: true, ..ModelSettings::default() });
+    let s = settings(
+        Method::Laplace,
+        Some("generation"),
+        ModelSettings { hsroc_regression: true, ..ModelSettings::default() },
+    );
     let a = run_settings(&d, &s).expect("analysis");
     let j: Value = serde_json::to_value(&a).expect("json");
     let h = &j["models"]["hsroc_regression"];
@@ -60,7 +76,8 @@ fn hsroc_regression_block_report_and_script() {
     let r = r_script(&d, &a);
     assert!(r.contains("sep <- sapply(split(longc, longc$cov)"), "{r}");
     // Off by default: no block, the JSON of earlier versions.
-    let plain = run_settings(&d, &settings(Method::Laplace, Some("generation"), ModelSettings::default())).expect("analysis");
+    let plain = run_settings(&d, &settings(Method::Laplace, Some("generation"), ModelSettings::default()))
+        .expect("analysis");
     assert!(serde_json::to_value(&plain).expect("json").get("models").is_none());
 }
 
@@ -71,7 +88,10 @@ fn three_level_block_beside_the_cluster_analysis() {
     let a = run_settings(&d, &s).expect("analysis");
     let j: Value = serde_json::to_value(&a).expect("json");
     let t = &j["models"]["three_level"];
-    assert_eq!((t["n_studies"].as_u64(), t["n_rows"].as_u64(), t["n_multi_cohort_studies"].as_u64()), (Some(26), Some(51), Some(14)));
+    assert_eq!(
+        (t["n_studies"].as_u64(), t["n_rows"].as_u64(), t["n_multi_cohort_studies"].as_u64()),
+        (Some(26), Some(51), Some(14))
+    );
     assert_eq!(t["study_column"], "study_id");
     assert!(t["exact"].is_null(), "Laplace asked for");
     let share = t["laplace"]["share_between_studies"][0].as_f64().expect("share");
@@ -91,8 +111,11 @@ fn three_level_block_beside_the_cluster_analysis() {
     let e = j["models"]["three_level"]["error"].as_str().expect("error");
     assert!(e.contains("no study has more than one cohort"), "{e}");
     // HSROC regression without a covariate says so.
-    let s = settings(Method::Laplace, None, ModelSettings { hsroc_regression: true, ..ModelSettings::default() });
+    let s =
+        settings(Method::Laplace, None, ModelSettings { hsroc_regression: true, ..ModelSettings::default() });
     let a = run_settings(&d, &s).expect("analysis");
     let j: Value = serde_json::to_value(&a).expect("json");
-    assert!(j["models"]["hsroc_regression"]["error"].as_str().is_some_and(|e| e.contains("needs a covariate")));
+    assert!(j["models"]["hsroc_regression"]["error"]
+        .as_str()
+        .is_some_and(|e| e.contains("needs a covariate")));
 }

@@ -20,8 +20,11 @@ fn dataset(name: &str) -> Dataset {
     let text = if name == "smoking" {
         support::read_data_text("smoking")
     } else {
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/refs-src/out/threelevel_synth.csv"))
-            .expect("synthetic data")
+        std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/refs-src/out/threelevel_synth.csv"
+        ))
+        .expect("synthetic data")
     };
     let p = parse_table(&text);
     assert!(p.errors.is_empty(), "{:?}", p.errors);
@@ -51,13 +54,19 @@ fn mat(v: &Value) -> [[f64; 2]; 2] {
 fn check_laplace(name: &str) {
     let d = dataset(name);
     let e = &refs()[name]["glmer_laplace_tight"];
-    let t = three_level(&d.studies, &labels(&d), None, ("study_id", None), &cfg(Method::Laplace)).expect("fit");
+    let t =
+        three_level(&d.studies, &labels(&d), None, ("study_id", None), &cfg(Method::Laplace)).expect("fit");
     let f = &t.laplace;
     assert!(f.converged, "{name}: {:?}", t.warnings);
     let mu: Vec<f64> = e["mu"].as_array().expect("mu").iter().map(num).collect();
     assert!((f.mu_logit_sens - mu[0]).abs() < tol::LOGIT_MEAN, "{name}: {} vs {}", f.mu_logit_sens, mu[0]);
     assert!((f.mu_logit_spec - mu[1]).abs() < tol::LOGIT_MEAN, "{name}: {} vs {}", f.mu_logit_spec, mu[1]);
-    assert!((f.loglik - num(&e["loglik"])).abs() < tol::LOGLIK, "{name}: ℓ {} vs {}", f.loglik, num(&e["loglik"]));
+    assert!(
+        (f.loglik - num(&e["loglik"])).abs() < tol::LOGLIK,
+        "{name}: ℓ {} vs {}",
+        f.loglik,
+        num(&e["loglik"])
+    );
     let (ss, sc) = (mat(&e["Sigma_study"]), mat(&e["Sigma_cohort"]));
     for (got, want) in [
         (f.study.tau2_logit_sens, ss[0][0]),
@@ -119,7 +128,11 @@ fn nested_quadrature_converges_and_matches_the_r_check() {
         }
         // Laplace at the same point is the glmer value.
         let lap = loglik_at(&d.studies, &lab, None, &th, None).expect("ℓ");
-        assert!((lap - num(&e["loglik"])).abs() < 1e-6, "{name}: Laplace {lap} vs glmer {}", num(&e["loglik"]));
+        assert!(
+            (lap - num(&e["loglik"])).abs() < 1e-6,
+            "{name}: Laplace {lap} vs glmer {}",
+            num(&e["loglik"])
+        );
         let t = three_level(&d.studies, &lab, None, ("study_id", None), &cfg(Method::Aghq)).expect("fit");
         let x = t.exact.as_ref().expect("exact");
         let (_, l2) = x.loglik_doubled_nodes.expect("check");
@@ -132,6 +145,8 @@ fn nested_quadrature_converges_and_matches_the_r_check() {
 fn without_repeated_studies_the_model_is_refused() {
     let d = dataset("smoking");
     let own: Vec<Option<String>> = (0..d.studies.len()).map(|i| Some(format!("r{i}"))).collect();
-    let e = three_level(&d.studies, &own, None, ("x", None), &cfg(Method::Laplace)).map(|_| ()).expect_err("no repeats");
+    let e = three_level(&d.studies, &own, None, ("x", None), &cfg(Method::Laplace))
+        .map(|_| ())
+        .expect_err("no repeats");
     assert_eq!(e, ThreeLevelError::NoRepeatedStudies);
 }

@@ -3,9 +3,9 @@
 //! several cohorts per study (§15.3). One stage, [`super::Staged::models`], after the subgroups.
 
 use super::{analyze_block, group_labels, AnalysisConfig, Block, Grouping};
-use crate::stats::influence::one_row_per_cluster_with_note;
 use crate::data::{Covariate, CovariateKind, CovariateValue, Dataset};
 use crate::stats::hsroc_reg::{hsroc_regression, HsrocRegError, HsrocRegression};
+use crate::stats::influence::one_row_per_cluster_with_note;
 use crate::stats::threelevel::{three_level, ThreeLevel, ThreeLevelError};
 use serde::Serialize;
 
@@ -47,7 +47,9 @@ impl ModelsBlock {
 fn hsroc(data: &Dataset, cfg: &AnalysisConfig) -> Outcome<HsrocRegression, String> {
     let err = |e: String| Outcome::Error { error: e };
     let cov: Covariate = match cfg.grouping() {
-        None => return err("HSROC meta-regression needs a covariate (choose one with --by or in Settings)".into()),
+        None => {
+            return err("HSROC meta-regression needs a covariate (choose one with --by or in Settings)".into())
+        }
         Some(Grouping::Cross(..)) => {
             return err("HSROC meta-regression takes one covariate, not a crossed grouping".into())
         }
@@ -64,7 +66,10 @@ fn hsroc(data: &Dataset, cfg: &AnalysisConfig) -> Outcome<HsrocRegression, Strin
                 Ok(l) => Covariate {
                     name,
                     kind: CovariateKind::Categorical,
-                    values: l.into_iter().map(|v| v.map_or(CovariateValue::Missing, CovariateValue::Category)).collect(),
+                    values: l
+                        .into_iter()
+                        .map(|v| v.map_or(CovariateValue::Missing, CovariateValue::Category))
+                        .collect(),
                 },
                 Err(e) => return err(e.to_string()),
             }
@@ -106,7 +111,13 @@ fn threelevel(data: &Dataset, cfg: &AnalysisConfig) -> Outcome<ThreeLevel, Strin
             None => return err(format!("unknown cohort column '{c}'")),
         },
     };
-    match three_level(&data.studies, &study, cohort.as_deref(), (&study_col, cohort_name.as_deref()), &cfg.fit()) {
+    match three_level(
+        &data.studies,
+        &study,
+        cohort.as_deref(),
+        (&study_col, cohort_name.as_deref()),
+        &cfg.fit(),
+    ) {
         Ok(t) => Outcome::Fit(Box::new(t)),
         Err(e @ ThreeLevelError::NoRepeatedStudies) => err(format!("{e} (study column: {study_col})")),
         Err(e) => err(e.to_string()),
@@ -119,7 +130,11 @@ pub fn run_models(data: &Dataset, cfg: &AnalysisConfig) -> ModelsBlock {
     let one_row_per_cluster = (m.wants_three_level() && data.cluster_covariate().is_some())
         .then(|| one_row_per_cluster_with_note(data))
         .filter(|o| o.n_clusters < data.studies.len())
-        .map(|o| ClusterSummary { note: o.note.clone(), n_clusters: o.n_clusters, block: Box::new(analyze_block(&o.studies, cfg)) });
+        .map(|o| ClusterSummary {
+            note: o.note.clone(),
+            n_clusters: o.n_clusters,
+            block: Box::new(analyze_block(&o.studies, cfg)),
+        });
     ModelsBlock {
         hsroc_regression: m.hsroc_regression.then(|| hsroc(data, cfg)),
         three_level: m.wants_three_level().then(|| threelevel(data, cfg)),

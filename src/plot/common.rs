@@ -274,12 +274,17 @@ pub(crate) fn draw_frame<DB: DrawingBackend>(
     if title.is_empty() {
         return Ok(top);
     }
-    area.draw(&Text::new(
-        title.to_string(),
-        ((w / 2) as i32, top),
-        style.bold(style.title_size, HPos::Center, VPos::Top),
-    ))?;
-    Ok(top + text_height(style.title_size) + 18)
+    // A title wider than the figure (a narrow canvas) wraps onto more lines (bold: 10 % wider).
+    let lines = wrap(title, style.title_size * 1.1, (w as i32 - 20).max(50));
+    let line_h = text_height(style.title_size) + 2;
+    for (k, line) in lines.iter().enumerate() {
+        area.draw(&Text::new(
+            line.clone(),
+            ((w / 2) as i32, top + k as i32 * line_h),
+            style.bold(style.title_size, HPos::Center, VPos::Top),
+        ))?;
+    }
+    Ok(top + lines.len().max(1) as i32 * line_h + 16)
 }
 
 /// Check that an area is large enough to draw in.
@@ -303,6 +308,8 @@ pub(crate) enum Dash {
     Solid,
     /// Long dashes (7 on, 5 off).
     Dashed,
+    /// Dots (2 on, 4 off; with a line width of 2 they read as dots).
+    Dotted,
 }
 
 impl Dash {
@@ -311,6 +318,7 @@ impl Dash {
         match self {
             Dash::Solid => None,
             Dash::Dashed => Some((7, 5)),
+            Dash::Dotted => Some((2, 4)),
         }
     }
 }
@@ -436,6 +444,8 @@ pub(crate) enum Marker {
     Point { shape: Shape, colour: RGBColor, filled: bool },
     /// A translucent filled patch with a thin outline (a confidence region).
     Patch(RGBColor),
+    /// An outlined rectangle, taller than wide (RevMan's study marker in ROC space).
+    Rect(RGBColor),
 }
 
 impl Marker {
@@ -568,6 +578,10 @@ pub(crate) fn draw_legend_entries_unboxed<DB: DrawingBackend>(
                 let r = [(x0 + 2, cy - 6), (x0 + LEGEND_SAMPLE - 2, cy + 6)];
                 area.draw(&Rectangle::new(r, c.mix(REGION_ALPHA).filled()))?;
                 area.draw(&Rectangle::new(r, c.stroke_width(1)))?;
+            }
+            Marker::Rect(c) => {
+                let r = [(cx - 4, cy - 6), (cx + 4, cy + 6)];
+                area.draw(&Rectangle::new(r, c.stroke_width(2)))?;
             }
         }
         area.draw(&Text::new(

@@ -10,6 +10,7 @@ pub mod input;
 pub mod models;
 pub mod plots;
 pub mod results;
+pub mod rob;
 
 pub use doc::text_table;
 pub use results::{summary_cells, summary_headers, summary_table, text_report};

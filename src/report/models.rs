@@ -147,7 +147,11 @@ pub fn hsroc_lines(a: &Analysis) -> Vec<Line> {
         }
         Outcome::Fit(r) => r,
     };
-    let method = if r.nodes == 1 { "Laplace".to_string() } else { format!("exact likelihood, {} nodes per dimension", r.nodes) };
+    let method = if r.nodes == 1 {
+        "Laplace".to_string()
+    } else {
+        format!("exact likelihood, {} nodes per dimension", r.nodes)
+    };
     let mut v = vec![Line::text(
         Tone::Normal,
         format!(
@@ -170,7 +174,10 @@ pub fn hsroc_lines(a: &Analysis) -> Vec<Line> {
     }
     for e in [&r.full, &r.common_shape] {
         if let Some(b) = &e.boundary {
-            v.push(Line::text(Tone::Warn, format!("The {} model is at a boundary: {b}.", e.terms.describe())));
+            v.push(Line::text(
+                Tone::Warn,
+                format!("The {} model is at a boundary: {b}.", e.terms.describe()),
+            ));
         }
     }
     for w in &r.warnings {
@@ -183,7 +190,10 @@ fn fit_row(name: &str, f: &ThreeLevelFit) -> Row {
     let s = &f.summary;
     if !f.converged {
         // A fit that did not converge is not presented as a result: its reason is in the lines.
-        return Row::new(vec![Cell::text(name), Cell::text(format!("did not converge ({}); see the notes above", f.termination))]);
+        return Row::new(vec![
+            Cell::text(name),
+            Cell::text(format!("did not converge ({}); see the notes above", f.termination)),
+        ]);
     }
     Row::new(vec![
         Cell::text(name),
@@ -198,7 +208,11 @@ fn fit_row(name: &str, f: &ThreeLevelFit) -> Row {
             f.cohort.tau2_logit_sens,
         ),
         Cell::num(
-            format!("{:.0}% / {:.0}%", 100.0 * f.share_between_studies[0], 100.0 * f.share_between_studies[1]),
+            format!(
+                "{:.0}% / {:.0}%",
+                100.0 * f.share_between_studies[0],
+                100.0 * f.share_between_studies[1]
+            ),
             f.share_between_studies[0],
         ),
         Cell::num(signed(f.loglik, 3), f.loglik),
@@ -266,10 +280,13 @@ pub fn three_level_table(a: &Analysis) -> Option<Table> {
 pub fn three_level_lines(a: &Analysis) -> Vec<Line> {
     let Some(o) = a.models.as_ref().and_then(|m| m.three_level.as_ref()) else { return Vec::new() };
     let t = match o {
-        Outcome::Error { error } => return vec![Line::text(Tone::Warn, format!("Three-level model: {}", sentence(error)))],
+        Outcome::Error { error } => {
+            return vec![Line::text(Tone::Warn, format!("Three-level model: {}", sentence(error)))]
+        }
         Outcome::Fit(t) => t,
     };
-    let cohorts = t.cohort_column.as_ref().map_or("each row a cohort".to_string(), |c| format!("cohorts by '{c}'"));
+    let cohorts =
+        t.cohort_column.as_ref().map_or("each row a cohort".to_string(), |c| format!("cohorts by '{c}'"));
     let mut v = vec![Line::text(
         Tone::Normal,
         format!(
@@ -333,7 +350,8 @@ pub fn models_text(a: &Analysis) -> String {
     if !hl.is_empty() {
         out.push_str("\nHSROC meta-regression:\n");
         lines(&mut out, hl);
-        for t in [hsroc_tests_table(a), hsroc_levels_table(a), hsroc_bivariate_table(a)].into_iter().flatten() {
+        for t in [hsroc_tests_table(a), hsroc_levels_table(a), hsroc_bivariate_table(a)].into_iter().flatten()
+        {
             out.push('\n');
             out.push_str(&t.to_text());
         }
@@ -362,7 +380,8 @@ pub fn r_script_part(a: &Analysis) -> String {
     let mut s = String::new();
     if let Some(r) = hsroc_fit(a) {
         let cov = r_quote(&r.covariate);
-        let by = matches!(a.settings.covariate.as_deref(), Some(c) if c == r.covariate) && a.settings.split_threshold.is_none();
+        let by = matches!(a.settings.covariate.as_deref(), Some(c) if c == r.covariate)
+            && a.settings.split_threshold.is_none();
         if by {
             s.push_str(&format!(
                 "# Variances differ by {cov}: separate bivariate fits per level vs the common-Σ model (df 3(L-1)).\n\
@@ -384,8 +403,15 @@ pub fn r_script_part(a: &Analysis) -> String {
         }
     }
     if let Some(t) = three_level_fit(a) {
-        let study = if t.study_column == "study label" { "d$study".to_string() } else { format!("d[[{}]]", r_quote(&t.study_column)) };
-        let cohort = t.cohort_column.as_ref().map_or("seq_len(nrow(d))".to_string(), |c| format!("d[[{}]]", r_quote(c)));
+        let study = if t.study_column == "study label" {
+            "d$study".to_string()
+        } else {
+            format!("d[[{}]]", r_quote(&t.study_column))
+        };
+        let cohort = t
+            .cohort_column
+            .as_ref()
+            .map_or("seq_len(nrow(d))".to_string(), |c| format!("d[[{}]]", r_quote(c)));
         s.push_str(&format!(
             "# Three-level model: study and cohort random effects (Laplace, as lme4 computes it).\n\
              d3 <- data.frame(sid = {study}, cid = {cohort}, TP = d$TP, FP = d$FP, FN = d$FN, TN = d$TN)\n\

@@ -41,11 +41,12 @@ impl Terms {
     }
     /// "accuracy + threshold + shape", "none".
     pub fn describe(self) -> String {
-        let v: Vec<&str> = [(self.accuracy, "accuracy"), (self.threshold, "threshold"), (self.shape, "shape")]
-            .iter()
-            .filter(|t| t.0)
-            .map(|t| t.1)
-            .collect();
+        let v: Vec<&str> =
+            [(self.accuracy, "accuracy"), (self.threshold, "threshold"), (self.shape, "shape")]
+                .iter()
+                .filter(|t| t.0)
+                .map(|t| t.1)
+                .collect();
         if v.is_empty() {
             "none".into()
         } else {
@@ -245,7 +246,13 @@ pub fn hsroc_from_bivariate(mu1: f64, mu2: f64, t1sq: f64, t2sq: f64, c12: f64) 
     }
     let (sa, sb) = (t1sq.sqrt(), t2sq.sqrt());
     let r = (sb / sa).sqrt();
-    Some([r * mu1 + mu2 / r, 0.5 * (r * mu1 - mu2 / r), (sb / sa).ln(), 2.0 * (sa * sb + c12), 0.5 * (sa * sb - c12)])
+    Some([
+        r * mu1 + mu2 / r,
+        0.5 * (r * mu1 - mu2 / r),
+        (sb / sa).ln(),
+        2.0 * (sa * sb + c12),
+        0.5 * (sa * sb - c12),
+    ])
 }
 
 /// Layout of the working vector for a set of terms with `q = L − 1` dummies:
@@ -257,7 +264,9 @@ struct Layout {
 
 impl Layout {
     fn n(&self) -> usize {
-        3 + self.q * (self.terms.threshold as usize + self.terms.accuracy as usize + self.terms.shape as usize) + 2
+        3 + self.q
+            * (self.terms.threshold as usize + self.terms.accuracy as usize + self.terms.shape as usize)
+            + 2
     }
     /// Offsets of (γθ, γα, γβ).
     fn offsets(&self) -> [Option<usize>; 3] {
@@ -297,7 +306,9 @@ impl Layout {
     }
     fn names(&self, levels: &[String]) -> Vec<String> {
         let mut v: Vec<String> = vec!["Theta".into(), "Lambda".into(), "beta".into()];
-        for (on, stem) in [(self.terms.threshold, "Theta"), (self.terms.accuracy, "Lambda"), (self.terms.shape, "beta")] {
+        for (on, stem) in
+            [(self.terms.threshold, "Theta"), (self.terms.accuracy, "Lambda"), (self.terms.shape, "beta")]
+        {
             if on {
                 v.extend(levels[1..].iter().map(|l| format!("{stem}_cov{l}")));
             }
@@ -381,8 +392,20 @@ fn estimates(lay: &Layout, f: &Fitted, levels: &[String], ks: &[usize], z: f64) 
         .collect();
     let (st, sa) = (f.x[n - 2], f.x[n - 1]);
     // SE of σ² = 2|σ| se(σ) (delta method).
-    params.push(Param { name: "sigma2_theta".into(), estimate: st * st, se: 2.0 * st.abs() * se(n - 2), z: None, p_value: None });
-    params.push(Param { name: "sigma2_alpha".into(), estimate: sa * sa, se: 2.0 * sa.abs() * se(n - 1), z: None, p_value: None });
+    params.push(Param {
+        name: "sigma2_theta".into(),
+        estimate: st * st,
+        se: 2.0 * st.abs() * se(n - 2),
+        z: None,
+        p_value: None,
+    });
+    params.push(Param {
+        name: "sigma2_alpha".into(),
+        estimate: sa * sa,
+        se: 2.0 * sa.abs() * se(n - 1),
+        z: None,
+        p_value: None,
+    });
     let per_level = levels
         .iter()
         .enumerate()
@@ -412,7 +435,14 @@ fn estimates(lay: &Layout, f: &Fitted, levels: &[String], ks: &[usize], z: f64) 
     } else {
         None
     };
-    HsrocEstimates { terms: lay.terms, params, per_level, sigma2_theta: st * st, sigma2_alpha: sa * sa, boundary }
+    HsrocEstimates {
+        terms: lay.terms,
+        params,
+        per_level,
+        sigma2_theta: st * st,
+        sigma2_alpha: sa * sa,
+        boundary,
+    }
 }
 
 fn lr(full: f64, reduced: f64, df: usize) -> LrTest {
@@ -426,7 +456,11 @@ fn lr(full: f64, reduced: f64, df: usize) -> LrTest {
 ///
 /// # Errors
 /// See [`HsrocRegError`].
-pub fn hsroc_regression(studies: &[Study], cov: &Covariate, cfg: &FitConfig) -> Result<HsrocRegression, HsrocRegError> {
+pub fn hsroc_regression(
+    studies: &[Study],
+    cov: &Covariate,
+    cfg: &FitConfig,
+) -> Result<HsrocRegression, HsrocRegError> {
     if cov.kind != CovariateKind::Categorical {
         return Err(HsrocRegError::NotCategorical { covariate: cov.name.clone() });
     }
@@ -486,7 +520,10 @@ pub fn hsroc_regression(studies: &[Study], cov: &Covariate, cfg: &FitConfig) -> 
     let f_full = fit_model(&mut lik, &full_l, &full_l.embed(&ab, &f_ab.x), m);
     if !f_full.converged {
         return Err(HsrocRegError::Failed {
-            reason: format!("the model with the covariate on accuracy, threshold and shape did not converge ({})", f_full.termination),
+            reason: format!(
+                "the model with the covariate on accuracy, threshold and shape did not converge ({})",
+                f_full.termination
+            ),
         });
     }
     let mut fits: Vec<(Layout, Fitted)> = Vec::new();
@@ -495,7 +532,8 @@ pub fn hsroc_regression(studies: &[Study], cov: &Covariate, cfg: &FitConfig) -> 
         let f = fit_model(&mut lik, &lay, &lay.embed(&full_l, &f_full.x), m);
         fits.push((lay, f));
     }
-    for t in [Terms::new(false, true, false), Terms::new(true, false, false), Terms::new(false, false, false)] {
+    for t in [Terms::new(false, true, false), Terms::new(true, false, false), Terms::new(false, false, false)]
+    {
         let lay = Layout { terms: t, q };
         let f = fit_model(&mut lik, &lay, &lay.embed(&ab, &f_ab.x), m);
         fits.push((lay, f));
@@ -628,14 +666,25 @@ fn separate_sigma(
     let ll_sep: f64 = per_level.iter().map(|p| p.loglik).sum();
     let q = levels.len() - 1;
     (
-        Some(VariancesDiffer { per_level, loglik_separate: ll_sep, loglik_common: ll_common, lrt: lr(ll_sep, ll_common, 3 * q) }),
+        Some(VariancesDiffer {
+            per_level,
+            loglik_separate: ll_sep,
+            loglik_common: ll_common,
+            lrt: lr(ll_sep, ll_common, 3 * q),
+        }),
         None,
     )
 }
 
 /// `ℓ` of the bivariate model with per-level means `mu[g]` and a Σ per level, computed by this
 /// module's engine (for the §16.2 identity and the separate-Σ check in the tests).
-pub fn bivariate_loglik(studies: &[Study], group: &[usize], mu: &[[f64; 2]], sigma: &[[f64; 3]], m: usize) -> Option<f64> {
+pub fn bivariate_loglik(
+    studies: &[Study],
+    group: &[usize],
+    mu: &[[f64; 2]],
+    sigma: &[[f64; 3]],
+    m: usize,
+) -> Option<f64> {
     let rule = Rule::new(m);
     let mut total = 0.0;
     for (s, &g) in studies.iter().zip(group) {
@@ -648,7 +697,14 @@ pub fn bivariate_loglik(studies: &[Study], group: &[usize], mu: &[[f64; 2]], sig
 }
 
 /// `ℓ` of the HSROC model with per-level `(Λ, Θ, β)` and common `(σ²α, σ²θ)` by the same engine.
-pub fn hsroc_loglik(studies: &[Study], group: &[usize], lab: &[[f64; 3]], s2a: f64, s2t: f64, m: usize) -> Option<f64> {
+pub fn hsroc_loglik(
+    studies: &[Study],
+    group: &[usize],
+    lab: &[[f64; 3]],
+    s2a: f64,
+    s2t: f64,
+    m: usize,
+) -> Option<f64> {
     let rule = Rule::new(m);
     let mut total = 0.0;
     for (s, &g) in studies.iter().zip(group) {

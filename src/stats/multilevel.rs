@@ -46,7 +46,10 @@ impl Counts {
     /// Score `(TP − n1 p1, TN − n0 p2)` and weights `n p (1 − p)` at `η`.
     pub fn score_weight(&self, eta: [f64; 2]) -> ([f64; 2], [f64; 2]) {
         let (p1, p2) = (prob_from_logit(eta[0]), prob_from_logit(eta[1]));
-        ([self.tp - self.n1 * p1, self.tn - self.n0 * p2], [self.n1 * p1 * (1.0 - p1), self.n0 * p2 * (1.0 - p2)])
+        (
+            [self.tp - self.n1 * p1, self.tn - self.n0 * p2],
+            [self.n1 * p1 * (1.0 - p1), self.n0 * p2 * (1.0 - p2)],
+        )
     }
 }
 
@@ -150,7 +153,12 @@ pub fn integrate(rows: &[Counts], a: [f64; 2], b: &M2, rule: &Rule, warm: &mut [
 
 /// `ln ∫ exp(h(u)) du` ≈ `ln 2 + ln det R + LSE[ln w_j + ln w_l + h(û + √2 R z) + |z|²]` over the
 /// product rule (the `−ln 2π` of a standard-normal weight is the caller's).
-pub fn adaptive_sum(rule: &Rule, centre: [f64; 2], r: &M2, mut h: impl FnMut([f64; 2]) -> f64) -> Option<f64> {
+pub fn adaptive_sum(
+    rule: &Rule,
+    centre: [f64; 2],
+    r: &M2,
+    mut h: impl FnMut([f64; 2]) -> f64,
+) -> Option<f64> {
     let s2 = std::f64::consts::SQRT_2;
     let mut terms = Vec::with_capacity(rule.nodes2.len());
     for &(x, y, lw) in &rule.nodes2 {
@@ -240,7 +248,11 @@ pub fn maximise(ll: impl FnMut(&[f64]) -> Option<f64>, x0: &[f64]) -> Fitted {
 
 /// As [`maximise`], with BFGS's inverse-Hessian approximation seeded by `inv_h0` (e.g. the
 /// covariance of a cheaper fit of the same model).
-pub fn maximise_from(mut ll: impl FnMut(&[f64]) -> Option<f64>, x0: &[f64], inv_h0: Option<DMatrix<f64>>) -> Fitted {
+pub fn maximise_from(
+    mut ll: impl FnMut(&[f64]) -> Option<f64>,
+    x0: &[f64],
+    inv_h0: Option<DMatrix<f64>>,
+) -> Fitted {
     let res = {
         let mut obj = NumGrad { ll: &mut ll };
         bfgs(&mut obj, x0, inv_h0, 1e-5, 400, 2.0)

@@ -23,7 +23,9 @@
 use super::bivariate::{FitConfig, Method};
 use super::estimate::Estimate;
 use super::glmm::mat2::M2;
-use super::multilevel::{adaptive_sum, integrate, lower, maximise, maximise_from, tau_rho, Counts, Fitted, Rule};
+use super::multilevel::{
+    adaptive_sum, integrate, lower, maximise, maximise_from, tau_rho, Counts, Fitted, Rule,
+};
 use super::summary::{summary_point, Pooled, SummaryPoint};
 use super::transform::{chi2_sf, z_for_level};
 use crate::data::Study;
@@ -120,11 +122,18 @@ pub struct ThreeLevel {
 pub enum ThreeLevelError {
     /// No study has two or more cohorts: Σ_s and Σ_c are not separately identified.
     NoRepeatedStudies,
-    TooFewStudies { got: usize },
+    TooFewStudies {
+        got: usize,
+    },
     /// Each cohort needs its own random effect; more than [`MAX_COHORTS_PER_STUDY`] in one study.
-    TooManyCohorts { study: String, cohorts: usize },
+    TooManyCohorts {
+        study: String,
+        cohorts: usize,
+    },
     NeedsMl,
-    Failed { reason: String },
+    Failed {
+        reason: String,
+    },
 }
 
 impl std::fmt::Display for ThreeLevelError {
@@ -163,7 +172,13 @@ fn factors(x: &[f64]) -> ([f64; 2], M2, M2) {
 }
 
 /// Joint mode of one study: `w = (a, b_1..b_C)`; returns `g(ŵ)`, the negative Hessian and `ŵ`.
-fn joint_mode(st: &StudyRows, mu: [f64; 2], ls: &M2, lc: &M2, w: &mut DVector<f64>) -> Option<(f64, DMatrix<f64>)> {
+fn joint_mode(
+    st: &StudyRows,
+    mu: [f64; 2],
+    ls: &M2,
+    lc: &M2,
+    w: &mut DVector<f64>,
+) -> Option<(f64, DMatrix<f64>)> {
     let nc = st.cohorts.len();
     let n = 2 * (nc + 1);
     let eval = |w: &DVector<f64>| -> (f64, DVector<f64>, DMatrix<f64>) {
@@ -233,7 +248,12 @@ fn joint_mode(st: &StudyRows, mu: [f64; 2], ls: &M2, lc: &M2, w: &mut DVector<f6
 }
 
 /// `ln L_i` of one study: Laplace (`rules = None`) or nested AGHQ with `(outer, inner)` rules.
-fn study_loglik(st: &StudyRows, x: &[f64], rules: Option<(&Rule, &Rule)>, w: &mut DVector<f64>) -> Option<f64> {
+fn study_loglik(
+    st: &StudyRows,
+    x: &[f64],
+    rules: Option<(&Rule, &Rule)>,
+    w: &mut DVector<f64>,
+) -> Option<f64> {
     let (mu, ls, lc) = factors(x);
     let (g, h) = joint_mode(st, mu, &ls, &lc, w)?;
     let Some((ro, ri)) = rules else {
@@ -310,7 +330,8 @@ fn report(f: &Fitted, method: &str, nodes: Option<(usize, usize)>, k: usize, z: 
     let v = |i: usize, j: usize| f.vcov.as_ref().map_or(f64::NAN, |v| v[(i, j)]);
     let vcov_mu = [[v(0, 0), v(0, 1)], [v(1, 0), v(1, 1)]];
     let sig = |c: &Cov2| c.rho.map_or(0.0, |r| r * (c.tau2_logit_sens * c.tau2_logit_spec).sqrt());
-    let tau2 = [study.tau2_logit_sens + cohort.tau2_logit_sens, study.tau2_logit_spec + cohort.tau2_logit_spec];
+    let tau2 =
+        [study.tau2_logit_sens + cohort.tau2_logit_sens, study.tau2_logit_spec + cohort.tau2_logit_spec];
     let share = |a: f64, b: f64| if a + b > 0.0 { a / (a + b) } else { f64::NAN };
     let pooled = Pooled { mu, vcov_mu, tau2, cov12: sig(&study) + sig(&cohort), k };
     ThreeLevelFit {
@@ -346,7 +367,11 @@ fn report(f: &Fitted, method: &str, nodes: Option<(usize, usize)>, k: usize, z: 
 /// Group rows into studies and cohorts: rows with the same `study` label form a study (a row
 /// without one is a study of its own); within it, rows with the same `cohort` label form a cohort
 /// (`None`: every row is a cohort).
-fn group(studies: &[Study], study: &[Option<String>], cohort: Option<&[Option<String>]>) -> (Vec<StudyRows>, Vec<String>) {
+fn group(
+    studies: &[Study],
+    study: &[Option<String>],
+    cohort: Option<&[Option<String>]>,
+) -> (Vec<StudyRows>, Vec<String>) {
     let mut keys: Vec<String> = Vec::new();
     let mut out: Vec<(Vec<Option<String>>, StudyRows)> = Vec::new();
     for (i, s) in studies.iter().enumerate() {
@@ -394,11 +419,17 @@ pub fn three_level(
     }
     let max_c = grouped.iter().map(|s| s.cohorts.len()).max().unwrap_or(0);
     if let Some(i) = grouped.iter().position(|s| s.cohorts.len() > MAX_COHORTS_PER_STUDY) {
-        return Err(ThreeLevelError::TooManyCohorts { study: keys[i].clone(), cohorts: grouped[i].cohorts.len() });
+        return Err(ThreeLevelError::TooManyCohorts {
+            study: keys[i].clone(),
+            cohorts: grouped[i].cohorts.len(),
+        });
     }
     let n_cohorts: usize = grouped.iter().map(|s| s.cohorts.len()).sum();
     let z = z_for_level(cfg.level);
-    let mut model = Model { studies: &grouped, warm: grouped.iter().map(|s| DVector::zeros(2 * (s.cohorts.len() + 1))).collect() };
+    let mut model = Model {
+        studies: &grouped,
+        warm: grouped.iter().map(|s| DVector::zeros(2 * (s.cohorts.len() + 1))).collect(),
+    };
     // Start: pooled logits, half of a moderate variance at each level.
     let (mut a1, mut b1, mut a0, mut b0) = (0.0, 0.0, 0.0, 0.0);
     for s in studies {
@@ -411,7 +442,9 @@ pub fn three_level(
     let x0 = [lg(a1, b1), lg(a0, b0), 0.7, 0.0, 0.7, 0.7, 0.0, 0.7];
     let lap = maximise(|x| model.ll(x, None), &x0);
     if !lap.loglik.is_finite() {
-        return Err(ThreeLevelError::Failed { reason: format!("the Laplace likelihood could not be maximised ({})", lap.termination) });
+        return Err(ThreeLevelError::Failed {
+            reason: format!("the Laplace likelihood could not be maximised ({})", lap.termination),
+        });
     }
     let mut warnings = Vec::new();
     let laplace = report(&lap, "laplace", None, studies.len(), z);
@@ -420,7 +453,11 @@ pub fn three_level(
             "the Laplace fit did not converge ({}; largest gradient {:.1e}){}",
             laplace.termination,
             laplace.max_abs_gradient,
-            if lap.vcov.is_none() { "; its Hessian is not positive definite (a variance at its boundary), so SEs are not given" } else { "" }
+            if lap.vcov.is_none() {
+                "; its Hessian is not positive definite (a variance at its boundary), so SEs are not given"
+            } else {
+                ""
+            }
         ));
     }
     let exact = if cfg.method == Method::Aghq && cfg.nodes > 1 {
@@ -489,7 +526,10 @@ pub fn loglik_at(
     nodes: Option<(usize, usize)>,
 ) -> Option<f64> {
     let (grouped, _) = group(studies, study, cohort);
-    let mut model = Model { studies: &grouped, warm: grouped.iter().map(|s| DVector::zeros(2 * (s.cohorts.len() + 1))).collect() };
+    let mut model = Model {
+        studies: &grouped,
+        warm: grouped.iter().map(|s| DVector::zeros(2 * (s.cohorts.len() + 1))).collect(),
+    };
     let rules = nodes.map(|(o, i)| (Rule::new(o), Rule::new(i)));
     model.ll(theta, rules.as_ref().map(|(a, b)| (a, b)))
 }
@@ -502,7 +542,14 @@ mod tests {
     /// (0); the fit ends without a panic and says so (boundary, or not converged with the reason).
     #[test]
     fn identical_cohorts_put_the_cohort_variance_at_zero() {
-        let base = [(40, 8, 10, 90), (25, 12, 5, 70), (60, 3, 20, 110), (33, 20, 7, 95), (48, 6, 12, 60), (20, 9, 9, 80)];
+        let base = [
+            (40, 8, 10, 90),
+            (25, 12, 5, 70),
+            (60, 3, 20, 110),
+            (33, 20, 7, 95),
+            (48, 6, 12, 60),
+            (20, 9, 9, 80),
+        ];
         let mut studies = Vec::new();
         let mut labels = Vec::new();
         for (i, &(tp, fp, fn_, tn)) in base.iter().enumerate() {

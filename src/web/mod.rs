@@ -10,18 +10,21 @@
 //! | [`pipeline`] | debounced, generation-checked passes: fast fit → complete fit → leave-one-out |
 //! | [`render`] | state → DOM (grid, messages, tables, fit report, plots) |
 //! | [`events`] | DOM events → state → pipeline |
+//! | [`sheets`] | spreadsheets → text in a Web Worker (the second wasm module, loaded on first use) |
 //! | [`crash`] | the panic hook: console, a calm alert, text kept in the autosave, controls disabled |
 //!
 //! Rules: every fallible step returns `Result<_, JsValue>`; no `unwrap`/`expect`; user data
 //! reaches the page only through `textContent` and attributes (never `innerHTML`); tests find
 //! elements by `data-testid`.
 
+pub mod cochrane;
 pub mod crash;
 pub mod dom;
 pub mod events;
 pub mod models;
 pub mod pipeline;
 pub mod render;
+pub mod sheets;
 pub mod state;
 
 use wasm_bindgen::prelude::*;
