@@ -49,6 +49,8 @@ fn settings_variants(d: &Dataset) -> Vec<AnalysisSettings> {
     push(&|s| s.auc_ci = AucCi::Delta);
     push(&|s| s.auc_ci = AucCi::None);
     push(&|s| s.risk_of_bias.low_risk = Some("overall".to_string()));
+    push(&|s| s.models.hsroc_regression = true);
+    push(&|s| s.models.cohort = Some("cohort label".to_string()));
     let labels: Vec<String> = d.studies.iter().take(3).map(|s| s.label.clone()).collect();
     v.push(AnalysisSettings {
         model: Model::Reitsma,
@@ -65,6 +67,12 @@ fn settings_variants(d: &Dataset) -> Vec<AnalysisSettings> {
         auc_ci: AucCi::Delta,
         leave_one_out: false,
         risk_of_bias: fourfold::settings::RiskOfBiasSettings { low_risk: Some("D2".to_string()) },
+        models: fourfold::settings::ModelSettings {
+            hsroc_regression: true,
+            three_level: true,
+            cohort: Some("c".to_string()),
+            study_column: Some("s".to_string()),
+        },
     });
     v
 }
