@@ -96,6 +96,11 @@ fn synthetic_laplace_matches_glmer_and_recovers_the_truth() {
     let d = dataset("synth");
     let t = three_level(&d.studies, &labels(&d), None, ("study_id", None), &cfg(Method::Aghq)).expect("fit");
     let f = t.exact.as_ref().expect("exact");
+    assert!(f.converged, "{:?}", t.warnings);
+    // The fit's own node check, and the exact optimum is at least ℓ at glmer's (Laplace) point.
+    let (_, l2) = f.loglik_doubled_nodes.expect("check");
+    assert!((l2 - f.loglik).abs() < tol::NODE_DOUBLING);
+    assert!(f.loglik > -742.841556072615 - 1e-9, "{}", f.loglik);
     // Truth (1.5, 2.0); 40 studies: within 3 standard errors.
     assert!((f.mu_logit_sens - 1.5).abs() < 3.0 * f.se_logit_sens, "{}", f.mu_logit_sens);
     assert!((f.mu_logit_spec - 2.0).abs() < 3.0 * f.se_logit_spec, "{}", f.mu_logit_spec);
@@ -120,10 +125,13 @@ fn nested_quadrature_converges_and_matches_the_r_check() {
         let l20 = loglik_at(&d.studies, &lab, None, &th, Some((20, 20))).expect("ℓ");
         eprintln!("{name}: ℓ(9, 21) {l9:.10}, ℓ(18, 42) {l18:.10}, ℓ(20, 20) {l20:.10}");
         assert!((l9 - l18).abs() < tol::NODE_DOUBLING, "{name}: doubling moves ℓ by {:e}", (l9 - l18).abs());
-        // The R check (its nested rule in plain R takes ~15 min per data set on this machine).
-        let rr = &r[name]["own_nested_aghq_at_glmer_estimate"]["m20"];
-        if name == "synth" || rr.is_f64() {
-            let rr = num(rr);
+        // The R check. Only the synthetic set: on smoking the R nested rule gives −403.26 against
+        // Fourfold's −393.72 and glmer's Laplace −394.23 at the same θ — R's inner Newton has no
+        // step control, and smoking's large tables with zero cells make it leave the mode (it
+        // returned NaN before its log1p(exp) was made stable). Recorded, not used, until that
+        // check is fixed (see the report of issue #13).
+        if name == "synth" {
+            let rr = num(&r[name]["own_nested_aghq_at_glmer_estimate"]["m20"]);
             assert!((l20 - rr).abs() < tol::NODE_DOUBLING, "{name}: {l20} vs R {rr}");
         }
         // Laplace at the same point is the glmer value.
@@ -133,11 +141,6 @@ fn nested_quadrature_converges_and_matches_the_r_check() {
             "{name}: Laplace {lap} vs glmer {}",
             num(&e["loglik"])
         );
-        let t = three_level(&d.studies, &lab, None, ("study_id", None), &cfg(Method::Aghq)).expect("fit");
-        let x = t.exact.as_ref().expect("exact");
-        let (_, l2) = x.loglik_doubled_nodes.expect("check");
-        assert!((l2 - x.loglik).abs() < tol::NODE_DOUBLING, "{name}");
-        assert!(x.loglik >= l9 - 1e-9, "the exact optimum is at least ℓ at glmer's point");
     }
 }
 
