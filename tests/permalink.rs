@@ -105,7 +105,7 @@ fn round_trip_every_dataset_and_setting() {
             n += 1;
         }
     }
-    assert_eq!(n, 15 * 19);
+    assert_eq!(n, 15 * 21);
 }
 
 #[test]
