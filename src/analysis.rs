@@ -38,6 +38,7 @@ use std::collections::BTreeMap;
 
 mod rob;
 pub use rob::{low_risk_analysis, LowRiskAnalysis, LowRiskLeftOut};
+pub mod models;
 pub mod revman;
 
 /// How studies are grouped for the subgroup table.
@@ -310,6 +311,9 @@ pub struct Analysis {
     /// The bivariate model under two alternative priors (when asked for).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bayes_prior_sensitivity: Option<Vec<bayes::Alternative>>,
+    /// HSROC meta-regression and the three-level model (issue #13), when the settings ask.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub models: Option<models::ModelsBlock>,
 }
 
 /// Median of the per-study prevalences `n1/N` (the default pre-test probability).
@@ -743,6 +747,7 @@ impl Staged {
             dispersion: Vec::new(),
             bayes: None,
             bayes_prior_sensitivity: None,
+            models: None,
         };
         a.revman = revman::revman_entries(&a);
         a.dispersion = revman::dispersion_entries(&a);
@@ -752,6 +757,13 @@ impl Staged {
     /// The Bayesian run the settings ask for, on the analysed rows (advance it, then `finish`).
     pub fn bayes_run(&self) -> Option<bayes::BayesRun> {
         bayes::BayesRun::new(&self.data.studies, &self.cfg.settings().bayes)
+    }
+
+    /// Stage 2c: the HSROC meta-regression and the three-level model the settings ask for
+    /// (`None` when they ask for neither).
+    pub fn models(&self) -> Option<models::ModelsBlock> {
+        let b = models::run_models(&self.data, &self.cfg);
+        (!b.is_empty()).then_some(b)
     }
 }
 
@@ -772,6 +784,7 @@ pub fn run(data: &Dataset, cfg: &AnalysisConfig) -> Result<Analysis, AnalysisErr
         _ => None,
     };
     let low_risk = staged.low_risk();
+    let models = staged.models();
     let bayes = staged.bayes_run().map(|mut r| {
         r.advance(usize::MAX);
         r.finish()
@@ -783,6 +796,7 @@ pub fn run(data: &Dataset, cfg: &AnalysisConfig) -> Result<Analysis, AnalysisErr
     a.low_risk = low_risk;
     a.bayes = bayes;
     a.bayes_prior_sensitivity = sensitivity;
+    a.models = models;
     Ok(a)
 }
 

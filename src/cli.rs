@@ -48,6 +48,11 @@ usage:
       --cochrane                      all four RevMan conventions of the SROC figure
       --xlsx OUT.xlsx                 also write every table as one Excel workbook
       --revman-csv OUT.csv            also write RevMan's externally calculated parameters (with HSROC SEs)
+      --hsroc-reg                     HSROC meta-regression on the --by covariate (accuracy, threshold,
+                                      shape) with the separate-Σ variances-differ test
+      --three-level                   three-level model (cohorts within studies; studies = cluster column)
+      --cohort COLUMN                 ... with cohorts labelled by COLUMN within a study (implies --three-level)
+      --study-column COLUMN           ... with studies given by COLUMN (default: the cluster column)
   fourfold bench [FILES...] [--json]  time complete fits (median and minimum, in-process)
       --instructions                  also count the instructions of one exact fit (valgrind callgrind)
       --one FILE                      one exact fit only (the unit --instructions counts)
@@ -210,6 +215,10 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
             }
             "--xlsx" => o.exports.xlsx = Some(val(&mut i, a)?),
             "--revman-csv" => o.exports.revman_csv = Some(val(&mut i, a)?),
+            "--hsroc-reg" => s.models.hsroc_regression = true,
+            "--three-level" => s.models.three_level = true,
+            "--cohort" => s.models.cohort = Some(val(&mut i, a)?),
+            "--study-column" => s.models.study_column = Some(val(&mut i, a)?),
             _ if a.starts_with("--") => return Err(format!("unknown option {a}")),
             _ => {
                 if o.file.is_some() {

@@ -5,7 +5,7 @@
 //! | module | owns | may use |
 //! |---|---|---|
 //! | [`data`] | text / spreadsheets → validated [`data::Dataset`] with positioned errors (`parse`, `error`); 2×2 reconstruction from reported metrics (`reconstruct`, METHODS §11); continuity correction (the one place it is applied); the named choices of options (`choice`) | — |
-//! | [`stats`] | every number: per-study accuracy, the bivariate GLMM / REML engine, summaries, heterogeneity, bias, subgroups, influence | `data` |
+//! | [`stats`] | every number: per-study accuracy, the bivariate GLMM / REML engine, summaries, heterogeneity, bias, subgroups, influence, HSROC meta-regression and the three-level model (`multilevel`: their small AGHQ engine) | `data` |
 //! | [`settings`] | [`settings::AnalysisSettings`]: every user choice, with defaults and range checks; the option types are the statistics' own enums | `data`, `stats` |
 //! | [`permalink`] | data + settings ⇄ a `#v1.…` URL fragment (bit-exact, never panics) | `data`, `settings`, `stats` |
 //! | [`analysis`] | one complete analysis (overall, subgroups, meta-regression, leave-one-out) from data + validated settings, as one call (`run`) or in the stages the page schedules (`Staged`); records the settings in the result | `data`, `settings`, `stats` |
@@ -34,7 +34,8 @@
 //! * Results are typed (method, rung, termination, boundary, fallback, errors are enums that
 //!   serialise to the JSON strings of earlier versions); nothing downstream matches on prose.
 //!
-//! Deliberately absent: a three-level model for clustered cohorts (METHODS §14.4), Bayesian fits.
+//! Deliberately absent: Bayesian fits. (The three-level model for clustered cohorts, METHODS §15.3,
+//! is `stats::threelevel`; the HSROC meta-regression, §16, is `stats::hsroc_reg`.)
 
 pub mod analysis;
 pub mod data;

@@ -57,6 +57,8 @@ pub struct AnalysisSettings {
     /// the default, so results and autosaves of analyses without it read as before.
     #[serde(skip_serializing_if = "BayesSettings::is_default")]
     pub bayes: BayesSettings,
+    /// HSROC meta-regression and the three-level model (METHODS §15.3, §16); off by default.
+    pub models: ModelSettings,
 }
 
 /// Risk of bias in the analysis (issue #15): off by default.
@@ -67,6 +69,31 @@ pub struct RiskOfBiasSettings {
     /// (the n-th risk-of-bias column) or a judgement column's name (`crate::data::rob::low_risk_rows`).
     /// `None`: no such analysis.
     pub low_risk: Option<String>,
+}
+
+/// Options of the further models (issue #13): HSROC meta-regression on the grouping covariate,
+/// and the three-level model for several cohorts (2×2 tables) per study.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ModelSettings {
+    /// Fit the HSROC meta-regression (covariate on accuracy, threshold and shape, §16) and the
+    /// separate-Σ "variances differ" test on the categorical grouping covariate (`--hsroc-reg`).
+    pub hsroc_regression: bool,
+    /// Fit the three-level model (§15.3) with studies given by the cluster column (`--three-level`).
+    pub three_level: bool,
+    /// The column that labels cohorts within a study (`--cohort COLUMN`; implies `three_level`):
+    /// rows sharing the study and this label share a cohort effect. `None`: each row is a cohort.
+    pub cohort: Option<String>,
+    /// The column that names the study of each row, when it is not the detected cluster column
+    /// (`--study-column COLUMN`). `None`: the detected cluster column, else repeated study labels.
+    pub study_column: Option<String>,
+}
+
+impl ModelSettings {
+    /// Whether the three-level model is asked for.
+    pub fn wants_three_level(&self) -> bool {
+        self.three_level || self.cohort.is_some() || self.study_column.is_some()
+    }
 }
 
 impl Default for AnalysisSettings {
@@ -87,6 +114,7 @@ impl Default for AnalysisSettings {
             leave_one_out: false,
             risk_of_bias: RiskOfBiasSettings::default(),
             bayes: BayesSettings::default(),
+            models: ModelSettings::default(),
         }
     }
 }
@@ -236,7 +264,7 @@ macro_rules! setting_groups {
 }
 
 // Append a field of `AnalysisSettings` here to carry it in permalinks.
-setting_groups!(risk_of_bias, bayes);
+setting_groups!(risk_of_bias, bayes, models);
 
 pub use crate::stats::bayes::latent::ReferencePriors;
 pub use crate::stats::bayes::model::{Priors, SdPrior};

@@ -49,6 +49,8 @@ fn settings_variants(d: &Dataset) -> Vec<AnalysisSettings> {
     push(&|s| s.auc_ci = AucCi::Delta);
     push(&|s| s.auc_ci = AucCi::None);
     push(&|s| s.risk_of_bias.low_risk = Some("overall".to_string()));
+    push(&|s| s.models.hsroc_regression = true);
+    push(&|s| s.models.cohort = Some("cohort label".to_string()));
     let labels: Vec<String> = d.studies.iter().take(3).map(|s| s.label.clone()).collect();
     v.push(AnalysisSettings {
         model: Model::Reitsma,
@@ -76,6 +78,12 @@ fn settings_variants(d: &Dataset) -> Vec<AnalysisSettings> {
             seed: u64::MAX - 3,
             draws: 1500,
             ..Default::default()
+        },
+        models: fourfold::settings::ModelSettings {
+            hsroc_regression: true,
+            three_level: true,
+            cohort: Some("c".to_string()),
+            study_column: Some("s".to_string()),
         },
     });
     v
@@ -109,7 +117,7 @@ fn round_trip_every_dataset_and_setting() {
             n += 1;
         }
     }
-    assert_eq!(n, 15 * 19);
+    assert_eq!(n, 15 * 21);
 }
 
 #[test]

@@ -8,6 +8,7 @@ pub mod doc;
 pub mod export;
 pub mod grid;
 pub mod input;
+pub mod models;
 pub mod plots;
 pub mod results;
 pub mod revman;

@@ -573,6 +573,7 @@ pub fn text_report(a: &Analysis) -> String {
         let labels: Vec<String> = a.overall.studies.iter().map(|s| s.label.clone()).collect();
         out.push_str(&super::bayes::bayes_text(b, &labels, a.bayes_prior_sensitivity.as_deref()));
     }
+    out.push_str(&super::models::models_text(a));
     out
 }
 

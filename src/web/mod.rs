@@ -22,6 +22,7 @@ pub mod cochrane;
 pub mod crash;
 pub mod dom;
 pub mod events;
+pub mod models;
 pub mod pipeline;
 pub mod render;
 pub mod revman;
@@ -88,6 +89,7 @@ pub fn start() -> Result<(), JsValue> {
         a.settings = settings;
     });
     events::wire()?;
+    models::wire()?;
     pipeline::schedule(0)
 }
 

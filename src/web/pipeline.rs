@@ -79,6 +79,7 @@ fn show(a: &Analysis) -> Result<(), JsValue> {
     render::heterogeneity(&a.overall, a.settings.ci_level)?;
     render::metareg(a)?;
     super::revman::render(a)?;
+    super::models::render(a)?;
     render::studies(a)?;
     super::cochrane::low_risk(a)?;
     let opts = state::with(|s| s.plot_options.clone());
@@ -164,8 +165,10 @@ fn pass2(gen: u64, staged: Staged, mut overall: Block) -> Result<(), JsValue> {
     start_bayes(gen, &staged)?;
     let full = overall.fit.clone();
     let low_risk = staged.low_risk();
+    let models = staged.models();
     let mut a = staged.clone().finish(overall, groups, None);
     a.low_risk = low_risk;
+    a.models = models;
     show(&a)?;
     let level = a.settings.ci_level;
     state::with(|s| s.analysis = Some(a));

@@ -263,7 +263,7 @@ pub fn covariates(data: &Dataset, settings: &AnalysisSettings) -> Result<(), JsV
         .is_some_and(|c| c.kind == CovariateKind::Numeric);
     let split: HtmlInputElement = by_id("split")?;
     split.set_disabled(!numeric);
-    Ok(())
+    super::models::columns(data, settings)
 }
 
 /// Set the settings controls from `s`.
@@ -289,13 +289,16 @@ pub fn controls(s: &AnalysisSettings) -> Result<(), JsValue> {
     super::dom::set_text(
         "pretest-value",
         &s.pretest.map_or("auto".to_string(), |p| format!("{:.0} %", p * 100.0)),
-    )
+    )?;
+    super::models::controls(s)
 }
 
 // ---------------------------------------------------------------- results
 
 /// Clear every result (no studies to analyse).
 pub fn clear_results() -> Result<(), JsValue> {
+    let mb: Element = by_id("models-box")?;
+    set_hidden(&mb, true)?;
     for id in [
         "summary-head",
         "summary-body",
@@ -401,7 +404,7 @@ pub fn fit_report(a: &Analysis) -> Result<(), JsValue> {
 }
 
 /// A `<ul>` of report lines, each `<li>` classed by its tone.
-fn lines_into(parent: &Element, lines: &[Line]) -> Result<(), JsValue> {
+pub(super) fn lines_into(parent: &Element, lines: &[Line]) -> Result<(), JsValue> {
     let ul = add(parent, "ul", "")?;
     for l in lines {
         let li = add(&ul, "li", "")?;
