@@ -51,6 +51,27 @@ pub struct AnalysisSettings {
     /// Leave-one-out, Cook's distance, empirical Bayes, weights and the cluster analysis (§10).
     /// The CLI's `--loo`; the page always computes them (in a later stage). Not in permalinks.
     pub leave_one_out: bool,
+    /// The summary of findings, the icon array and the decision curve (METHODS §17); carried in
+    /// permalinks as the `findings` group.
+    pub findings: FindingsSettings,
+}
+
+/// Options of the GRADE summary of findings (METHODS §17), the natural-frequency icon array and
+/// the decision curve. `Default` = the documented defaults (prevalences from the studies).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FindingsSettings {
+    /// Prevalences of the table's columns, each in (0, 1); empty = the minimum, median and
+    /// maximum of the studies' `n1/(n1 + n0)`.
+    pub prevalences: Vec<f64>,
+    /// Prevalence of the icon array and the decision curve; `None` = the median of the studies.
+    pub chosen: Option<f64>,
+    /// People in the icon array: 100 or 1000 (`None` = 100).
+    pub icon_people: Option<u32>,
+    /// The user's GRADE certainty rating per outcome row (TP/FN, TN/FP order of the table), as typed.
+    pub certainty: Vec<String>,
+    /// The user's footnote per outcome row.
+    pub footnotes: Vec<String>,
 }
 
 impl Default for AnalysisSettings {
@@ -69,6 +90,7 @@ impl Default for AnalysisSettings {
             excluded: Vec::new(),
             auc_ci: AucCi::Bootstrap,
             leave_one_out: false,
+            findings: FindingsSettings::default(),
         }
     }
 }
@@ -104,7 +126,18 @@ pub enum SettingsError {
     CorrectionIncrement(f64),
     /// The split threshold is not a finite number.
     SplitThreshold(f64),
+    /// A summary-of-findings prevalence is not strictly between 0 and 1.
+    Prevalence(f64),
+    /// The icon array shows 100 or 1000 people.
+    IconPeople(u32),
+    /// A certainty rating or footnote longer than [`MAX_NOTE_CHARS`] characters.
+    NoteTooLong(usize),
 }
+
+/// The longest certainty rating or footnote a user may type (characters).
+pub const MAX_NOTE_CHARS: usize = 2000;
+/// The most prevalence columns of a summary of findings.
+pub const MAX_PREVALENCES: usize = 12;
 
 impl fmt::Display for SettingsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -124,6 +157,17 @@ impl fmt::Display for SettingsError {
             SettingsError::SplitThreshold(t) => {
                 write!(f, "the split threshold must be a number; {t} was given")
             }
+            SettingsError::Prevalence(p) => write!(
+                f,
+                "a prevalence of the summary of findings must lie between 0 and 1 (exclusive), at most {MAX_PREVALENCES} of them; {p} was given"
+            ),
+            SettingsError::IconPeople(n) => {
+                write!(f, "the icon array shows 100 or 1000 people; {n} was given")
+            }
+            SettingsError::NoteTooLong(n) => write!(
+                f,
+                "a certainty rating or footnote may have at most {MAX_NOTE_CHARS} characters; {n} were given"
+            ),
         }
     }
 }
@@ -154,6 +198,35 @@ impl AnalysisSettings {
         }
         if let Some(t) = self.split_threshold.filter(|t| !t.is_finite()) {
             return Err(SettingsError::SplitThreshold(t));
+        }
+        self.findings.validate()
+    }
+}
+
+impl FindingsSettings {
+    /// Ranges of the summary-of-findings options.
+    ///
+    /// # Errors
+    /// The first prevalence outside (0, 1) (or beyond [`MAX_PREVALENCES`]), an icon count other
+    /// than 100 or 1000, a note longer than [`MAX_NOTE_CHARS`].
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        let inside = |p: f64| p > 0.0 && p < 1.0;
+        if let Some(p) = self.prevalences.iter().copied().find(|p| !inside(*p)) {
+            return Err(SettingsError::Prevalence(p));
+        }
+        if self.prevalences.len() > MAX_PREVALENCES {
+            return Err(SettingsError::Prevalence(self.prevalences[MAX_PREVALENCES]));
+        }
+        if let Some(p) = self.chosen.filter(|p| !inside(*p)) {
+            return Err(SettingsError::Prevalence(p));
+        }
+        if let Some(n) = self.icon_people.filter(|n| *n != 100 && *n != 1000) {
+            return Err(SettingsError::IconPeople(n));
+        }
+        if let Some(n) =
+            self.certainty.iter().chain(&self.footnotes).map(|s| s.chars().count()).find(|n| *n > MAX_NOTE_CHARS)
+        {
+            return Err(SettingsError::NoteTooLong(n));
         }
         Ok(())
     }
@@ -206,7 +279,7 @@ macro_rules! setting_groups {
 }
 
 // Append a field of `AnalysisSettings` here to carry it in permalinks.
-setting_groups!();
+setting_groups!(findings);
 
 #[cfg(test)]
 mod tests {

@@ -14,6 +14,7 @@ pub mod influence;
 pub mod metareg;
 pub mod pubbias;
 pub mod reitsma;
+pub mod sof;
 pub mod rng;
 pub mod summary;
 pub mod threshold;
