@@ -27,6 +27,12 @@ usage:
       --region f|chi2                 radius of the regions (default f)
       --auc-ci bootstrap|delta|none   AUC interval (default bootstrap, B = 2000, seed 20240601)
       --exclude LABEL                 leave a study out (repeatable)
+      --prevalences P1,P2,...         summary-of-findings prevalences (default: lowest, median, highest of the studies)
+      --prevalence P                  prevalence of the icon array and the decision curve (default: median)
+      --icons 100|1000                people in the icon array (report; default 100)
+      --compat midas|metandi|mada|metadta|metadta-laplace
+                                      use that tool's model and conventions, and print its numbers beside Fourfold's
+  fourfold report FILE [options]      the whole analysis as one self-contained HTML page (same options)
   fourfold bench [FILES...] [--json]  time complete fits (median and minimum, in-process)
       --instructions                  also count the instructions of one exact fit (valgrind callgrind)
       --one FILE                      one exact fit only (the unit --instructions counts)
@@ -41,7 +47,8 @@ pub fn run_cli(args: Vec<String>) -> i32 {
             println!("fourfold {}", env!("CARGO_PKG_VERSION"));
             0
         }
-        Some("analyze") => analyze_cmd(&args[1..]),
+        Some("analyze") => analyze_cmd(&args[1..], false),
+        Some("report") => analyze_cmd(&args[1..], true),
         Some("bench") => bench_cmd(&args[1..]),
         Some("reconstruct") => reconstruct_cmd(&args[1..]),
         Some("--help") | Some("-h") | Some("help") => {
@@ -74,13 +81,14 @@ struct Opts {
     file: Option<String>,
     json: bool,
     settings: AnalysisSettings,
+    compat: Option<fourfold::findings::Tool>,
 }
 
 /// The flags of `analyze` → one [`AnalysisSettings`] (the page and permalinks produce the same
 /// type). Choice values parse with the option types' own `FromStr`; ranges are checked once, by
 /// [`AnalysisConfig::try_from`].
 fn parse_opts(args: &[String]) -> Result<Opts, String> {
-    let mut o = Opts { file: None, json: false, settings: AnalysisSettings::default() };
+    let mut o = Opts { file: None, json: false, settings: AnalysisSettings::default(), compat: None };
     let s = &mut o.settings;
     let mut i = 0;
     let val = |i: &mut usize, name: &str| -> Result<String, String> {
@@ -126,6 +134,18 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
             "--region" => s.region = val(&mut i, a)?.parse().map_err(|e| format!("{e}"))?,
             "--auc-ci" => s.auc_ci = val(&mut i, a)?.parse().map_err(|e| format!("{e}"))?,
             "--exclude" => s.excluded.push(val(&mut i, a)?),
+            "--prevalences" => {
+                let v = val(&mut i, a)?;
+                s.findings.prevalences =
+                    v.split(',').map(|x| number(x, "--prevalences")).collect::<Result<Vec<f64>, String>>()?;
+            }
+            "--prevalence" => s.findings.chosen = Some(number(&val(&mut i, a)?, "--prevalence")?),
+            "--icons" => {
+                let v = val(&mut i, a)?;
+                s.findings.icon_people =
+                    Some(v.trim().parse().map_err(|_| format!("--icons: '{v}' is not a whole number"))?);
+            }
+            "--compat" => o.compat = Some(val(&mut i, a)?.parse().map_err(|e| format!("{e}"))?),
             _ if a.starts_with("--") => return Err(format!("unknown option {a}")),
             _ => {
                 if o.file.is_some() {
@@ -139,14 +159,18 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
     Ok(o)
 }
 
-fn analyze_cmd(args: &[String]) -> i32 {
-    let o = match parse_opts(args) {
+fn analyze_cmd(args: &[String], report: bool) -> i32 {
+    let mut o = match parse_opts(args) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("fourfold: {e}\n{USAGE}");
             return 2;
         }
     };
+    if let Some(t) = o.compat {
+        // The tool's model, quadrature, intervals, regions and correction (its printout's conventions).
+        o.settings = t.settings(&o.settings);
+    }
     let cfg = match AnalysisConfig::try_from(&o.settings) {
         Ok(c) => c,
         Err(e) => {
@@ -186,8 +210,37 @@ fn analyze_cmd(args: &[String]) -> i32 {
             return 2;
         }
     };
+    if report {
+        let link = format!("#{}", fourfold::permalink::encode(&parsed.dataset, &o.settings));
+        print!("{}", fourfold::report::html_report::report_html(&analysis, Some(&link)));
+        return 0;
+    }
+    let compat = o.compat.map(|t| fourfold::findings::compat_view_of(&analysis, &[t]));
     if o.json {
-        return match serde_json::to_string_pretty(&analysis) {
+        let mut v = match serde_json::to_value(&analysis) {
+            Ok(v) => v,
+            Err(e) => {
+                eprintln!("fourfold: cannot serialise: {e}");
+                return 1;
+            }
+        };
+        if let Some(obj) = v.as_object_mut() {
+            let extra = [
+                ("summary_of_findings", serde_json::to_value(fourfold::findings::summary_of_findings(&analysis))),
+                ("decision_curve", serde_json::to_value(fourfold::findings::decision(&analysis))),
+                ("compat", serde_json::to_value(&compat)),
+            ];
+            for (k, x) in extra {
+                match x {
+                    Ok(serde_json::Value::Null) => {}
+                    Ok(x) => {
+                        obj.insert(k.into(), x);
+                    }
+                    Err(e) => eprintln!("fourfold: cannot serialise {k}: {e}"),
+                }
+            }
+        }
+        return match serde_json::to_string_pretty(&v) {
             Ok(s) => {
                 println!("{s}");
                 0
@@ -199,6 +252,11 @@ fn analyze_cmd(args: &[String]) -> i32 {
         };
     }
     print!("{}", text_report(&analysis));
+    print!("{}", fourfold::report::sof::sof_text(&analysis));
+    if let Some(v) = &compat {
+        let model = fourfold::report::results::method_words(o.settings.model, Some(o.settings.nodes as usize));
+        print!("{}", fourfold::report::compat::compat_text(v, &model));
+    }
     0
 }
 

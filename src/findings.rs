@@ -376,6 +376,8 @@ pub fn tool_numbers(tool: Tool, studies: &[Study], level: f64) -> Result<ToolNum
             n.auc_ci = None;
             n.pauc = pauc_mada(mu, tau2, studies);
             n.aic_parameters = Some(5);
+            // mada's orientation is (logit Se, logit FPR): the correlation changes sign.
+            n.rho = n.rho.map(|r| -r);
         }
         Tool::Metadta | Tool::MetadtaLaplace => {
             // lme4 counts every parameter of the model, also when ρ sits at ±1.

@@ -3,12 +3,15 @@
 //! in the layout of the seed review's Table 2, and (in [`results`]) the fit report, the
 //! interpretations and the tables, as the shapes of [`doc`].
 
+pub mod compat;
 pub mod doc;
 pub mod export;
 pub mod grid;
+pub mod html_report;
 pub mod input;
 pub mod plots;
 pub mod results;
+pub mod sof;
 
 pub use doc::text_table;
 pub use results::{summary_cells, summary_headers, summary_table, text_report};
