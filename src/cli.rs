@@ -254,7 +254,7 @@ fn analyze_cmd(args: &[String], report: bool) -> i32 {
     print!("{}", text_report(&analysis));
     print!("{}", fourfold::report::sof::sof_text(&analysis));
     if let Some(v) = &compat {
-        let model = fourfold::report::results::method_words(o.settings.model, Some(o.settings.nodes as usize));
+        let model = fourfold::report::compat::short_model(o.settings.model, o.settings.nodes);
         print!("{}", fourfold::report::compat::compat_text(v, &model));
     }
     0

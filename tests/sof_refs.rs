@@ -160,3 +160,24 @@ fn subgroups_get_their_own_block() {
     let k: usize = sof.blocks[1..].iter().map(|b| b.k).sum();
     assert_eq!(k, sof.blocks[0].k);
 }
+
+#[test]
+fn findings_settings_ride_in_the_permalink() {
+    let d = read_dataset("audit_c");
+    let s = AnalysisSettings {
+        findings: FindingsSettings {
+            prevalences: vec![0.05, 0.25],
+            chosen: Some(0.3),
+            icon_people: Some(1000),
+            certainty: vec!["⊕⊕◯◯ Low".into(), String::new(), "High".into()],
+            footnotes: vec!["Risk of bias: <b>&\"".into()],
+        },
+        ..AnalysisSettings::default()
+    };
+    let frag = fourfold::permalink::encode(&d, &s);
+    let (_, back) = fourfold::permalink::decode(&frag).expect("decode");
+    assert_eq!(back.findings, s.findings);
+    // Defaults write nothing: links of analyses without these settings stay as they were.
+    assert!(AnalysisSettings::default().extensions().is_empty());
+    assert_eq!(s.extensions().len(), 1);
+}

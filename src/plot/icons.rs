@@ -19,16 +19,16 @@ pub struct IconData {
     pub counts: [u32; 4],
     /// Legend text of the four groups, in the same order.
     pub labels: [String; 4],
-    /// A line under the array (e.g. the prevalence and the estimates used).
-    pub note: String,
+    /// Lines under the array (e.g. how to read it, the predictive values).
+    pub note: Vec<String>,
 }
 
 /// Width × height of the figure for `people` (100: 10 × 10; otherwise 40 columns).
 pub fn icon_size(people: u32) -> (u32, u32) {
     if people <= 100 {
-        (760, 460)
+        (860, 480)
     } else {
-        (900, 560)
+        (1000, 600)
     }
 }
 
@@ -43,9 +43,14 @@ pub fn draw_icons<DB: DrawingBackend>(
     let people = data.people.clamp(1, 10_000) as i32;
     let cols = if people <= 100 { 10 } else { 40 };
     let rows = (people + cols - 1) / cols;
-    let legend_w = 330;
+    let legend_w = super::common::legend_size(
+        &data.labels.iter().map(|l| LegendEntry::new(Marker::filled_circle(style.positive), format!("000 {l}"))).collect::<Vec<_>>(),
+        style,
+    )
+    .0;
     let grid_w = (w as i32 - legend_w - 40).max(100);
-    let note_h = text_height(style.text_size) + 16;
+    let line_h = text_height(style.text_size) + 6;
+    let note_h = line_h * data.note.len() as i32 + 12;
     let grid_h = (h as i32 - top - note_h - 10).max(60);
     let cell = (grid_w / cols).min(grid_h / rows).max(3);
     let r = (cell as f64 * 0.38).round() as i32;
@@ -74,10 +79,12 @@ pub fn draw_icons<DB: DrawingBackend>(
         })
         .collect();
     draw_legend(area, (x0 + cols * cell + 20, y0), &entries, style)?;
-    area.draw(&Text::new(
-        data.note.clone(),
-        (x0, y0 + rows * cell + 12),
-        style.text(style.text_size, HPos::Left, VPos::Top),
-    ))?;
+    for (j, line) in data.note.iter().enumerate() {
+        area.draw(&Text::new(
+            line.clone(),
+            (x0, y0 + rows * cell + 12 + j as i32 * line_h),
+            style.text(style.text_size, HPos::Left, VPos::Top),
+        ))?;
+    }
     Ok(())
 }

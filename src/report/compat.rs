@@ -85,13 +85,33 @@ fn column(n: &ToolNumbers, err: Option<&str>) -> Vec<Cell> {
         Cell::opt(num(n.rho, 3), n.rho),
         Cell::opt(num(n.loglik, 3), n.loglik),
         Cell::opt(
-            n.aic.map_or("–".into(), |a| format!("{a:.2} ({})", n.aic_parameters.unwrap_or(0))),
+            n.aic.map_or("–".into(), |a| format!("{} ({})", format!("{a:.2}").replace('-', "−"), n.aic_parameters.unwrap_or(0))),
             n.aic,
         ),
         Cell::opt(auc, n.auc),
         Cell::opt(i2, n.i2_sens),
         Cell::text(n.boundary.clone().unwrap_or_else(|| "none".into())),
     ]
+}
+
+/// A short name of Fourfold's model for the view's first column ("exact, 25 nodes").
+pub fn short_model(method: crate::settings::Method, nodes: u32) -> String {
+    match method {
+        crate::settings::Method::Aghq => format!("exact, {nodes} nodes"),
+        crate::settings::Method::Laplace => "Laplace".into(),
+        crate::settings::Method::Reitsma => "REML".into(),
+    }
+}
+
+/// The reasons of every column as `(tool title, model sentence, the other sentences joined)`.
+pub fn difference_paragraphs(v: &CompatView) -> Vec<(String, String)> {
+    v.columns
+        .iter()
+        .map(|c| {
+            let d = differences(c, v);
+            (tool_title(c.tool).to_string(), d.get(1..).map_or(String::new(), |r| r.join(" ")))
+        })
+        .collect()
 }
 
 /// The side-by-side table: one row per quantity, Fourfold's column first.
@@ -116,9 +136,16 @@ pub fn compat_table(v: &CompatView, fourfold_model: &str) -> Table {
     Table { headers, keys, rows }
 }
 
+fn sentence_model(t: Tool) -> String {
+    let m = tool_model(t);
+    let mut c = m.chars();
+    let first: String = c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default();
+    format!("{first}.")
+}
+
 /// One sentence per way the tool's printout differs from Fourfold's default, and why.
 pub fn differences(c: &ToolColumn, v: &CompatView) -> Vec<String> {
-    let mut out = vec![format!("{}: {}.", tool_title(c.tool), tool_model(c.tool))];
+    let mut out = vec![format!("{}: {}.", tool_title(c.tool), tool_model(c.tool)), sentence_model(c.tool)];
     let n = &c.numbers;
     let boundary = v.fourfold.boundary.is_some() || n.boundary.is_some();
     match c.tool {
@@ -140,9 +167,12 @@ pub fn differences(c: &ToolColumn, v: &CompatView) -> Vec<String> {
                 .map_or(String::new(), |[a, b]| format!(" (the Zhou–Dendukuri formula on mada's own fit gives {:.1}% / {:.1}%)", 100.0 * a, 100.0 * b));
             out.push(format!("mada 0.5.12's \"Zhou\" I² puts the squared standard errors of the pooled logits where the formula has τ², and test-positive/negative counts where it has diseased/non-diseased counts, so it prints a much smaller I²{zhou}; Fourfold does not reproduce that number."));
         }
-        Tool::Metadta | Tool::MetadtaLaplace => {
+        Tool::MetadtaLaplace => {
+            out.push("The same Laplace model as the MetaDTA column, at its exact optimum: what lme4 with tight controls (and glmmTMB) prints, and what the default glmer approaches.".into());
+        }
+        Tool::Metadta => {
             out.push("The Laplace approximation replaces the integral over the random effects by one point: τ² are usually a few percent smaller and the log-likelihood differs from the exact one by up to about 1 unit; pooled sensitivity and specificity differ in the 3rd or 4th digit.".into());
-            if c.tool == Tool::Metadta {
+            {
                 out.push("With lme4's default controls (PIRLS tolerance 1e-7) glmer stops short of the Laplace optimum: its logit means can be off by up to 2e-3 and its standard errors by about 1% (and on some data it does not converge at all); this column is the optimum, which the printout approaches to that precision.".into());
             }
             out.push("MetaDTA prints no AUC.".into());

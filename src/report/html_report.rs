@@ -7,9 +7,9 @@
 //! adds its own with one call, `page.push(Section::new(id, title, html))` (or
 //! [`ReportPage::insert_before`] to place it). Every user-supplied text is escaped.
 
-use super::compat::{compat_table, differences};
+use super::compat::{compat_table, difference_paragraphs, short_model};
 use super::plots::{plot_svg, PlotKind};
-use super::results::{method_words, studies_table, summary_table};
+use super::results::{studies_table, summary_table};
 use super::sof::{decision_data, decision_table, escape, icon_data, sof_method_note, sof_tables, table_html};
 use crate::analysis::Analysis;
 use crate::data::correction::CorrectionRule;
@@ -254,13 +254,11 @@ impl ReportPage {
             page.push(Section::new("decision", "Decision curve", h));
         }
         let v = compat_view(a);
-        let model = method_words(a.settings.model, Some(a.settings.nodes as usize));
+        let model = short_model(a.settings.model, a.settings.nodes);
         let mut h = table_html(&compat_table(&v, &model), "");
         h.push_str("<ul>");
-        for c in &v.columns {
-            for l in differences(c, &v) {
-                h.push_str(&format!("<li>{}</li>", escape(&l)));
-            }
+        for (tool, why) in difference_paragraphs(&v) {
+            h.push_str(&format!("<li><strong>{}</strong>: {}</li>", escape(&tool), escape(&why)));
         }
         h.push_str("</ul>");
         page.push(Section::new("compat", "Compatibility with other software", h));

@@ -273,11 +273,14 @@ pub fn icon_data(f: &Frequencies, people: u32) -> IconData {
             "false positives: do not have it, test positive".into(),
             "true negatives: do not have it, test negative".into(),
         ],
-        note: format!(
-            "Filled: test positive; hollow: test negative. Circles have the condition, squares do not. Positive predictive value {:.0}%, negative predictive value {:.0}%.",
-            100.0 * f.ppv.estimate,
-            100.0 * f.npv.estimate
-        ),
+        note: vec![
+            "Filled: test positive; hollow: test negative. Circles have the condition, squares do not.".into(),
+            format!(
+                "Of those testing positive {:.0}% have the condition; of those testing negative {:.0}% do not.",
+                100.0 * f.ppv.estimate,
+                100.0 * f.npv.estimate
+            ),
+        ],
     }
 }
 

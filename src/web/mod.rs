@@ -10,6 +10,7 @@
 //! | [`pipeline`] | debounced, generation-checked passes: fast fit → complete fit → leave-one-out |
 //! | [`render`] | state → DOM (grid, messages, tables, fit report, plots) |
 //! | [`events`] | DOM events → state → pipeline |
+//! | [`findings`] | summary of findings, icon array, decision curve, compatibility view and the report export |
 //! | [`crash`] | the panic hook: console, a calm alert, text kept in the autosave, controls disabled |
 //!
 //! Rules: every fallible step returns `Result<_, JsValue>`; no `unwrap`/`expect`; user data
@@ -19,6 +20,7 @@
 pub mod crash;
 pub mod dom;
 pub mod events;
+pub mod findings;
 pub mod pipeline;
 pub mod render;
 pub mod state;

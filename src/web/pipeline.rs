@@ -79,6 +79,7 @@ fn show(a: &Analysis) -> Result<(), JsValue> {
     render::heterogeneity(&a.overall, a.settings.ci_level)?;
     render::metareg(a)?;
     render::studies(a)?;
+    super::findings::render(a)?;
     let opts = state::with(|s| s.plot_options.clone());
     render::plot_controls(a, &opts)?;
     render::plots(a)
