@@ -63,6 +63,7 @@ fn settings_variants(d: &Dataset) -> Vec<AnalysisSettings> {
         excluded: labels,
         auc_ci: AucCi::Delta,
         leave_one_out: false,
+        findings: Default::default(),
     });
     v
 }
