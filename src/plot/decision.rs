@@ -33,17 +33,21 @@ pub fn draw_decision<DB: DrawingBackend>(
     let (w, _) = check_size(area, 320, 240)?;
     let top = draw_frame(area, &data.title, style)?;
     let pts: Vec<_> = data.test.iter().filter(|p| p.0.is_finite() && p.1.is_finite()).collect();
-    let xr = pad_range(
-        super::common::finite_range(pts.iter().map(|p| p.0)),
-        0.0,
-        (0.0, 1.0),
-    );
     let ymax = super::common::finite_range(
         pts.iter().flat_map(|p| [p.1, p.3]).chain(data.treat_all.iter().map(|p| p.1)).chain([0.0]),
     )
     .map_or(0.1, |r| r.1)
     .max(1e-3);
     let yr = (-0.25 * ymax, ymax * 1.08);
+    // Thresholds up to where the test's upper limit leaves the plot (beyond, every strategy is
+    // below "treat none" and the curve says nothing more).
+    let x_hi = pts.iter().filter(|p| p.3.is_finite() && p.3 >= yr.0).map(|p| p.0).fold(f64::NAN, f64::max);
+    let xr = pad_range(
+        super::common::finite_range(pts.iter().map(|p| p.0).filter(|x| !(x_hi.is_finite() && *x > x_hi + 0.05))),
+        0.0,
+        (0.0, 1.0),
+    );
+    let xr = (0.0f64.min(xr.0), xr.1);
     let colour = style.series_colour(0);
     let entries = vec![
         LegendEntry::new(Marker::line(colour, style.line_width + 1, Dash::Solid), "Test-guided"),
@@ -73,18 +77,33 @@ pub fn draw_decision<DB: DrawingBackend>(
         .x_desc(data.x_label.as_str())
         .y_desc(data.y_label.as_str())
         .draw()?;
-    let clip = |v: f64| v.clamp(yr.0, yr.1);
+    // Lines are cut where they leave the plot (never drawn along its edge).
+    let runs = |v: Vec<(f64, f64)>| -> Vec<Vec<(f64, f64)>> {
+        let mut out: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+        for p in v {
+            if p.1.is_finite() && p.1 >= yr.0 && p.1 <= yr.1 && p.0 <= xr.1 {
+                if let Some(last) = out.last_mut() {
+                    last.push(p);
+                }
+            } else if out.last().is_some_and(|l| !l.is_empty()) {
+                out.push(Vec::new());
+            }
+        }
+        out.retain(|r| r.len() > 1);
+        out
+    };
     chart_polyline(&mut chart, &[(xr.0, 0.0), (xr.1, 0.0)], style.foreground.stroke_width(1), Dash::Solid)?;
-    let all: Vec<(f64, f64)> =
-        data.treat_all.iter().filter(|p| p.1.is_finite() && p.1 >= yr.0).map(|p| (p.0, p.1)).collect();
-    chart_polyline(&mut chart, &all, style.series_colour(1).stroke_width(style.line_width), Dash::Dashed)?;
-    for k in [2usize, 3] {
-        let band: Vec<(f64, f64)> =
-            pts.iter().map(|p| (p.0, clip(if k == 2 { p.2 } else { p.3 }))).filter(|p| p.1.is_finite()).collect();
-        chart_polyline(&mut chart, &band, colour.stroke_width(1), Dash::Dashed)?;
+    for r in runs(data.treat_all.clone()) {
+        chart_polyline(&mut chart, &r, style.series_colour(1).stroke_width(style.line_width), Dash::Dashed)?;
     }
-    let line: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, clip(p.1))).collect();
-    chart_polyline(&mut chart, &line, colour.stroke_width(style.line_width + 1), Dash::Solid)?;
+    for k in [2usize, 3] {
+        for r in runs(pts.iter().map(|p| (p.0, if k == 2 { p.2 } else { p.3 })).collect()) {
+            chart_polyline(&mut chart, &r, colour.stroke_width(1), Dash::Dashed)?;
+        }
+    }
+    for r in runs(pts.iter().map(|p| (p.0, p.1)).collect()) {
+        chart_polyline(&mut chart, &r, colour.stroke_width(style.line_width + 1), Dash::Solid)?;
+    }
     draw_legend(area, (plot_w + 10, top + 20), &entries, style)?;
     Ok(())
 }

@@ -103,6 +103,13 @@ test('SoF on the page = CLI; the report opens offline with the CLI numbers and t
   await page.screenshot({ path: path.join(artifacts, 'findings-page.png'), fullPage: false });
   await page.getByTestId('sof-tables').screenshot({ path: path.join(artifacts, 'findings-sof.png') });
   await page.getByTestId('compat-box').screenshot({ path: path.join(artifacts, 'findings-compat.png') });
+  await page.getByTestId('plot-icons').screenshot({ path: path.join(artifacts, 'findings-icons.png') });
+  await page.getByTestId('plot-decision').screenshot({ path: path.join(artifacts, 'findings-decision.png') });
+  // The icon array switches to 1,000 people; the choice rides in the settings (permalink group).
+  await page.getByTestId('sof-people').selectOption('1000');
+  await page.waitForFunction(() => document.querySelector('[data-testid=plot-icons]').width === 1000, null, { timeout: READY_MS });
+  await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent === 'ready', null, { timeout: READY_MS });
+  await page.getByTestId('plot-icons').screenshot({ path: path.join(artifacts, 'findings-icons-1000.png') });
   const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-report').click()]);
   const file = path.join(artifacts, 'report.html');
   await dl.saveAs(file);
