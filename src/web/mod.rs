@@ -11,6 +11,7 @@
 //! | [`render`] | state → DOM (grid, messages, tables, fit report, plots) |
 //! | [`events`] | DOM events → state → pipeline |
 //! | [`findings`] | summary of findings, icon array, decision curve, compatibility view and the report export |
+//! | [`sheets`] | spreadsheets → text in a Web Worker (the second wasm module, loaded on first use) |
 //! | [`crash`] | the panic hook: console, a calm alert, text kept in the autosave, controls disabled |
 //!
 //! Rules: every fallible step returns `Result<_, JsValue>`; no `unwrap`/`expect`; user data
@@ -23,6 +24,7 @@ pub mod events;
 pub mod findings;
 pub mod pipeline;
 pub mod render;
+pub mod sheets;
 pub mod state;
 
 use wasm_bindgen::prelude::*;
