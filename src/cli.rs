@@ -226,7 +226,10 @@ fn analyze_cmd(args: &[String], report: bool) -> i32 {
         };
         if let Some(obj) = v.as_object_mut() {
             let extra = [
-                ("summary_of_findings", serde_json::to_value(fourfold::findings::summary_of_findings(&analysis))),
+                (
+                    "summary_of_findings",
+                    serde_json::to_value(fourfold::findings::summary_of_findings(&analysis)),
+                ),
                 ("decision_curve", serde_json::to_value(fourfold::findings::decision(&analysis))),
                 ("compat", serde_json::to_value(&compat)),
             ];

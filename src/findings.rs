@@ -186,8 +186,12 @@ impl Tool {
         let mut s = base.clone();
         let (model, nodes, ci, region, rule) = match self {
             Tool::Midas => (Method::Aghq, 7, CiMethod::ClopperPearson, RegionKind::F, CorrectionRule::Single),
-            Tool::Metandi => (Method::Aghq, 5, CiMethod::ClopperPearson, RegionKind::F, CorrectionRule::Single),
-            Tool::Mada => (Method::Reitsma, base.nodes, CiMethod::Wilson, RegionKind::ChiSquare, CorrectionRule::All),
+            Tool::Metandi => {
+                (Method::Aghq, 5, CiMethod::ClopperPearson, RegionKind::F, CorrectionRule::Single)
+            }
+            Tool::Mada => {
+                (Method::Reitsma, base.nodes, CiMethod::Wilson, RegionKind::ChiSquare, CorrectionRule::All)
+            }
             Tool::Metadta | Tool::MetadtaLaplace => {
                 (Method::Laplace, base.nodes, CiMethod::ClopperPearson, RegionKind::F, CorrectionRule::Single)
             }
@@ -413,7 +417,8 @@ pub fn compat_view_of(a: &Analysis, tools: &[Tool]) -> CompatView {
         .collect();
     let zhou_on_reml = columns.iter().find(|c| c.tool == Tool::Mada).and_then(|c| {
         let (mu, tau2) = (c.numbers.mu?, c.numbers.tau2?);
-        let z = zhou_dendukuri(&studies, mu[0], mu[1], tau2[0], tau2[1], c.numbers.rho.unwrap_or(0.0)).ok()?;
+        let z =
+            zhou_dendukuri(&studies, mu[0], mu[1], tau2[0], tau2[1], c.numbers.rho.unwrap_or(0.0)).ok()?;
         Some([z.i2_sens, z.i2_spec])
     });
     CompatView { fourfold, zhou_on_reml, columns }

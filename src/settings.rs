@@ -223,8 +223,12 @@ impl FindingsSettings {
         if let Some(n) = self.icon_people.filter(|n| *n != 100 && *n != 1000) {
             return Err(SettingsError::IconPeople(n));
         }
-        if let Some(n) =
-            self.certainty.iter().chain(&self.footnotes).map(|s| s.chars().count()).find(|n| *n > MAX_NOTE_CHARS)
+        if let Some(n) = self
+            .certainty
+            .iter()
+            .chain(&self.footnotes)
+            .map(|s| s.chars().count())
+            .find(|n| *n > MAX_NOTE_CHARS)
         {
             return Err(SettingsError::NoteTooLong(n));
         }

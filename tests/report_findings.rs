@@ -5,19 +5,24 @@ use fourfold::analysis::{run, AnalysisConfig};
 use fourfold::findings::{decision, icon_frequencies, summary_of_findings};
 use fourfold::plot::{draw_decision, draw_icons, icon_size, to_svg, PlotStyle};
 use fourfold::report::html_report::{methods_text, report_html, ReportPage, Section};
-use fourfold::report::sof::{decision_data, decision_table, icon_data, sof_csv, sof_html, sof_tables, whole_people};
+use fourfold::report::sof::{
+    decision_data, decision_table, icon_data, sof_csv, sof_html, sof_tables, whole_people,
+};
 use fourfold::settings::{AnalysisSettings, FindingsSettings};
 mod support;
 use support::read_dataset;
 
 fn audit(settings: AnalysisSettings) -> fourfold::analysis::Analysis {
-    run(&read_dataset("audit_c"), &AnalysisConfig::try_from(&settings).unwrap()).unwrap()
+    run(&read_dataset("audit_c"), &AnalysisConfig::try_from(&settings).expect("present")).expect("present")
 }
 
 #[test]
 fn sof_table_layout_and_exports() {
     let a = audit(AnalysisSettings {
-        findings: FindingsSettings { certainty: vec!["Moderate, \"imprecise\"".into()], ..FindingsSettings::default() },
+        findings: FindingsSettings {
+            certainty: vec!["Moderate, \"imprecise\"".into()],
+            ..FindingsSettings::default()
+        },
         ..AnalysisSettings::default()
     });
     let f = summary_of_findings(&a);
@@ -29,7 +34,13 @@ fn sof_table_layout_and_exports() {
     assert_eq!(t.headers[2], "Prevalence 5.4% — per 1,000 tested");
     // TP at 5.4%: 1000·p·Se from the fit, shown whole with its interval.
     let c = &f.blocks[0].columns[0];
-    assert_eq!(t.rows[0].cells[2].text, format!("{:.0} ({:.0} to {:.0})", c.true_positives.estimate, c.true_positives.ci[0], c.true_positives.ci[1]));
+    assert_eq!(
+        t.rows[0].cells[2].text,
+        format!(
+            "{:.0} ({:.0} to {:.0})",
+            c.true_positives.estimate, c.true_positives.ci[0], c.true_positives.ci[1]
+        )
+    );
     assert_eq!(t.rows[0].cells[1].text, "14 (2071)");
     assert_eq!(t.rows[2].cells[1].text, "14 (16261)");
     assert_eq!(t.rows[0].cells[5].text, "Moderate, \"imprecise\"");
@@ -72,12 +83,13 @@ fn decision_curve_table_and_figure() {
     let t = decision_table(&d);
     assert_eq!(t.rows.len(), 9);
     // At the threshold equal to the prevalence treat-all has zero net benefit.
-    let at = d.points.iter().find(|p| (p.threshold - 0.2).abs() < 1e-12).unwrap();
+    let at = d.points.iter().find(|p| (p.threshold - 0.2).abs() < 1e-12).expect("present");
     assert!(at.treat_all.abs() < 1e-12);
-    let s = &a.overall.fit.as_ref().unwrap().summary;
+    let s = &a.overall.fit.as_ref().expect("present").summary;
     let nb = 0.2 * s.sensitivity.estimate - 0.8 * (1.0 - s.specificity.estimate) * 0.25;
     assert!((at.test.estimate - nb).abs() < 1e-12);
-    let svg = to_svg(900, 520, |ar| draw_decision(ar, &decision_data(&d), &PlotStyle::default())).unwrap();
+    let svg =
+        to_svg(900, 520, |ar| draw_decision(ar, &decision_data(&d), &PlotStyle::default())).expect("present");
     assert!(svg.contains("Treat all") && svg.contains("Net benefit"));
 }
 
@@ -85,7 +97,8 @@ fn decision_curve_table_and_figure() {
 fn report_sections_escape_and_extend() {
     let mut data = read_dataset("audit_c");
     data.studies[0].label = "<script>alert(1)</script>&".into();
-    let a = run(&data, &AnalysisConfig::try_from(&AnalysisSettings::default()).unwrap()).unwrap();
+    let a = run(&data, &AnalysisConfig::try_from(&AnalysisSettings::default()).expect("present"))
+        .expect("present");
     let html = report_html(&a, Some("#v1.abc\"><x>"));
     assert!(!html.contains("<script>alert(1)"), "hostile label escaped");
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;&amp;"));
@@ -101,7 +114,7 @@ fn report_sections_escape_and_extend() {
     page.push(Section::new("revman", "RevMan parameters", "<p>…</p>"));
     assert_eq!(page.sections.len(), n + 2);
     let ids: Vec<&str> = page.sections.iter().map(|s| s.id.as_str()).collect();
-    let i = ids.iter().position(|x| *x == "bayes").unwrap();
+    let i = ids.iter().position(|x| *x == "bayes").expect("present");
     assert_eq!(ids[i + 1], "studies");
     assert_eq!(ids.last(), Some(&"revman"));
     let out = page.to_html();

@@ -45,13 +45,13 @@ fn same_mu_and_vcov_as_r() {
     let mut worst = 0.0f64;
     for name in SETS {
         let set = &r[name];
-        let mu = [set["mu"][0].as_f64().unwrap(), set["mu"][1].as_f64().unwrap()];
-        let v = |i: usize, j: usize| set["vcov"][i][j].as_f64().unwrap();
+        let mu = [set["mu"][0].as_f64().expect("present"), set["mu"][1].as_f64().expect("present")];
+        let v = |i: usize, j: usize| set["vcov"][i][j].as_f64().expect("present");
         let m = LogitMeans { mu, vcov: [[v(0, 0), v(0, 1)], [v(1, 0), v(1, 1)]] };
-        let cols = set["columns"].as_array().unwrap();
+        let cols = set["columns"].as_array().expect("present");
         assert_eq!(cols.len(), 3, "{name}: three distinct prevalences");
         for c in cols {
-            let p = c["prevalence"].as_f64().unwrap();
+            let p = c["prevalence"].as_f64().expect("present");
             let f = frequencies(&m, p, z).expect("frequencies");
             for (key, got) in cells(&f) {
                 let want = triple(&c[key]);
@@ -64,10 +64,11 @@ fn same_mu_and_vcov_as_r() {
             // The joint intervals against the simulation.
             for (key, got) in [("test_positives", f.test_positives), ("ppv", f.ppv), ("npv", f.npv)] {
                 let sim = &c[format!("sim_{key}")];
-                let (lo, hi) = (sim[0].as_f64().unwrap(), sim[1].as_f64().unwrap());
+                let (lo, hi) = (sim[0].as_f64().expect("present"), sim[1].as_f64().expect("present"));
                 let w = got.ci[1] - got.ci[0];
                 assert!(
-                    (got.ci[0] - lo).abs() < tol::SOF_SIMULATION * w && (got.ci[1] - hi).abs() < tol::SOF_SIMULATION * w,
+                    (got.ci[0] - lo).abs() < tol::SOF_SIMULATION * w
+                        && (got.ci[1] - hi).abs() < tol::SOF_SIMULATION * w,
                     "{name} p={p} {key}: delta {:?} vs simulation [{lo}, {hi}]",
                     got.ci
                 );
@@ -81,19 +82,22 @@ fn same_mu_and_vcov_as_r() {
 fn the_analysis_gives_r_numbers() {
     let r = reference();
     for name in SETS {
-        let a = run(&read_dataset(name), &AnalysisConfig::try_from(&AnalysisSettings::default()).unwrap())
-            .expect("analysis");
+        let a = run(
+            &read_dataset(name),
+            &AnalysisConfig::try_from(&AnalysisSettings::default()).expect("present"),
+        )
+        .expect("analysis");
         let sof = summary_of_findings(&a);
         let b = &sof.blocks[0];
         let set = &r[name];
         assert_eq!(b.prevalence_source, PrevalenceSource::Studies);
-        assert_eq!(b.k as u64, set["k"].as_u64().unwrap());
-        assert_eq!(b.diseased, set["diseased"].as_u64().unwrap(), "{name}");
-        assert_eq!(b.non_diseased, set["non_diseased"].as_u64().unwrap(), "{name}");
-        let cols = set["columns"].as_array().unwrap();
+        assert_eq!(b.k as u64, set["k"].as_u64().expect("present"));
+        assert_eq!(b.diseased, set["diseased"].as_u64().expect("present"), "{name}");
+        assert_eq!(b.non_diseased, set["non_diseased"].as_u64().expect("present"), "{name}");
+        let cols = set["columns"].as_array().expect("present");
         assert_eq!(b.columns.len(), cols.len());
         for (f, c) in b.columns.iter().zip(cols) {
-            assert!((f.prevalence - c["prevalence"].as_f64().unwrap()).abs() < tol::ALGEBRA);
+            assert!((f.prevalence - c["prevalence"].as_f64().expect("present")).abs() < tol::ALGEBRA);
             for (key, got) in cells(f) {
                 let want = triple(&c[key]);
                 let scale = if key == "ppv" || key == "npv" { 1000.0 } else { 1.0 };
@@ -117,14 +121,16 @@ fn user_prevalences_and_relabelling() {
         findings: FindingsSettings { prevalences: vec![0.01, 0.2, 0.5], ..FindingsSettings::default() },
         ..AnalysisSettings::default()
     };
-    let a = run(&d, &AnalysisConfig::try_from(&settings).unwrap()).unwrap();
+    let a = run(&d, &AnalysisConfig::try_from(&settings).expect("present")).expect("present");
     let sof = summary_of_findings(&a);
     let b = &sof.blocks[0];
     assert_eq!(b.prevalence_source, PrevalenceSource::User);
     assert_eq!(b.columns.iter().map(|c| c.prevalence).collect::<Vec<_>>(), vec![0.01, 0.2, 0.5]);
     // Every column adds up to 1,000 and its test positives are TP + FP.
     for c in &b.columns {
-        let s = c.true_positives.estimate + c.false_negatives.estimate + c.true_negatives.estimate
+        let s = c.true_positives.estimate
+            + c.false_negatives.estimate
+            + c.true_negatives.estimate
             + c.false_positives.estimate;
         assert!((s - 1000.0).abs() < tol::SUM_IDENTITY);
         assert!(
@@ -135,7 +141,7 @@ fn user_prevalences_and_relabelling() {
     // Study order does not matter.
     let mut rev = d.clone();
     rev.studies.reverse();
-    let a2 = run(&rev, &AnalysisConfig::try_from(&settings).unwrap()).unwrap();
+    let a2 = run(&rev, &AnalysisConfig::try_from(&settings).expect("present")).expect("present");
     let b2 = &summary_of_findings(&a2).blocks[0];
     for (x, y) in b.columns.iter().zip(&b2.columns) {
         assert!((x.ppv.estimate - y.ppv.estimate).abs() < 1e-6);
@@ -152,7 +158,8 @@ fn user_prevalences_and_relabelling() {
 #[test]
 fn subgroups_get_their_own_block() {
     let settings = AnalysisSettings { covariate: Some("modality".into()), ..AnalysisSettings::default() };
-    let a = run(&read_dataset("scheidler"), &AnalysisConfig::try_from(&settings).unwrap()).unwrap();
+    let a = run(&read_dataset("scheidler"), &AnalysisConfig::try_from(&settings).expect("present"))
+        .expect("present");
     let sof = summary_of_findings(&a);
     assert_eq!(sof.blocks.len(), 4, "overall + CT, LAG, MRI");
     let labels: Vec<&str> = sof.blocks.iter().map(|b| b.label.as_str()).collect();

@@ -43,7 +43,9 @@ pub fn draw_decision<DB: DrawingBackend>(
     // below "treat none" and the curve says nothing more).
     let x_hi = pts.iter().filter(|p| p.3.is_finite() && p.3 >= yr.0).map(|p| p.0).fold(f64::NAN, f64::max);
     let xr = pad_range(
-        super::common::finite_range(pts.iter().map(|p| p.0).filter(|x| !(x_hi.is_finite() && *x > x_hi + 0.05))),
+        super::common::finite_range(
+            pts.iter().map(|p| p.0).filter(|x| !(x_hi.is_finite() && *x > x_hi + 0.05)),
+        ),
         0.0,
         (0.0, 1.0),
     );

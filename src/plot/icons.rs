@@ -6,7 +6,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::common::{check_size, draw_frame, draw_legend, draw_shape, text_height, LegendEntry, Marker, Shape};
+use super::common::{
+    check_size, draw_frame, draw_legend, draw_shape, text_height, LegendEntry, Marker, Shape,
+};
 use super::style::{PlotError, PlotStyle};
 
 /// What the icon array shows: whole-person counts (they add up to `people`) and their legend text.
@@ -44,7 +46,11 @@ pub fn draw_icons<DB: DrawingBackend>(
     let cols = if people <= 100 { 10 } else { 40 };
     let rows = (people + cols - 1) / cols;
     let legend_w = super::common::legend_size(
-        &data.labels.iter().map(|l| LegendEntry::new(Marker::filled_circle(style.positive), format!("000 {l}"))).collect::<Vec<_>>(),
+        &data
+            .labels
+            .iter()
+            .map(|l| LegendEntry::new(Marker::filled_circle(style.positive), format!("000 {l}")))
+            .collect::<Vec<_>>(),
         style,
     )
     .0;

@@ -25,7 +25,9 @@ pub fn tool_model(t: Tool) -> &'static str {
         Tool::Metandi => "binomial GLMM, adaptive quadrature with 5 points (xtmelogit / gllamm)",
         Tool::Mada => "bivariate normal model on 0.5-corrected logits, REML (mvmeta)",
         Tool::Metadta => "binomial GLMM, Laplace approximation (glmer nAGQ = 1, lme4 default controls)",
-        Tool::MetadtaLaplace => "binomial GLMM, Laplace approximation at its optimum (glmer with tight controls, glmmTMB)",
+        Tool::MetadtaLaplace => {
+            "binomial GLMM, Laplace approximation at its optimum (glmer with tight controls, glmmTMB)"
+        }
     }
 }
 
@@ -85,7 +87,9 @@ fn column(n: &ToolNumbers, err: Option<&str>) -> Vec<Cell> {
         Cell::opt(num(n.rho, 3), n.rho),
         Cell::opt(num(n.loglik, 3), n.loglik),
         Cell::opt(
-            n.aic.map_or("–".into(), |a| format!("{} ({})", format!("{a:.2}").replace('-', "−"), n.aic_parameters.unwrap_or(0))),
+            n.aic.map_or("–".into(), |a| {
+                format!("{} ({})", format!("{a:.2}").replace('-', "−"), n.aic_parameters.unwrap_or(0))
+            }),
             n.aic,
         ),
         Cell::opt(auc, n.auc),
@@ -124,7 +128,7 @@ pub fn compat_table(v: &CompatView, fourfold_model: &str) -> Table {
         .map(|(i, label)| {
             let mut cells = vec![Cell::text(*label)];
             for c in &cols {
-                cells.push(c.get(i).cloned().unwrap_or_else(|| Cell::text(if i == 0 { "" } else { "" })));
+                cells.push(c.get(i).cloned().unwrap_or_else(|| Cell::text("")));
             }
             Row::new(cells)
         })
@@ -162,9 +166,13 @@ pub fn differences(c: &ToolColumn, v: &CompatView) -> Vec<String> {
             out.push("mada reports the correlation of logit sensitivity with logit FALSE POSITIVE rate, so its ρ has the opposite sign of Fourfold's (logit sensitivity with logit specificity).".into());
             out.push("mada's log-likelihood is the restricted likelihood plus a Jacobian; it cannot be compared with a GLMM log-likelihood, nor its AIC.".into());
             out.push("mada's AUC sums the curve at FPR 0.01, …, 0.99 and divides by 99 (ends omitted); Fourfold integrates the same curve exactly.".into());
-            let zhou = v
-                .zhou_on_reml
-                .map_or(String::new(), |[a, b]| format!(" (the Zhou–Dendukuri formula on mada's own fit gives {:.1}% / {:.1}%)", 100.0 * a, 100.0 * b));
+            let zhou = v.zhou_on_reml.map_or(String::new(), |[a, b]| {
+                format!(
+                    " (the Zhou–Dendukuri formula on mada's own fit gives {:.1}% / {:.1}%)",
+                    100.0 * a,
+                    100.0 * b
+                )
+            });
             out.push(format!("mada 0.5.12's \"Zhou\" I² puts the squared standard errors of the pooled logits where the formula has τ², and test-positive/negative counts where it has diseased/non-diseased counts, so it prints a much smaller I²{zhou}; Fourfold does not reproduce that number."));
         }
         Tool::MetadtaLaplace => {

@@ -70,8 +70,13 @@ pub fn methods_text(a: &Analysis) -> String {
         t.push_str("No continuity correction was applied in the pooled model. ");
     }
     let cc = match s.correction.rule {
-        CorrectionRule::Single => format!("{} was added to every cell of studies with a zero cell", s.correction.increment),
-        CorrectionRule::All => format!("{} was added to every cell of every study when any study had a zero cell", s.correction.increment),
+        CorrectionRule::Single => {
+            format!("{} was added to every cell of studies with a zero cell", s.correction.increment)
+        }
+        CorrectionRule::All => format!(
+            "{} was added to every cell of every study when any study had a zero cell",
+            s.correction.increment
+        ),
         CorrectionRule::None => "no continuity correction was applied".to_string(),
     };
     t.push_str(&format!(
@@ -136,8 +141,7 @@ pub fn methods_text(a: &Analysis) -> String {
 pub fn results_text(a: &Analysis) -> String {
     let b = &a.overall;
     let pct = level_percent(a.settings.ci_level);
-    let (n1, n0): (u64, u64) =
-        b.studies.iter().fold((0, 0), |(x, y), s| (x + s.tp + s.fn_, y + s.fp + s.tn));
+    let (n1, n0): (u64, u64) = b.studies.iter().fold((0, 0), |(x, y), s| (x + s.tp + s.fn_, y + s.fp + s.tn));
     let Some(f) = &b.fit else {
         return format!(
             "{} studies ({} participants with and {} without the target condition) were included; no pooled estimate could be computed ({}).",
@@ -148,7 +152,9 @@ pub fn results_text(a: &Analysis) -> String {
         );
     };
     let s = &f.summary;
-    let e2 = |e: &crate::stats::estimate::Estimate| format!("{:.2} ({pct}% CI {:.2} to {:.2})", e.estimate, e.ci[0], e.ci[1]);
+    let e2 = |e: &crate::stats::estimate::Estimate| {
+        format!("{:.2} ({pct}% CI {:.2} to {:.2})", e.estimate, e.ci[0], e.ci[1])
+    };
     let er = |e: &crate::stats::estimate::Estimate| {
         let d = super::ratio_decimals(e.estimate);
         format!("{:.d$} ({pct}% CI {:.d$} to {:.d$})", e.estimate, e.ci[0], e.ci[1])
@@ -224,7 +230,8 @@ pub fn sof_section_html(a: &Analysis, f: &Findings) -> String {
 impl ReportPage {
     /// The standard sections of an analysis. `permalink`: the page's link that reproduces it.
     pub fn standard(a: &Analysis, permalink: Option<&str>) -> ReportPage {
-        let mut page = ReportPage { title: "Diagnostic test accuracy meta-analysis".into(), sections: Vec::new() };
+        let mut page =
+            ReportPage { title: "Diagnostic test accuracy meta-analysis".into(), sections: Vec::new() };
         let methods = methods_text(a);
         page.push(Section::new(
             "methods",
@@ -234,7 +241,11 @@ impl ReportPage {
                 escape(&methods)
             ),
         ));
-        page.push(Section::new("results", "Results", format!("<p id=\"results-text\">{}</p>", escape(&results_text(a)))));
+        page.push(Section::new(
+            "results",
+            "Results",
+            format!("<p id=\"results-text\">{}</p>", escape(&results_text(a))),
+        ));
         let st = summary_table(a);
         page.push(Section::new("summary", "Summary estimates", table_html(&st, "")));
         let f = summary_of_findings(a);
@@ -262,7 +273,11 @@ impl ReportPage {
         }
         h.push_str("</ul>");
         page.push(Section::new("compat", "Compatibility with other software", h));
-        page.push(Section::new("studies", "Studies", table_html(&studies_table(&a.overall, a.settings.ci_level), "")));
+        page.push(Section::new(
+            "studies",
+            "Studies",
+            table_html(&studies_table(&a.overall, a.settings.ci_level), ""),
+        ));
         let mut repro = p(&format!("Computed with {}.", software()));
         if let Some(link) = permalink {
             repro.push_str(&format!(

@@ -55,7 +55,8 @@ pub fn prevalence_header(p: f64) -> String {
 /// prevalence (per 1,000 tested; predictive values in %), certainty, footnotes.
 pub fn sof_table(b: &FindingsBlock, f: &Findings) -> Table {
     let mut headers = vec!["Outcome".to_string(), "Studies (participants)".to_string()];
-    headers.extend(b.columns.iter().map(|c| format!("{} — per 1,000 tested", prevalence_header(c.prevalence))));
+    headers
+        .extend(b.columns.iter().map(|c| format!("{} — per 1,000 tested", prevalence_header(c.prevalence))));
     headers.push("Certainty of the evidence (GRADE)".into());
     headers.push("Footnotes".into());
     let mut keys = vec!["outcome", "studies"];
@@ -69,10 +70,7 @@ pub fn sof_table(b: &FindingsBlock, f: &Findings) -> Table {
     let rows = (0..OUTCOMES.len())
         .map(|row| {
             let n = participants(row);
-            let mut cells = vec![
-                Cell::text(OUTCOMES[row]),
-                Cell::num(format!("{} ({n})", b.k), b.k as f64),
-            ];
+            let mut cells = vec![Cell::text(OUTCOMES[row]), Cell::num(format!("{} ({n})", b.k), b.k as f64)];
             cells.extend(b.columns.iter().map(|c| cell_of(c, row)));
             cells.push(Cell::text(f.certainty.get(row).cloned().unwrap_or_default()));
             cells.push(Cell::text(f.footnotes.get(row).cloned().unwrap_or_default()));
@@ -131,7 +129,9 @@ fn csv_cell(s: &str) -> String {
 /// The summary of findings as CSV with full-precision numbers: one line per block × prevalence ×
 /// outcome.
 pub fn sof_csv(f: &Findings) -> String {
-    let mut out = String::from("group,k,diseased,non_diseased,prevalence,outcome,estimate,lower,upper,certainty,footnote\n");
+    let mut out = String::from(
+        "group,k,diseased,non_diseased,prevalence,outcome,estimate,lower,upper,certainty,footnote\n",
+    );
     for b in &f.blocks {
         for c in &b.columns {
             let e = [
@@ -196,7 +196,10 @@ pub fn table_html(t: &Table, caption: &str) -> String {
     }
     h.push_str("<thead><tr>");
     for x in &t.headers {
-        h.push_str(&format!("<th scope=\"col\" style=\"{border}background:#eee;text-align:left\">{}</th>", escape(x)));
+        h.push_str(&format!(
+            "<th scope=\"col\" style=\"{border}background:#eee;text-align:left\">{}</th>",
+            escape(x)
+        ));
     }
     h.push_str("</tr></thead><tbody>");
     for r in &t.rows {
@@ -213,7 +216,10 @@ pub fn table_html(t: &Table, caption: &str) -> String {
             let key = t.keys.get(j).map_or(String::new(), |k| format!(" data-stat=\"{k}\""));
             let val = c.value.map_or(String::new(), |v| format!(" data-value=\"{v}\""));
             let align = if j == 0 { "text-align:left;font-weight:normal" } else { "text-align:left" };
-            h.push_str(&format!("<{tag}{span}{key}{val} style=\"{border}{align}\">{}</{close}>", escape(&c.text)));
+            h.push_str(&format!(
+                "<{tag}{span}{key}{val} style=\"{border}{align}\">{}</{close}>",
+                escape(&c.text)
+            ));
         }
         h.push_str("</tr>");
     }
@@ -317,7 +323,10 @@ pub fn decision_table(d: &Decision) -> Table {
             };
             Row::new(vec![
                 Cell::num(format!("{:.0}%", 100.0 * p.threshold), p.threshold),
-                Cell::num(format!("{:.3} ({:.3} to {:.3})", p.test.estimate, p.test.ci[0], p.test.ci[1]), p.test.estimate),
+                Cell::num(
+                    format!("{:.3} ({:.3} to {:.3})", p.test.estimate, p.test.ci[0], p.test.ci[1]),
+                    p.test.estimate,
+                ),
                 Cell::num(format!("{:.3}", p.treat_all), p.treat_all),
                 Cell::num("0".to_string(), 0.0),
                 Cell::num(format!("{:.1}", 100.0 * p.interventions_avoided), 100.0 * p.interventions_avoided),

@@ -65,7 +65,9 @@ pub enum SofError {
 impl std::fmt::Display for SofError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            SofError::Prevalence(p) => write!(f, "a prevalence must lie between 0 and 1 (exclusive); {p} was given"),
+            SofError::Prevalence(p) => {
+                write!(f, "a prevalence must lie between 0 and 1 (exclusive); {p} was given")
+            }
             SofError::Unusable => write!(f, "the pooled logit means have no usable covariance"),
         }
     }
@@ -118,11 +120,7 @@ pub fn frequencies(m: &LogitMeans, p: f64, z: f64) -> Result<Frequencies, SofErr
         false_negatives: e(d * (1.0 - sens), d * (1.0 - sens_ci[1]), d * (1.0 - sens_ci[0])),
         true_negatives: e(h * spec, h * spec_ci[0], h * spec_ci[1]),
         false_positives: e(h * (1.0 - spec), h * (1.0 - spec_ci[1]), h * (1.0 - spec_ci[0])),
-        test_positives: e(
-            PER * q,
-            PER * prob_from_logit(lq - z * sq),
-            PER * prob_from_logit(lq + z * sq),
-        ),
+        test_positives: e(PER * q, PER * prob_from_logit(lq - z * sq), PER * prob_from_logit(lq + z * sq)),
         ppv: e(
             prob_from_logit(lp + l_plus),
             prob_from_logit(lp + l_plus - z * s_plus),
@@ -140,11 +138,8 @@ pub fn frequencies(m: &LogitMeans, p: f64, z: f64) -> Result<Frequencies, SofErr
 /// §17), each strictly inside (0, 1) (studies with no diseased or no healthy participants are
 /// left out), without repeats. Empty when no study qualifies.
 pub fn default_prevalences(n1_n0: &[(u64, u64)]) -> Vec<f64> {
-    let mut p: Vec<f64> = n1_n0
-        .iter()
-        .filter(|(a, b)| *a > 0 && *b > 0)
-        .map(|&(a, b)| a as f64 / (a + b) as f64)
-        .collect();
+    let mut p: Vec<f64> =
+        n1_n0.iter().filter(|(a, b)| *a > 0 && *b > 0).map(|&(a, b)| a as f64 / (a + b) as f64).collect();
     if p.is_empty() {
         return p;
     }
@@ -183,7 +178,12 @@ pub struct NetBenefit {
 ///
 /// # Errors
 /// As [`frequencies`].
-pub fn decision_curve(m: &LogitMeans, p: f64, thresholds: &[f64], z: f64) -> Result<Vec<NetBenefit>, SofError> {
+pub fn decision_curve(
+    m: &LogitMeans,
+    p: f64,
+    thresholds: &[f64],
+    z: f64,
+) -> Result<Vec<NetBenefit>, SofError> {
     if !(p > 0.0 && p < 1.0) {
         return Err(SofError::Prevalence(p));
     }
@@ -223,7 +223,10 @@ mod tests {
 
     /// AuditC, Laplace optimum (METHODS §12.2).
     fn audit() -> LogitMeans {
-        LogitMeans { mu: [2.511161, 1.276197], vcov: [[0.461782f64.powi(2), -0.058295], [-0.058295, 0.168868f64.powi(2)]] }
+        LogitMeans {
+            mu: [2.511161, 1.276197],
+            vcov: [[0.461782f64.powi(2), -0.058295], [-0.058295, 0.168868f64.powi(2)]],
+        }
     }
 
     #[test]
@@ -239,13 +242,20 @@ mod tests {
         assert!((f.true_positives.ci[0] - 83.28671).abs() < 1e-3);
         assert!((f.false_negatives.ci[1] - 16.71329).abs() < 1e-3);
         assert!((f.false_positives.ci[0] - 900.0 * (1.0 - 0.8330184)).abs() < 1e-2);
-        let sum = f.true_positives.estimate + f.false_negatives.estimate + f.true_negatives.estimate
+        let sum = f.true_positives.estimate
+            + f.false_negatives.estimate
+            + f.true_negatives.estimate
             + f.false_positives.estimate;
         assert!((sum - PER).abs() < 1e-9);
-        assert!((f.test_positives.estimate - (f.true_positives.estimate + f.false_positives.estimate)).abs() < 1e-9);
+        assert!(
+            (f.test_positives.estimate - (f.true_positives.estimate + f.false_positives.estimate)).abs()
+                < 1e-9
+        );
         // PPV = TP / test positives.
         assert!((f.ppv.estimate - f.true_positives.estimate / f.test_positives.estimate).abs() < 1e-12);
-        assert!((f.npv.estimate - f.true_negatives.estimate / (PER - f.test_positives.estimate)).abs() < 1e-12);
+        assert!(
+            (f.npv.estimate - f.true_negatives.estimate / (PER - f.test_positives.estimate)).abs() < 1e-12
+        );
     }
 
     /// Percentiles of the quantities under draws from N(μ̂, V̂) against the delta-method limits;

@@ -14,7 +14,9 @@ use crate::plot::{draw_decision, draw_icons, icon_size, PlotStyle};
 use crate::report::compat::{compat_table, difference_paragraphs, short_model};
 use crate::report::doc::Table;
 use crate::report::html_report::report_html;
-use crate::report::sof::{decision_data, decision_table, icon_data, sof_csv, sof_html, sof_method_note, sof_tables};
+use crate::report::sof::{
+    decision_data, decision_table, icon_data, sof_csv, sof_html, sof_method_note, sof_tables,
+};
 
 /// A report table into `parent` (a new `<table>`); the certainty and footnote cells of a summary
 /// of findings become inputs (`data-sof-note="certainty|footnote"`, `data-row`).
@@ -71,7 +73,9 @@ pub fn render(a: &Analysis) -> Result<(), JsValue> {
         let shown: Vec<String> = f
             .blocks
             .first()
-            .map(|b| b.columns.iter().map(|c| format!("{}", (1000.0 * c.prevalence).round() / 10.0)).collect())
+            .map(|b| {
+                b.columns.iter().map(|c| format!("{}", (1000.0 * c.prevalence).round() / 10.0)).collect()
+            })
             .unwrap_or_default();
         prev.set_value(&shown.join(", "));
     }
@@ -110,7 +114,9 @@ fn parse_list(s: &str) -> Option<Vec<f64>> {
     let v: Option<Vec<f64>> = s
         .split([',', ';', ' '])
         .filter(|x| !x.trim().is_empty())
-        .map(|x| x.trim().trim_end_matches('%').parse::<f64>().ok().map(|p| if p >= 1.0 { p / 100.0 } else { p }))
+        .map(|x| {
+            x.trim().trim_end_matches('%').parse::<f64>().ok().map(|p| if p >= 1.0 { p / 100.0 } else { p })
+        })
         .collect();
     v
 }
@@ -139,7 +145,9 @@ pub fn wire() -> Result<(), JsValue> {
                 schedule(0)
             }
             None => {
-                msg.set_text_content(Some("Type prevalences in percent separated by commas, e.g. 5, 20, 40."));
+                msg.set_text_content(Some(
+                    "Type prevalences in percent separated by commas, e.g. 5, 20, 40.",
+                ));
                 Ok(())
             }
         }
@@ -152,14 +160,17 @@ pub fn wire() -> Result<(), JsValue> {
     })?;
     on("sof-people", "change", |_| {
         let s: HtmlSelectElement = by_id("sof-people")?;
-        state::with(|a| a.settings.findings.icon_people = if s.value() == "1000" { Some(1000) } else { None });
+        state::with(|a| {
+            a.settings.findings.icon_people = if s.value() == "1000" { Some(1000) } else { None }
+        });
         schedule(0)
     })?;
     on("sof-tables", "change", |e| {
         let Some(t) = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) else { return Ok(()) };
-        let (Some(kind), Some(row)) =
-            (t.get_attribute("data-sof-note"), t.get_attribute("data-row").and_then(|r| r.parse::<usize>().ok()))
-        else {
+        let (Some(kind), Some(row)) = (
+            t.get_attribute("data-sof-note"),
+            t.get_attribute("data-row").and_then(|r| r.parse::<usize>().ok()),
+        ) else {
             return Ok(());
         };
         let text = t.value();
@@ -199,7 +210,9 @@ pub fn export(kind: &str, a: &Analysis, data: Option<&crate::data::Dataset>) -> 
             };
             download_text("fourfold-report.html", "text/html", &report_html(&a, link.as_deref()))?;
         }
-        "sof-csv" => download_text("fourfold-summary-of-findings.csv", "text/csv", &sof_csv(&summary_of_findings(&a)))?,
+        "sof-csv" => {
+            download_text("fourfold-summary-of-findings.csv", "text/csv", &sof_csv(&summary_of_findings(&a)))?
+        }
         "sof-html" => {
             let body = format!(
                 "<!doctype html><html><head><meta charset=\"utf-8\"><title>Summary of findings</title></head><body>{}</body></html>",
