@@ -20,9 +20,19 @@ use crate::report::sof::{
 
 /// A report table into `parent` (a new `<table>`); the certainty and footnote cells of a summary
 /// of findings become inputs (`data-sof-note="certainty|footnote"`, `data-row`).
-fn table_el(parent: &Element, t: &Table, caption: &str, editable: bool) -> Result<Element, JsValue> {
+fn table_el(
+    parent: &Element,
+    t: &Table,
+    caption: &str,
+    label: &str,
+    editable: bool,
+) -> Result<Element, JsValue> {
     let wrap = add(parent, "div", "")?;
     wrap.set_class_name("scroll");
+    // A scrollable region must be reachable by keyboard (and named).
+    wrap.set_attribute("tabindex", "0")?;
+    wrap.set_attribute("role", "region")?;
+    wrap.set_attribute("aria-label", label)?;
     let table = add(&wrap, "table", "")?;
     table.set_class_name("numbers");
     if !caption.is_empty() {
@@ -64,7 +74,8 @@ pub fn render(a: &Analysis) -> Result<(), JsValue> {
     let boxe: Element = by_id("sof-tables")?;
     clear(&boxe);
     for (i, (cap, t)) in sof_tables(&f).iter().enumerate() {
-        let table = table_el(&boxe, t, cap, i == 0)?;
+        let label = if i == 0 { "Summary of findings" } else { "Summary of findings of a subgroup" };
+        let table = table_el(&boxe, t, cap, label, i == 0)?;
         table.set_attribute("data-testid", if i == 0 { "sof-table" } else { "sof-table-subgroup" })?;
     }
     add(&boxe, "p", &sof_method_note(f.level))?.set_class_name("hint");
@@ -94,13 +105,15 @@ pub fn render(a: &Analysis) -> Result<(), JsValue> {
     if let Some(d) = decision(a) {
         let data = decision_data(&d);
         render::draw_scaled(&c, (900, 520), 1.0, |r| draw_decision(r, &data, &PlotStyle::for_canvas()))?;
-        table_el(&dbox, &decision_table(&d), "", false)?.set_attribute("data-testid", "decision-table")?;
+        table_el(&dbox, &decision_table(&d), "", "Decision curve table", false)?
+            .set_attribute("data-testid", "decision-table")?;
     }
     let cbox: Element = by_id("compat-box")?;
     clear(&cbox);
     let v = compat_view(a);
     let model = short_model(a.settings.model, a.settings.nodes);
-    table_el(&cbox, &compat_table(&v, &model), "", false)?.set_attribute("data-testid", "compat-table")?;
+    table_el(&cbox, &compat_table(&v, &model), "", "Compatibility with other software", false)?
+        .set_attribute("data-testid", "compat-table")?;
     let ul = add(&cbox, "ul", "")?;
     for (tool, why) in difference_paragraphs(&v) {
         let li = add(&ul, "li", "")?;
