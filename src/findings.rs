@@ -408,13 +408,24 @@ pub fn compat_view_of(a: &Analysis, tools: &[Tool]) -> CompatView {
         fourfold.i2_sens = Some(z.i2_sens);
         fourfold.i2_spec = Some(z.i2_spec);
     }
-    let columns: Vec<ToolColumn> = tools
-        .iter()
-        .map(|&tool| match tool_numbers(tool, &studies, level) {
-            Ok(numbers) => ToolColumn { tool, numbers, error: None },
-            Err(e) => ToolColumn { tool, numbers: ToolNumbers::default(), error: Some(e) },
-        })
-        .collect();
+    // MetaDTA and the lme4 optimum are the same fit with the same printout: fitted once.
+    let mut columns: Vec<ToolColumn> = Vec::with_capacity(tools.len());
+    for &tool in tools {
+        let same = columns.iter().find(|c| {
+            matches!(
+                (c.tool, tool),
+                (Tool::Metadta, Tool::MetadtaLaplace) | (Tool::MetadtaLaplace, Tool::Metadta)
+            )
+        });
+        let col = match same {
+            Some(c) => ToolColumn { tool, numbers: c.numbers.clone(), error: c.error.clone() },
+            None => match tool_numbers(tool, &studies, level) {
+                Ok(numbers) => ToolColumn { tool, numbers, error: None },
+                Err(e) => ToolColumn { tool, numbers: ToolNumbers::default(), error: Some(e) },
+            },
+        };
+        columns.push(col);
+    }
     let zhou_on_reml = columns.iter().find(|c| c.tool == Tool::Mada).and_then(|c| {
         let (mu, tau2) = (c.numbers.mu?, c.numbers.tau2?);
         let z =
