@@ -34,6 +34,9 @@ use crate::stats::threshold::{spearman_threshold, SpearmanConfig, SpearmanPMetho
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+mod rob;
+pub use rob::{low_risk_analysis, LowRiskAnalysis, LowRiskLeftOut};
+
 /// How studies are grouped for the subgroup table.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -287,6 +290,10 @@ pub struct Analysis {
     pub subgroups: Option<SubgroupTable>,
     pub meta_regression: Option<BTreeMap<String, MetaRegOutcome>>,
     pub influence: Option<InfluenceBlock>,
+    /// The sensitivity analysis restricted to the studies at low risk of bias (settings'
+    /// `risk_of_bias.low_risk`; issue #15).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub low_risk: Option<LowRiskAnalysis>,
 }
 
 /// Median of the per-study prevalences `n1/N` (the default pre-test probability).
@@ -699,6 +706,13 @@ impl Staged {
         })
     }
 
+    /// The sensitivity analysis restricted to the studies at low risk of bias in the domain the
+    /// settings name ([`low_risk_analysis`] on the analysed rows); `None` when not asked for.
+    pub fn low_risk(&self) -> Option<LowRiskAnalysis> {
+        let domain = self.cfg.settings().risk_of_bias.low_risk.as_deref()?;
+        Some(low_risk_analysis(&self.data, &self.cfg, domain))
+    }
+
     /// The analysis from its stages.
     pub fn finish(self, overall: Block, groups: Groups, influence: Option<InfluenceBlock>) -> Analysis {
         Analysis {
@@ -708,6 +722,7 @@ impl Staged {
             subgroups: groups.subgroups,
             meta_regression: groups.meta_regression,
             influence,
+            low_risk: None,
         }
     }
 }
@@ -728,7 +743,10 @@ pub fn run(data: &Dataset, cfg: &AnalysisConfig) -> Result<Analysis, AnalysisErr
         }
         _ => None,
     };
-    Ok(staged.finish(overall, groups, infl))
+    let low_risk = staged.low_risk();
+    let mut a = staged.finish(overall, groups, infl);
+    a.low_risk = low_risk;
+    Ok(a)
 }
 
 /// [`run`] from the user's settings (checked first).

@@ -27,6 +27,17 @@ usage:
       --region f|chi2                 radius of the regions (default f)
       --auc-ci bootstrap|delta|none   AUC interval (default bootstrap, B = 2000, seed 20240601)
       --exclude LABEL                 leave a study out (repeatable)
+      --low-risk overall|D1..D4|COL   also analyse only the studies at low risk of bias in that
+                                      QUADAS-2/QUADAS-3 domain (or overall), beside the main result
+      --rob FILE                      merge a robvis QUADAS-2 table (Study,D1,D2,D3,D4,Overall) by study
+      --figure KIND:PATH.svg          write a figure as SVG (repeatable); KIND: forest, forest-counts
+                                      (RevMan layout), sroc, fagan, deeks, doi, lr-scatter, quadas,
+                                      quadas-summary
+      --sroc-markers circles|rectangles   study markers (rectangles: RevMan's √diseased × √non-diseased)
+      --sroc-x fpr|specificity        x axis: 1 − specificity, or specificity from 1 to 0 (RevMan)
+      --sroc-curve metandi|observed   curve range: metandi's rule, or the studies' specificities (RevMan)
+      --sroc-region-style shaded|lines  confidence region shaded, or dashed with a dotted prediction one
+      --cochrane                      all four RevMan conventions of the SROC figure
       --prevalences P1,P2,...         summary-of-findings prevalences (default: lowest, median, highest of the studies)
       --prevalence P                  prevalence of the icon array and the decision curve (default: median)
       --icons 100|1000                people in the icon array (report; default 100)
@@ -80,6 +91,11 @@ fn read_input(path: &str) -> Result<String, String> {
 struct Opts {
     file: Option<String>,
     json: bool,
+    /// A robvis-style risk-of-bias table to merge by study label (`--rob`).
+    rob: Option<String>,
+    /// Figures to write as SVG: `(kind id, path)` (`--figure`), with their display options.
+    figures: Vec<(String, String)>,
+    plot: fourfold::report::plots::PlotOptions,
     settings: AnalysisSettings,
     compat: Option<fourfold::findings::Tool>,
 }
@@ -88,7 +104,15 @@ struct Opts {
 /// type). Choice values parse with the option types' own `FromStr`; ranges are checked once, by
 /// [`AnalysisConfig::try_from`].
 fn parse_opts(args: &[String]) -> Result<Opts, String> {
-    let mut o = Opts { file: None, json: false, settings: AnalysisSettings::default(), compat: None };
+    let mut o = Opts {
+        file: None,
+        json: false,
+        rob: None,
+        figures: Vec::new(),
+        plot: Default::default(),
+        settings: AnalysisSettings::default(),
+        compat: None,
+    };
     let s = &mut o.settings;
     let mut i = 0;
     let val = |i: &mut usize, name: &str| -> Result<String, String> {
@@ -146,6 +170,21 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
                     Some(v.trim().parse().map_err(|_| format!("--icons: '{v}' is not a whole number"))?);
             }
             "--compat" => o.compat = Some(val(&mut i, a)?.parse().map_err(|e| format!("{e}"))?),
+            "--low-risk" => s.risk_of_bias.low_risk = Some(val(&mut i, a)?),
+            "--rob" => o.rob = Some(val(&mut i, a)?),
+            "--figure" => {
+                let v = val(&mut i, a)?;
+                let (k, p) = v.split_once(':').ok_or("--figure takes KIND:PATH")?;
+                o.figures.push((k.to_string(), p.to_string()));
+            }
+            "--cochrane" => o.plot.sroc = fourfold::plot::SrocConventions::revman(),
+            _ if fourfold::report::plots::FIGURE_OPTIONS
+                .iter()
+                .any(|(k, _)| a.strip_prefix("--") == Some(k)) =>
+            {
+                let v = val(&mut i, a)?;
+                o.plot.set(&a[2..], &v)?;
+            }
             _ if a.starts_with("--") => return Err(format!("unknown option {a}")),
             _ => {
                 if o.file.is_some() {
@@ -203,15 +242,38 @@ fn analyze_cmd(args: &[String], report: bool) -> i32 {
         eprintln!("fourfold: {} input error(s); nothing was analysed", parsed.errors.len());
         return 2;
     }
-    let analysis = match run(&parsed.dataset, &cfg) {
+    let mut dataset = parsed.dataset;
+    if let Some(path) = o.rob.as_deref() {
+        let merged = read_input(path).map_err(|e| vec![e]).and_then(|t| {
+            fourfold::data::rob::merge_robvis(&dataset, &t)
+                .map_err(|es| es.iter().map(|e| format!("{path}: {e}")).collect())
+        });
+        match merged {
+            Ok(d) => dataset = d,
+            Err(es) => {
+                for e in &es {
+                    eprintln!("error: {e}");
+                }
+                eprintln!("fourfold: {} error(s) in the risk-of-bias table; nothing was analysed", es.len());
+                return 2;
+            }
+        }
+    }
+    let analysis = match run(&dataset, &cfg) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("fourfold: {e}");
             return 2;
         }
     };
+    for (kind, path) in &o.figures {
+        if let Err(e) = write_figure(kind, path, &analysis, &dataset, &o.plot) {
+            eprintln!("fourfold: {e}");
+            return 2;
+        }
+    }
     if report {
-        let link = format!("#{}", fourfold::permalink::encode(&parsed.dataset, &o.settings));
+        let link = format!("#{}", fourfold::permalink::encode(&dataset, &o.settings));
         print!("{}", fourfold::report::html_report::report_html(&analysis, Some(&link)));
         return 0;
     }
@@ -261,6 +323,29 @@ fn analyze_cmd(args: &[String], report: bool) -> i32 {
         print!("{}", fourfold::report::compat::compat_text(v, &model));
     }
     0
+}
+
+/// Write figure `kind` (a `PlotKind` or `QuadasKind` id) of the analysis as SVG to `path`.
+fn write_figure(
+    kind: &str,
+    path: &str,
+    a: &fourfold::analysis::Analysis,
+    data: &fourfold::data::Dataset,
+    opts: &fourfold::report::plots::PlotOptions,
+) -> Result<(), String> {
+    use fourfold::report::plots::{plot_svg_with, quadas_svg, PlotKind, QuadasKind};
+    let svg = if let Some(k) = PlotKind::from_id(kind) {
+        plot_svg_with(k, a, opts).map_err(|e| format!("figure {kind}: {e}"))?
+    } else if let Some(k) = QuadasKind::from_id(kind) {
+        quadas_svg(k, data)
+            .map_err(|e| format!("figure {kind}: {e}"))?
+            .ok_or_else(|| format!("figure {kind}: the table has no QUADAS judgement columns"))?
+    } else {
+        let mut kinds: Vec<&str> = PlotKind::ALL.iter().map(|k| k.id()).collect();
+        kinds.extend(["quadas", "quadas-summary"]);
+        return Err(format!("unknown figure '{kind}' (choose {})", kinds.join(", ")));
+    };
+    std::fs::write(path, svg).map_err(|e| format!("cannot write {path}: {e}"))
 }
 
 /// A deterministic synthetic table of `k` studies (study,TP,FP,FN,TN): per study n1 in 20..=219

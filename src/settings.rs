@@ -51,9 +51,21 @@ pub struct AnalysisSettings {
     /// Leave-one-out, Cook's distance, empirical Bayes, weights and the cluster analysis (§10).
     /// The CLI's `--loo`; the page always computes them (in a later stage). Not in permalinks.
     pub leave_one_out: bool,
+    /// Risk of bias in the analysis: the sensitivity analysis restricted to studies at low risk.
+    pub risk_of_bias: RiskOfBiasSettings,
     /// The summary of findings, the icon array and the decision curve (METHODS §17); carried in
     /// permalinks as the `findings` group.
     pub findings: FindingsSettings,
+}
+
+/// Risk of bias in the analysis (issue #15): off by default.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RiskOfBiasSettings {
+    /// Also analyse only the studies at low risk of bias in this domain: `overall`, `D1` … `D4`
+    /// (the n-th risk-of-bias column) or a judgement column's name (`crate::data::rob::low_risk_rows`).
+    /// `None`: no such analysis.
+    pub low_risk: Option<String>,
 }
 
 /// Options of the GRADE summary of findings (METHODS §17), the natural-frequency icon array and
@@ -90,6 +102,7 @@ impl Default for AnalysisSettings {
             excluded: Vec::new(),
             auc_ci: AucCi::Bootstrap,
             leave_one_out: false,
+            risk_of_bias: RiskOfBiasSettings::default(),
             findings: FindingsSettings::default(),
         }
     }
@@ -126,6 +139,8 @@ pub enum SettingsError {
     CorrectionIncrement(f64),
     /// The split threshold is not a finite number.
     SplitThreshold(f64),
+    /// The low-risk domain is empty.
+    LowRiskDomain(String),
     /// A summary-of-findings prevalence is not strictly between 0 and 1.
     Prevalence(f64),
     /// The icon array shows 100 or 1000 people.
@@ -156,6 +171,9 @@ impl fmt::Display for SettingsError {
             }
             SettingsError::SplitThreshold(t) => {
                 write!(f, "the split threshold must be a number; {t} was given")
+            }
+            SettingsError::LowRiskDomain(d) => {
+                write!(f, "the low-risk sensitivity analysis needs a domain (overall, D1 … D4 or a column name); '{d}' was given")
             }
             SettingsError::Prevalence(p) => write!(
                 f,
@@ -198,6 +216,9 @@ impl AnalysisSettings {
         }
         if let Some(t) = self.split_threshold.filter(|t| !t.is_finite()) {
             return Err(SettingsError::SplitThreshold(t));
+        }
+        if let Some(d) = self.risk_of_bias.low_risk.as_ref().filter(|d| d.trim().is_empty()) {
+            return Err(SettingsError::LowRiskDomain(d.clone()));
         }
         self.findings.validate()
     }
@@ -283,7 +304,7 @@ macro_rules! setting_groups {
 }
 
 // Append a field of `AnalysisSettings` here to carry it in permalinks.
-setting_groups!(findings);
+setting_groups!(risk_of_bias, findings);
 
 #[cfg(test)]
 mod tests {

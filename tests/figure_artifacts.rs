@@ -57,6 +57,9 @@ fn every_figure_in_three_states() {
             &format!("{state}_sroc-hidden-regions"),
             &plot_svg_with(PlotKind::Sroc, a, &quiet).expect("hide"),
         );
+        let revman =
+            PlotOptions { sroc: fourfold::plot::SrocConventions::revman(), ..PlotOptions::default() };
+        write(&format!("{state}_sroc-revman"), &plot_svg_with(PlotKind::Sroc, a, &revman).expect("revman"));
         let all = PlotOptions { labels: LabelMode::All, ..PlotOptions::default() };
         for kind in [PlotKind::Deeks, PlotKind::LrScatter] {
             write(&format!("{state}_{}-all-labels", kind.id()), &plot_svg_with(kind, a, &all).expect("all"));

@@ -48,6 +48,7 @@ fn settings_variants(d: &Dataset) -> Vec<AnalysisSettings> {
     push(&|s| s.excluded = vec!["a".to_string(), String::new(), "Ünïcödé [x]".to_string()]);
     push(&|s| s.auc_ci = AucCi::Delta);
     push(&|s| s.auc_ci = AucCi::None);
+    push(&|s| s.risk_of_bias.low_risk = Some("overall".to_string()));
     let labels: Vec<String> = d.studies.iter().take(3).map(|s| s.label.clone()).collect();
     v.push(AnalysisSettings {
         model: Model::Reitsma,
@@ -63,6 +64,7 @@ fn settings_variants(d: &Dataset) -> Vec<AnalysisSettings> {
         excluded: labels,
         auc_ci: AucCi::Delta,
         leave_one_out: false,
+        risk_of_bias: fourfold::settings::RiskOfBiasSettings { low_risk: Some("D2".to_string()) },
         findings: Default::default(),
     });
     v
@@ -96,7 +98,7 @@ fn round_trip_every_dataset_and_setting() {
             n += 1;
         }
     }
-    assert_eq!(n, 15 * 18);
+    assert_eq!(n, 15 * 19);
 }
 
 #[test]

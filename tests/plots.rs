@@ -162,6 +162,7 @@ fn sroc_series(name: &str, rows: &[(&str, f64, f64, f64, f64)], shift: f64) -> S
         confidence_region: region(mu1, mu2, s1, s2, cov / (s1 * s2)),
         prediction_region: region(mu1, mu2, sp1, sp2, rp),
         show_regions: true,
+        ..Default::default()
     }
 }
 
@@ -173,6 +174,7 @@ fn sroc_plot() {
         auc_label: Some("AUC 0.89 [0.85, 0.91]".to_string()),
         title: "AUDIT-C: SROC curve".to_string(),
         zoom: false,
+        ..Default::default()
     };
     let svg = to_svg(900, 600, |a| draw_sroc(a, &data, &style())).expect("SROC drawn");
     snapshot("sroc", &svg);
@@ -201,6 +203,7 @@ fn sroc_subgroups() {
         auc_label: None,
         title: "SROC by setting".to_string(),
         zoom: false,
+        ..Default::default()
     };
     let svg = to_svg(900, 600, |a| draw_sroc(a, &data, &style())).expect("drawn");
     snapshot("sroc_subgroups", &svg);
@@ -495,6 +498,7 @@ fn one_study_and_degenerate_ranges() {
         auc_label: None,
         title: "One".into(),
         zoom: false,
+        ..Default::default()
     };
     let mut deeks = deeks_data();
     deeks.points.truncate(1);
@@ -539,6 +543,7 @@ fn non_finite_values_are_skipped() {
         auc_label: Some("AUC NA".into()),
         title: "NaN".into(),
         zoom: false,
+        ..Default::default()
     };
     sroc.series[0].points[0] = (nan, 0.5, 100.0);
     sroc.series[0].points[1] = (0.5, inf, 100.0);
@@ -604,6 +609,7 @@ fn small_figures_draw() {
         auc_label: Some("AUC 0.89".into()),
         title: "SROC".into(),
         zoom: false,
+        ..Default::default()
     };
     let deeks = deeks_data();
     let quadas = quadas_data();

@@ -50,6 +50,10 @@ pub enum DataErrorKind {
     NotIdentifiable,
     /// The consistency search would be too large.
     SearchTooLarge,
+    /// A row of a merged table (e.g. a robvis risk-of-bias table) names a study not in the data.
+    UnknownStudy,
+    /// A risk-of-bias cell is not a judgement (low / high / unclear).
+    BadJudgement,
 }
 
 /// Whether a problem blocks the row (error) or only informs (warning).

@@ -308,6 +308,8 @@ pub(crate) enum Dash {
     Solid,
     /// Long dashes (7 on, 5 off).
     Dashed,
+    /// Dots (2 on, 4 off; with a line width of 2 they read as dots).
+    Dotted,
 }
 
 impl Dash {
@@ -316,6 +318,7 @@ impl Dash {
         match self {
             Dash::Solid => None,
             Dash::Dashed => Some((7, 5)),
+            Dash::Dotted => Some((2, 4)),
         }
     }
 }
@@ -441,6 +444,8 @@ pub(crate) enum Marker {
     Point { shape: Shape, colour: RGBColor, filled: bool },
     /// A translucent filled patch with a thin outline (a confidence region).
     Patch(RGBColor),
+    /// An outlined rectangle, taller than wide (RevMan's study marker in ROC space).
+    Rect(RGBColor),
 }
 
 impl Marker {
@@ -573,6 +578,10 @@ pub(crate) fn draw_legend_entries_unboxed<DB: DrawingBackend>(
                 let r = [(x0 + 2, cy - 6), (x0 + LEGEND_SAMPLE - 2, cy + 6)];
                 area.draw(&Rectangle::new(r, c.mix(REGION_ALPHA).filled()))?;
                 area.draw(&Rectangle::new(r, c.stroke_width(1)))?;
+            }
+            Marker::Rect(c) => {
+                let r = [(cx - 4, cy - 6), (cx + 4, cy + 6)];
+                area.draw(&Rectangle::new(r, c.stroke_width(2)))?;
             }
         }
         area.draw(&Text::new(

@@ -1,6 +1,12 @@
 //! Paired forest plots of sensitivity and specificity (one row per study, summary diamond at
-//! the bottom), in the layout of Meta-DiSc / RevMan: study label | sensitivity plot | estimate
+//! the bottom), in the layout of Meta-DiSc: study label | sensitivity plot | estimate
 //! [95 % CI] | specificity plot | estimate [95 % CI].
+//!
+//! With [`ForestData::show_counts`], RevMan 5's layout of a coupled forest plot: Study | TP FP FN
+//! TN | Sensitivity (95% CI) | Specificity (95% CI) | the two panels, each headed like its column,
+//! studies as squares of one size (RevMan does not scale them), no shading of alternate rows.
+//! Unlike RevMan, which fits no model and so draws no pooled estimate, the subgroup and overall
+//! summaries are drawn as diamonds below the studies.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -76,15 +82,15 @@ fn height_for_slots(slots: u32) -> u32 {
 }
 
 /// A good figure height for `data` (rows, subgroup headings and summaries); a width of about
-/// 900 (1100 with [`ForestData::show_counts`]).
+/// 900 (1200 with [`ForestData::show_counts`]).
 pub fn forest_data_height(data: &ForestData) -> u32 {
     height_for_slots(lines(data).len() as u32)
 }
 
-/// The recommended width for `data`: 900, or 1100 with the count columns.
+/// The recommended width for `data`: 900, or 1200 with the count columns.
 pub fn forest_width(data: &ForestData) -> u32 {
     if data.show_counts {
-        1100
+        1200
     } else {
         900
     }
@@ -222,6 +228,7 @@ pub fn draw_forest<DB: DrawingBackend>(
     let line_h = text_height(style.label_size) + 3;
     let rows_top =
         header_y + (header_lines - 1) * line_h + (text_height(style.label_size) as f64 * 1.9).ceil() as i32;
+    let revman = data.show_counts;
     let n_slots = lines.len() as i32;
     let avail = h - rows_top - FOOTER_H as i32;
     let rh = if n_slots > 0 { (avail / n_slots.max(1)).clamp(4, 36) } else { 0 };
@@ -237,6 +244,20 @@ pub fn draw_forest<DB: DrawingBackend>(
         for (k, name) in ["TP", "FP", "FN", "TN"].iter().enumerate() {
             let cx = counts_x0 + k as i32 * count_w + count_w / 2;
             area.draw(&Text::new(*name, (cx, header_base), hdr_c.clone()))?;
+        }
+    }
+    if revman {
+        // RevMan heads each panel like its text column.
+        let hdr_c = style.bold(style.label_size, HPos::Center, VPos::Bottom);
+        for (p, lines) in panels.iter().zip(&headers) {
+            let n = lines.len() as i32;
+            for (k, line) in lines.iter().enumerate() {
+                area.draw(&Text::new(
+                    line.clone(),
+                    ((p.x0 + p.x1) / 2, header_base - (n - 1 - k as i32) * line_h),
+                    hdr_c.clone(),
+                ))?;
+            }
         }
     }
     for (p, lines) in panels.iter().zip(&headers) {
@@ -258,7 +279,7 @@ pub fn draw_forest<DB: DrawingBackend>(
     let mut zebra = 0;
     for (i, l) in lines.iter().enumerate() {
         if let Line::Study(_) = l {
-            if zebra % 2 == 0 {
+            if zebra % 2 == 0 && !revman {
                 let y = rows_top + i as i32 * rh;
                 area.draw(&Rectangle::new(
                     [(margin, y), (w - margin, y + rh)],
@@ -320,7 +341,11 @@ pub fn draw_forest<DB: DrawingBackend>(
                             style.foreground.stroke_width(1),
                         ))?;
                     }
-                    if t.0.is_finite() {
+                    if t.0.is_finite() && revman {
+                        let a = ((rh as f64) * 0.22).round().clamp(2.0, 5.0) as i32;
+                        let x = p.x(t.0);
+                        area.draw(&Rectangle::new([(x - a, cy - a), (x + a, cy + a)], colour.filled()))?;
+                    } else if t.0.is_finite() {
                         area.draw(&Circle::new((p.x(t.0), cy), radius, colour.filled()))?;
                     }
                 }

@@ -43,7 +43,7 @@ pub use icons::{draw_icons, icon_size, IconData};
 pub use labels::{place_labels, select_labels, LabelBox, LabelMode, PlacedLabel};
 pub use lr_scatter::{draw_lr_scatter, LrPoint, LrScatterData, LrSummary};
 pub use quadas::{draw_quadas_summary, draw_quadas_traffic_light, quadas_height, Judgement, QuadasData};
-pub use sroc::{draw_sroc, SrocData, SrocSeries};
+pub use sroc::{draw_sroc, RegionLines, SrocConventions, SrocData, SrocSeries, SrocXAxis, StudyMarkers};
 pub use style::{CiLabel, PlotError, PlotStyle};
 
 use plotters::coord::Shift;

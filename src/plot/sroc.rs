@@ -2,6 +2,11 @@
 //! area proportional to the study size, the SROC curve, the summary point, and the 95 %
 //! confidence (solid) and prediction (dashed) regions (METHODS §4.3, §4.5); several series
 //! overlay subgroups, each in its own colour.
+//!
+//! [`SrocConventions`] switch to Cochrane's (RevMan 5's) conventions, each on its own: study
+//! markers as rectangles of height ∝ √(diseased) and width ∝ √(non-diseased), the x axis as
+//! specificity running from 1 to 0, the curve over the range of the studies' specificities only,
+//! and the regions as lines (confidence dashed, prediction dotted) instead of a shaded patch.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -32,6 +37,72 @@ pub struct SrocSeries {
     /// Draw this series' confidence and prediction regions (default `true`; the page lets the
     /// user hide them per subgroup to reduce clutter).
     pub show_regions: bool,
+    /// `(diseased, non-diseased)` of each study, parallel to `points`: the sizes of
+    /// [`StudyMarkers::Rectangles`] (circles are drawn when it does not match `points`).
+    pub counts: Vec<(f64, f64)>,
+}
+
+/// How the studies are marked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StudyMarkers {
+    /// Circles with area ∝ the study's total (default).
+    #[default]
+    Circles,
+    /// RevMan's rectangles: height ∝ √(diseased), width ∝ √(non-diseased), so each side grows
+    /// with the precision of the estimate along it.
+    Rectangles,
+}
+
+/// What the x axis shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SrocXAxis {
+    /// 1 − specificity from 0 to 1 (default).
+    #[default]
+    FalsePositiveRate,
+    /// Specificity from 1 (left) to 0 (right): the same plot, RevMan's labels.
+    SpecificityReversed,
+}
+
+/// How the confidence and prediction regions are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RegionLines {
+    /// Confidence region shaded with a solid outline, prediction region dashed (default).
+    #[default]
+    ShadedAndDashed,
+    /// Cochrane's: confidence region dashed, prediction region dotted, nothing shaded.
+    DashedAndDotted,
+}
+
+/// Display conventions of the SROC plot; `Default` is Fourfold's figure, [`SrocConventions::revman`]
+/// Cochrane's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SrocConventions {
+    pub markers: StudyMarkers,
+    pub x_axis: SrocXAxis,
+    /// Draw each series' curve only over the range of its studies' specificities.
+    pub curve_observed_range: bool,
+    pub regions: RegionLines,
+}
+
+impl SrocConventions {
+    /// All four RevMan conventions.
+    pub fn revman() -> Self {
+        SrocConventions {
+            markers: StudyMarkers::Rectangles,
+            x_axis: SrocXAxis::SpecificityReversed,
+            curve_observed_range: true,
+            regions: RegionLines::DashedAndDotted,
+        }
+    }
+}
+
+/// The part of `curve` whose false-positive rate lies within the range of `points`' (all of it
+/// when there are no finite points).
+fn observed_part(curve: &[(f64, f64)], points: &[(f64, f64, f64)]) -> Vec<Vec<(f64, f64)>> {
+    match super::common::finite_range(points.iter().map(|p| p.0).filter(|x| (0.0..=1.0).contains(x))) {
+        Some((lo, hi)) if hi > lo => super::common::clip_polyline(curve, (lo, hi), (-1.0, 2.0)),
+        _ => vec![curve.to_vec()],
+    }
 }
 
 impl Default for SrocSeries {
@@ -44,6 +115,7 @@ impl Default for SrocSeries {
             confidence_region: Vec::new(),
             prediction_region: Vec::new(),
             show_regions: true,
+            counts: Vec::new(),
         }
     }
 }
@@ -62,6 +134,8 @@ pub struct SrocData {
     /// Zoom both axes to the range of the data (study points, summary points, shown confidence
     /// regions) with a margin, keeping equal scales; default `false` (the full unit square).
     pub zoom: bool,
+    /// Fourfold's or Cochrane's conventions (markers, x axis, curve range, region lines).
+    pub conventions: SrocConventions,
 }
 
 fn ok_point(x: f64, y: f64) -> bool {
@@ -127,9 +201,15 @@ pub fn draw_sroc<DB: DrawingBackend>(
     let any_pred = data.series.iter().any(|s| shown(s, &s.prediction_region));
     let mut entries = Vec::new();
     let (c_study, c_summary) = if single { colours(0) } else { (style.foreground, style.foreground) };
+    let conv = data.conventions;
+    let rects = |s: &SrocSeries| conv.markers == StudyMarkers::Rectangles && s.counts.len() == s.points.len();
     if single {
         if any_points {
-            entries.push(LegendEntry::new(Marker::hollow_circle(c_study), "Studies (area ∝ N)"));
+            entries.push(if data.series.first().is_some_and(rects) {
+                LegendEntry::new(Marker::Rect(c_study), "Studies (√diseased × √non-diseased)")
+            } else {
+                LegendEntry::new(Marker::hollow_circle(c_study), "Studies (area ∝ N)")
+            });
         }
     } else {
         for (i, s) in data.series.iter().enumerate() {
@@ -141,15 +221,21 @@ pub fn draw_sroc<DB: DrawingBackend>(
     if any_summary {
         entries.push(LegendEntry::new(Marker::diamond(c_summary), "Summary point"));
     }
+    let curve_name =
+        if conv.curve_observed_range { "SROC curve (range of the studies)" } else { "SROC curve" };
     if any_curve {
-        entries.push(LegendEntry::new(Marker::line(c_study, CURVE_W, Dash::Solid), "SROC curve"));
+        entries.push(LegendEntry::new(Marker::line(c_study, CURVE_W, Dash::Solid), curve_name));
     }
+    let lines = conv.regions == RegionLines::DashedAndDotted;
+    let (conf_dash, pred_dash) =
+        if lines { (Dash::Dashed, Dash::Dotted) } else { (Dash::Solid, Dash::Dashed) };
     if any_conf {
-        entries.push(LegendEntry::new(Marker::Patch(c_summary), format!("{} confidence region", data.level)));
+        let marker = if lines { Marker::line(c_summary, 2, conf_dash) } else { Marker::Patch(c_summary) };
+        entries.push(LegendEntry::new(marker, format!("{} confidence region", data.level)));
     }
     if any_pred {
         entries.push(LegendEntry::new(
-            Marker::line(c_summary, 2, Dash::Dashed),
+            Marker::line(c_summary, 2, pred_dash),
             format!("{} prediction region", data.level),
         ));
     }
@@ -179,18 +265,25 @@ pub fn draw_sroc<DB: DrawingBackend>(
         .x_label_area_size(x_lab)
         .y_label_area_size(y_lab)
         .build_cartesian_2d(xr.0..xr.1, yr.0..yr.1)?;
+    // The specificity axis is the same plot labelled 1 − x (1 on the left).
+    let spec_axis = conv.x_axis == SrocXAxis::SpecificityReversed;
+    let x_desc = if spec_axis { "Specificity" } else { "1 − Specificity (false positive rate)" };
+    let x_fmt = move |v: &f64| {
+        let v = if spec_axis { 1.0 - *v } else { *v };
+        format!("{:.dec$}", v + 0.0)
+    };
     chart
         .configure_mesh()
         .x_labels(6)
         .y_labels(6)
-        .x_label_formatter(&|v| format!("{v:.dec$}"))
+        .x_label_formatter(&x_fmt)
         .y_label_formatter(&|v| format!("{v:.dec$}"))
         .max_light_lines(0)
         .bold_line_style(style.grid)
         .axis_style(style.foreground)
         .label_style(style.font(style.tick_size).color(&style.foreground))
         .axis_desc_style(style.font(style.label_size).color(&style.foreground))
-        .x_desc("1 − Specificity (false positive rate)")
+        .x_desc(x_desc)
         .y_desc("Sensitivity")
         .draw()?;
 
@@ -220,24 +313,67 @@ pub fn draw_sroc<DB: DrawingBackend>(
         let (_, c_sum) = colours(i);
         let conf = closed(&s.confidence_region);
         if conf.len() >= 3 {
-            let patch = clip_polygon(&conf, xr, yr);
-            if patch.len() >= 3 {
-                chart.draw_series(std::iter::once(Polygon::new(patch, c_sum.mix(REGION_ALPHA).filled())))?;
+            if !lines {
+                let patch = clip_polygon(&conf, xr, yr);
+                if patch.len() >= 3 {
+                    chart.draw_series(std::iter::once(Polygon::new(
+                        patch,
+                        c_sum.mix(REGION_ALPHA).filled(),
+                    )))?;
+                }
             }
-            chart_polyline(&mut chart, &conf, c_sum.stroke_width(1), Dash::Solid)?;
+            chart_polyline(&mut chart, &conf, c_sum.stroke_width(if lines { 2 } else { 1 }), conf_dash)?;
         }
         let pred = closed(&s.prediction_region);
         if pred.len() >= 3 {
-            chart_polyline(&mut chart, &pred, c_sum.stroke_width(2), Dash::Dashed)?;
+            chart_polyline(&mut chart, &pred, c_sum.stroke_width(2), pred_dash)?;
         }
     }
     for (i, s) in data.series.iter().enumerate() {
         let (c_points, _) = colours(i);
         if s.curve.len() >= 2 {
-            chart_polyline(&mut chart, &s.curve, c_points.stroke_width(CURVE_W), Dash::Solid)?;
+            let runs = if conv.curve_observed_range {
+                observed_part(&s.curve, &s.points)
+            } else {
+                vec![s.curve.clone()]
+            };
+            for run in runs {
+                chart_polyline(&mut chart, &run, c_points.stroke_width(CURVE_W), Dash::Solid)?;
+            }
         }
     }
-    for (i, s) in data.series.iter().enumerate() {
+    // Rectangles: the longest side over all series is as long as the largest circle's diameter.
+    let side_max = data
+        .series
+        .iter()
+        .filter(|s| rects(s))
+        .flat_map(|s| s.counts.iter().map(|c| c.0.max(c.1)))
+        .filter(|n| n.is_finite() && *n > 0.0)
+        .fold(0.0_f64, f64::max)
+        .sqrt();
+    for (i, s) in data.series.iter().enumerate().filter(|(_, s)| rects(s)) {
+        let (c_points, _) = colours(i);
+        for (&(x, y, _), &(n1, n0)) in s.points.iter().zip(&s.counts).filter(|(p, _)| in_window(p.0, p.1)) {
+            let half = |n: f64| {
+                if n.is_finite() && n > 0.0 && side_max > 0.0 {
+                    (r_max * n.sqrt() / side_max).max(2.0).round() as i32
+                } else {
+                    2
+                }
+            };
+            let (hw, hh) = (half(n0), half(n1));
+            let c = chart_px(&chart, area, (x, y));
+            area.draw(&Rectangle::new(
+                [(c.0 - hw, c.1 - hh), (c.0 + hw, c.1 + hh)],
+                c_points.stroke_width(2),
+            ))?;
+            if !single {
+                // The series' own shape at the centre: subgroups stay apart in greyscale.
+                draw_shape(area, series_shape(i), c, 3, c_points, true)?;
+            }
+        }
+    }
+    for (i, s) in data.series.iter().enumerate().filter(|(_, s)| !rects(s)) {
         let (c_points, _) = colours(i);
         let shape = if single { Shape::Circle } else { series_shape(i) };
         for &(x, y, n) in s.points.iter().filter(|p| in_window(p.0, p.1)) {

@@ -11,6 +11,7 @@ pub mod html_report;
 pub mod input;
 pub mod plots;
 pub mod results;
+pub mod rob;
 pub mod sof;
 
 pub use doc::text_table;

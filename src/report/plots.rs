@@ -7,7 +7,7 @@ use crate::analysis::{Analysis, Block};
 use crate::plot::{
     draw_deeks, draw_doi, draw_fagan, draw_forest, draw_lr_scatter, draw_sroc, forest_data_height,
     forest_width, DeeksData, DoiData, FaganData, ForestData, ForestGroup, ForestRow, LabelMode, LrPoint,
-    LrScatterData, LrSummary, PlotError, PlotStyle, PointGroups, SrocData, SrocSeries,
+    LrScatterData, LrSummary, PlotError, PlotStyle, PointGroups, SrocConventions, SrocData, SrocSeries,
 };
 use crate::stats::bivariate::BivariateResult;
 use crate::stats::estimate::Estimate;
@@ -92,6 +92,61 @@ pub struct PlotOptions {
     /// Deeks and LR scattergram: which study labels are written ([`LabelMode`]); default the
     /// five most outlying.
     pub labels: LabelMode,
+    /// SROC: Fourfold's or Cochrane's (RevMan's) conventions, each on its own
+    /// ([`SrocConventions`]); default Fourfold's.
+    pub sroc: SrocConventions,
+}
+
+/// The Cochrane figure options a user sets by name — the page's `<select id=KEY>` and the CLI's
+/// `--KEY VALUE` — with their two values, Fourfold's default first.
+pub const FIGURE_OPTIONS: [(&str, [&str; 2]); 4] = [
+    ("sroc-markers", ["circles", "rectangles"]),
+    ("sroc-x", ["fpr", "specificity"]),
+    ("sroc-curve", ["metandi", "observed"]),
+    ("sroc-region-style", ["shaded", "lines"]),
+];
+
+impl PlotOptions {
+    /// Set a [`FIGURE_OPTIONS`] option by name.
+    ///
+    /// # Errors
+    /// An unknown key or value, with the choices.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+        use crate::plot::{RegionLines, SrocXAxis, StudyMarkers};
+        let Some((_, vals)) = FIGURE_OPTIONS.iter().find(|(k, _)| *k == key) else {
+            return Err(format!("unknown figure option '{key}'"));
+        };
+        let second = match vals.iter().position(|v| v.eq_ignore_ascii_case(value.trim())) {
+            Some(i) => i == 1,
+            None => return Err(format!("{key}: '{value}' (choose {} or {})", vals[0], vals[1])),
+        };
+        let c = &mut self.sroc;
+        match key {
+            "sroc-markers" => {
+                c.markers = if second { StudyMarkers::Rectangles } else { StudyMarkers::Circles }
+            }
+            "sroc-x" => {
+                c.x_axis = if second { SrocXAxis::SpecificityReversed } else { SrocXAxis::FalsePositiveRate }
+            }
+            "sroc-curve" => c.curve_observed_range = second,
+            _ => c.regions = if second { RegionLines::DashedAndDotted } else { RegionLines::ShadedAndDashed },
+        }
+        Ok(())
+    }
+
+    /// The value of a [`FIGURE_OPTIONS`] option (its default for an unknown key).
+    pub fn get(&self, key: &str) -> &'static str {
+        use crate::plot::{RegionLines, SrocXAxis, StudyMarkers};
+        let c = &self.sroc;
+        let second = match key {
+            "sroc-markers" => c.markers == StudyMarkers::Rectangles,
+            "sroc-x" => c.x_axis == SrocXAxis::SpecificityReversed,
+            "sroc-curve" => c.curve_observed_range,
+            "sroc-region-style" => c.regions == RegionLines::DashedAndDotted,
+            _ => false,
+        };
+        FIGURE_OPTIONS.iter().find(|(k, _)| *k == key).map_or("", |(_, v)| v[usize::from(second)])
+    }
 }
 
 fn forest_row(s: &crate::stats::accuracy::StudyAccuracy) -> ForestRow {
@@ -198,14 +253,17 @@ fn membership<'a>(a: &Analysis, labels: impl Iterator<Item = &'a str>) -> PointG
 
 /// One SROC series: the block's study points and, when pooled, its curve, summary point and regions.
 pub fn sroc_series(name: &str, b: &Block) -> SrocSeries {
-    let points = b
+    let drawn: Vec<(u64, u64, &crate::stats::accuracy::StudyAccuracy)> = b
         .studies
         .iter()
-        .filter_map(|s| {
-            let (n1, n0) = (s.tp + s.fn_, s.fp + s.tn);
-            (n1 > 0 && n0 > 0).then(|| (s.fp as f64 / n0 as f64, s.tp as f64 / n1 as f64, (n1 + n0) as f64))
-        })
+        .map(|s| (s.tp + s.fn_, s.fp + s.tn, s))
+        .filter(|(n1, n0, _)| *n1 > 0 && *n0 > 0)
         .collect();
+    let points = drawn
+        .iter()
+        .map(|(n1, n0, s)| (s.fp as f64 / *n0 as f64, s.tp as f64 / *n1 as f64, (n1 + n0) as f64))
+        .collect();
+    let counts = drawn.iter().map(|(n1, n0, _)| (*n1 as f64, *n0 as f64)).collect();
     let fit: Option<&BivariateResult> = b.fit.as_ref();
     SrocSeries {
         name: name.to_string(),
@@ -215,6 +273,7 @@ pub fn sroc_series(name: &str, b: &Block) -> SrocSeries {
         confidence_region: fit.map(|f| f.sroc.confidence_region.clone()).unwrap_or_default(),
         prediction_region: fit.map(|f| f.sroc.prediction_region.clone()).unwrap_or_default(),
         show_regions: true,
+        counts,
     }
 }
 
@@ -242,6 +301,7 @@ pub fn sroc_data(a: &Analysis) -> SrocData {
             title: "SROC by subgroup".to_string(),
             level: ci_label(a.settings.ci_level),
             zoom: false,
+            conventions: SrocConventions::default(),
         },
         _ => SrocData {
             series: vec![sroc_series("Studies", &a.overall)],
@@ -249,6 +309,7 @@ pub fn sroc_data(a: &Analysis) -> SrocData {
             title: "Summary ROC".to_string(),
             level: ci_label(a.settings.ci_level),
             zoom: false,
+            conventions: SrocConventions::default(),
         },
     }
 }
@@ -448,6 +509,20 @@ pub fn draw_plot<DB: DrawingBackend>(
 pub fn sroc_with(a: &Analysis, opts: &PlotOptions) -> SrocData {
     let mut d = sroc_data(a);
     d.zoom = opts.sroc_zoom;
+    d.conventions = opts.sroc;
+    if opts.sroc.curve_observed_range {
+        // RevMan's range: the full curve, which the plot cuts to the studies' specificities
+        // (instead of the metandi truncation of the default curve).
+        let blocks: Vec<&Block> = match &a.subgroups {
+            Some(sg) if !sg.levels.is_empty() => sg.levels.iter().map(|l| &l.block).collect(),
+            _ => vec![&a.overall],
+        };
+        for (s, b) in d.series.iter_mut().zip(blocks) {
+            if let Some(f) = &b.fit {
+                s.curve = f.sroc.curve_full.clone();
+            }
+        }
+    }
     for (i, s) in d.series.iter_mut().enumerate() {
         s.show_regions = !opts.sroc_hidden_regions.contains(&i);
     }
@@ -493,16 +568,17 @@ pub fn plot_svg_with(kind: PlotKind, a: &Analysis, opts: &PlotOptions) -> Result
     crate::plot::to_svg(w, h, |area| draw_plot_with(area, kind, a, &PlotStyle::default(), opts))
 }
 
-/// A QUADAS-2 judgement written in a cell: `low`/`l`/`+`, `high`/`h`/`-`, `unclear`/`u`/`?`
-/// (also "low risk", "high risk", "some concerns"), case-insensitive.
+/// A QUADAS judgement written in a cell (the words of [`crate::data::rob::judgement`]: `low`/`l`/`+`,
+/// `high`/`h`/`-`, `unclear`/`u`/`?`, "low risk", "high risk", robvis's "some concerns" and "no
+/// information", QUADAS-3's "insufficient information"), case-insensitive.
 pub fn judgement_from_text(s: &str) -> Option<crate::plot::Judgement> {
+    use crate::data::rob::{judgement, RobJudgement};
     use crate::plot::Judgement;
-    match s.trim().to_ascii_lowercase().as_str() {
-        "low" | "l" | "+" | "low risk" | "low concern" | "low concerns" => Some(Judgement::Low),
-        "high" | "h" | "-" | "−" | "high risk" | "high concern" | "high concerns" => Some(Judgement::High),
-        "unclear" | "u" | "?" | "unclear risk" | "some concerns" => Some(Judgement::Unclear),
-        _ => None,
-    }
+    judgement(s).map(|j| match j {
+        RobJudgement::Low => Judgement::Low,
+        RobJudgement::High => Judgement::High,
+        RobJudgement::Unclear => Judgement::Unclear,
+    })
 }
 
 /// QUADAS-2 data from the table: every categorical covariate whose values are all QUADAS

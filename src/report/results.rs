@@ -525,6 +525,7 @@ pub fn text_report(a: &Analysis) -> String {
             out.push_str(&format!("  {}\n", sentence(n)));
         }
     }
+    out.push_str(&super::rob::low_risk_text(a));
     if let Some(fg) = &a.overall.fagan {
         out.push_str(&format!(
             "\nFagan: pre-test {:.0}% ({}) → post-test {:.0}% after a positive, {:.0}% after a negative test\n",

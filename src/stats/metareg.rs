@@ -187,7 +187,8 @@ impl Serialize for MetaRegError {
 }
 
 /// Column of the covariate for the usable rows: dummy codes (categorical, reference = first sorted
-/// level) or the centred value (numeric).
+/// level, except that a risk-of-bias column — every level a QUADAS judgement — takes *low* as the
+/// reference, so the coefficients read "high vs low") or the centred value (numeric).
 struct Coding {
     rows: Vec<usize>,
     cols: Vec<Vec<f64>>,
@@ -199,7 +200,15 @@ struct Coding {
 fn coding(cov: &Covariate, k: usize) -> Coding {
     match cov.kind {
         CovariateKind::Categorical => {
-            let levels = cov.sorted_levels();
+            let mut levels = cov.sorted_levels();
+            let low =
+                |l: &String| crate::data::rob::judgement(l) == Some(crate::data::rob::RobJudgement::Low);
+            if levels.iter().all(|l| crate::data::rob::judgement(l).is_some()) {
+                if let Some(i) = levels.iter().position(low) {
+                    let l = levels.remove(i);
+                    levels.insert(0, l);
+                }
+            }
             // Dummy codes for every level but the reference (none when there are < 2 levels; the
             // caller refuses such a covariate with `TooFewLevels`).
             let others: &[String] = levels.get(1..).unwrap_or(&[]);

@@ -30,7 +30,7 @@ fn on(
     Ok(())
 }
 
-fn on_id(
+pub(super) fn on_id(
     id: &str,
     event: &str,
     f: impl FnMut(Event) -> Result<(), JsValue> + 'static,
@@ -493,5 +493,5 @@ pub fn wire() -> Result<(), JsValue> {
         export(&kind, b.get_attribute("data-plot"))
     })?;
     super::findings::wire()?;
-    Ok(())
+    super::cochrane::wire()
 }

@@ -18,6 +18,7 @@
 //! reaches the page only through `textContent` and attributes (never `innerHTML`); tests find
 //! elements by `data-testid`.
 
+pub mod cochrane;
 pub mod crash;
 pub mod dom;
 pub mod events;

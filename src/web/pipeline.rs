@@ -79,6 +79,7 @@ fn show(a: &Analysis) -> Result<(), JsValue> {
     render::heterogeneity(&a.overall, a.settings.ci_level)?;
     render::metareg(a)?;
     render::studies(a)?;
+    super::cochrane::low_risk(a)?;
     super::findings::render(a)?;
     let opts = state::with(|s| s.plot_options.clone());
     render::plot_controls(a, &opts)?;
@@ -111,6 +112,7 @@ fn pass1(gen: u64) -> Result<(), JsValue> {
     render::example_choice(&text)?;
     render::covariates(&parsed.dataset, &settings)?;
     render::quadas(&parsed.dataset)?;
+    super::cochrane::choices(&parsed.dataset, &settings)?;
     autosave(&text, &settings);
     state::with(|a| {
         a.settings = settings.clone();
@@ -151,7 +153,9 @@ fn pass2(gen: u64, staged: Staged, mut overall: Block) -> Result<(), JsValue> {
         }
     };
     let full = overall.fit.clone();
-    let a = staged.clone().finish(overall, groups, None);
+    let low_risk = staged.low_risk();
+    let mut a = staged.clone().finish(overall, groups, None);
+    a.low_risk = low_risk;
     show(&a)?;
     let level = a.settings.ci_level;
     state::with(|s| s.analysis = Some(a));

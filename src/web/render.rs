@@ -71,7 +71,7 @@ fn card_into(id: &str, c: &Card) -> Result<(), JsValue> {
 
 /// A report table into the `<table id=…>`: header row, then one row per entry (the first cell is
 /// the row header; a short row's last cell spans the remaining columns).
-fn table_into(id: &str, t: &Table) -> Result<Vec<Element>, JsValue> {
+pub(super) fn table_into(id: &str, t: &Table) -> Result<Vec<Element>, JsValue> {
     let el_t: Element = by_id(id)?;
     clear(&el_t);
     let thead = add(&el_t, "thead", "")?;

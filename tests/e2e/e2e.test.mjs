@@ -671,3 +671,69 @@ test('figure options: RevMan-style forest, SROC zoom and regions per subgroup, s
   assert.deepEqual(log.problems, []);
   await ctx.close();
 });
+
+test('risk of bias: low-risk analysis beside the summary equals the CLI; robvis import; RevMan SROC', async () => {
+  const { page, ctx, log } = await open();
+  await waitReady(page);
+  assert.equal(await page.getByTestId('low-risk-box').isHidden(), true, 'no risk-of-bias box without QUADAS columns');
+  const fixture = path.join(root, 'tests/fixtures/audit_c_quadas.csv');
+  await paste(page, await fs.readFile(fixture, 'utf8'));
+  assert.equal(await page.getByTestId('low-risk-box').isHidden(), false);
+  const options = await page.$$eval('[data-testid=low-risk] option', (os) => os.map((o) => o.value));
+  assert.deepEqual(options, ['', 'overall', 'D1', 'D2', 'D3', 'D4']);
+  await page.getByTestId('low-risk').selectOption('D1');
+  await waitReady(page);
+  const want = (await cli(fixture, '--low-risk', 'D1')).low_risk;
+  assert.equal(want.k, 10);
+  const rows = await page.$$eval('[data-testid=low-risk-table] tbody tr', (trs) => trs.map((tr) =>
+    Object.fromEntries([...tr.querySelectorAll('[data-stat]')].map((c) => [c.getAttribute('data-stat'), c.getAttribute('data-value') ?? c.textContent]))));
+  assert.equal(rows.length, 2);
+  assert.equal(rows[1].group, 'Low risk of bias in patient_selection');
+  close(Number(rows[1].k), want.k, 'k');
+  close(Number(rows[1].sensitivity), want.result.summary.sensitivity.estimate, 'low-risk sensitivity');
+  close(Number(rows[1].specificity), want.result.summary.specificity.estimate, 'low-risk specificity');
+  const notes = await page.getByTestId('low-risk-notes').textContent();
+  assert.match(notes, /10 of 14 studies judged low in patient_selection/);
+  assert.match(notes, /Left out: 2 high, 2 unclear/);
+
+  // RevMan conventions of the SROC: one click sets the four options; the canvas and the SVG export change alike.
+  const before = await ink(page, 'plot-sroc');
+  await page.getByTestId('sroc-revman').click();
+  for (const [id, v] of [['sroc-markers', 'rectangles'], ['sroc-x', 'specificity'], ['sroc-curve', 'observed'], ['sroc-region-style', 'lines']]) {
+    assert.equal(await page.getByTestId(id).inputValue(), v, id);
+  }
+  const after = await ink(page, 'plot-sroc');
+  assert.notEqual(after.n, before.n, 'the SROC canvas is redrawn');
+  await page.getByTestId('plot-sroc').screenshot({ path: path.join(artifacts, 'cochrane-sroc-page.png') });
+  await page.getByTestId('low-risk-box').screenshot({ path: path.join(artifacts, 'cochrane-low-risk-box.png') });
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('[data-export=svg][data-plot=sroc]').click()]);
+  const svg = await fs.readFile(await dl.path(), 'utf8');
+  assert.match(svg, />\s*Specificity\s*</);
+  assert.match(svg, /√diseased × √non-diseased/);
+  assert.equal((svg.match(/<rect[^>]*stroke="#0072B2"[^>]*fill="none"|<rect[^>]*fill="none"[^>]*stroke="#0072B2"/g) ?? []).length, 14 + 1, '14 rectangles + the legend sample');
+  await page.getByTestId('sroc-markers').selectOption('circles');
+  const circles = await ink(page, 'plot-sroc');
+  assert.notEqual(circles.n, after.n, 'markers back to circles');
+  assert.equal(await page.getByTestId('status').textContent(), 'ready', 'display options do not re-analyse');
+
+  // robvis import: robvis's own example table (Study 1 … Study 12) merged by label into matching data.
+  const audit = parseCsv(await fs.readFile(path.join(root, '../shared/refs/data/audit_c.csv'), 'utf8'));
+  const data = ['study,TP,FP,FN,TN', ...audit.slice(1, 13).map((r, i) => [`Study ${i + 1}`, ...r.slice(1)].join(','))].join('\n') + '\n';
+  await paste(page, data);
+  assert.equal(await page.getByTestId('low-risk-box').isHidden(), true);
+  await page.getByTestId('robvis-input').setInputFiles(path.join(root, 'tests/fixtures/robvis_data_quadas.csv'));
+  await page.waitForFunction(() => document.querySelector('[data-testid=data-input]').value.includes('Overall'));
+  await waitReady(page);
+  assert.equal(await page.getByTestId('low-risk-box').isHidden(), false);
+  await page.getByTestId('low-risk').selectOption('overall');
+  await waitReady(page);
+  assert.match(await page.getByTestId('low-risk-notes').textContent(), /6 of 12 studies judged low in Overall/);
+  const bad = path.join(artifacts, 'robvis-bad.csv');
+  await fs.writeFile(bad, 'Study,D1,D2,D3,D4,Overall\nStudy 99,Low,Low,Low,Low,Low\n');
+  await page.getByTestId('robvis-input').setInputFiles(bad);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=robvis-errors] li').length > 0);
+  assert.match(await page.getByTestId('robvis-errors').textContent(), /line 2, column "Study": study 'Study 99' is not in the data/);
+  assert.match(await page.getByTestId('data-input').inputValue(), /Overall/, 'a refused table leaves the data as it was');
+  assert.deepEqual(log.problems, []);
+  await ctx.close();
+});
