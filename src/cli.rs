@@ -53,6 +53,12 @@ usage:
       --three-level                   three-level model (cohorts within studies; studies = cluster column)
       --cohort COLUMN                 ... with cohorts labelled by COLUMN within a study (implies --three-level)
       --study-column COLUMN           ... with studies given by COLUMN (default: the cluster column)
+      --prevalences P1,P2,...         summary-of-findings prevalences (default: lowest, median, highest of the studies)
+      --prevalence P                  prevalence of the icon array and the decision curve (default: median)
+      --icons 100|1000                people in the icon array (report; default 100)
+      --compat midas|metandi|mada|metadta|metadta-laplace
+                                      use that tool's model and conventions, and print its numbers beside Fourfold's
+  fourfold report FILE [options]      the whole analysis as one self-contained HTML page (same options)
   fourfold bench [FILES...] [--json]  time complete fits (median and minimum, in-process)
       --instructions                  also count the instructions of one exact fit (valgrind callgrind)
       --one FILE                      one exact fit only (the unit --instructions counts)
@@ -67,7 +73,8 @@ pub fn run_cli(args: Vec<String>) -> i32 {
             println!("fourfold {}", env!("CARGO_PKG_VERSION"));
             0
         }
-        Some("analyze") => analyze_cmd(&args[1..]),
+        Some("analyze") => analyze_cmd(&args[1..], false),
+        Some("report") => analyze_cmd(&args[1..], true),
         Some("bench") => bench_cmd(&args[1..]),
         Some("reconstruct") => reconstruct_cmd(&args[1..]),
         Some("--help") | Some("-h") | Some("help") => {
@@ -106,6 +113,7 @@ struct Opts {
     figures: Vec<(String, String)>,
     plot: fourfold::report::plots::PlotOptions,
     settings: AnalysisSettings,
+    compat: Option<fourfold::findings::Tool>,
     /// `--xlsx` / `--revman-csv`: files written besides stdout.
     exports: Exports,
 }
@@ -129,6 +137,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
         settings: AnalysisSettings::default(),
         exports: Exports::default(),
         bayes_plots: None,
+        compat: None,
     };
     let s = &mut o.settings;
     let mut i = 0;
@@ -198,6 +207,18 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
             "--region" => s.region = val(&mut i, a)?.parse().map_err(|e| format!("{e}"))?,
             "--auc-ci" => s.auc_ci = val(&mut i, a)?.parse().map_err(|e| format!("{e}"))?,
             "--exclude" => s.excluded.push(val(&mut i, a)?),
+            "--prevalences" => {
+                let v = val(&mut i, a)?;
+                s.findings.prevalences =
+                    v.split(',').map(|x| number(x, "--prevalences")).collect::<Result<Vec<f64>, String>>()?;
+            }
+            "--prevalence" => s.findings.chosen = Some(number(&val(&mut i, a)?, "--prevalence")?),
+            "--icons" => {
+                let v = val(&mut i, a)?;
+                s.findings.icon_people =
+                    Some(v.trim().parse().map_err(|_| format!("--icons: '{v}' is not a whole number"))?);
+            }
+            "--compat" => o.compat = Some(val(&mut i, a)?.parse().map_err(|e| format!("{e}"))?),
             "--low-risk" => s.risk_of_bias.low_risk = Some(val(&mut i, a)?),
             "--rob" => o.rob = Some(val(&mut i, a)?),
             "--figure" => {
@@ -232,14 +253,18 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
     Ok(o)
 }
 
-fn analyze_cmd(args: &[String]) -> i32 {
-    let o = match parse_opts(args) {
+fn analyze_cmd(args: &[String], report: bool) -> i32 {
+    let mut o = match parse_opts(args) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("fourfold: {e}\n{USAGE}");
             return 2;
         }
     };
+    if let Some(t) = o.compat {
+        // The tool's model, quadrature, intervals, regions and correction (its printout's conventions).
+        o.settings = t.settings(&o.settings);
+    }
     let cfg = match AnalysisConfig::try_from(&o.settings) {
         Ok(c) => c,
         Err(e) => {
@@ -312,8 +337,40 @@ fn analyze_cmd(args: &[String]) -> i32 {
             return 1;
         }
     }
+    if report {
+        let link = format!("#{}", fourfold::permalink::encode(&dataset, &o.settings));
+        print!("{}", fourfold::report::html_report::report_html(&analysis, Some(&link)));
+        return 0;
+    }
+    let compat = o.compat.map(|t| fourfold::findings::compat_view_of(&analysis, &[t]));
     if o.json {
-        return match serde_json::to_string_pretty(&analysis) {
+        let mut v = match serde_json::to_value(&analysis) {
+            Ok(v) => v,
+            Err(e) => {
+                eprintln!("fourfold: cannot serialise: {e}");
+                return 1;
+            }
+        };
+        if let Some(obj) = v.as_object_mut() {
+            let extra = [
+                (
+                    "summary_of_findings",
+                    serde_json::to_value(fourfold::findings::summary_of_findings(&analysis)),
+                ),
+                ("decision_curve", serde_json::to_value(fourfold::findings::decision(&analysis))),
+                ("compat", serde_json::to_value(&compat)),
+            ];
+            for (k, x) in extra {
+                match x {
+                    Ok(serde_json::Value::Null) => {}
+                    Ok(x) => {
+                        obj.insert(k.into(), x);
+                    }
+                    Err(e) => eprintln!("fourfold: cannot serialise {k}: {e}"),
+                }
+            }
+        }
+        return match serde_json::to_string_pretty(&v) {
             Ok(s) => {
                 println!("{s}");
                 0
@@ -325,6 +382,11 @@ fn analyze_cmd(args: &[String]) -> i32 {
         };
     }
     print!("{}", text_report(&analysis));
+    print!("{}", fourfold::report::sof::sof_text(&analysis));
+    if let Some(v) = &compat {
+        let model = fourfold::report::compat::short_model(o.settings.model, o.settings.nodes);
+        print!("{}", fourfold::report::compat::compat_text(v, &model));
+    }
     0
 }
 

@@ -9,7 +9,8 @@
 //! | [`settings`] | [`settings::AnalysisSettings`]: every user choice, with defaults and range checks; the option types are the statistics' own enums | `data`, `stats` |
 //! | [`permalink`] | data + settings ⇄ a `#v1.…` URL fragment (bit-exact, never panics) | `data`, `settings`, `stats` |
 //! | [`analysis`] | one complete analysis (overall, subgroups, meta-regression, leave-one-out) from data + validated settings, as one call (`run`) or in the stages the page schedules (`Staged`); records the settings in the result | `data`, `settings`, `stats` |
-//! | [`report`] | every word a user reads (fit report, interpretations, tables, headers at the result's level, input messages), the figures' inputs, exports, the page's editable grid; computes nothing | `analysis`, `data`, `plot`, `settings`, `stats` |
+//! | [`findings`] | what a review hands over, from a finished analysis: the GRADE summary of findings in natural frequencies (METHODS §17), the decision curve, the compatibility view (each tool's model and conventions fitted by `stats`) | `analysis`, `data`, `settings`, `stats` |
+//! | [`report`] | every word a user reads (fit report, interpretations, tables, headers at the result's level, input messages), the figures' inputs, exports, the page's editable grid; computes nothing | `analysis`, `data`, `findings`, `plot`, `settings`, `stats` |
 //! | [`plot`] | drawing, generic over plotters' `DrawingBackend`, from plain structs; computes nothing statistical | — |
 //! | `web` (wasm32 only) | the page shell: DOM events → settings → `analysis` stages → places what `report` produced | everything |
 //! | `bin` (`src/bin/sheets.rs`, wasm32 only) | the page's spreadsheet reader, a second wasm module run in a Web Worker and fetched on first use | `data` |
@@ -39,6 +40,7 @@
 
 pub mod analysis;
 pub mod data;
+pub mod findings;
 pub mod permalink;
 pub mod plot;
 pub mod report;

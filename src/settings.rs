@@ -59,6 +59,9 @@ pub struct AnalysisSettings {
     pub bayes: BayesSettings,
     /// HSROC meta-regression and the three-level model (METHODS §15.3, §16); off by default.
     pub models: ModelSettings,
+    /// The summary of findings, the icon array and the decision curve (METHODS §17); carried in
+    /// permalinks as the `findings` group.
+    pub findings: FindingsSettings,
 }
 
 /// Risk of bias in the analysis (issue #15): off by default.
@@ -96,6 +99,24 @@ impl ModelSettings {
     }
 }
 
+/// Options of the GRADE summary of findings (METHODS §17), the natural-frequency icon array and
+/// the decision curve. `Default` = the documented defaults (prevalences from the studies).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FindingsSettings {
+    /// Prevalences of the table's columns, each in (0, 1); empty = the minimum, median and
+    /// maximum of the studies' `n1/(n1 + n0)`.
+    pub prevalences: Vec<f64>,
+    /// Prevalence of the icon array and the decision curve; `None` = the median of the studies.
+    pub chosen: Option<f64>,
+    /// People in the icon array: 100 or 1000 (`None` = 100).
+    pub icon_people: Option<u32>,
+    /// The user's GRADE certainty rating per outcome row (TP/FN, TN/FP order of the table), as typed.
+    pub certainty: Vec<String>,
+    /// The user's footnote per outcome row.
+    pub footnotes: Vec<String>,
+}
+
 impl Default for AnalysisSettings {
     fn default() -> Self {
         AnalysisSettings {
@@ -115,6 +136,7 @@ impl Default for AnalysisSettings {
             risk_of_bias: RiskOfBiasSettings::default(),
             bayes: BayesSettings::default(),
             models: ModelSettings::default(),
+            findings: FindingsSettings::default(),
         }
     }
 }
@@ -154,7 +176,18 @@ pub enum SettingsError {
     LowRiskDomain(String),
     /// A Bayesian setting (prior or sampler) is out of range; the message names it.
     Bayes(String),
+    /// A summary-of-findings prevalence is not strictly between 0 and 1.
+    Prevalence(f64),
+    /// The icon array shows 100 or 1000 people.
+    IconPeople(u32),
+    /// A certainty rating or footnote longer than [`MAX_NOTE_CHARS`] characters.
+    NoteTooLong(usize),
 }
+
+/// The longest certainty rating or footnote a user may type (characters).
+pub const MAX_NOTE_CHARS: usize = 2000;
+/// The most prevalence columns of a summary of findings.
+pub const MAX_PREVALENCES: usize = 12;
 
 impl fmt::Display for SettingsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -178,6 +211,17 @@ impl fmt::Display for SettingsError {
                 write!(f, "the low-risk sensitivity analysis needs a domain (overall, D1 … D4 or a column name); '{d}' was given")
             }
             SettingsError::Bayes(m) => write!(f, "Bayesian model: {m}"),
+            SettingsError::Prevalence(p) => write!(
+                f,
+                "a prevalence of the summary of findings must lie between 0 and 1 (exclusive), at most {MAX_PREVALENCES} of them; {p} was given"
+            ),
+            SettingsError::IconPeople(n) => {
+                write!(f, "the icon array shows 100 or 1000 people; {n} was given")
+            }
+            SettingsError::NoteTooLong(n) => write!(
+                f,
+                "a certainty rating or footnote may have at most {MAX_NOTE_CHARS} characters; {n} were given"
+            ),
         }
     }
 }
@@ -213,6 +257,39 @@ impl AnalysisSettings {
             return Err(SettingsError::LowRiskDomain(d.clone()));
         }
         self.bayes.validate()?;
+        self.findings.validate()
+    }
+}
+
+impl FindingsSettings {
+    /// Ranges of the summary-of-findings options.
+    ///
+    /// # Errors
+    /// The first prevalence outside (0, 1) (or beyond [`MAX_PREVALENCES`]), an icon count other
+    /// than 100 or 1000, a note longer than [`MAX_NOTE_CHARS`].
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        let inside = |p: f64| p > 0.0 && p < 1.0;
+        if let Some(p) = self.prevalences.iter().copied().find(|p| !inside(*p)) {
+            return Err(SettingsError::Prevalence(p));
+        }
+        if self.prevalences.len() > MAX_PREVALENCES {
+            return Err(SettingsError::Prevalence(self.prevalences[MAX_PREVALENCES]));
+        }
+        if let Some(p) = self.chosen.filter(|p| !inside(*p)) {
+            return Err(SettingsError::Prevalence(p));
+        }
+        if let Some(n) = self.icon_people.filter(|n| *n != 100 && *n != 1000) {
+            return Err(SettingsError::IconPeople(n));
+        }
+        if let Some(n) = self
+            .certainty
+            .iter()
+            .chain(&self.footnotes)
+            .map(|s| s.chars().count())
+            .find(|n| *n > MAX_NOTE_CHARS)
+        {
+            return Err(SettingsError::NoteTooLong(n));
+        }
         Ok(())
     }
 }
@@ -264,7 +341,7 @@ macro_rules! setting_groups {
 }
 
 // Append a field of `AnalysisSettings` here to carry it in permalinks.
-setting_groups!(risk_of_bias, bayes, models);
+setting_groups!(risk_of_bias, bayes, models, findings);
 
 pub use crate::stats::bayes::latent::ReferencePriors;
 pub use crate::stats::bayes::model::{Priors, SdPrior};

@@ -678,6 +678,11 @@ fn run_case(text: &str, opts: &Options, seed: u64) -> (String, f64, f64) {
     for kind in PlotKind::ALL {
         let _ = plot_svg(kind, &a);
     }
+    // The summary of findings, the decision curve and the report (which holds the compatibility
+    // view: five more fits).
+    let _ = fourfold::report::sof::sof_csv(&fourfold::findings::summary_of_findings(&a));
+    let _ = fourfold::report::sof::sof_text(&a);
+    let _ = fourfold::report::html_report::report_html(&a, Some("#v1.x"));
     // The page's leave-one-out: one refit at a time (a couple of rows, any k).
     let (mut loo_total, mut loo_ms) = (0.0f64, 0.0f64);
     if let (Some(full), Ok(staged)) = (&a.overall.fit, Staged::new(data, &cfg)) {

@@ -85,6 +85,7 @@ fn settings_variants(d: &Dataset) -> Vec<AnalysisSettings> {
             cohort: Some("c".to_string()),
             study_column: Some("s".to_string()),
         },
+        findings: Default::default(),
     });
     v
 }

@@ -13,15 +13,19 @@
 //! | [`draw_lr_scatter`] | likelihood-ratio scattergram | §8.2 |
 //! | [`draw_mcmc`] | trace, rank histograms and density per chain of one posterior quantity | issue #16 |
 //! | [`draw_quadas_traffic_light`], [`draw_quadas_summary`] | QUADAS-2 displays | — |
+//! | [`draw_icons`] | natural-frequency icon array (TP, FN, FP, TN of 100 or 1,000 people) | §17 |
+//! | [`draw_decision`] | decision curve (net benefit, treat all, treat none) | — |
 //!
 //! Invariants: no panics (non-finite values are skipped, degenerate ranges padded, empty data
 //! draws an empty frame); errors are [`PlotError`].
 
 mod common;
+mod decision;
 mod deeks;
 mod doi;
 mod fagan;
 mod forest;
+mod icons;
 mod labels;
 mod lr_scatter;
 mod mcmc;
@@ -30,12 +34,14 @@ mod sroc;
 mod style;
 
 pub use common::PointGroups;
+pub use decision::{draw_decision, DecisionData};
 pub use deeks::{draw_deeks, DeeksData};
 pub use doi::{draw_doi, DoiData};
 pub use fagan::{draw_fagan, FaganData, NomogramAxisData};
 pub use forest::{
     draw_forest, forest_data_height, forest_height, forest_width, ForestData, ForestGroup, ForestRow,
 };
+pub use icons::{draw_icons, icon_size, IconData};
 pub use labels::{place_labels, select_labels, LabelBox, LabelMode, PlacedLabel};
 pub use lr_scatter::{draw_lr_scatter, LrPoint, LrScatterData, LrSummary};
 pub use mcmc::{draw_mcmc, McmcData};

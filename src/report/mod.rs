@@ -4,15 +4,18 @@
 //! interpretations and the tables, as the shapes of [`doc`].
 
 pub mod bayes;
+pub mod compat;
 pub mod doc;
 pub mod export;
 pub mod grid;
+pub mod html_report;
 pub mod input;
 pub mod models;
 pub mod plots;
 pub mod results;
 pub mod revman;
 pub mod rob;
+pub mod sof;
 pub mod xlsx;
 
 pub use doc::text_table;

@@ -20,6 +20,7 @@ pub mod pubbias;
 pub mod reitsma;
 pub mod revman;
 pub mod rng;
+pub mod sof;
 pub mod summary;
 pub mod threelevel;
 pub mod threshold;

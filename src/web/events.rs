@@ -204,7 +204,7 @@ fn export(kind: &str, plot: Option<String>) -> Result<(), JsValue> {
             let d = parsed.map(|p| p.dataset).unwrap_or_default();
             download_text("fourfold.R", "text/plain", &r_script(&d, &a))
         }
-        _ => Ok(()),
+        _ => super::findings::export(kind, &a, parsed.as_ref().map(|p| &p.dataset)).map(|_| ()),
     }
 }
 
@@ -502,5 +502,6 @@ pub fn wire() -> Result<(), JsValue> {
         let kind = b.get_attribute("data-export").unwrap_or_default();
         export(&kind, b.get_attribute("data-plot"))
     })?;
+    super::findings::wire()?;
     super::cochrane::wire()
 }

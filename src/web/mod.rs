@@ -11,6 +11,7 @@
 //! | [`render`] | state → DOM (grid, messages, tables, fit report, plots) |
 //! | [`events`] | DOM events → state → pipeline |
 //! | [`revman`] | the RevMan parameters box (copy button), the dispersion table, the xlsx download |
+//! | [`findings`] | summary of findings, icon array, decision curve, compatibility view and the report export |
 //! | [`sheets`] | spreadsheets → text in a Web Worker (the second wasm module, loaded on first use) |
 //! | [`crash`] | the panic hook: console, a calm alert, text kept in the autosave, controls disabled |
 //!
@@ -22,6 +23,7 @@ pub mod cochrane;
 pub mod crash;
 pub mod dom;
 pub mod events;
+pub mod findings;
 pub mod models;
 pub mod pipeline;
 pub mod render;

@@ -82,6 +82,7 @@ fn show(a: &Analysis) -> Result<(), JsValue> {
     super::models::render(a)?;
     render::studies(a)?;
     super::cochrane::low_risk(a)?;
+    super::findings::render(a)?;
     let opts = state::with(|s| s.plot_options.clone());
     render::plot_controls(a, &opts)?;
     render::plots(a)

@@ -483,7 +483,7 @@ pub fn draw_canvas(
 
 /// The one way a figure reaches a canvas: laid out at its logical size `(w, h)`, drawn at
 /// `scale` × that resolution (screen pixel density, or 3.125 for the 300 dpi PNG).
-fn draw_scaled(
+pub(super) fn draw_scaled(
     canvas: &HtmlCanvasElement,
     (w, h): (u32, u32),
     scale: f64,

@@ -99,6 +99,28 @@ pub mod tol {
     /// rel to k·τ̂, `Σ_i E[b_i|y] = Σ̂ ∂ℓ/∂μ = 0` at the ML optimum, up to the gradient tolerance
     /// and the quadrature error; measured 6e-11 (sens) and 2e-11 (spec) on audit_c.
     pub const EB_SUM: f64 = 1e-8;
+
+    // ---- summary of findings and the compatibility view (tests/sof_refs.rs, tests/compat_refs.rs) ----
+
+    /// rel, the summary of findings against tests/refs-src/sof.R from the same mu and vcov: R's
+    /// delta method uses a central-difference gradient (h = 1e-6, error ~1e-10), Fourfold the
+    /// analytic one; 1e-7 relative is far above that and far below any formula error.
+    pub const SOF_R: f64 = 1e-7;
+    /// Share of the interval's width by which a delta-method limit may differ from the 2.5 / 97.5
+    /// percentiles of 200 000 draws from N(mu, V): the delta method is first-order (the logit maps
+    /// are curved), Monte Carlo error of a percentile is ≈ 0.3 % of the width. Measured on audit_c,
+    /// dementia, scheidler: ≤ 4.1 % except audit_c's test positives at prevalence 0.37 (6.8 %,
+    /// where se(logit Se) = 0.46 makes the distribution of the mixture skewed).
+    pub const SOF_SIMULATION: f64 = 0.08;
+    /// abs per 1,000 people, Fourfold's own fit (25 nodes) against R's computation from the 41×41
+    /// `own_aghq` optimum: a probability within [`PROB`] moves a count by at most 0.2 per 1,000.
+    pub const SOF_PER_1000: f64 = 1000.0 * PROB;
+    /// abs, logit means of the `metadta` column against lme4's default `glmer` (refs finding 1:
+    /// its default PIRLS tolerance leaves the logit means up to 1.6e-3 off the Laplace optimum).
+    pub const GLMER_DEFAULT_MU: f64 = 2e-3;
+    /// abs, pooled proportions of the `metadta` column against lme4's default `glmer` (the same
+    /// inexactness on the probability scale).
+    pub const GLMER_DEFAULT_PROB: f64 = 1e-3;
 }
 
 /// Directory `shared/refs` (holding `data/` and `expected/`).
