@@ -8,6 +8,7 @@ pub mod correction;
 pub mod error;
 pub mod parse;
 pub mod reconstruct;
+pub mod structure;
 
 pub use choice::ParseChoiceError;
 pub use error::{DataError, DataErrorKind, Severity};

@@ -5,6 +5,7 @@
 pub mod accuracy;
 pub mod betainc;
 pub mod bivariate;
+pub mod comparative;
 pub mod error;
 pub mod estimate;
 pub mod fagan;
