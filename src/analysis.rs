@@ -27,6 +27,7 @@ use crate::stats::heterogeneity::{
     loglik_fixed_effect, lrt_heterogeneity, midas_q, threshold_share_rho2, univariate_logit, zhou_dendukuri,
     InverseVarianceQ, LrtHeterogeneity, Margin, MidasHeterogeneity, ZhouDendukuri,
 };
+use crate::stats::comparative::{comparison, ComparisonBlock};
 use crate::stats::influence;
 use crate::stats::metareg::{meta_regression, MetaRegError, MetaRegression};
 use crate::stats::pubbias::{deeks_test, lfk, DeeksConfig, DeeksResult, LfkResult};
@@ -287,6 +288,9 @@ pub struct Analysis {
     pub subgroups: Option<SubgroupTable>,
     pub meta_regression: Option<BTreeMap<String, MetaRegOutcome>>,
     pub influence: Option<InfluenceBlock>,
+    /// The comparison of index tests (METHODS §15) when the settings name a test column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<ComparisonBlock>,
 }
 
 /// Median of the per-study prevalences `n1/N` (the default pre-test probability).
@@ -697,7 +701,23 @@ impl Staged {
             subgroups: groups.subgroups,
             meta_regression: groups.meta_regression,
             influence,
+            comparison: None,
         }
+    }
+
+    /// The comparison of index tests the settings ask for (METHODS §15): the structure of the rows
+    /// and the shared-random-effect fit, with the paired-only fit beside it when asked.
+    ///
+    /// # Errors
+    /// [`AnalysisError::UnknownCovariate`] when the test column does not exist.
+    pub fn comparison(&self) -> Result<Option<ComparisonBlock>, AnalysisError> {
+        let c = &self.cfg.settings().comparison;
+        let Some(test) = c.test.as_deref() else {
+            return Ok(None);
+        };
+        let st = crate::data::structure::detect(&self.data, Some(test))
+            .map_err(|_| AnalysisError::UnknownCovariate(test.to_string()))?;
+        Ok(Some(comparison(&self.data.studies, &st, c.paired_only, &self.cfg.fit())))
     }
 }
 
@@ -717,7 +737,10 @@ pub fn run(data: &Dataset, cfg: &AnalysisConfig) -> Result<Analysis, AnalysisErr
         }
         _ => None,
     };
-    Ok(staged.finish(overall, groups, infl))
+    let comparison = staged.comparison()?;
+    let mut a = staged.finish(overall, groups, infl);
+    a.comparison = comparison;
+    Ok(a)
 }
 
 /// [`run`] from the user's settings (checked first).

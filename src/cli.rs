@@ -27,6 +27,9 @@ usage:
       --region f|chi2                 radius of the regions (default f)
       --auc-ci bootstrap|delta|none   AUC interval (default bootstrap, B = 2000, seed 20240601)
       --exclude LABEL                 leave a study out (repeatable)
+      --test COLUMN                   compare the index tests named in COLUMN (one table per study and
+                                      test; one study random effect shared by a study's tables)
+      --paired-only                   with --test: also fit the studies reporting every test, beside all
   fourfold bench [FILES...] [--json]  time complete fits (median and minimum, in-process)
       --instructions                  also count the instructions of one exact fit (valgrind callgrind)
       --one FILE                      one exact fit only (the unit --instructions counts)
@@ -126,6 +129,8 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
             "--region" => s.region = val(&mut i, a)?.parse().map_err(|e| format!("{e}"))?,
             "--auc-ci" => s.auc_ci = val(&mut i, a)?.parse().map_err(|e| format!("{e}"))?,
             "--exclude" => s.excluded.push(val(&mut i, a)?),
+            "--test" => s.comparison.test = Some(val(&mut i, a)?),
+            "--paired-only" => s.comparison.paired_only = true,
             _ if a.starts_with("--") => return Err(format!("unknown option {a}")),
             _ => {
                 if o.file.is_some() {
@@ -358,6 +363,46 @@ fn bench_cmd(args: &[String]) -> i32 {
                     studies.len(),
                     times.len()
                 );
+            }
+        }
+        // The comparative fit by the first categorical column (issue #13: ≤ 3× the single fit).
+        if let Some(cov) =
+            parsed.dataset.covariates.iter().find(|c| c.kind == fourfold::data::CovariateKind::Categorical)
+        {
+            if let Ok(st) = fourfold::data::structure::detect(&parsed.dataset, Some(&cov.name)) {
+                for method in [Method::Aghq, Method::Laplace] {
+                    let cfg = FitConfig { method, auc_ci: AucCi::None, ..FitConfig::default() };
+                    let all: Vec<usize> = (0..studies.len()).collect();
+                    let mut times = Vec::new();
+                    let t0 = Instant::now();
+                    while times.len() < 5 || (t0.elapsed().as_secs_f64() < 1.0 && times.len() < 200) {
+                        let t = Instant::now();
+                        let ok = fourfold::stats::comparative::fit_rows(studies, &st, &all, &cfg).fit().is_some();
+                        if !ok {
+                            break;
+                        }
+                        times.push(t.elapsed().as_secs_f64() * 1e3);
+                    }
+                    times.sort_by(|a, b| a.total_cmp(b));
+                    let median = times.get(times.len() / 2).copied().unwrap_or(f64::NAN);
+                    let min = times.first().copied().unwrap_or(f64::NAN);
+                    let single = out
+                        .iter()
+                        .find(|o| o["file"] == f.as_str() && o["model"] == method.name())
+                        .and_then(|o| o["median_ms"].as_f64())
+                        .unwrap_or(f64::NAN);
+                    let model = format!("comparative-{}", method.name());
+                    out.push(serde_json::json!({"file": f, "model": model, "by": cov.name, "k": studies.len(), "median_ms": median, "min_ms": min, "repeats": times.len(), "ratio_to_single_fit": median / single}));
+                    if !json {
+                        println!(
+                            "{f:40} {model:8} k={:4} median {median:8.2} ms  min {min:8.2} ms  ({} repeats; by {}, {:.2}× the single fit, all four LR-test models)",
+                            studies.len(),
+                            times.len(),
+                            cov.name,
+                            median / single
+                        );
+                    }
+                }
             }
         }
         // The full analysis with subgroups, meta-regression and leave-one-out (issue #5 target).

@@ -51,6 +51,29 @@ pub struct AnalysisSettings {
     /// Leave-one-out, Cook's distance, empirical Bayes, weights and the cluster analysis (§10).
     /// The CLI's `--loo`; the page always computes them (in a later stage). Not in permalinks.
     pub leave_one_out: bool,
+    /// Comparing index tests (METHODS §15; `--test COLUMN --paired-only`). Left out of the JSON
+    /// while off, so the settings block of analyses without a comparison is as before.
+    #[serde(skip_serializing_if = "ComparisonSettings::is_off")]
+    pub comparison: ComparisonSettings,
+}
+
+/// The comparative / multi-test analysis (METHODS §15.1–§15.2): which column names each row's
+/// index test, and whether the studies reporting every test are also analysed on their own
+/// (direct comparison, beside all studies). Default: off.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ComparisonSettings {
+    /// The index-test column; `None`: no comparison.
+    pub test: Option<String>,
+    /// Also fit the studies that report every test (paired-only), side by side with all studies.
+    pub paired_only: bool,
+}
+
+impl ComparisonSettings {
+    /// No comparison asked for (the default).
+    pub fn is_off(&self) -> bool {
+        *self == ComparisonSettings::default()
+    }
 }
 
 impl Default for AnalysisSettings {
@@ -69,6 +92,7 @@ impl Default for AnalysisSettings {
             excluded: Vec::new(),
             auc_ci: AucCi::Bootstrap,
             leave_one_out: false,
+            comparison: ComparisonSettings::default(),
         }
     }
 }
@@ -206,7 +230,7 @@ macro_rules! setting_groups {
 }
 
 // Append a field of `AnalysisSettings` here to carry it in permalinks.
-setting_groups!();
+setting_groups!(comparison);
 
 #[cfg(test)]
 mod tests {

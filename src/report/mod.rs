@@ -3,6 +3,7 @@
 //! in the layout of the seed review's Table 2, and (in [`results`]) the fit report, the
 //! interpretations and the tables, as the shapes of [`doc`].
 
+pub mod comparison;
 pub mod doc;
 pub mod export;
 pub mod grid;

@@ -567,6 +567,9 @@ pub fn text_report(a: &Analysis) -> String {
             }
         }
     }
+    if let Some(c) = super::comparison::comparison_text(a) {
+        out.push_str(&c);
+    }
     out
 }
 

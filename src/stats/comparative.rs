@@ -21,8 +21,10 @@ use super::bivariate::{
     Rung,
 };
 use super::estimate::Estimate;
-use super::glmm::fit::{loglik_check, start_values, Design, StructFit};
+use super::glmm::fit::{loglik_check, maximise_loglik, start_values, Design, StructFit};
+use super::glmm::likelihood::CovStructure;
 use super::glmm::optim::Termination;
+use nalgebra::DMatrix;
 use super::metareg::LrTest;
 use super::summary::{
     auc_exact, hsroc, region, region_radius, sroc_curve, summary_point, truncate_metandi, Curve, Hsroc,
@@ -384,12 +386,53 @@ pub fn comparative(input: &ComparativeInput<'_>, cfg: &FitConfig) -> Result<Comp
         let (t1, t2, rho) = full.cov.tau_rho(&full.theta[nb..]);
         let lt = |t: f64| if t > 0.0 { t.ln() } else { -4.0 };
         let r = if rho.is_nan() { 0.0 } else { rho.clamp(-0.9, 0.9) };
-        [base[0], base[1], lt(t1), lt(t2), r.atanh()]
+        // Common means: the table-weighted average of the fitted test means.
+        let w: Vec<f64> = (0..nt).map(|t| test.iter().filter(|&&x| x == t).count() as f64).collect();
+        let sw: f64 = w.iter().sum();
+        let avg = |off: usize| (0..nt).map(|t| w[t] * full.theta[off + t]).sum::<f64>() / sw;
+        if full.cov == CovStructure::Full {
+            [avg(0), avg(nt), full.theta[nb], full.theta[nb + 1], full.theta[nb + 2]]
+        } else {
+            [avg(0), avg(nt), lt(t1), lt(t2), r.atanh()]
+        }
     };
     let fitted_means: Vec<[f64; 2]> = (0..nt).map(|t| [full.theta[t], full.theta[nt + t]]).collect();
+    // Seed of a reduced model's quasi-Newton stage: its Hessian at the full optimum, `A'HA` with
+    // `θ_full = A θ_reduced` (equal means mapped onto every test), inverted. The reduced optimum
+    // is near, so the small-m stage is not needed.
+    let hess = full.hessian.clone().filter(|_| use_b2 && full.cov == CovStructure::Full);
+    let seed_for = |per: PerTest, dd: &Design| -> Option<DMatrix<f64>> {
+        let h = hess.as_ref()?;
+        let np_full = h.nrows();
+        let np_red = dd.n_beta() + 3;
+        let mut a = DMatrix::<f64>::zeros(np_full, np_red);
+        let (ts, tp) = match per {
+            PerTest::Both => (nt, nt),
+            PerTest::SensOnly => (nt, 1),
+            PerTest::SpecOnly => (1, nt),
+            PerTest::Neither => (1, 1),
+        };
+        for t in 0..nt {
+            a[(t, if ts == 1 { 0 } else { t })] = 1.0;
+            a[(nt + t, ts + if tp == 1 { 0 } else { t })] = 1.0;
+        }
+        for j in 0..3 {
+            a[(2 * nt + j, ts + tp + j)] = 1.0;
+        }
+        (a.transpose() * h * &a).cholesky().map(|c| c.inverse())
+    };
     let mut reduced = |per: PerTest, what: &str| -> Result<f64, ComparativeError> {
         let dd = d(per)?;
-        let (f, _) = fit_with(use_b2, &dd, &start_for(&full_like, &fitted_means, per));
+        let start = start_for(&full_like, &fitted_means, per);
+        // With the seed, the maximum alone (no Hessian: the LR test needs ℓ only); the ladder's
+        // fit with its boundary refits when that does not converge or leaves the interior.
+        let quick = seed_for(per, &dd)
+            .map(|seed| maximise_loglik(&tables, &dd, CovStructure::Full, nodes, &start, Some(&seed)))
+            .filter(|f| f.converged && boundary_of(f, dd.n_beta()).is_none());
+        let f = match quick {
+            Some(f) => f,
+            None => fit_with(use_b2, &dd, &start).0,
+        };
         if !f.converged {
             warnings.push(format!("the model with {what} did not converge ({})", f.termination.describe()));
         }

@@ -285,6 +285,33 @@ pub fn fit_structure_seeded(
     start: &[f64],
     seed: Option<&DMatrix<f64>>,
 ) -> StructFit {
+    fit_structure_with(studies, design, cov, nodes, start, seed, true)
+}
+
+/// The maximised `ℓ` only (for likelihood-ratio tests): as [`fit_structure_seeded`] without the
+/// Newton polish and the Hessian, so `hessian` and `vcov` are `None` and `converged` means
+/// `max |∂ℓ/∂θ| <` [`GRAD_TOL_CONVERGED`] at a finite `ℓ`. With a good `seed` (the reduced
+/// model's curvature at a nearby optimum) this costs about half a full fit.
+pub fn maximise_loglik(
+    studies: &[Study],
+    design: &Design,
+    cov: CovStructure,
+    nodes: usize,
+    start: &[f64],
+    seed: Option<&DMatrix<f64>>,
+) -> StructFit {
+    fit_structure_with(studies, design, cov, nodes, start, seed, false)
+}
+
+fn fit_structure_with(
+    studies: &[Study],
+    design: &Design,
+    cov: CovStructure,
+    nodes: usize,
+    start: &[f64],
+    seed: Option<&DMatrix<f64>>,
+    polish: bool,
+) -> StructFit {
     let k = design.n_units();
     let mut iterations = 0;
     let mut evaluations = 0;
@@ -345,7 +372,7 @@ pub fn fit_structure_seeded(
     let mut hess = None;
     // Whether the objective's last evaluation was at `x` (its modes are then the modes at `x`).
     let mut last_at_x = false;
-    for _ in 0..5 {
+    for _ in 0..if polish { 5 } else { 0 } {
         last_at_x = false;
         let Some(h) = hessian_from_gradient(&mut o, &x, HESSIAN_STEP, Some(&grad)) else {
             break;
@@ -390,7 +417,7 @@ pub fn fit_structure_seeded(
     let vcov = hess.as_ref().and_then(|h| h.clone().cholesky().map(|c| c.inverse()));
     let gradient: Vec<f64> = grad.iter().map(|v| -v).collect();
     let gmax = gradient.iter().fold(0.0f64, |a, b| a.max(b.abs()));
-    let converged = f.is_finite() && gmax < GRAD_TOL_CONVERGED && vcov.is_some();
+    let converged = f.is_finite() && gmax < GRAD_TOL_CONVERGED && (vcov.is_some() || !polish);
     // How the fit ended is judged at the final point, after the Newton polish.
     if gmax < GRAD_TOL {
         termination = Termination::GradientTolerance;
