@@ -97,6 +97,8 @@ fn read_settings() -> Result<(), JsValue> {
     let split: HtmlInputElement = by_id("split")?;
     let auto: HtmlInputElement = by_id("pretest-auto")?;
     let range: HtmlInputElement = by_id("pretest")?;
+    let test_col: HtmlSelectElement = by_id("test-column")?;
+    let paired: HtmlInputElement = by_id("paired-only")?;
     let data = state::with(|a| a.parsed.as_ref().map(|p| p.dataset.clone()));
     state::with(|a| {
         let s = &mut a.settings;
@@ -132,6 +134,8 @@ fn read_settings() -> Result<(), JsValue> {
                 split.value().trim().parse::<f64>().ok().filter(|t| t.is_finite() && numeric.is_some());
         }
         s.covariate = new_cov;
+        s.comparison.test = Some(test_col.value()).filter(|v| !v.is_empty());
+        s.comparison.paired_only = paired.checked() && s.comparison.test.is_some();
         s.pretest = if auto.checked() {
             None
         } else {
@@ -415,7 +419,7 @@ pub fn wire() -> Result<(), JsValue> {
         Ok(())
     })?;
 
-    for id in ["model", "nodes", "ci-level", "correction", "covariate", "split", "pretest-auto"] {
+    for id in ["model", "nodes", "ci-level", "correction", "covariate", "split", "pretest-auto", "test-column", "paired-only"] {
         on_id(id, "change", |_| {
             read_settings()?;
             schedule(0)

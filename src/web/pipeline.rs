@@ -70,6 +70,9 @@ fn fit_settings(s: &mut AnalysisSettings, d: &Dataset) {
             s.cross = None;
         }
     }
+    if s.comparison.test.as_deref().is_some_and(|t| d.covariate(t).is_none()) {
+        s.comparison = Default::default();
+    }
 }
 
 fn show(a: &Analysis) -> Result<(), JsValue> {
@@ -81,7 +84,8 @@ fn show(a: &Analysis) -> Result<(), JsValue> {
     render::studies(a)?;
     let opts = state::with(|s| s.plot_options.clone());
     render::plot_controls(a, &opts)?;
-    render::plots(a)
+    render::plots(a)?;
+    render::comparison(a)
 }
 
 /// No results: clear them and say why in the fit-report box.
@@ -109,6 +113,7 @@ fn pass1(gen: u64) -> Result<(), JsValue> {
     render::messages(&parsed)?;
     render::example_choice(&text)?;
     render::covariates(&parsed.dataset, &settings)?;
+    render::test_columns(&parsed.dataset, &settings)?;
     render::quadas(&parsed.dataset)?;
     autosave(&text, &settings);
     state::with(|a| {
@@ -149,8 +154,18 @@ fn pass2(gen: u64, staged: Staged, mut overall: Block) -> Result<(), JsValue> {
             Groups::default()
         }
     };
+    let comparison = match staged.comparison() {
+        Ok(c) => c,
+        Err(e) => {
+            let fr: Element = by_id("fit-report")?;
+            let p = super::dom::add(&fr, "p", &format!("Comparison of tests not possible: {e}."))?;
+            p.set_class_name("bad");
+            None
+        }
+    };
     let full = overall.fit.clone();
-    let a = staged.clone().finish(overall, groups, None);
+    let mut a = staged.clone().finish(overall, groups, None);
+    a.comparison = comparison;
     show(&a)?;
     let level = a.settings.ci_level;
     state::with(|s| s.analysis = Some(a));
