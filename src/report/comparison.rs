@@ -350,3 +350,72 @@ pub fn comparison_forest(a: &Analysis, show_counts: bool) -> Option<ForestData> 
     data.rows.clear();
     Some(data)
 }
+
+/// The R code that reproduces the comparative fit with lme4 (`glmer`, Laplace, tight controls),
+/// appended to the export's script (which defines `d` with the analysed rows, in order, and
+/// `LEVEL`): the shared study id, the model, the three LR tests, the relative sensitivity and
+/// specificity by the delta method, and the paired-only fit when asked.
+pub fn r_code(a: &Analysis) -> Option<String> {
+    let b = a.comparison.as_ref()?;
+    let st = &b.structure;
+    let test = st.test_column.as_deref()?;
+    let r_str = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', " "));
+    let ids: Vec<String> = st.study_of.iter().map(|&i| r_str(&st.studies[i])).collect();
+    let mut s = String::new();
+    s.push_str("# ---- Comparison of index tests (METHODS §15): one study random effect shared by a study's tables.\n");
+    s.push_str(&format!("d$study_id <- c({})  # the study each table belongs to\n", ids.join(", ")));
+    s.push_str(&format!("d$test <- d[[{}]]\n", r_str(test)));
+    s.push_str(
+        "cmp_long <- function(d) {\n  \
+         d <- d[!is.na(d$test), ]\n  \
+         x <- rbind(data.frame(study = d$study_id, test = d$test, sens = 1, spec = 0, pos = d$TP, n = d$TP + d$FN),\n             \
+         data.frame(study = d$study_id, test = d$test, sens = 0, spec = 1, pos = d$TN, n = d$TN + d$FP))\n  \
+         x$test <- factor(x$test, levels = sort(unique(x$test)))\n  \
+         x[x$n > 0, ]\n}\n\
+         tight <- glmerControl(optimizer = \"bobyqa\", tolPwrss = 1e-11, optCtrl = list(maxfun = 1e5, rhoend = 1e-10))\n\
+         compare <- function(d) {\n  \
+         x <- cmp_long(d)\n  \
+         f <- function(form) glmer(form, data = x, family = binomial, control = tight)\n  \
+         full <- f(cbind(pos, n - pos) ~ 0 + test:sens + test:spec + (0 + sens + spec | study))\n  \
+         eq_sens <- f(cbind(pos, n - pos) ~ 0 + sens + test:spec + (0 + sens + spec | study))\n  \
+         eq_spec <- f(cbind(pos, n - pos) ~ 0 + test:sens + spec + (0 + sens + spec | study))\n  \
+         eq_both <- f(cbind(pos, n - pos) ~ 0 + sens + spec + (0 + sens + spec | study))\n  \
+         nt <- nlevels(x$test)\n  \
+         lrt <- function(r, df) { s <- 2 * (logLik(full) - logLik(r)); c(chi2 = s, df = df, p = pchisq(s, df, lower.tail = FALSE)) }\n  \
+         print(rbind(equal_sensitivity = lrt(eq_sens, nt - 1), equal_specificity = lrt(eq_spec, nt - 1),\n              \
+         equal_both = lrt(eq_both, 2 * (nt - 1))))\n  \
+         b <- fixef(full); V <- as.matrix(vcov(full)); z <- qnorm(1 - (1 - LEVEL) / 2)\n  \
+         for (m in c(\"sens\", \"spec\")) {\n    \
+         idx <- grep(paste0(\":\", m, \"$\"), names(b))\n    \
+         p <- plogis(b[idx])\n    \
+         cat(m, \"per test:\\n\"); print(cbind(estimate = p, lower = plogis(b[idx] - z * sqrt(diag(V)[idx])), upper = plogis(b[idx] + z * sqrt(diag(V)[idx]))))\n    \
+         for (t in idx[-1]) {\n      \
+         g <- c(-(1 - p[1]), 1 - plogis(b[t])); i <- c(idx[1], t)\n      \
+         lr <- log(plogis(b[t]) / p[1]); se <- sqrt(drop(t(g) %*% V[i, i] %*% g))\n      \
+         cat(\"relative\", m, names(b)[t], \"vs\", names(b)[idx[1]], \":\", exp(c(lr, lr - z * se, lr + z * se)), \"\\n\")\n    \
+         }\n  \
+         }\n  \
+         print(VarCorr(full))\n  \
+         invisible(full)\n}\n\
+         compare(d)\n",
+    );
+    if b.paired_only.is_some() {
+        s.push_str(
+            "# Paired only: the studies reporting every test (direct comparison).\n\
+             every <- tapply(d$test, d$study_id, function(t) length(unique(na.omit(t)))) == length(unique(na.omit(d$test)))\n\
+             compare(d[d$study_id %in% names(every)[every], ])\n",
+        );
+    }
+    if let Some(c) = b.all_studies.fit() {
+        s.push_str("# Fourfold's comparative fit (exact likelihood unless Laplace was chosen; glmer is Laplace):\n");
+        for t in &c.per_test {
+            s.push_str(&format!(
+                "#   {}: logit sensitivity {:.6}, logit specificity {:.6}\n",
+                t.test, t.mu_logit_sens, t.mu_logit_spec
+            ));
+        }
+        s.push_str(&format!("#   log-likelihood {:.6}\n", c.loglik));
+    }
+    s.push('\n');
+    Some(s)
+}

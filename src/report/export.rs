@@ -216,6 +216,9 @@ pub fn r_script(data: &Dataset, a: &Analysis) -> String {
          # Reitsma bivariate normal model (REML, continuity correction 0.5 for all studies).\n\
          rf <- reitsma(d)\nprint(summary(rf, level = LEVEL))\nprint(AUC(rf))\n\n",
     );
+    if let Some(c) = super::comparison::r_code(a) {
+        s.push_str(&c);
+    }
     s.push_str("# Fourfold's results for the same studies (the exact-likelihood fit uses adaptive\n");
     s.push_str("# quadrature; glmer's Laplace fit above can differ slightly):\n");
     for r in summary_rows(a) {
