@@ -21,13 +21,13 @@ use crate::stats::accuracy::{per_study, AccuracyConfig, StudyAccuracy};
 use crate::stats::bivariate::{
     add_auc_interval, analyze, AucCi, BivariateResult, FitConfig, FitError, Method,
 };
+use crate::stats::comparative::{comparison, ComparisonBlock};
 use crate::stats::estimate::Estimate;
 use crate::stats::fagan::{fagan, lr_scattergram, FaganInput, LrScattergram};
 use crate::stats::heterogeneity::{
     loglik_fixed_effect, lrt_heterogeneity, midas_q, threshold_share_rho2, univariate_logit, zhou_dendukuri,
     InverseVarianceQ, LrtHeterogeneity, Margin, MidasHeterogeneity, ZhouDendukuri,
 };
-use crate::stats::comparative::{comparison, ComparisonBlock};
 use crate::stats::influence;
 use crate::stats::metareg::{meta_regression, MetaRegError, MetaRegression};
 use crate::stats::pubbias::{deeks_test, lfk, DeeksConfig, DeeksResult, LfkResult};

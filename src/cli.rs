@@ -377,7 +377,8 @@ fn bench_cmd(args: &[String]) -> i32 {
                     let t0 = Instant::now();
                     while times.len() < 5 || (t0.elapsed().as_secs_f64() < 1.0 && times.len() < 200) {
                         let t = Instant::now();
-                        let ok = fourfold::stats::comparative::fit_rows(studies, &st, &all, &cfg).fit().is_some();
+                        let ok =
+                            fourfold::stats::comparative::fit_rows(studies, &st, &all, &cfg).fit().is_some();
                         if !ok {
                             break;
                         }

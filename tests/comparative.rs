@@ -108,7 +108,8 @@ fn dense_unit(rows: &[GlmmRow], beta: &[f64], c: [[f64; 2]; 2]) -> f64 {
         }
     }
     let m = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    m + vals.iter().map(|v| (v - m).exp()).sum::<f64>().ln() + 2.0 * h.ln() - (2.0 * std::f64::consts::PI).ln()
+    m + vals.iter().map(|v| (v - m).exp()).sum::<f64>().ln() + 2.0 * h.ln()
+        - (2.0 * std::f64::consts::PI).ln()
 }
 
 fn theta() -> Vec<f64> {
@@ -124,10 +125,11 @@ fn grouped_kernel_matches_a_dense_grid_and_converges_in_nodes() {
     let dense: Vec<f64> = groups.iter().map(|&(lo, hi)| dense_unit(&rows[lo..hi], &th[..4], cm)).collect();
     let mut prev = None;
     for m in [1, 5, 13, 25, 51] {
-        let p = GlmmProblem::grouped(rows.clone(), Some(groups.clone()), 4, CovStructure::Full, m).unwrap();
+        let p = GlmmProblem::grouped(rows.clone(), Some(groups.clone()), 4, CovStructure::Full, m)
+            .expect("present");
         let mut ws = p.workspace();
         let mut per = vec![0.0; 2];
-        let total = p.eval_rows(&th, &mut ws, None, None, Some(&mut per)).unwrap();
+        let total = p.eval_rows(&th, &mut ws, None, None, Some(&mut per)).expect("present");
         assert!((total - per.iter().sum::<f64>()).abs() < tol::SUM_IDENTITY);
         if m >= 25 {
             for (a, b) in per.iter().zip(&dense) {
@@ -135,7 +137,7 @@ fn grouped_kernel_matches_a_dense_grid_and_converges_in_nodes() {
             }
         }
         if m == 51 {
-            let at25: f64 = prev.unwrap();
+            let at25: f64 = prev.expect("present");
             assert!((total - at25).abs() < tol::NODE_DOUBLING, "m 25 → 51 moved ℓ by {}", total - at25);
         }
         prev = Some(total);
@@ -150,10 +152,10 @@ fn grouped_gradient_is_exact() {
         let np = 4 + cov.n_par();
         let th = th[..np].to_vec();
         for m in [1, 5, 13] {
-            let p = GlmmProblem::grouped(rows.clone(), Some(groups.clone()), 4, cov, m).unwrap();
+            let p = GlmmProblem::grouped(rows.clone(), Some(groups.clone()), 4, cov, m).expect("present");
             let mut ws = p.workspace();
             let mut g = vec![0.0; np];
-            p.eval(&th, &mut ws, Some(&mut g)).unwrap();
+            p.eval(&th, &mut ws, Some(&mut g)).expect("present");
             for q in 0..np {
                 let h = 1e-5;
                 let mut a = th.clone();
@@ -161,7 +163,9 @@ fn grouped_gradient_is_exact() {
                 a[q] += h;
                 b[q] -= h;
                 let mut w = p.workspace();
-                let fd = (p.eval(&a, &mut w, None).unwrap() - p.eval(&b, &mut w, None).unwrap()) / (2.0 * h);
+                let fd = (p.eval(&a, &mut w, None).expect("present")
+                    - p.eval(&b, &mut w, None).expect("present"))
+                    / (2.0 * h);
                 assert!(
                     (g[q] - fd).abs() <= FD_GRAD_REL * fd.abs().max(1.0),
                     "{cov:?} m = {m} q = {q}: exact {} vs fd {fd}",
@@ -177,16 +181,18 @@ fn one_row_groups_are_the_ungrouped_model() {
     let (rows, _) = grouped_rows();
     let th = theta();
     for m in [1, 7, 25] {
-        let a = GlmmProblem::grouped(rows.clone(), None, 4, CovStructure::Full, m).unwrap();
+        let a = GlmmProblem::grouped(rows.clone(), None, 4, CovStructure::Full, m).expect("present");
         let singles: Vec<(usize, usize)> = (0..rows.len()).map(|i| (i, i + 1)).collect();
-        let b = GlmmProblem::grouped(rows.clone(), Some(singles), 4, CovStructure::Full, m).unwrap();
+        let b = GlmmProblem::grouped(rows.clone(), Some(singles), 4, CovStructure::Full, m).expect("present");
         let (mut ga, mut gb) = (vec![0.0; 7], vec![0.0; 7]);
-        let la = a.eval(&th, &mut a.workspace(), Some(&mut ga)).unwrap();
-        let lb = b.eval(&th, &mut b.workspace(), Some(&mut gb)).unwrap();
+        let la = a.eval(&th, &mut a.workspace(), Some(&mut ga)).expect("present");
+        let lb = b.eval(&th, &mut b.workspace(), Some(&mut gb)).expect("present");
         assert_eq!(la.to_bits(), lb.to_bits());
         assert_eq!(ga, gb);
     }
-    assert!(GlmmProblem::grouped(rows.clone(), Some(vec![(0, 2), (3, 5)]), 4, CovStructure::Full, 5).is_none());
+    assert!(
+        GlmmProblem::grouped(rows.clone(), Some(vec![(0, 2), (3, 5)]), 4, CovStructure::Full, 5).is_none()
+    );
 }
 
 fn get(v: &Value, path: &str) -> f64 {
@@ -202,7 +208,7 @@ fn cfg(method: Method) -> FitConfig {
 }
 
 fn fit(d: &Dataset, method: Method, paired: bool) -> fourfold::stats::comparative::ComparisonBlock {
-    let st = detect(d, Some("test")).unwrap();
+    let st = detect(d, Some("test")).expect("present");
     comparison(&d.studies, &st, paired, &cfg(method))
 }
 
@@ -214,18 +220,27 @@ fn check_block(name: &str, got: &ComparisonOutcome, want: &Value, method: Method
     if method == Method::Laplace {
         for (i, coef) in c.coefficients.iter().enumerate() {
             // glmer names: testCT:sens … then testCT:spec …
-            let (margin, test) = coef.name.split_once(':').unwrap();
+            let (margin, test) = coef.name.split_once(':').expect("present");
             let key = format!("test{test}:{margin}");
             let w = g["coef"][&key].as_f64().unwrap_or_else(|| panic!("{key}"));
             assert!((coef.estimate - w).abs() < GLMER_COEF, "{name} {key}: {} vs {w}", coef.estimate);
-            let wse = g["se"][&key].as_f64().unwrap();
+            let wse = g["se"][&key].as_f64().expect("present");
             assert!((coef.se - wse).abs() / wse < tol::SE_REL, "{name} se {key}: {} vs {wse}", coef.se);
             let _ = i;
         }
-        assert!((c.loglik - get(g, "loglik")).abs() < tol::LOGLIK, "{name} ℓ {} vs {}", c.loglik, get(g, "loglik"));
-        assert!((c.tau2_logit_sens - get(g, "tau2_logit_sens")).abs() / get(g, "tau2_logit_sens") < tol::SE_REL);
-        assert!((c.tau2_logit_spec - get(g, "tau2_logit_spec")).abs() / get(g, "tau2_logit_spec") < tol::SE_REL);
-        assert!((c.rho.unwrap() - get(g, "rho")).abs() < tol::RHO);
+        assert!(
+            (c.loglik - get(g, "loglik")).abs() < tol::LOGLIK,
+            "{name} ℓ {} vs {}",
+            c.loglik,
+            get(g, "loglik")
+        );
+        assert!(
+            (c.tau2_logit_sens - get(g, "tau2_logit_sens")).abs() / get(g, "tau2_logit_sens") < tol::SE_REL
+        );
+        assert!(
+            (c.tau2_logit_spec - get(g, "tau2_logit_spec")).abs() / get(g, "tau2_logit_spec") < tol::SE_REL
+        );
+        assert!((c.rho.expect("present") - get(g, "rho")).abs() < tol::RHO);
         for (got, key) in [
             (c.loglik_equal_sens, "loglik_equal_sens"),
             (c.loglik_equal_spec, "loglik_equal_spec"),
@@ -242,27 +257,45 @@ fn check_block(name: &str, got: &ComparisonOutcome, want: &Value, method: Method
         for t in 0..nt {
             let a = get(d, &format!("mu_logit_sens.{t}"));
             let b = get(d, &format!("mu_logit_spec.{t}"));
-            assert!((c.per_test[t].mu_logit_sens - a).abs() < DENSE_COEF, "{name} exact μA[{t}]: {} vs {a}", c.per_test[t].mu_logit_sens);
+            assert!(
+                (c.per_test[t].mu_logit_sens - a).abs() < DENSE_COEF,
+                "{name} exact μA[{t}]: {} vs {a}",
+                c.per_test[t].mu_logit_sens
+            );
             assert!((c.per_test[t].mu_logit_spec - b).abs() < DENSE_COEF, "{name} exact μB[{t}]");
         }
-        assert!((c.loglik - get(d, "loglik")).abs() < tol::LOGLIK, "{name} exact ℓ {} vs dense {}", c.loglik, get(d, "loglik"));
-        let (m2, l2) = c.loglik_check_nodes.unwrap();
+        assert!(
+            (c.loglik - get(d, "loglik")).abs() < tol::LOGLIK,
+            "{name} exact ℓ {} vs dense {}",
+            c.loglik,
+            get(d, "loglik")
+        );
+        let (m2, l2) = c.loglik_check_nodes.expect("present");
         assert_eq!(m2, 2 * c.nodes + 1);
-        assert!((l2 - c.loglik).abs() < tol::NODE_DOUBLING, "{name}: node doubling moved ℓ by {}", l2 - c.loglik);
+        assert!(
+            (l2 - c.loglik).abs() < tol::NODE_DOUBLING,
+            "{name}: node doubling moved ℓ by {}",
+            l2 - c.loglik
+        );
     }
 }
 
 #[test]
 fn schuetz_structure_is_partially_paired() {
     let d = schuetz();
-    let st = detect(&d, Some("test")).unwrap();
+    let st = detect(&d, Some("test")).expect("present");
     assert_eq!(st.shape, Shape::Comparative(Pairing::PartiallyPaired));
     assert_eq!(st.study_id, StudyId::LabelWithoutTestSuffix);
     assert_eq!(st.studies_with_several_tests, 5);
     assert_eq!(st.tables_per_test, vec![89, 19]);
     assert_eq!(st.studies.len(), 103);
     let r = refs();
-    let want: Vec<&str> = r["schuetz"]["studies_reporting_both"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let want: Vec<&str> = r["schuetz"]["studies_reporting_both"]
+        .as_array()
+        .expect("present")
+        .iter()
+        .map(|v| v.as_str().expect("present"))
+        .collect();
     let mut got: Vec<&str> = st.paired_rows().iter().map(|&i| st.studies[st.study_of[i]].as_str()).collect();
     got.dedup();
     got.sort();
@@ -274,8 +307,15 @@ fn laplace_matches_tight_glmer() {
     let r = refs();
     let sz = fit(&schuetz(), Method::Laplace, true);
     check_block("schuetz", &sz.all_studies, &r["schuetz"], Method::Laplace);
-    check_block("schuetz paired", sz.paired_only.as_ref().unwrap(), &r["schuetz_paired_only"], Method::Laplace);
-    for (file, key) in [("comparative_synthetic2.csv", "synthetic2"), ("comparative_synthetic3.csv", "synthetic3")] {
+    check_block(
+        "schuetz paired",
+        sz.paired_only.as_ref().expect("present"),
+        &r["schuetz_paired_only"],
+        Method::Laplace,
+    );
+    for (file, key) in
+        [("comparative_synthetic2.csv", "synthetic2"), ("comparative_synthetic3.csv", "synthetic3")]
+    {
         let b = fit(&dataset(file), Method::Laplace, false);
         check_block(key, &b.all_studies, &r[key], Method::Laplace);
     }
@@ -286,8 +326,15 @@ fn exact_fit_matches_the_dense_grid_ml_and_converges_in_nodes() {
     let r = refs();
     let sz = fit(&schuetz(), Method::Aghq, true);
     check_block("schuetz", &sz.all_studies, &r["schuetz"], Method::Aghq);
-    check_block("schuetz paired", sz.paired_only.as_ref().unwrap(), &r["schuetz_paired_only"], Method::Aghq);
-    for (file, key) in [("comparative_synthetic2.csv", "synthetic2"), ("comparative_synthetic3.csv", "synthetic3")] {
+    check_block(
+        "schuetz paired",
+        sz.paired_only.as_ref().expect("present"),
+        &r["schuetz_paired_only"],
+        Method::Aghq,
+    );
+    for (file, key) in
+        [("comparative_synthetic2.csv", "synthetic2"), ("comparative_synthetic3.csv", "synthetic3")]
+    {
         let b = fit(&dataset(file), Method::Aghq, false);
         check_block(key, &b.all_studies, &r[key], Method::Aghq);
     }
@@ -299,7 +346,7 @@ fn study_order_and_test_labels_change_nothing() {
     let a = fit(&d, Method::Laplace, false);
     let rev: Vec<usize> = (0..d.studies.len()).rev().collect();
     let b = fit(&d.subset(&rev), Method::Laplace, false);
-    let (a, b) = (a.all_studies.fit().unwrap(), b.all_studies.fit().unwrap());
+    let (a, b) = (a.all_studies.fit().expect("present"), b.all_studies.fit().expect("present"));
     assert!((a.loglik - b.loglik).abs() < tol::OPTIMUM);
     for (x, y) in a.per_test.iter().zip(&b.per_test) {
         assert!((x.mu_logit_sens - y.mu_logit_sens).abs() < 1e-5);
@@ -310,15 +357,18 @@ fn study_order_and_test_labels_change_nothing() {
 #[test]
 fn relative_sensitivity_is_the_ratio_of_the_pooled_sensitivities() {
     let b = fit(&dataset("comparative_synthetic2.csv"), Method::Laplace, false);
-    let c = b.all_studies.fit().unwrap();
+    let c = b.all_studies.fit().expect("present");
     let (r0, r1) = (&c.per_test[0], &c.per_test[1]);
     assert!(r0.relative_sensitivity.is_none());
-    let rs = r1.relative_sensitivity.unwrap();
+    let rs = r1.relative_sensitivity.expect("present");
     let want = r1.summary.sensitivity.estimate / r0.summary.sensitivity.estimate;
     assert!((rs.estimate - want).abs() < tol::ALGEBRA);
     assert!(rs.ci[0] < rs.estimate && rs.estimate < rs.ci[1]);
-    let ds = r1.difference_sensitivity.unwrap();
-    assert!((ds.estimate - (r1.summary.sensitivity.estimate - r0.summary.sensitivity.estimate)).abs() < tol::ALGEBRA);
+    let ds = r1.difference_sensitivity.expect("present");
+    assert!(
+        (ds.estimate - (r1.summary.sensitivity.estimate - r0.summary.sensitivity.estimate)).abs()
+            < tol::ALGEBRA
+    );
     // Unpaired tests: separate variances are identifiable; paired: not.
     assert!(c.separate_variances.lrt.is_none() && c.separate_variances.note.is_some());
 }
@@ -328,7 +378,7 @@ fn small_k_and_one_test_follow_the_ladder() {
     let text = "study,TP,FP,FN,TN,test\nA,20,5,4,60,CT\nA,18,3,6,62,MRI\nB,30,8,2,50,CT\nB,25,4,7,54,MRI\nC,12,2,3,40,CT\nC,10,1,5,41,MRI\n";
     let d = parse_table(text).dataset;
     let b = fit(&d, Method::Aghq, false);
-    let c = b.all_studies.fit().unwrap();
+    let c = b.all_studies.fit().expect("present");
     assert_eq!(c.k_studies, 3);
     assert_ne!(c.rung.name(), "B2");
     assert!(c.fallback.is_some());
@@ -336,7 +386,12 @@ fn small_k_and_one_test_follow_the_ladder() {
     let b = fit(&parse_table(one).dataset, Method::Aghq, false);
     assert!(matches!(b.all_studies, ComparisonOutcome::Error { .. }));
     let reitsma = comparative(
-        &ComparativeInput { tables: &d.studies, study: &[0, 0, 1, 1, 2, 2], test: &[0, 1, 0, 1, 0, 1], tests: &["a".into(), "b".into()] },
+        &ComparativeInput {
+            tables: &d.studies,
+            study: &[0, 0, 1, 1, 2, 2],
+            test: &[0, 1, 0, 1, 0, 1],
+            tests: &["a".into(), "b".into()],
+        },
         &cfg(Method::Reitsma),
     );
     assert!(reitsma.is_err());
@@ -358,7 +413,7 @@ fn r_script_reproduces_the_comparison() {
     let script = fourfold::report::export::r_script(&d, &a);
     assert!(script.contains("0 + test:sens + test:spec + (0 + sens + spec | study)"));
     assert!(script.contains("\"Dewey 2006\""));
-    let c = a.comparison.as_ref().unwrap().all_studies.fit().unwrap();
+    let c = a.comparison.as_ref().expect("present").all_studies.fit().expect("present");
     let has_r = std::process::Command::new("Rscript")
         .args(["-e", "suppressMessages(library(lme4))"])
         .output()
@@ -367,14 +422,26 @@ fn r_script_reproduces_the_comparison() {
         return;
     }
     let path = std::env::temp_dir().join(format!("fourfold-cmp-{}.R", std::process::id()));
-    std::fs::write(&path, script.replace("library(mada)", "").replace("rf <- reitsma(d)\nprint(summary(rf, level = LEVEL))\nprint(AUC(rf))", ""))
-        .unwrap();
-    let out = std::process::Command::new("Rscript").arg(&path).output().unwrap();
+    std::fs::write(
+        &path,
+        script
+            .replace("library(mada)", "")
+            .replace("rf <- reitsma(d)\nprint(summary(rf, level = LEVEL))\nprint(AUC(rf))", ""),
+    )
+    .expect("present");
+    let out = std::process::Command::new("Rscript").arg(&path).output().expect("present");
     let _ = std::fs::remove_file(&path);
     let text = String::from_utf8_lossy(&out.stdout);
-    let line = text.lines().find(|l| l.starts_with("equal_sensitivity")).unwrap_or_else(|| panic!("{text}\n{}", String::from_utf8_lossy(&out.stderr)));
-    let chi2: f64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-    assert!((chi2 - c.lrt.equal_sensitivity.statistic).abs() < tol::LRT, "R {chi2} vs {}", c.lrt.equal_sensitivity.statistic);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("equal_sensitivity"))
+        .unwrap_or_else(|| panic!("{text}\n{}", String::from_utf8_lossy(&out.stderr)));
+    let chi2: f64 = line.split_whitespace().nth(1).expect("present").parse().expect("present");
+    assert!(
+        (chi2 - c.lrt.equal_sensitivity.statistic).abs() < tol::LRT,
+        "R {chi2} vs {}",
+        c.lrt.equal_sensitivity.statistic
+    );
 }
 
 #[test]
@@ -390,8 +457,11 @@ fn permalinks_carry_the_comparison_settings() {
     assert_eq!((d2, s2.comparison), (d, s.comparison));
     // Off: the link is the same as before the feature.
     let plain = AnalysisSettings::default();
-    assert_eq!(encode(&schuetz(), &plain), encode(&schuetz(), &AnalysisSettings { comparison: ComparisonSettings::default(), ..plain.clone() }));
-    assert!(!serde_json::to_string(&plain).unwrap().contains("comparison"));
+    assert_eq!(
+        encode(&schuetz(), &plain),
+        encode(&schuetz(), &AnalysisSettings { comparison: ComparisonSettings::default(), ..plain.clone() })
+    );
+    assert!(!serde_json::to_string(&plain).expect("present").contains("comparison"));
 }
 
 /// Coverage of the 95% CI of the relative sensitivity over simulated paired meta-analyses with
@@ -401,7 +471,8 @@ fn permalinks_carry_the_comparison_settings() {
 #[ignore = "simulation (≈ 1 min release); the measured coverage is recorded in the README"]
 fn relative_sensitivity_ci_covers_the_truth() {
     use fourfold::stats::rng::SplitMix64 as Rng;
-    let reps: usize = std::env::var("FOURFOLD_COVERAGE_REPS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
+    let reps: usize =
+        std::env::var("FOURFOLD_COVERAGE_REPS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
     let (se, sp) = ([0.85f64, 0.75], [0.80f64, 0.90]);
     let logit = |p: f64| (p / (1.0 - p)).ln();
     let expit = |x: f64| 1.0 / (1.0 + (-x).exp());

@@ -63,6 +63,10 @@ fn settings_variants(d: &Dataset) -> Vec<AnalysisSettings> {
         excluded: labels,
         auc_ci: AucCi::Delta,
         leave_one_out: false,
+        comparison: fourfold::settings::ComparisonSettings {
+            test: Some("type".to_string()),
+            paired_only: true,
+        },
     });
     v
 }

@@ -111,7 +111,9 @@ fn strip_test_suffix(label: &str, test: &str) -> Option<String> {
 pub fn detect(data: &Dataset, test: Option<&str>) -> Result<StudyStructure, StructureError> {
     let n = data.studies.len();
     let test_cov = match test {
-        Some(name) => Some(data.covariate(name).ok_or_else(|| StructureError::UnknownColumn(name.to_string()))?),
+        Some(name) => {
+            Some(data.covariate(name).ok_or_else(|| StructureError::UnknownColumn(name.to_string()))?)
+        }
         None => None,
     };
     let tests = test_cov.map(|c| c.sorted_levels()).unwrap_or_default();
@@ -194,7 +196,11 @@ pub fn detect(data: &Dataset, test: Option<&str>) -> Result<StudyStructure, Stru
         study_id,
         test_column: test_cov.map(|c| c.name.clone()),
         tests,
-        rows_without_test: if test_cov.is_some() { test_of.iter().filter(|t| t.is_none()).count() } else { 0 },
+        rows_without_test: if test_cov.is_some() {
+            test_of.iter().filter(|t| t.is_none()).count()
+        } else {
+            0
+        },
         study_of,
         test_of,
         studies,

@@ -73,7 +73,9 @@ pub fn fit_lines(c: &Comparative) -> Vec<Line> {
     let mut out = Vec::new();
     let how = match c.method {
         crate::settings::Method::Laplace => "Laplace approximation".to_string(),
-        _ => format!("exact likelihood (adaptive Gauss–Hermite quadrature, {} points per dimension)", c.nodes),
+        _ => {
+            format!("exact likelihood (adaptive Gauss–Hermite quadrature, {} points per dimension)", c.nodes)
+        }
     };
     out.push(Line::text(
         if c.converged { Tone::Normal } else { Tone::Bad },
@@ -178,7 +180,9 @@ pub fn comparison_table(b: &ComparisonBlock, level: f64) -> Table {
 }
 
 fn outcomes(b: &ComparisonBlock) -> Vec<(String, &ComparisonOutcome)> {
-    let fit_k = |o: &ComparisonOutcome| o.fit().map_or(String::new(), |c| format!(" ({})", plural(c.k_studies, "study", "studies")));
+    let fit_k = |o: &ComparisonOutcome| {
+        o.fit().map_or(String::new(), |c| format!(" ({})", plural(c.k_studies, "study", "studies")))
+    };
     let mut v = vec![(format!("All{}", fit_k(&b.all_studies)), &b.all_studies)];
     if let Some(p) = &b.paired_only {
         v.push((format!("Paired only{}", fit_k(p)), p));
@@ -246,7 +250,10 @@ pub fn findings(b: &ComparisonBlock, level: f64) -> Vec<Line> {
                     ),
                 ));
                 if let Some(n) = &c.separate_variances.note {
-                    out.push(Line::text(Tone::Normal, format!("Test-specific variances: {}.", n.trim_end_matches('.'))));
+                    out.push(Line::text(
+                        Tone::Normal,
+                        format!("Test-specific variances: {}.", n.trim_end_matches('.')),
+                    ));
                 }
             }
             ComparisonOutcome::Error { error } => {
@@ -300,7 +307,8 @@ pub fn comparison_sroc(a: &Analysis) -> Option<SrocData> {
                 .filter_map(|&r| a.overall.studies.get(r))
                 .filter_map(|s| {
                     let (n1, n0) = (s.tp + s.fn_, s.fp + s.tn);
-                    (n1 > 0 && n0 > 0).then(|| (s.fp as f64 / n0 as f64, s.tp as f64 / n1 as f64, (n1 + n0) as f64))
+                    (n1 > 0 && n0 > 0)
+                        .then(|| (s.fp as f64 / n0 as f64, s.tp as f64 / n1 as f64, (n1 + n0) as f64))
                 })
                 .collect();
             SrocSeries {
@@ -407,7 +415,9 @@ pub fn r_code(a: &Analysis) -> Option<String> {
         );
     }
     if let Some(c) = b.all_studies.fit() {
-        s.push_str("# Fourfold's comparative fit (exact likelihood unless Laplace was chosen; glmer is Laplace):\n");
+        s.push_str(
+            "# Fourfold's comparative fit (exact likelihood unless Laplace was chosen; glmer is Laplace):\n",
+        );
         for t in &c.per_test {
             s.push_str(&format!(
                 "#   {}: logit sensitivity {:.6}, logit specificity {:.6}\n",

@@ -24,7 +24,6 @@ use super::estimate::Estimate;
 use super::glmm::fit::{loglik_check, maximise_loglik, start_values, Design, StructFit};
 use super::glmm::likelihood::CovStructure;
 use super::glmm::optim::Termination;
-use nalgebra::DMatrix;
 use super::metareg::LrTest;
 use super::summary::{
     auc_exact, hsroc, region, region_radius, sroc_curve, summary_point, truncate_metandi, Curve, Hsroc,
@@ -32,6 +31,7 @@ use super::summary::{
 };
 use super::transform::{chi2_sf, prob_from_logit, z_for_level};
 use crate::data::Study;
+use nalgebra::DMatrix;
 use serde::Serialize;
 
 /// The tables of a comparative analysis: every row is one 2×2 table of study `study[r]` for test
@@ -330,7 +330,8 @@ pub fn comparative(input: &ComparativeInput<'_>, cfg: &FitConfig) -> Result<Comp
     let nodes = nodes_of(cfg);
     let z = z_for_level(cfg.level);
     let base = start_values(&tables);
-    let rows_of = |t: usize| -> Vec<Study> { (0..n).filter(|&r| test[r] == t).map(|r| tables[r].clone()).collect() };
+    let rows_of =
+        |t: usize| -> Vec<Study> { (0..n).filter(|&r| test[r] == t).map(|r| tables[r].clone()).collect() };
     let per_start: Vec<[f64; 2]> = (0..nt)
         .map(|t| {
             let s = start_values(&rows_of(t));
@@ -457,7 +458,8 @@ pub fn comparative(input: &ComparativeInput<'_>, cfg: &FitConfig) -> Result<Comp
     let v = full.vcov.clone();
     if v.is_none() {
         warnings.push(
-            "the observed information matrix is not positive definite: standard errors are unavailable".into(),
+            "the observed information matrix is not positive definite: standard errors are unavailable"
+                .into(),
         );
     }
     let vij = |i: usize, j: usize| v.as_ref().map_or(f64::NAN, |m| m[(i, j)]);
@@ -489,7 +491,11 @@ pub fn comparative(input: &ComparativeInput<'_>, cfg: &FitConfig) -> Result<Comp
             let min_of = |f: &dyn Fn(&Study) -> Option<f64>| rows.iter().filter_map(f).fold(1.0, f64::min);
             let min_spec = min_of(&|s| (s.n_healthy() > 0).then(|| s.tn as f64 / s.n_healthy() as f64));
             let min_sens = min_of(&|s| (s.n_diseased() > 0).then(|| s.tp as f64 / s.n_diseased() as f64));
-            let sroc = if t1 > 0.0 && t2 > 0.0 { truncate_metandi(&full_curve, min_spec, min_sens) } else { Vec::new() };
+            let sroc = if t1 > 0.0 && t2 > 0.0 {
+                truncate_metandi(&full_curve, min_spec, min_sens)
+            } else {
+                Vec::new()
+            };
             let pi = |j: usize| -> Option<[f64; 2]> {
                 if kt < 3 || !has_se {
                     return None;
@@ -575,7 +581,12 @@ fn separate(
     rung: Rung,
     cfg: &FitConfig,
 ) -> SeparateVariances {
-    let none = |note: String| SeparateVariances { lrt: None, loglik_separate: None, per_test: Vec::new(), note: Some(note) };
+    let none = |note: String| SeparateVariances {
+        lrt: None,
+        loglik_separate: None,
+        per_test: Vec::new(),
+        note: Some(note),
+    };
     if several > 0 {
         return none(format!(
             "not identifiable: {several} {} more than one test, so one study random effect is shared across tests",
@@ -596,15 +607,20 @@ fn separate(
             }
             Ok(r) => {
                 return none(format!(
-                    "not compared: the separate fit of {name} ended at rung {} (its covariance family differs)",
-                    r.model.rung
-                ))
+                "not compared: the separate fit of {name} ended at rung {} (its covariance family differs)",
+                r.model.rung
+            ))
             }
             Err(e) => return none(format!("not compared: the separate fit of {name} failed ({e})")),
         }
     }
     let df = 3 * (names.len() - 1);
-    SeparateVariances { lrt: Some(lr_test(ll, ll_shared, df)), loglik_separate: Some(ll), per_test, note: None }
+    SeparateVariances {
+        lrt: Some(lr_test(ll, ll_shared, df)),
+        loglik_separate: Some(ll),
+        per_test,
+        note: None,
+    }
 }
 
 /// What fits a comparison the structure implies: all tables with a test value, and, when asked,
@@ -645,7 +661,8 @@ pub fn fit_rows(
     keep: &[usize],
     cfg: &FitConfig,
 ) -> ComparisonOutcome {
-    let rows: Vec<usize> = keep.iter().copied().filter(|&r| st.test_of.get(r).copied().flatten().is_some()).collect();
+    let rows: Vec<usize> =
+        keep.iter().copied().filter(|&r| st.test_of.get(r).copied().flatten().is_some()).collect();
     let t: Vec<Study> = rows.iter().map(|&r| tables[r].clone()).collect();
     let study: Vec<usize> = rows.iter().map(|&r| st.study_of[r]).collect();
     let test: Vec<usize> = rows.iter().map(|&r| st.test_of[r].unwrap_or(0)).collect();

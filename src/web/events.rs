@@ -419,7 +419,17 @@ pub fn wire() -> Result<(), JsValue> {
         Ok(())
     })?;
 
-    for id in ["model", "nodes", "ci-level", "correction", "covariate", "split", "pretest-auto", "test-column", "paired-only"] {
+    for id in [
+        "model",
+        "nodes",
+        "ci-level",
+        "correction",
+        "covariate",
+        "split",
+        "pretest-auto",
+        "test-column",
+        "paired-only",
+    ] {
         on_id(id, "change", |_| {
             read_settings()?;
             schedule(0)

@@ -913,13 +913,15 @@ impl GlmmProblem {
             let cdu = c.mv(du);
             let mut dd = [0.0; 2];
             let mut fixed = 0.0;
-            for j in 0..nr {
+            for (j, (fac, sr)) in dd_fac.iter().zip(&gs.s_rows).enumerate() {
                 let e = deta0(j);
-                dd[0] += dd_fac[j][0] * (e[0] + dcu[0] + cdu[0]);
-                dd[1] += dd_fac[j][1] * (e[1] + dcu[1] + cdu[1]);
-                fixed += gs.s_rows[j][0] * inv * e[0] + gs.s_rows[j][1] * inv * e[1];
+                dd[0] += fac[0] * (e[0] + dcu[0] + cdu[0]);
+                dd[1] += fac[1] * (e[1] + dcu[1] + cdu[1]);
+                fixed += sr[0] * inv * e[0] + sr[1] * inv * e[1];
             }
-            let dmd = |x: &M2, y: &M2| x.t().mul(&M2::new(mi.d[0] * y.a, mi.d[0] * y.b, mi.d[1] * y.c, mi.d[1] * y.d));
+            let dmd = |x: &M2, y: &M2| {
+                x.t().mul(&M2::new(mi.d[0] * y.a, mi.d[0] * y.b, mi.d[1] * y.c, mi.d[1] * y.d))
+            };
             let da = dmd(&dc, c).add(&dmd(c, &dc)).add(&c.t_diag_m(dd));
             let dm = minv.mul(&da).mul(&minv).scale(-1.0);
             let dr = r.mul(&rinv.mul(&dm).mul(&rinv.t()).phi());
