@@ -449,7 +449,8 @@ fn block_with(studies: &[Study], cfg: &AnalysisConfig, fit_cfg: &FitConfig) -> B
 #[non_exhaustive]
 pub enum AnalysisError {
     NoStudies,
-    UnknownCovariate(String),
+    /// No covariate column has this name; the second field lists the columns there are.
+    UnknownCovariate(String, Vec<String>),
     NotNumeric(String),
     /// A setting is out of range (from [`run_settings`]).
     Settings(SettingsError),
@@ -459,7 +460,12 @@ impl std::fmt::Display for AnalysisError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             AnalysisError::NoStudies => write!(f, "no studies to analyse"),
-            AnalysisError::UnknownCovariate(c) => write!(f, "no covariate column named '{c}'"),
+            AnalysisError::UnknownCovariate(c, there) if there.is_empty() => {
+                write!(f, "no covariate column named '{c}' (the data have no covariate columns)")
+            }
+            AnalysisError::UnknownCovariate(c, there) => {
+                write!(f, "no covariate column named '{c}' (the columns are: {})", there.join(", "))
+            }
             AnalysisError::NotNumeric(c) => {
                 write!(f, "covariate '{c}' is not numeric, so it cannot be split at a threshold")
             }
@@ -478,7 +484,12 @@ impl From<SettingsError> for AnalysisError {
 
 /// The group label of each study under a grouping (None = missing value).
 pub fn group_labels(data: &Dataset, g: &Grouping) -> Result<Vec<Option<String>>, AnalysisError> {
-    let get = |n: &str| data.covariate(n).ok_or_else(|| AnalysisError::UnknownCovariate(n.to_string()));
+    let get = |n: &str| {
+        data.covariate(n).ok_or_else(|| {
+            let there = data.covariates.iter().map(|c| c.name.clone()).collect();
+            AnalysisError::UnknownCovariate(n.to_string(), there)
+        })
+    };
     let k = data.studies.len();
     Ok(match g {
         Grouping::By(c) => {

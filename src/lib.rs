@@ -12,6 +12,7 @@
 //! | [`report`] | every word a user reads (fit report, interpretations, tables, headers at the result's level, input messages), the figures' inputs, exports, the page's editable grid; computes nothing | `analysis`, `data`, `plot`, `settings`, `stats` |
 //! | [`plot`] | drawing, generic over plotters' `DrawingBackend`, from plain structs; computes nothing statistical | — |
 //! | `web` (wasm32 only) | the page shell: DOM events → settings → `analysis` stages → places what `report` produced | everything |
+//! | `bin` (`src/bin/sheets.rs`, wasm32 only) | the page's spreadsheet reader, a second wasm module run in a Web Worker and fetched on first use | `data` |
 //! | `cli` (`src/main.rs`, `src/cli.rs`) | the native CLI `fourfold` (on wasm32 `main` starts `web`) | everything |
 //!
 //! "May use" is the allowed import graph: `tests/tidy.rs` reads this table, checks that it names

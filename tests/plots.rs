@@ -233,6 +233,22 @@ fn fagan_nomogram() {
         assert!(svg.contains(tick), "tick {tick}");
     }
     assert!(svg.contains("#D55E00") && svg.contains("#0072B2"), "red and blue lines");
+    // Each line ends in a mark on the post-test axis, in its colour: both at one x, LR+ above LR−.
+    let mark = |colour: &str| -> (f64, f64) {
+        let at = svg
+            .match_indices("<circle")
+            .map(|(i, _)| &svg[i..i + svg[i..].find("/>").unwrap_or(0)])
+            .find(|c| c.contains(&format!("fill=\"{colour}\"")))
+            .unwrap_or_else(|| panic!("no post-test mark in {colour}"));
+        let num = |key: &str| -> f64 {
+            let from = at.find(&format!("{key}=\"")).expect(key) + key.len() + 2;
+            at[from..from + at[from..].find('"').expect("quote")].parse().expect("number")
+        };
+        (num("cx"), num("cy"))
+    };
+    let (pos, neg) = (mark("#D55E00"), mark("#0072B2"));
+    assert_eq!(pos.0, neg.0, "both marks on the post-test axis");
+    assert!(pos.0 > 450.0 && pos.1 < neg.1, "{pos:?} {neg:?}");
 }
 
 // ---------------------------------------------------------------- Deeks, Doi
@@ -622,7 +638,9 @@ fn texts(svg: &str) -> Vec<(f64, f64, String, f64, String)> {
             if tag.contains("rotate(") {
                 return None; // axis titles turned by 90°: their extent is vertical
             }
-            let content = rest.split("</text>").next()?.trim().to_string();
+            let content = rest.split("</text>").next()?.trim();
+            let content = content.replace("&apos;", "'").replace("&quot;", "\"").replace("&lt;", "<");
+            let content = content.replace("&gt;", ">").replace("&amp;", "&");
             Some((
                 attr(tag, "x")?.parse().ok()?,
                 attr(tag, "y")?.parse().ok()?,
@@ -852,4 +870,52 @@ fn lr_points() -> Vec<LrPoint> {
             lr_negative: (-r.0).exp().sqrt(),
         })
         .collect()
+}
+
+/// On a narrow figure (a phone, half a column) the legend, the p-value and the quadrant key go
+/// under the plot instead of squeezing it: every text inside the figure, the legend below every
+/// point, and the plot as wide as the figure allows.
+#[test]
+fn narrow_scatter_plots_put_the_legend_below() {
+    let (w, h) = (380u32, 560u32);
+    let lr = LrScatterData { points: lr_points(), title: "LR".into(), ..Default::default() };
+    let svgs = [
+        (
+            "deeks",
+            to_svg(w, h, |a| draw_deeks(a, &deeks_data(), &style())).expect("deeks"),
+            "Regression line",
+        ),
+        ("lr", to_svg(w, h, |a| draw_lr_scatter(a, &lr, &style())).expect("lr"), "Studies"),
+    ];
+    for (name, svg, entry) in &svgs {
+        if let Ok(dir) = std::env::var("PLOT_DIR") {
+            std::fs::write(format!("{dir}/narrow_{name}.svg"), svg).expect("write");
+        }
+        let ts = texts(svg);
+        for t in &ts {
+            let (x0, x1) = extent(t);
+            assert!(x0 >= 0.0 && x1 <= f64::from(w) && t.1 <= f64::from(h), "{name}: {t:?}");
+        }
+        let legend_y = ts.iter().find(|t| t.4 == *entry).map(|t| t.1).expect("legend entry");
+        let cy: Vec<f64> = svg
+            .match_indices("<circle")
+            .filter_map(|(i, _)| {
+                let tag = &svg[i..i + svg[i..].find("/>")?];
+                let from = tag.find("cy=\"")? + 4;
+                tag[from..from + tag[from..].find('"')?].parse().ok()
+            })
+            .collect();
+        let cx_max = svg
+            .match_indices("<circle")
+            .filter_map(|(i, _)| {
+                let tag = &svg[i..i + svg[i..].find("/>")?];
+                let from = tag.find("cx=\"")? + 4;
+                tag[from..from + tag[from..].find('"')?].parse::<f64>().ok()
+            })
+            .fold(0.0, f64::max);
+        // The legend's own marker is a circle at the legend's height: all others lie above it.
+        let above = cy.iter().filter(|y| **y < legend_y - 10.0).count();
+        assert!(above + 2 >= cy.len(), "{name}: points below the legend ({legend_y}): {cy:?}");
+        assert!(cx_max > 0.7 * f64::from(w), "{name}: the plot uses the width ({cx_max})");
+    }
 }

@@ -105,6 +105,8 @@ fn cli_by_a_blank_column_exits_cleanly() {
         (vec!["--by", "notes"], "no values"),
         (vec!["--split", "notes:1"], "not numeric"),
         (vec!["--cross", "notes,grp"], ""),
+        // A misspelt column: exit 2, and the message lists the columns there are.
+        (vec!["--by", "note"], "no covariate column named 'note' (the columns are: notes, site, grp)"),
     ] {
         let out = std::process::Command::new(bin)
             .arg("analyze")

@@ -15,11 +15,6 @@ Element.prototype.setAttribute = function (name, value) {
   return setAttribute.call(this, name, value);
 };
 
-// Offline support (www/sw.js). Not under automation (tests) and only over http(s).
-if ('serviceWorker' in navigator && /^https?:$/.test(location.protocol) && !navigator.webdriver) {
-  navigator.serviceWorker.register(new URL('sw.js', document.baseURI), { scope: './' })
-    .catch((e) => console.warn('fourfold: offline cache not available', e));
-}
 
 // The panic alert's buttons (src/web/crash.rs). Plain JavaScript: after a panic the wasm module
 // must not be called again. Reloading drops the `#…` permalink (it would take precedence over the
@@ -43,6 +38,13 @@ try {
   const instance = await bindings.default({ module_or_path: wasm });
   window.wasmBindings = bindings;
   dispatchEvent(new CustomEvent('TrunkApplicationStarted', { detail: { wasm: instance } }));
+  // Offline support (www/sw.js), registered once the page runs so that what the service worker
+  // caches ahead (the spreadsheet reader) does not compete with the first load. Not under
+  // automation (tests) and only over http(s).
+  if ('serviceWorker' in navigator && /^https?:$/.test(location.protocol) && !navigator.webdriver) {
+    navigator.serviceWorker.register(new URL('sw.js', document.baseURI), { scope: './' })
+      .catch((e) => console.warn('fourfold: offline cache not available', e));
+  }
 } catch (e) {
   console.error('fourfold: could not start the WebAssembly module', e);
   const status = document.getElementById('status');

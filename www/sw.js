@@ -2,9 +2,23 @@
 // Same-origin GET requests only. The page itself (navigations) is network-first so that a new
 // version is picked up when online; every other app file (hashed .js/.wasm, CSS, examples) is
 // cache-first. Nothing is ever sent anywhere: the page makes no cross-origin requests.
-const CACHE = 'fourfold-v1';
+const CACHE = 'fourfold-v2';
 
-self.addEventListener('install', () => self.skipWaiting());
+// The spreadsheet reader is fetched by the page only when a spreadsheet is opened; fetch it once
+// here too (after the page has started: boot.js registers this worker then), so that opening a
+// spreadsheet works offline even if none was opened while online.
+const LAZY = ['./sheets-worker.js', './sheets.js', './sheets_bg.wasm'];
+
+self.addEventListener('install', (event) => {
+  event.waitUntil((async () => {
+    try {
+      await (await caches.open(CACHE)).addAll(LAZY);
+    } catch {
+      // Offline during install: they are cached the first time the page fetches them.
+    }
+    await self.skipWaiting();
+  })());
+});
 self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
     for (const key of await caches.keys()) if (key !== CACHE) await caches.delete(key);

@@ -274,12 +274,17 @@ pub(crate) fn draw_frame<DB: DrawingBackend>(
     if title.is_empty() {
         return Ok(top);
     }
-    area.draw(&Text::new(
-        title.to_string(),
-        ((w / 2) as i32, top),
-        style.bold(style.title_size, HPos::Center, VPos::Top),
-    ))?;
-    Ok(top + text_height(style.title_size) + 18)
+    // A title wider than the figure (a narrow canvas) wraps onto more lines (bold: 10 % wider).
+    let lines = wrap(title, style.title_size * 1.1, (w as i32 - 20).max(50));
+    let line_h = text_height(style.title_size) + 2;
+    for (k, line) in lines.iter().enumerate() {
+        area.draw(&Text::new(
+            line.clone(),
+            ((w / 2) as i32, top + k as i32 * line_h),
+            style.bold(style.title_size, HPos::Center, VPos::Top),
+        ))?;
+    }
+    Ok(top + lines.len().max(1) as i32 * line_h + 16)
 }
 
 /// Check that an area is large enough to draw in.

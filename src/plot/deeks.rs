@@ -33,6 +33,9 @@ pub struct DeeksData {
     pub labels: LabelMode,
 }
 
+/// Narrowest plot area (pixels) beside a legend; below it the legend goes under the plot.
+const MIN_PLOT_W: i32 = 300;
+
 /// Draw Deeks' funnel plot. Points with non-finite coordinates are skipped; without points the
 /// axes span DOR 1–100.
 pub fn draw_deeks<DB: DrawingBackend>(
@@ -66,8 +69,14 @@ pub fn draw_deeks<DB: DrawingBackend>(
     let (lw, lh) = legend_size(&entries, style);
     let p_text = format!("Asymmetry test: {}", fmt_p(data.p_value));
     let side_w = lw.max(super::common::text_width(&p_text, style.text_size) + 8);
-    let plot_w = (w as i32 - side_w - 30).max(200);
+    // The legend and the test's p-value go to the right of the plot, or below it when that would
+    // leave the plot narrower than [`MIN_PLOT_W`] (a narrow canvas on a phone or a half column).
+    let below_h = lh + text_height(style.text_size) + 24;
+    let legend_right = w as i32 - side_w - 30 >= MIN_PLOT_W;
+    let (plot_w, plot_h) =
+        if legend_right { (w as i32 - side_w - 30, h as i32) } else { (w as i32, h as i32 - below_h) };
     let (plot_area, _) = area.split_horizontally(plot_w);
+    let (plot_area, _) = plot_area.split_vertically(plot_h);
     let plot_area = plot_area.margin(top as u32, 10, 10, 10);
 
     let x_lab = text_height(style.tick_size) + text_height(style.label_size) + 26;
@@ -143,8 +152,7 @@ pub fn draw_deeks<DB: DrawingBackend>(
             (x - centre).abs()
         })
         .collect();
-    let lx = plot_w + 10;
-    let ly = top + 20;
+    let (lx, ly) = if legend_right { (plot_w + 10, top + 20) } else { (10, plot_h + 4) };
     let tl = chart_px(&chart, area, (xr.0, 0.0));
     let br = chart_px(&chart, area, (xr.1, -ymax));
     let obstacles: Vec<((i32, i32), i32)> = shown.iter().map(|&(_, px)| (px, 6)).collect();

@@ -72,6 +72,8 @@ fn thin_labels(ticks: &[(i32, &str)], min_gap: i32, decades_first: bool) -> Vec<
 
 /// The marker of the prior (pre-test probability) on its axis and in the legend.
 const PRIOR_SHAPE: Shape = Shape::Square;
+/// The post-test marks at the lines' ends.
+const POST_SHAPE: Shape = Shape::Circle;
 
 /// One nomogram axis: pixel x, ticks `(u, label)`, side of the labels (−1 left, +1 right).
 type Axis = (i32, Vec<(f64, String)>, i32);
@@ -196,6 +198,13 @@ pub fn draw_fagan<DB: DrawingBackend>(
     }
     if let Some(u) = data.prior_u.filter(|u| u.is_finite() && u.abs() <= u_range) {
         draw_shape(area, PRIOR_SHAPE, (xs[0], y_of(u)), 7, style.foreground, true)?;
+    }
+    // Where each line meets the post-test axis: the post-test probability it reads off, marked in
+    // the line's colour (a reader finds the value without following the line to its end).
+    for (line, colour) in [(data.lines[0], style.positive), (data.lines[1], style.negative)] {
+        if let Some((_, end)) = line.filter(|(_, e)| e[1].is_finite() && e[1].abs() <= u_range) {
+            draw_shape(area, POST_SHAPE, (x_of(end[0]), y_of(end[1])), 6, colour, true)?;
+        }
     }
 
     let at = if legend_right {

@@ -65,6 +65,9 @@ fn lg(v: f64) -> f64 {
     }
 }
 
+/// Narrowest plot area (pixels) beside the legend and key; below it they go under the plot.
+const MIN_PLOT_W: i32 = 300;
+
 /// Draw the LR scattergram. Non-positive or non-finite ratios are skipped; the axes always
 /// include the reference lines (LR− 0.01–1, LR+ 1–100 at least).
 pub fn draw_lr_scatter<DB: DrawingBackend>(
@@ -72,7 +75,7 @@ pub fn draw_lr_scatter<DB: DrawingBackend>(
     data: &LrScatterData,
     style: &PlotStyle,
 ) -> Result<(), PlotError> {
-    let (w, _) = check_size(area, 300, 250)?;
+    let (w, h) = check_size(area, 300, 250)?;
     let top = draw_frame(area, &data.title, style)?;
     // (log LR−, log LR+, label, index into data.points).
     let pts: Vec<(f64, f64, &str, usize)> = data
@@ -115,8 +118,21 @@ pub fn draw_lr_scatter<DB: DrawingBackend>(
         .max()
         .unwrap_or(0);
     let key_w = if (w as i32 - key_full - 30) * 10 >= 6 * w as i32 { lw.max(key_full) } else { lw.max(170) };
-    let plot_w = (w as i32 - key_w - 30).max(200);
+    // Legend and key to the right of the plot, or — when that would leave the plot narrower than
+    // MIN_PLOT_W — below it: the legend, then the key in two columns.
+    let legend_right = w as i32 - key_w - 30 >= MIN_PLOT_W;
+    let small_lh = text_height(style.small_size) + 3;
+    let (key_w, plot_w, plot_h) = if legend_right {
+        (key_w, w as i32 - key_w - 30, h as i32)
+    } else {
+        let col_w = ((w as i32 - 30) / 2).max(100);
+        let entry_h = |t: &str| (wrap(t, style.small_size * 1.1, col_w).len() as i32 + 1) * small_lh + 6;
+        let column_h = (entry_h("LUQ: Exclusion & Confirmation") + entry_h("RUQ: Confirmation Only"))
+            .max(entry_h("LLQ: Exclusion Only") + entry_h("RLQ: No Exclusion or Confirmation"));
+        (col_w, w as i32, h as i32 - lh_legend - column_h - 20)
+    };
     let (plot_area, _) = area.split_horizontally(plot_w);
+    let (plot_area, _) = plot_area.split_vertically(plot_h);
     let plot_area = plot_area.margin(top as u32, 10, 10, 10);
 
     let x_lab = text_height(style.tick_size) + text_height(style.label_size) + 26;
@@ -172,7 +188,7 @@ pub fn draw_lr_scatter<DB: DrawingBackend>(
     // Quadrant codes in the four corners; their meaning in a key under the legend.
     let corner = |x: f64, y: f64| chart_px(&chart, area, (x, y));
     let small = style.small_size;
-    let lh = text_height(small) + 3;
+    let lh = small_lh;
     let quads = [
         (corner(xr.0, yr.1), HPos::Left, 1, "LUQ", "Exclusion & Confirmation", "LR+ > 10, LR− < 0.1"),
         (corner(xr.1, yr.1), HPos::Right, 1, "RUQ", "Confirmation Only", "LR+ > 10, LR− > 0.1"),
@@ -180,8 +196,12 @@ pub fn draw_lr_scatter<DB: DrawingBackend>(
         (corner(xr.1, yr.0), HPos::Right, -1, "RLQ", "No Exclusion or Confirmation", "LR+ < 10, LR− > 0.1"),
     ];
     let mut quad_boxes = Vec::new();
-    let (kx, mut ky) = (plot_w + 14, top + 20 + lh_legend + 16);
-    for ((cx, cy), hpos, down, code, name, cond) in quads {
+    let (mut kx, mut ky) =
+        if legend_right { (plot_w + 14, top + 20 + lh_legend + 16) } else { (14, plot_h + lh_legend + 14) };
+    for (q, ((cx, cy), hpos, down, code, name, cond)) in quads.into_iter().enumerate() {
+        if !legend_right && q == 2 {
+            (kx, ky) = (kx + key_w + 10, plot_h + lh_legend + 14);
+        }
         let x = if matches!(hpos, HPos::Left) { cx + 6 } else { cx - 6 };
         let y = if down > 0 { cy + 5 } else { cy - 5 - lh };
         let tw = bold_width(code, small);
@@ -246,6 +266,7 @@ pub fn draw_lr_scatter<DB: DrawingBackend>(
         !matches!(data.labels, LabelMode::All),
     );
     draw_placed(area, &placed, &texts, style.small_size, style)?;
-    draw_legend(area, (plot_w + 10, top + 20), &entries, style)?;
+    let at = if legend_right { (plot_w + 10, top + 20) } else { (10, plot_h + 4) };
+    draw_legend(area, at, &entries, style)?;
     Ok(())
 }

@@ -228,19 +228,11 @@ fn load_file(file: web_sys::File) -> Result<(), JsValue> {
     let r2 = reader.clone();
     let onload = Closure::once_into_js(move || {
         let result = (|| -> Result<(), JsValue> {
-            let buf = r2.result()?;
-            let bytes = js_sys::Uint8Array::new(&buf).to_vec();
-            let text = if name.ends_with(".xlsx") || name.ends_with(".ods") || name.ends_with(".xls") {
-                match crate::data::parse::parse_spreadsheet(&bytes) {
-                    Ok(t) => t,
-                    Err(e) => {
-                        return set_text("link-error", &format!("Could not read the spreadsheet: {e}"))
-                            .and_then(|_| show_link_error(true))
-                    }
-                }
-            } else {
-                String::from_utf8_lossy(&bytes).into_owned()
-            };
+            let bytes = js_sys::Uint8Array::new(&r2.result()?);
+            if name.ends_with(".xlsx") || name.ends_with(".ods") || name.ends_with(".xls") {
+                return super::sheets::read(&bytes);
+            }
+            let text = String::from_utf8_lossy(&bytes.to_vec()).into_owned();
             show_link_error(false)?;
             set_input_text(&text, 0)
         })();

@@ -10,6 +10,7 @@
 //! | [`pipeline`] | debounced, generation-checked passes: fast fit → complete fit → leave-one-out |
 //! | [`render`] | state → DOM (grid, messages, tables, fit report, plots) |
 //! | [`events`] | DOM events → state → pipeline |
+//! | [`sheets`] | spreadsheets → text in a Web Worker (the second wasm module, loaded on first use) |
 //! | [`crash`] | the panic hook: console, a calm alert, text kept in the autosave, controls disabled |
 //!
 //! Rules: every fallible step returns `Result<_, JsValue>`; no `unwrap`/`expect`; user data
@@ -21,6 +22,7 @@ pub mod dom;
 pub mod events;
 pub mod pipeline;
 pub mod render;
+pub mod sheets;
 pub mod state;
 
 use wasm_bindgen::prelude::*;
