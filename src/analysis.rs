@@ -726,8 +726,10 @@ impl Staged {
         let Some(test) = c.test.as_deref() else {
             return Ok(None);
         };
-        let st = crate::data::structure::detect(&self.data, Some(test))
-            .map_err(|_| AnalysisError::UnknownCovariate(test.to_string()))?;
+        let st = crate::data::structure::detect(&self.data, Some(test)).map_err(|_| {
+            let there = self.data.covariates.iter().map(|c| c.name.clone()).collect();
+            AnalysisError::UnknownCovariate(test.to_string(), there)
+        })?;
         Ok(Some(comparison(&self.data.studies, &st, c.paired_only, &self.cfg.fit())))
     }
 }
