@@ -23,6 +23,7 @@ use crate::stats::accuracy::{per_study, AccuracyConfig, StudyAccuracy};
 use crate::stats::bivariate::{
     add_auc_interval, analyze, AucCi, BivariateResult, FitConfig, FitError, Method,
 };
+use crate::stats::comparative::{comparison, ComparisonBlock};
 use crate::stats::estimate::Estimate;
 use crate::stats::fagan::{fagan, lr_scattergram, FaganInput, LrScattergram};
 use crate::stats::heterogeneity::{
@@ -314,6 +315,9 @@ pub struct Analysis {
     /// HSROC meta-regression and the three-level model (issue #13), when the settings ask.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub models: Option<models::ModelsBlock>,
+    /// The comparison of index tests (METHODS §15) when the settings name a test column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<ComparisonBlock>,
 }
 
 /// Median of the per-study prevalences `n1/N` (the default pre-test probability).
@@ -748,6 +752,7 @@ impl Staged {
             bayes: None,
             bayes_prior_sensitivity: None,
             models: None,
+            comparison: None,
         };
         a.revman = revman::revman_entries(&a);
         a.dispersion = revman::dispersion_entries(&a);
@@ -764,6 +769,23 @@ impl Staged {
     pub fn models(&self) -> Option<models::ModelsBlock> {
         let b = models::run_models(&self.data, &self.cfg);
         (!b.is_empty()).then_some(b)
+    }
+
+    /// The comparison of index tests the settings ask for (METHODS §15): the structure of the rows
+    /// and the shared-random-effect fit, with the paired-only fit beside it when asked.
+    ///
+    /// # Errors
+    /// [`AnalysisError::UnknownCovariate`] when the test column does not exist.
+    pub fn comparison(&self) -> Result<Option<ComparisonBlock>, AnalysisError> {
+        let c = &self.cfg.settings().comparison;
+        let Some(test) = c.test.as_deref() else {
+            return Ok(None);
+        };
+        let st = crate::data::structure::detect(&self.data, Some(test)).map_err(|_| {
+            let there = self.data.covariates.iter().map(|c| c.name.clone()).collect();
+            AnalysisError::UnknownCovariate(test.to_string(), there)
+        })?;
+        Ok(Some(comparison(&self.data.studies, &st, c.paired_only, &self.cfg.fit())))
     }
 }
 
@@ -785,6 +807,7 @@ pub fn run(data: &Dataset, cfg: &AnalysisConfig) -> Result<Analysis, AnalysisErr
     };
     let low_risk = staged.low_risk();
     let models = staged.models();
+    let comparison = staged.comparison()?;
     let bayes = staged.bayes_run().map(|mut r| {
         r.advance(usize::MAX);
         r.finish()
@@ -797,6 +820,7 @@ pub fn run(data: &Dataset, cfg: &AnalysisConfig) -> Result<Analysis, AnalysisErr
     a.bayes = bayes;
     a.bayes_prior_sensitivity = sensitivity;
     a.models = models;
+    a.comparison = comparison;
     Ok(a)
 }
 

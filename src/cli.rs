@@ -59,6 +59,9 @@ usage:
       --compat midas|metandi|mada|metadta|metadta-laplace
                                       use that tool's model and conventions, and print its numbers beside Fourfold's
   fourfold report FILE [options]      the whole analysis as one self-contained HTML page (same options)
+      --test COLUMN                   compare the index tests named in COLUMN (one table per study and
+                                      test; one study random effect shared by a study's tables)
+      --paired-only                   with --test: also fit the studies reporting every test, beside all
   fourfold bench [FILES...] [--json]  time complete fits (median and minimum, in-process)
       --instructions                  also count the instructions of one exact fit (valgrind callgrind)
       --one FILE                      one exact fit only (the unit --instructions counts)
@@ -240,6 +243,8 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
             "--three-level" => s.models.three_level = true,
             "--cohort" => s.models.cohort = Some(val(&mut i, a)?),
             "--study-column" => s.models.study_column = Some(val(&mut i, a)?),
+            "--test" => s.comparison.test = Some(val(&mut i, a)?),
+            "--paired-only" => s.comparison.paired_only = true,
             _ if a.starts_with("--") => return Err(format!("unknown option {a}")),
             _ => {
                 if o.file.is_some() {
@@ -649,6 +654,47 @@ fn bench_cmd(args: &[String]) -> i32 {
                     "{f:40} bayes    k={:4} median {median:8.1} ms  min {min:8.1} ms  CPU {cpu_median:.0} ms  (4 chains × 1000+1000; smallest bulk ESS of μ, τ, ρ {ess:.0} → {per_s:.0} ESS per CPU second)",
                     studies.len()
                 );
+            }
+        }
+        // The comparative fit by the first categorical column (issue #13: ≤ 3× the single fit).
+        if let Some(cov) =
+            parsed.dataset.covariates.iter().find(|c| c.kind == fourfold::data::CovariateKind::Categorical)
+        {
+            if let Ok(st) = fourfold::data::structure::detect(&parsed.dataset, Some(&cov.name)) {
+                for method in [Method::Aghq, Method::Laplace] {
+                    let cfg = FitConfig { method, auc_ci: AucCi::None, ..FitConfig::default() };
+                    let all: Vec<usize> = (0..studies.len()).collect();
+                    let mut times = Vec::new();
+                    let t0 = Instant::now();
+                    while times.len() < 5 || (t0.elapsed().as_secs_f64() < 1.0 && times.len() < 200) {
+                        let t = Instant::now();
+                        let ok =
+                            fourfold::stats::comparative::fit_rows(studies, &st, &all, &cfg).fit().is_some();
+                        if !ok {
+                            break;
+                        }
+                        times.push(t.elapsed().as_secs_f64() * 1e3);
+                    }
+                    times.sort_by(|a, b| a.total_cmp(b));
+                    let median = times.get(times.len() / 2).copied().unwrap_or(f64::NAN);
+                    let min = times.first().copied().unwrap_or(f64::NAN);
+                    let single = out
+                        .iter()
+                        .find(|o| o["file"] == f.as_str() && o["model"] == method.name())
+                        .and_then(|o| o["median_ms"].as_f64())
+                        .unwrap_or(f64::NAN);
+                    let model = format!("comparative-{}", method.name());
+                    out.push(serde_json::json!({"file": f, "model": model, "by": cov.name, "k": studies.len(), "median_ms": median, "min_ms": min, "repeats": times.len(), "ratio_to_single_fit": median / single}));
+                    if !json {
+                        println!(
+                            "{f:40} {model:8} k={:4} median {median:8.2} ms  min {min:8.2} ms  ({} repeats; by {}, {:.2}× the single fit, all four LR-test models)",
+                            studies.len(),
+                            times.len(),
+                            cov.name,
+                            median / single
+                        );
+                    }
+                }
             }
         }
         // The full analysis with subgroups, meta-regression and leave-one-out (issue #5 target).

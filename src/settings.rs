@@ -62,6 +62,10 @@ pub struct AnalysisSettings {
     /// The summary of findings, the icon array and the decision curve (METHODS §17); carried in
     /// permalinks as the `findings` group.
     pub findings: FindingsSettings,
+    /// Comparing index tests (METHODS §15; `--test COLUMN --paired-only`). Left out of the JSON
+    /// while off, so the settings block of analyses without a comparison is as before.
+    #[serde(skip_serializing_if = "ComparisonSettings::is_off")]
+    pub comparison: ComparisonSettings,
 }
 
 /// Risk of bias in the analysis (issue #15): off by default.
@@ -117,6 +121,25 @@ pub struct FindingsSettings {
     pub footnotes: Vec<String>,
 }
 
+/// The comparative / multi-test analysis (METHODS §15.1–§15.2): which column names each row's
+/// index test, and whether the studies reporting every test are also analysed on their own
+/// (direct comparison, beside all studies). Default: off.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ComparisonSettings {
+    /// The index-test column; `None`: no comparison.
+    pub test: Option<String>,
+    /// Also fit the studies that report every test (paired-only), side by side with all studies.
+    pub paired_only: bool,
+}
+
+impl ComparisonSettings {
+    /// No comparison asked for (the default).
+    pub fn is_off(&self) -> bool {
+        *self == ComparisonSettings::default()
+    }
+}
+
 impl Default for AnalysisSettings {
     fn default() -> Self {
         AnalysisSettings {
@@ -137,6 +160,7 @@ impl Default for AnalysisSettings {
             bayes: BayesSettings::default(),
             models: ModelSettings::default(),
             findings: FindingsSettings::default(),
+            comparison: ComparisonSettings::default(),
         }
     }
 }
@@ -341,7 +365,7 @@ macro_rules! setting_groups {
 }
 
 // Append a field of `AnalysisSettings` here to carry it in permalinks.
-setting_groups!(risk_of_bias, bayes, models, findings);
+setting_groups!(risk_of_bias, bayes, models, findings, comparison);
 
 pub use crate::stats::bayes::latent::ReferencePriors;
 pub use crate::stats::bayes::model::{Priors, SdPrior};

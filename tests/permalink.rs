@@ -86,6 +86,10 @@ fn settings_variants(d: &Dataset) -> Vec<AnalysisSettings> {
             study_column: Some("s".to_string()),
         },
         findings: Default::default(),
+        comparison: fourfold::settings::ComparisonSettings {
+            test: Some("type".to_string()),
+            paired_only: true,
+        },
     });
     v
 }

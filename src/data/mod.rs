@@ -10,6 +10,7 @@ pub mod import;
 pub mod parse;
 pub mod reconstruct;
 pub mod rob;
+pub mod structure;
 
 pub use choice::ParseChoiceError;
 pub use error::{DataError, DataErrorKind, Severity};

@@ -217,6 +217,9 @@ pub fn r_script(data: &Dataset, a: &Analysis) -> String {
          rf <- reitsma(d)\nprint(summary(rf, level = LEVEL))\nprint(AUC(rf))\n\n",
     );
     s.push_str(&super::models::r_script_part(a));
+    if let Some(c) = super::comparison::r_code(a) {
+        s.push_str(&c);
+    }
     s.push_str("# Fourfold's results for the same studies (the exact-likelihood fit uses adaptive\n");
     s.push_str("# quadrature; glmer's Laplace fit above can differ slightly):\n");
     for r in summary_rows(a) {

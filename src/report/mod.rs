@@ -4,6 +4,7 @@
 //! interpretations and the tables, as the shapes of [`doc`].
 
 pub mod bayes;
+pub mod comparison;
 pub mod compat;
 pub mod doc;
 pub mod export;

@@ -26,12 +26,18 @@ pub enum PlotKind {
     /// The forest plot in the Cochrane / RevMan layout (with the TP FP FN TN columns). Not in
     /// [`PlotKind::ALL`] (the page has no `plot-forest-counts` canvas yet): see [`PlotKind::EXTRA`].
     ForestCounts,
+    /// SROC with one curve, summary point and regions per index test from the comparative model
+    /// (METHODS §15; the overall SROC when there is no comparison). In [`PlotKind::EXTRA`].
+    ComparisonSroc,
+    /// Forest plot grouped by index test, each group with its test's pooled estimate from the
+    /// comparative model. In [`PlotKind::EXTRA`].
+    ComparisonForest,
 }
 
 impl PlotKind {
     /// Figures offered besides [`PlotKind::ALL`] (export and an optional canvas
     /// `plot-<id>`); [`PlotKind::from_id`] knows them.
-    pub const EXTRA: [PlotKind; 0] = [];
+    pub const EXTRA: [PlotKind; 2] = [PlotKind::ComparisonSroc, PlotKind::ComparisonForest];
 
     /// Every figure of the page, in display order.
     pub const ALL: [PlotKind; 7] = [
@@ -54,6 +60,8 @@ impl PlotKind {
             PlotKind::Doi => "doi",
             PlotKind::LrScatter => "lr-scatter",
             PlotKind::ForestCounts => "forest-counts",
+            PlotKind::ComparisonSroc => "comparison-sroc",
+            PlotKind::ComparisonForest => "comparison-forest",
         }
     }
 
@@ -72,6 +80,8 @@ impl PlotKind {
             PlotKind::Doi => "Doi plot (LFK index)",
             PlotKind::LrScatter => "Likelihood-ratio scattergram",
             PlotKind::ForestCounts => "Forest plot with 2×2 counts (Cochrane layout)",
+            PlotKind::ComparisonSroc => "Summary ROC by index test (comparative model)",
+            PlotKind::ComparisonForest => "Forest plot grouped by index test (comparative model)",
         }
     }
 }
@@ -485,6 +495,11 @@ pub fn plot_size(kind: PlotKind, a: &Analysis) -> (u32, u32) {
             let f = forest_of(a, kind == PlotKind::ForestCounts);
             (forest_width(&f), forest_data_height(&f))
         }
+        PlotKind::ComparisonForest => {
+            let f = comparison_forest_or_overall(a);
+            (forest_width(&f), forest_data_height(&f))
+        }
+        PlotKind::ComparisonSroc => (760, 500),
         // Wide enough for the legend beside a square plot, without empty space below it.
         PlotKind::Sroc => (760, 500),
         PlotKind::Fagan => (520, 600),
@@ -548,7 +563,17 @@ pub fn draw_plot_with<DB: DrawingBackend>(
         PlotKind::Deeks => draw_deeks(area, &deeks_of(a, opts.labels), style),
         PlotKind::Doi => draw_doi(area, &doi_of(a), style),
         PlotKind::LrScatter => draw_lr_scatter(area, &lr_scatter_of(a, opts.labels), style),
+        PlotKind::ComparisonSroc => {
+            let mut d = super::comparison::comparison_sroc(a).unwrap_or_else(|| sroc_data(a));
+            d.zoom = opts.sroc_zoom;
+            draw_sroc(area, &d, style)
+        }
+        PlotKind::ComparisonForest => draw_forest(area, &comparison_forest_or_overall(a), style),
     }
+}
+
+fn comparison_forest_or_overall(a: &Analysis) -> ForestData {
+    super::comparison::comparison_forest(a, false).unwrap_or_else(|| forest_of(a, false))
 }
 
 /// Figure `kind` of `a` as an SVG document (default options).

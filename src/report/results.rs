@@ -574,6 +574,9 @@ pub fn text_report(a: &Analysis) -> String {
         out.push_str(&super::bayes::bayes_text(b, &labels, a.bayes_prior_sensitivity.as_deref()));
     }
     out.push_str(&super::models::models_text(a));
+    if let Some(c) = super::comparison::comparison_text(a) {
+        out.push_str(&c);
+    }
     out
 }
 

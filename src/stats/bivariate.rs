@@ -772,7 +772,8 @@ fn degenerate_result(
             })
             .collect();
         let on = |m: usize| vec![vec![if m == j { 1.0 } else { 0.0 }]; k];
-        let design = Design { names: vec![format!("logit_{}", &names[j][..4])], x1: on(0), x2: on(1) };
+        let design =
+            Design { names: vec![format!("logit_{}", &names[j][..4])], x1: on(0), x2: on(1), groups: None };
         let re_cov = if j == 0 { CovStructure::SensOnly } else { CovStructure::SpecOnly };
         let re = fit_structure(&reduced, &design, re_cov, nodes, &[sv[j], sv[2 + j]]);
         let (t1, t2, _) = re.cov.tau_rho(&re.theta[1..]);

@@ -309,7 +309,7 @@ fn design(c: &Coding, acts: Acts, cov_name: &str) -> Design {
         x1.push(r1);
         x2.push(r2);
     }
-    Design { names, x1, x2 }
+    Design { names, x1, x2, groups: None }
 }
 
 fn start_for(base: &[f64; 5], nb: usize) -> Vec<f64> {

@@ -6,6 +6,7 @@ pub mod accuracy;
 pub mod bayes;
 pub mod betainc;
 pub mod bivariate;
+pub mod comparative;
 pub mod dispersion;
 pub mod error;
 pub mod estimate;

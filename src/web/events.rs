@@ -98,6 +98,8 @@ fn read_settings() -> Result<(), JsValue> {
     let auto: HtmlInputElement = by_id("pretest-auto")?;
     let range: HtmlInputElement = by_id("pretest")?;
     let bayes: HtmlSelectElement = by_id("bayes-model")?;
+    let test_col: HtmlSelectElement = by_id("test-column")?;
+    let paired: HtmlInputElement = by_id("paired-only")?;
     let data = state::with(|a| a.parsed.as_ref().map(|p| p.dataset.clone()));
     state::with(|a| {
         let s = &mut a.settings;
@@ -134,6 +136,8 @@ fn read_settings() -> Result<(), JsValue> {
         }
         s.covariate = new_cov;
         s.bayes.model = serde_json::from_value(serde_json::Value::String(bayes.value())).ok();
+        s.comparison.test = Some(test_col.value()).filter(|v| !v.is_empty());
+        s.comparison.paired_only = paired.checked() && s.comparison.test.is_some();
         s.pretest = if auto.checked() {
             None
         } else {
@@ -415,9 +419,18 @@ pub fn wire() -> Result<(), JsValue> {
         Ok(())
     })?;
 
-    for id in
-        ["model", "nodes", "ci-level", "correction", "covariate", "split", "pretest-auto", "bayes-model"]
-    {
+    for id in [
+        "model",
+        "nodes",
+        "ci-level",
+        "correction",
+        "covariate",
+        "split",
+        "pretest-auto",
+        "test-column",
+        "paired-only",
+        "bayes-model",
+    ] {
         on_id(id, "change", |_| {
             read_settings()?;
             schedule(0)

@@ -70,6 +70,9 @@ fn fit_settings(s: &mut AnalysisSettings, d: &Dataset) {
             s.cross = None;
         }
     }
+    if s.comparison.test.as_deref().is_some_and(|t| d.covariate(t).is_none()) {
+        s.comparison = Default::default();
+    }
 }
 
 fn show(a: &Analysis) -> Result<(), JsValue> {
@@ -85,7 +88,8 @@ fn show(a: &Analysis) -> Result<(), JsValue> {
     super::findings::render(a)?;
     let opts = state::with(|s| s.plot_options.clone());
     render::plot_controls(a, &opts)?;
-    render::plots(a)
+    render::plots(a)?;
+    render::comparison(a)
 }
 
 /// No results: clear them and say why in the fit-report box.
@@ -122,6 +126,7 @@ fn pass1(gen: u64) -> Result<(), JsValue> {
             .and_then(|v| v.as_str().map(String::from))
             .unwrap_or_default(),
     );
+    render::test_columns(&parsed.dataset, &settings)?;
     render::quadas(&parsed.dataset)?;
     super::cochrane::choices(&parsed.dataset, &settings)?;
     autosave(&text, &settings);
@@ -164,12 +169,22 @@ fn pass2(gen: u64, staged: Staged, mut overall: Block) -> Result<(), JsValue> {
         }
     };
     start_bayes(gen, &staged)?;
+    let comparison = match staged.comparison() {
+        Ok(c) => c,
+        Err(e) => {
+            let fr: Element = by_id("fit-report")?;
+            let p = super::dom::add(&fr, "p", &format!("Comparison of tests not possible: {e}."))?;
+            p.set_class_name("bad");
+            None
+        }
+    };
     let full = overall.fit.clone();
     let low_risk = staged.low_risk();
     let models = staged.models();
     let mut a = staged.clone().finish(overall, groups, None);
     a.low_risk = low_risk;
     a.models = models;
+    a.comparison = comparison;
     show(&a)?;
     let level = a.settings.ci_level;
     state::with(|s| s.analysis = Some(a));

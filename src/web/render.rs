@@ -266,6 +266,43 @@ pub fn covariates(data: &Dataset, settings: &AnalysisSettings) -> Result<(), JsV
     super::models::columns(data, settings)
 }
 
+/// Fill the index-test menu with the categorical columns (keeping the current choice).
+pub fn test_columns(data: &Dataset, settings: &AnalysisSettings) -> Result<(), JsValue> {
+    let sel: HtmlSelectElement = by_id("test-column")?;
+    clear(&sel);
+    add(&sel, "option", "none")?.set_attribute("value", "")?;
+    for c in data.covariates.iter().filter(|c| c.kind == CovariateKind::Categorical) {
+        add(&sel, "option", &crate::report::input::covariate_label(c))?.set_attribute("value", &c.name)?;
+    }
+    sel.set_value(settings.comparison.test.as_deref().unwrap_or(""));
+    let paired: HtmlInputElement = by_id("paired-only")?;
+    paired.set_checked(settings.comparison.paired_only);
+    paired.set_disabled(settings.comparison.test.is_none());
+    Ok(())
+}
+
+/// The comparison of index tests (hidden without a test column): the report, the comparison
+/// and LR-test tables, the per-test SROC and the forest plot by test.
+pub fn comparison(a: &Analysis) -> Result<(), JsValue> {
+    use crate::report::comparison as cmp;
+    let boxe: Element = by_id("comparison-box")?;
+    let Some(b) = &a.comparison else {
+        return set_hidden(&boxe, true);
+    };
+    set_hidden(&boxe, false)?;
+    let rep: Element = by_id("comparison-report")?;
+    clear(&rep);
+    lines_into(&rep, &cmp::findings(b, a.settings.ci_level))?;
+    table_into("comparison", &cmp::comparison_table(b, a.settings.ci_level))?;
+    table_into("comparison-tests", &cmp::tests_table(b))?;
+    let dpr = super::dom::window()?.device_pixel_ratio().clamp(1.0, 2.0);
+    for k in [PlotKind::ComparisonSroc, PlotKind::ComparisonForest] {
+        let c: HtmlCanvasElement = by_id(&format!("plot-{}", k.id()))?;
+        draw_canvas(&c, k, a, dpr)?;
+    }
+    Ok(())
+}
+
 /// Set the settings controls from `s`.
 pub fn controls(s: &AnalysisSettings) -> Result<(), JsValue> {
     let model: HtmlSelectElement = by_id("model")?;
@@ -322,6 +359,8 @@ pub fn clear_results() -> Result<(), JsValue> {
         let c: HtmlCanvasElement = by_id(&format!("plot-{}", k.id()))?;
         c.set_width(c.width());
     }
+    let cmp: Element = by_id("comparison-box")?;
+    set_hidden(&cmp, true)?;
     Ok(())
 }
 

@@ -22,12 +22,17 @@ pub const RHO_BOUNDARY: f64 = 0.995;
 /// τ below this is a boundary fit (§2.9).
 pub const TAU_BOUNDARY: f64 = 1e-3;
 
-/// The fixed-effect design: `η1_i = x1_i·β`, `η2_i = x2_i·β`.
+/// The fixed-effect design: `η1_i = x1_i·β`, `η2_i = x2_i·β`, and which rows share a random
+/// effect.
 #[derive(Clone, Debug, Serialize)]
 pub struct Design {
     pub names: Vec<String>,
     pub x1: Vec<Vec<f64>>,
     pub x2: Vec<Vec<f64>>,
+    /// Rows `lo..hi` of each study when a study has several tables sharing one random effect
+    /// (METHODS §15.1; see [`Design::with_groups`]); `None`: one row per study (§2).
+    #[serde(skip)]
+    pub groups: Option<Vec<(usize, usize)>>,
 }
 
 impl Design {
@@ -37,10 +42,34 @@ impl Design {
             names: vec!["logit_sens".into(), "logit_spec".into()],
             x1: vec![vec![1.0, 0.0]; k],
             x2: vec![vec![0.0, 1.0]; k],
+            groups: None,
         }
     }
     pub fn n_beta(&self) -> usize {
         self.names.len()
+    }
+
+    /// The design with the rows of study `i` at `groups[i].0 .. groups[i].1` sharing one random
+    /// effect. `None` unless the ranges are contiguous, ordered, non-empty and cover every row.
+    pub fn with_groups(mut self, groups: Vec<(usize, usize)>) -> Option<Design> {
+        let mut at = 0;
+        for &(lo, hi) in &groups {
+            if lo != at || hi <= lo {
+                return None;
+            }
+            at = hi;
+        }
+        if at != self.x1.len() {
+            return None;
+        }
+        // One row per group is the ungrouped model itself (and takes its kernel).
+        self.groups = (groups.len() < at).then_some(groups);
+        Some(self)
+    }
+
+    /// The number of random effects (studies): groups, or rows when ungrouped.
+    pub fn n_units(&self) -> usize {
+        self.groups.as_ref().map_or(self.x1.len(), Vec::len)
     }
 }
 
@@ -65,8 +94,11 @@ pub fn select_rules(
     ws: &mut Workspace,
     m: usize,
 ) -> Option<(f64, Vec<f64>)> {
-    let k = p.rows.len();
+    let k = p.n_units();
+    let groups = p.groups.take();
     *p = GlmmProblem::single_rule(std::mem::take(&mut p.rows), p.n_beta, p.cov, m);
+    p.groups = groups;
+    p.row_rule = vec![0; k];
     let np = p.n_par();
     let mut full = vec![0.0; k];
     let mut full_grad = vec![0.0; k * np];
@@ -141,7 +173,11 @@ pub fn problem(studies: &[Study], design: &Design, cov: CovStructure, nodes: usi
             x2: design.x2[i].clone(),
         })
         .collect();
-    GlmmProblem::single_rule(rows, design.n_beta(), cov, nodes)
+    match &design.groups {
+        None => GlmmProblem::single_rule(rows, design.n_beta(), cov, nodes),
+        Some(g) => GlmmProblem::grouped(rows.clone(), Some(g.clone()), design.n_beta(), cov, nodes)
+            .unwrap_or_else(|| GlmmProblem::single_rule(rows, design.n_beta(), cov, nodes)),
+    }
 }
 
 struct NegLogLik<'a> {
@@ -249,7 +285,34 @@ pub fn fit_structure_seeded(
     start: &[f64],
     seed: Option<&DMatrix<f64>>,
 ) -> StructFit {
-    let k = studies.len();
+    fit_structure_with(studies, design, cov, nodes, start, seed, true)
+}
+
+/// The maximised `ℓ` only (for likelihood-ratio tests): as [`fit_structure_seeded`] without the
+/// Newton polish and the Hessian, so `hessian` and `vcov` are `None` and `converged` means
+/// `max |∂ℓ/∂θ| <` [`GRAD_TOL_CONVERGED`] at a finite `ℓ`. With a good `seed` (the reduced
+/// model's curvature at a nearby optimum) this costs about half a full fit.
+pub fn maximise_loglik(
+    studies: &[Study],
+    design: &Design,
+    cov: CovStructure,
+    nodes: usize,
+    start: &[f64],
+    seed: Option<&DMatrix<f64>>,
+) -> StructFit {
+    fit_structure_with(studies, design, cov, nodes, start, seed, false)
+}
+
+fn fit_structure_with(
+    studies: &[Study],
+    design: &Design,
+    cov: CovStructure,
+    nodes: usize,
+    start: &[f64],
+    seed: Option<&DMatrix<f64>>,
+    polish: bool,
+) -> StructFit {
+    let k = design.n_units();
     let mut iterations = 0;
     let mut evaluations = 0;
     let mut x = start.to_vec();
@@ -309,7 +372,7 @@ pub fn fit_structure_seeded(
     let mut hess = None;
     // Whether the objective's last evaluation was at `x` (its modes are then the modes at `x`).
     let mut last_at_x = false;
-    for _ in 0..5 {
+    for _ in 0..if polish { 5 } else { 0 } {
         last_at_x = false;
         let Some(h) = hessian_from_gradient(&mut o, &x, HESSIAN_STEP, Some(&grad)) else {
             break;
@@ -354,7 +417,7 @@ pub fn fit_structure_seeded(
     let vcov = hess.as_ref().and_then(|h| h.clone().cholesky().map(|c| c.inverse()));
     let gradient: Vec<f64> = grad.iter().map(|v| -v).collect();
     let gmax = gradient.iter().fold(0.0f64, |a, b| a.max(b.abs()));
-    let converged = f.is_finite() && gmax < GRAD_TOL_CONVERGED && vcov.is_some();
+    let converged = f.is_finite() && gmax < GRAD_TOL_CONVERGED && (vcov.is_some() || !polish);
     // How the fit ended is judged at the final point, after the Newton polish.
     if gmax < GRAD_TOL {
         termination = Termination::GradientTolerance;
@@ -396,7 +459,7 @@ pub fn loglik_at(
 /// `k·ROW_RULE_TOL` and costs, on large well-behaved tables, a fraction of it.
 pub fn loglik_check(studies: &[Study], design: &Design, fit: &StructFit, check_nodes: usize) -> Option<f64> {
     let mut p = problem(studies, design, fit.cov, check_nodes);
-    if fit.row_nodes.len() == studies.len() {
+    if fit.row_nodes.len() == design.n_units() {
         let mut ms: Vec<usize> =
             fit.row_nodes.iter().map(|&c| if c >= fit.nodes { check_nodes } else { c }).collect();
         let per_row = ms.clone();
@@ -406,7 +469,7 @@ pub fn loglik_check(studies: &[Study], design: &Design, fit: &StructFit, check_n
         p.row_rule = per_row.iter().map(|c| ms.iter().position(|x| x == c).unwrap_or(0)).collect();
     }
     let mut ws = p.workspace();
-    if fit.modes.len() == studies.len() {
+    if fit.modes.len() == design.n_units() {
         ws.modes.copy_from_slice(&fit.modes);
     }
     p.eval(&fit.theta, &mut ws, None).ok()

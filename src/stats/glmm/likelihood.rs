@@ -130,6 +130,11 @@ pub struct GlmmProblem {
     /// The kernel factorises `e^{η2}` per row of the rule while `|η̂2|` plus the rule's reach stays
     /// below this ([`FACTOR_LIMIT`]; tests lower it to exercise the per-node form).
     pub(crate) factor_limit: f64,
+    /// Which rows share one random effect (METHODS §15.1): unit `i` is the rows
+    /// `groups[i].0 .. groups[i].1` (contiguous, in order, covering every row). `None`: every row
+    /// is its own unit (METHODS §2, the one-table-per-study model). Modes, rules and the per-unit
+    /// outputs of [`GlmmProblem::eval_rows`] are indexed by unit.
+    pub groups: Option<Vec<(usize, usize)>>,
 }
 
 /// See [`GlmmProblem::factor_limit`]: far from `e^{709}` overflow.
@@ -273,6 +278,50 @@ impl GlmmProblem {
             rules: vec![QuadRule::new(m)],
             row_rule: vec![0; k],
             factor_limit: FACTOR_LIMIT,
+            groups: None,
+        }
+    }
+
+    /// As [`GlmmProblem::single_rule`], with the rows of each unit given by `groups` (see
+    /// [`GlmmProblem::groups`]; `None` = one row per unit). Groups that are not contiguous,
+    /// ordered ranges covering every row are refused (`None` is returned).
+    pub fn grouped(
+        rows: Vec<GlmmRow>,
+        groups: Option<Vec<(usize, usize)>>,
+        n_beta: usize,
+        cov: CovStructure,
+        m: usize,
+    ) -> Option<GlmmProblem> {
+        if let Some(g) = &groups {
+            let mut at = 0;
+            for &(lo, hi) in g {
+                if lo != at || hi <= lo {
+                    return None;
+                }
+                at = hi;
+            }
+            if at != rows.len() {
+                return None;
+            }
+        }
+        let units = groups.as_ref().map_or(rows.len(), Vec::len);
+        let mut p = GlmmProblem::single_rule(rows, n_beta, cov, m);
+        p.row_rule = vec![0; units];
+        p.groups = groups;
+        Some(p)
+    }
+
+    /// The number of units (random effects): studies, or rows when there is no grouping.
+    pub fn n_units(&self) -> usize {
+        self.groups.as_ref().map_or(self.rows.len(), Vec::len)
+    }
+
+    /// The rows of unit `i`.
+    #[inline(always)]
+    fn unit_rows(&self, i: usize) -> (usize, usize) {
+        match &self.groups {
+            None => (i, i + 1),
+            Some(g) => g.get(i).copied().unwrap_or((0, 0)),
         }
     }
 
@@ -282,7 +331,7 @@ impl GlmmProblem {
     }
 
     pub fn workspace(&self) -> Workspace {
-        Workspace::new(self.rows.len(), self.max_nodes())
+        Workspace::new(self.n_units(), self.max_nodes())
     }
 
     /// `g(u)` of METHODS §2.3 without `lc`, at `η = η0 + C u`.
@@ -405,12 +454,23 @@ impl GlmmProblem {
         let list: &[usize] = match only {
             Some(rows) => rows,
             None => {
-                all = (0..self.rows.len()).collect();
+                all = (0..self.n_units()).collect();
                 &all
             }
         };
         for &i in list {
-            let Some(row) = self.rows.get(i) else {
+            let (lo, hi) = self.unit_rows(i);
+            if hi > lo + 1 {
+                // Several tables share this random effect (METHODS §15.1).
+                let rg = per_row_grad.as_deref_mut().and_then(|v| v.get_mut(i * np..(i + 1) * np));
+                let lli = self.eval_group(i, (lo, hi), beta, (&c, &dcs), ws, grad.as_deref_mut(), rg)?;
+                total += lli;
+                if let Some(out) = per_row.as_deref_mut() {
+                    out[i] = lli;
+                }
+                continue;
+            }
+            let Some(row) = self.rows.get(lo) else {
                 continue;
             };
             let rule = &self.rules[self.row_rule[i]];
@@ -669,4 +729,320 @@ fn node_sums_max(row: &GlmmRow, mi: &ModeInfo, r: &M2, k: &M2, rule: &QuadRule, 
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// The conditional mode of a unit with several rows (METHODS §15.1 with §2.4): the per-row
+/// linear predictors, probabilities, scores and weights at `û`, and the unit's totals
+/// (`ŝ = Σ_r s_r`, `D̂ = Σ_r D_r`, `A = C'D̂C + I`).
+struct GroupMode {
+    u: [f64; 2],
+    eta: Vec<[f64; 2]>,
+    p: Vec<[f64; 2]>,
+    s_rows: Vec<[f64; 2]>,
+    d_rows: Vec<[f64; 2]>,
+    s: [f64; 2],
+    d: [f64; 2],
+    a: M2,
+    g: f64,
+}
+
+impl GlmmProblem {
+    /// `g(u)` of a unit (without the `lc`): the rows' binomial terms summed, at `η_r = η0_r + C u`.
+    fn g_value_group(rows: &[GlmmRow], eta0: &[[f64; 2]], c: &M2, u: [f64; 2]) -> f64 {
+        let e = c.mv(u);
+        rows.iter()
+            .zip(eta0)
+            .map(|(r, e0)| margin_ll(r.y1, r.n1, e0[0] + e[0]) + margin_ll(r.y2, r.n2, e0[1] + e[1]))
+            .sum::<f64>()
+            - 0.5 * (u[0] * u[0] + u[1] * u[1])
+    }
+
+    fn group_info(rows: &[GlmmRow], eta0: &[[f64; 2]], c: &M2, u: [f64; 2]) -> GroupMode {
+        let e = c.mv(u);
+        let n = rows.len();
+        let mut gm = GroupMode {
+            u,
+            eta: Vec::with_capacity(n),
+            p: Vec::with_capacity(n),
+            s_rows: Vec::with_capacity(n),
+            d_rows: Vec::with_capacity(n),
+            s: [0.0; 2],
+            d: [0.0; 2],
+            a: M2::ZERO,
+            g: 0.0,
+        };
+        for (r, e0) in rows.iter().zip(eta0) {
+            let eta = [e0[0] + e[0], e0[1] + e[1]];
+            let p = [prob_from_logit(eta[0]), prob_from_logit(eta[1])];
+            let s = [r.y1 - r.n1 * p[0], r.y2 - r.n2 * p[1]];
+            let d = [r.n1 * p[0] * (1.0 - p[0]), r.n2 * p[1] * (1.0 - p[1])];
+            gm.s = [gm.s[0] + s[0], gm.s[1] + s[1]];
+            gm.d = [gm.d[0] + d[0], gm.d[1] + d[1]];
+            gm.eta.push(eta);
+            gm.p.push(p);
+            gm.s_rows.push(s);
+            gm.d_rows.push(d);
+        }
+        gm.a = c.t_diag_m(gm.d).add(&M2::new(1.0, 0.0, 0.0, 1.0));
+        gm
+    }
+
+    /// The conditional mode of a unit by damped Newton (METHODS §2.4 with the rows' terms summed).
+    fn mode_group(
+        rows: &[GlmmRow],
+        eta0: &[[f64; 2]],
+        c: &M2,
+        start: [f64; 2],
+        i: usize,
+    ) -> Result<GroupMode, EvalError> {
+        let mut u = start;
+        if !(u[0].is_finite() && u[1].is_finite()) {
+            u = [0.0; 2];
+        }
+        let mut g0 = Self::g_value_group(rows, eta0, c, u);
+        for it in 0..60 {
+            let mi = Self::group_info(rows, eta0, c, u);
+            let cs = c.tv(mi.s);
+            let grad = [cs[0] - u[0], cs[1] - u[1]];
+            let step = mi.a.inv().mv(grad);
+            // As in `mode`: the Newton decrement below g's resolution ends the search late on.
+            let decrement = grad[0] * step[0] + grad[1] * step[1];
+            if it >= 20 && decrement.abs() <= 64.0 * f64::EPSILON * g0.abs().max(1.0) {
+                return Ok(GroupMode { g: g0, ..mi });
+            }
+            let mut t = 1.0;
+            let mut accepted = false;
+            let mut unew = u;
+            let mut g1 = g0;
+            for _ in 0..30 {
+                unew = [u[0] + t * step[0], u[1] + t * step[1]];
+                g1 = Self::g_value_group(rows, eta0, c, unew);
+                if g1 >= g0 - 1e-12 * g0.abs().max(1.0) {
+                    accepted = true;
+                    break;
+                }
+                t *= 0.5;
+            }
+            if !accepted {
+                return Err(EvalError::ModeNotConverged { row: i });
+            }
+            let du = (t * step[0]).abs().max((t * step[1]).abs());
+            u = unew;
+            g0 = g1;
+            if du < 1e-10 {
+                return Ok(GroupMode { g: g0, ..Self::group_info(rows, eta0, c, u) });
+            }
+        }
+        Err(EvalError::ModeNotConverged { row: i })
+    }
+
+    /// `ℓ_i` of unit `i` (rows `lo..hi`) and, with `grad`, its exact gradient added to `grad`
+    /// (and written to `unit_grad`): the §2.6 rule at the unit's mode, the integrand the product of
+    /// the rows' binomial terms. The derivation is that of the one-row kernel with `ŝ`, `D̂` the
+    /// rows' sums; the fixed effects enter through each row's own design, so the node sums keep
+    /// `Σπ s_r` per row. Written plainly (one pass per node): units with several rows are few.
+    #[allow(clippy::too_many_arguments)]
+    fn eval_group(
+        &self,
+        i: usize,
+        (lo, hi): (usize, usize),
+        beta: &[f64],
+        (c, dcs): (&M2, &[M2]),
+        ws: &mut Workspace,
+        grad: Option<&mut [f64]>,
+        unit_grad: Option<&mut [f64]>,
+    ) -> Result<f64, EvalError> {
+        let rows = &self.rows[lo..hi];
+        let nr = rows.len();
+        let nb = self.n_beta;
+        let np = self.n_par();
+        let rule = &self.rules[self.row_rule[i]];
+        let eta0: Vec<[f64; 2]> = rows.iter().map(|r| [dot(&r.x1, beta), dot(&r.x2, beta)]).collect();
+        let mi = Self::mode_group(rows, &eta0, c, ws.modes[i], i)?;
+        ws.modes[i] = mi.u;
+        let minv = mi.a.inv();
+        let r = minv.chol_lower();
+        let k = c.mul(&r);
+        let ln_det_r = r.a.ln() + r.d.ln();
+        let sqrt2 = std::f64::consts::SQRT_2;
+        let base = -(2.0 * std::f64::consts::PI).ln() + 2f64.ln();
+        let want_grad = grad.is_some();
+        let lc: f64 = rows.iter().map(|r| r.lc).sum();
+        let mut shift = mi.g + rule.centre;
+        let mut gs = group_node_sums(rows, &mi, [&r, &k], rule, shift, want_grad);
+        if !(gs.w > 1e-250 && gs.w < 1e250) && rule.m() > 1 {
+            shift += gs.vmax;
+            gs = group_node_sums(rows, &mi, [&r, &k], rule, shift, want_grad);
+        }
+        let lli = lc + base + ln_det_r + shift + gs.w.ln();
+        if !lli.is_finite() {
+            return Err(EvalError::NonFinite { row: i });
+        }
+        let Some(g) = grad else {
+            return Ok(lli);
+        };
+        let inv = 1.0 / gs.w;
+        let su = gs.su.scale(inv);
+        let sz = gs.sz.scale(inv);
+        let ub = [gs.u[0] * inv, gs.u[1] * inv];
+        let uz = gs.uz.scale(inv);
+        let s_tot = [gs.s[0] * inv, gs.s[1] * inv];
+        let cts = c.tv(s_tot);
+        let gsu = [cts[0] - ub[0], cts[1] - ub[1]];
+        let ctsz = c.t().mul(&sz);
+        let gz = M2::new(ctsz.a - uz.a, ctsz.b - uz.b, ctsz.c - uz.c, ctsz.d - uz.d);
+        let rinv = r.inv_lower();
+        let dd_fac: Vec<[f64; 2]> = (0..nr)
+            .map(|j| [mi.d_rows[j][0] * (1.0 - 2.0 * mi.p[j][0]), mi.d_rows[j][1] * (1.0 - 2.0 * mi.p[j][1])])
+            .collect();
+        let mut unit_grad = unit_grad;
+        for q in 0..np {
+            let dc = if q < nb { M2::ZERO } else { dcs[q - nb] };
+            let deta0 = |j: usize| if q < nb { [rows[j].x1[q], rows[j].x2[q]] } else { [0.0, 0.0] };
+            let dcu = dc.mv(mi.u);
+            // dû = M [dC' ŝ − C' Σ_r D_r (dη0_r + dC û)]
+            let mut wd = [0.0; 2];
+            for j in 0..nr {
+                let e = deta0(j);
+                wd[0] += mi.d_rows[j][0] * (e[0] + dcu[0]);
+                wd[1] += mi.d_rows[j][1] * (e[1] + dcu[1]);
+            }
+            let t1 = dc.tv(mi.s);
+            let t2 = c.tv(wd);
+            let du = minv.mv([t1[0] - t2[0], t1[1] - t2[1]]);
+            let cdu = c.mv(du);
+            let mut dd = [0.0; 2];
+            let mut fixed = 0.0;
+            for (j, (fac, sr)) in dd_fac.iter().zip(&gs.s_rows).enumerate() {
+                let e = deta0(j);
+                dd[0] += fac[0] * (e[0] + dcu[0] + cdu[0]);
+                dd[1] += fac[1] * (e[1] + dcu[1] + cdu[1]);
+                fixed += sr[0] * inv * e[0] + sr[1] * inv * e[1];
+            }
+            let dmd = |x: &M2, y: &M2| {
+                x.t().mul(&M2::new(mi.d[0] * y.a, mi.d[0] * y.b, mi.d[1] * y.c, mi.d[1] * y.d))
+            };
+            let da = dmd(&dc, c).add(&dmd(c, &dc)).add(&c.t_diag_m(dd));
+            let dm = minv.mul(&da).mul(&minv).scale(-1.0);
+            let dr = r.mul(&rinv.mul(&dm).mul(&rinv.t()).phi());
+            let v = fixed + su.dot(&dc) + gsu[0] * du[0] + gsu[1] * du[1] + sqrt2 * gz.dot(&dr)
+                - 0.5 * minv.mul(&da).trace();
+            g[q] += v;
+            if let Some(ug) = unit_grad.as_deref_mut() {
+                ug[q] = v;
+            }
+        }
+        Ok(lli)
+    }
+}
+
+/// Node sums of a unit with several rows: as [`NodeSums`], plus `Σ w s_r` per row, and the
+/// largest node value (for the fallback shift).
+struct GroupSums {
+    w: f64,
+    s: [f64; 2],
+    su: M2,
+    sz: M2,
+    u: [f64; 2],
+    uz: M2,
+    s_rows: Vec<[f64; 2]>,
+    vmax: f64,
+}
+
+fn group_node_sums(
+    rows: &[GlmmRow],
+    mi: &GroupMode,
+    [r, k]: [&M2; 2],
+    rule: &QuadRule,
+    shift: f64,
+    grad: bool,
+) -> GroupSums {
+    let nr = rows.len();
+    let mut out = GroupSums {
+        w: 0.0,
+        s: [0.0; 2],
+        su: M2::ZERO,
+        sz: M2::ZERO,
+        u: [0.0; 2],
+        uz: M2::ZERO,
+        s_rows: vec![[0.0; 2]; nr],
+        vmax: f64::NEG_INFINITY,
+    };
+    if rule.m() == 1 {
+        // Laplace (§2.5): the one node is the mode.
+        let (s, u) = (mi.s, mi.u);
+        out.w = (mi.g + rule.centre - shift).exp();
+        out.vmax = mi.g + rule.centre - shift;
+        let w = out.w;
+        out.s = [w * s[0], w * s[1]];
+        out.su = M2::new(s[0] * u[0], s[0] * u[1], s[1] * u[0], s[1] * u[1]).scale(w);
+        out.u = [w * u[0], w * u[1]];
+        for (o, sr) in out.s_rows.iter_mut().zip(&mi.s_rows) {
+            *o = [w * sr[0], w * sr[1]];
+        }
+        return out;
+    }
+    let sqrt2 = std::f64::consts::SQRT_2;
+    let (xs, nc) = (&rule.gh.nodes, &rule.node_const);
+    let (ka, kc, kd) = (sqrt2 * k.a, sqrt2 * k.c, sqrt2 * k.d);
+    let (ra, rc, rd) = (sqrt2 * r.a, sqrt2 * r.c, sqrt2 * r.d);
+    let mut s1r = vec![0.0; nr];
+    let mut s2r = vec![0.0; nr];
+    for (j, &(lo, hi)) in rule.spans.iter().enumerate() {
+        if lo >= hi {
+            continue;
+        }
+        let xj = xs[j];
+        let mut h1 = 0.0;
+        let mut s1 = 0.0;
+        for (q, row) in rows.iter().enumerate() {
+            let (h, p) = margin_ll_and_p(row.y1, row.n1, mi.eta[q][0] + ka * xj);
+            h1 += h;
+            s1r[q] = row.y1 - row.n1 * p;
+            s1 += s1r[q];
+        }
+        let u1 = mi.u[0] + ra * xj;
+        let base_j = nc[j] + h1 - 0.5 * u1 * u1 - shift;
+        for l in lo..hi {
+            let xl = xs[l];
+            let off2 = kc * xj + kd * xl;
+            let u2 = mi.u[1] + rc * xj + rd * xl;
+            let mut h2 = 0.0;
+            let mut s2 = 0.0;
+            for (q, row) in rows.iter().enumerate() {
+                let (h, p) = margin_ll_and_p(row.y2, row.n2, mi.eta[q][1] + off2);
+                h2 += h;
+                s2r[q] = row.y2 - row.n2 * p;
+                s2 += s2r[q];
+            }
+            let v = base_j + nc[l] + h2 - 0.5 * u2 * u2;
+            out.vmax = out.vmax.max(v);
+            let w = v.exp();
+            out.w += w;
+            if !grad {
+                continue;
+            }
+            out.s[0] += w * s1;
+            out.s[1] += w * s2;
+            out.su.a += w * s1 * u1;
+            out.su.b += w * s1 * u2;
+            out.su.c += w * s2 * u1;
+            out.su.d += w * s2 * u2;
+            out.sz.a += w * s1 * xj;
+            out.sz.b += w * s1 * xl;
+            out.sz.c += w * s2 * xj;
+            out.sz.d += w * s2 * xl;
+            out.u[0] += w * u1;
+            out.u[1] += w * u2;
+            out.uz.a += w * u1 * xj;
+            out.uz.b += w * u1 * xl;
+            out.uz.c += w * u2 * xj;
+            out.uz.d += w * u2 * xl;
+            for q in 0..nr {
+                out.s_rows[q][0] += w * s1r[q];
+                out.s_rows[q][1] += w * s2r[q];
+            }
+        }
+    }
+    out
 }

@@ -1,0 +1,102 @@
+// End-to-end test of the comparison of index tests (issue #13): paste schuetz (CT vs MRI, long
+// format), choose the test column and "paired only", and compare the page's comparison table with
+// `fourfold analyze --test test --paired-only --json`; the per-test SROC and the forest by test
+// are drawn. Run `make build` first; then `cd tests/e2e && node --test comparison.test.mjs`.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const run = promisify(execFile);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../..');
+const dist = path.join(root, 'dist');
+const artifacts = path.join(here, 'artifacts');
+const schuetz = path.resolve(root, '../shared/refs/data/schuetz.csv');
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json', '.csv': 'text/csv' };
+let server, browser, base;
+
+before(async () => {
+  server = http.createServer(async (req, res) => {
+    const rel = decodeURIComponent(new URL(req.url, 'http://x').pathname.slice(1)) || 'index.html';
+    const file = path.resolve(dist, rel);
+    if (!file.startsWith(dist + path.sep)) { res.writeHead(403).end(); return; }
+    try {
+      const body = await fs.readFile(file);
+      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(body);
+    } catch { res.writeHead(404).end(); }
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  base = `http://127.0.0.1:${server.address().port}/`;
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  await fs.mkdir(artifacts, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await new Promise((ok) => (server ? server.close(ok) : ok()));
+});
+
+async function ready(page) {
+  await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent === 'ready', null, { timeout: 300_000 });
+}
+
+test('comparison of tests: table equal to the CLI, per-test SROC and forest by test', async () => {
+  const bin = path.join(root, 'target/release/fourfold');
+  const { stdout } = await run(bin, ['analyze', schuetz, '--json', '--test', 'test', '--paired-only'], { maxBuffer: 64 << 20 });
+  const want = JSON.parse(stdout).comparison;
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await ctx.newPage();
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(base, { waitUntil: 'load' });
+  await ready(page);
+  assert.equal(await page.getByTestId('comparison-box').isHidden(), true);
+  await page.getByTestId('data-input').fill(await fs.readFile(schuetz, 'utf8'));
+  await ready(page);
+  await page.getByTestId('test-column').selectOption('test');
+  await ready(page);
+  await page.getByTestId('paired-only').check();
+  await ready(page);
+  assert.equal(await page.getByTestId('comparison-box').isVisible(), true);
+  const rows = await page.$$eval('[data-testid=comparison-table] tbody tr', (trs) => trs.map((tr) => {
+    const v = {};
+    for (const c of tr.querySelectorAll('[data-stat]')) v[c.getAttribute('data-stat')] = c.getAttribute('data-value') ?? c.textContent;
+    return v;
+  }));
+  const fits = [want.all_studies, want.paired_only];
+  const per = fits.flatMap((f) => f.per_test);
+  assert.equal(rows.length, per.length);
+  per.forEach((t, i) => {
+    assert.equal(rows[i].test, t.test);
+    for (const [key, e] of [['sensitivity', t.summary.sensitivity], ['specificity', t.summary.specificity], ['relative-sensitivity', t.relative_sensitivity]]) {
+      if (!e) continue;
+      assert.ok(Math.abs(Number(rows[i][key]) - e.estimate) < 1e-9, `${t.test} ${key}: ${rows[i][key]} vs ${e.estimate}`);
+    }
+  });
+  const report = await page.getByTestId('comparison-report').textContent();
+  assert.match(report, /partially paired/);
+  assert.match(report, /5 of 103 report more than one test/);
+  const chi2 = await page.$$eval('[data-testid=comparison-tests] [data-stat=chi2]', (c) => c.map((x) => Number(x.getAttribute('data-value'))));
+  assert.ok(Math.abs(chi2[0] - want.all_studies.lrt.equal_sensitivity.statistic) < 1e-9);
+  for (const id of ['plot-comparison-sroc', 'plot-comparison-forest']) {
+    const n = await page.evaluate((tid) => {
+      const c = document.querySelector(`[data-testid=${tid}]`);
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let k = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && (d[i] < 240 || d[i + 1] < 240 || d[i + 2] < 240)) k++;
+      return k;
+    }, id);
+    assert.ok(n > 3000, `${id}: ink ${n}`);
+  }
+  await page.getByTestId('comparison-box').screenshot({ path: path.join(artifacts, 'comparison.png') });
+  await page.locator('#plot-comparison-sroc').screenshot({ path: path.join(artifacts, 'comparison-sroc.png') });
+  assert.deepEqual(problems, []);
+  await ctx.close();
+});
