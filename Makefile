@@ -38,6 +38,8 @@ test: setup
 	$(MAKE) --no-print-directory build
 	$(call step,wasm tests in headless Chromium: cargo test --target wasm32-unknown-unknown --test web)
 	cargo test --target wasm32-unknown-unknown --test web
+	$(call step,release CLI for the end-to-end tests' page = CLI checks: cargo build --release --bin fourfold)
+	cargo build --release --bin fourfold
 	$(call step,end-to-end: cd tests/e2e && node --test)
 	cd tests/e2e && node --test
 
@@ -46,6 +48,7 @@ test-native:
 test-wasm:
 	cargo test --target wasm32-unknown-unknown --test web
 test-e2e: build
+	cargo build --release --bin fourfold
 	cd tests/e2e && node --test
 
 ## Formatting, lints (native and wasm32, warnings are errors) and the wasm32 build check.
