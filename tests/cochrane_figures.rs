@@ -204,3 +204,21 @@ fn forest_counts_is_revmans_coupled_forest_plot() {
     assert!(!svg.contains("#F4F4F4"));
     assert_eq!(fourfold::report::plots::plot_size(PlotKind::ForestCounts, &a).0, 1200);
 }
+
+/// The comparison's SROC by test takes the same Cochrane options: one rectangle per drawn study
+/// of each test in RevMan style (schuetz by `test`: CT in blue, MRI in vermillion), none by default.
+#[test]
+fn the_comparison_sroc_takes_the_cochrane_options() {
+    let s = AnalysisSettings {
+        auc_ci: AucCi::None,
+        comparison: fourfold::settings::ComparisonSettings { test: Some("test".into()), paired_only: false },
+        ..Default::default()
+    };
+    let a = run_settings(&support::read_dataset("schuetz"), &s).expect("analysis");
+    let plain = plot_svg_with(PlotKind::ComparisonSroc, &a, &PlotOptions::default()).expect("svg");
+    let cochrane = plot_svg_with(PlotKind::ComparisonSroc, &a, &revman()).expect("svg");
+    let (ct, mri) = (rects(&cochrane, "#0072B2").len(), rects(&cochrane, "#D55E00").len());
+    assert!(ct >= 80 && mri >= 15, "rectangles per test: CT {ct}, MRI {mri}");
+    assert!(rects(&plain, "#0072B2").len() <= 1, "circles by default");
+    assert!(cochrane.contains("Specificity"), "x axis as specificity");
+}

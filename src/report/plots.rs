@@ -566,6 +566,9 @@ pub fn draw_plot_with<DB: DrawingBackend>(
         PlotKind::ComparisonSroc => {
             let mut d = super::comparison::comparison_sroc(a).unwrap_or_else(|| sroc_data(a));
             d.zoom = opts.sroc_zoom;
+            // The Cochrane conventions as on the main SROC (the per-test curves are already
+            // truncated to their tests' studies, so the observed-range option only narrows them).
+            d.conventions = opts.sroc;
             draw_sroc(area, &d, style)
         }
         PlotKind::ComparisonForest => draw_forest(area, &comparison_forest_or_overall(a), style),
