@@ -3,60 +3,17 @@
 // shows the CLI's numbers and a hostile study label as text; screenshots and a print-to-PDF are
 // written to artifacts/ to be looked at. Run `make build` first; then
 // `cd tests/e2e && node --test findings.test.mjs`.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { useBrowser, browser, base, run, root, artifacts, cli } from './harness.mjs';
 
-const run = promisify(execFile);
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
-const dist = path.join(root, 'dist');
-const artifacts = path.join(here, 'artifacts');
-const SUB = '/sub/';
+useBrowser();
+
 const READY_MS = 180_000;
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
 const HOSTILE = '<img src=x onerror=alert(1)>"&\'';
-let server, browser, base;
-
-before(async () => {
-  server = http.createServer(async (req, res) => {
-    const url = new URL(req.url, 'http://127.0.0.1');
-    const rel = decodeURIComponent(url.pathname.slice(SUB.length)) || 'index.html';
-    const file = path.resolve(dist, rel);
-    if (!url.pathname.startsWith(SUB) || !file.startsWith(dist + path.sep)) { res.writeHead(404).end(); return; }
-    try {
-      const body = await fs.readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(body);
-    } catch { res.writeHead(404).end(); }
-  });
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  base = `http://127.0.0.1:${server.address().port}${SUB}`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-  });
-  await fs.mkdir(artifacts, { recursive: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await new Promise((ok) => (server ? server.close(ok) : ok()));
-});
-
-async function cli(file, ...args) {
-  const bin = path.join(root, 'target/release/fourfold');
-  const exists = await fs.access(bin).then(() => true, () => false);
-  const [cmd, pre] = exists ? [bin, []] : ['cargo', ['run', '--release', '--quiet', '--']];
-  const { stdout } = await run(cmd, [...pre, 'analyze', file, '--json', ...args], { cwd: root, maxBuffer: 64 << 20 });
-  return JSON.parse(stdout);
-}
 
 const close = (a, b, what, tol = 1e-9) =>
   assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);

@@ -1,55 +1,15 @@
 // End-to-end test of the further models (issue #13) on the built page: the HSROC meta-regression
 // and the three-level model, switched on in Settings, give the CLI's numbers (to 1e-9) and are
 // carried by the permalink. Run `make build` first; then `cd tests/e2e && node --test models.test.mjs`.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { useBrowser, browser, base, root, artifacts, dataDir, cli } from './harness.mjs';
 
-const run = promisify(execFile);
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
-const dist = path.join(root, 'dist');
-const artifacts = path.join(here, 'artifacts');
-const dataDir = path.join(root, 'www/examples');
+useBrowser();
+
 const READY_MS = 300_000;
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm',
-  '.css': 'text/css', '.csv': 'text/csv; charset=utf-8', '.json': 'application/json', '.svg': 'image/svg+xml',
-  '.png': 'image/png' };
-let server, browser, base;
-
-before(async () => {
-  server = http.createServer(async (req, res) => {
-    const url = new URL(req.url, 'http://127.0.0.1');
-    const file = path.resolve(dist, decodeURIComponent(url.pathname.slice(1)) || 'index.html');
-    if (!file.startsWith(dist)) { res.writeHead(403).end(); return; }
-    try {
-      const body = await fs.readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(body);
-    } catch { res.writeHead(404).end(); }
-  });
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  base = `http://127.0.0.1:${server.address().port}/`;
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu'] });
-  await fs.mkdir(artifacts, { recursive: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await new Promise((ok) => (server ? server.close(ok) : ok()));
-});
-
-async function cli(file, ...args) {
-  const { stdout } = await run(path.join(root, 'target/release/fourfold'), ['analyze', file, '--json', ...args],
-    { cwd: root, maxBuffer: 64 << 20 });
-  return JSON.parse(stdout);
-}
 
 async function waitReady(page) {
   await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent === 'ready',

@@ -2,59 +2,21 @@
 // export on the built page: the numbers on the page and on the clipboard are the CLI's
 // (`fourfold analyze --json`), and the workbook is a zip holding the seven sheets.
 // Run `make build` first; then `cd tests/e2e && node --test revman.test.mjs`.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { useBrowser, browser, base, root, artifacts, cli as harnessCli } from './harness.mjs';
 
-const run = promisify(execFile);
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
-const dist = path.join(root, 'dist');
-const artifacts = path.join(here, 'artifacts');
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm',
-  '.css': 'text/css', '.csv': 'text/csv; charset=utf-8', '.json': 'application/json' };
+useBrowser();
+
 const LABELS = ['Lambda', 'Theta', 'beta', 'Var(accuracy)', 'Var(threshold)', 'E(logitSe)', 'E(logitSp)',
   'Var(logitSe)', 'Var(logitSp)', 'Cov(logits)', 'Corr(logits)', 'SE(E(logitSe))', 'SE(E(logitSp))', 'Cov(Es)', 'Studies'];
 const KEYS = ['lambda', 'theta', 'beta', 'var_accuracy', 'var_threshold', 'e_logit_se', 'e_logit_sp', 'var_logit_se',
   'var_logit_sp', 'cov_logits', 'corr_logits', 'se_e_logit_se', 'se_e_logit_sp', 'cov_es', 'studies'];
 
-let server, browser, base;
-before(async () => {
-  await fs.access(path.join(dist, 'index.html'));
-  server = http.createServer(async (req, res) => {
-    const rel = decodeURIComponent(new URL(req.url, 'http://x').pathname.slice(1)) || 'index.html';
-    const file = path.resolve(dist, rel);
-    if (!file.startsWith(dist + path.sep)) { res.writeHead(403).end(); return; }
-    try {
-      const body = await fs.readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(body);
-    } catch { res.writeHead(404).end(); }
-  });
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  base = `http://127.0.0.1:${server.address().port}/`;
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
-  await fs.mkdir(artifacts, { recursive: true });
-});
-after(async () => {
-  await browser?.close();
-  await new Promise((ok) => (server ? server.close(ok) : ok()));
-});
-
-async function cli(...args) {
-  const bin = path.join(root, 'target/release/fourfold');
-  const exists = await fs.access(bin).then(() => true, () => false);
-  const [cmd, pre] = exists ? [bin, []] : ['cargo', ['run', '--release', '--quiet', '--']];
-  const { stdout } = await run(cmd, [...pre, 'analyze', path.join(root, 'www/examples/scheidler.csv'), '--json', ...args],
-    { cwd: root, maxBuffer: 64 << 20 });
-  return JSON.parse(stdout);
-}
+/** The CLI's JSON for the page's example (scheidler). */
+const cli = (...args) => harnessCli(path.join(root, 'www/examples/scheidler.csv'), ...args);
 
 const ready = (page) => page.waitForFunction(
   () => document.querySelector('[data-testid=status]')?.textContent === 'ready', null, { timeout: 180_000 });
