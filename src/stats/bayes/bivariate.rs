@@ -190,29 +190,7 @@ pub(crate) fn gamma_draw(a: f64, rng: &mut SplitMix64) -> f64 {
 mod tests {
     use super::*;
 
-    fn audit_c() -> Vec<Study> {
-        // METHODS §12 (TP, FN, FP, TN).
-        let rows = [
-            (47, 9, 101, 738),
-            (126, 51, 272, 1543),
-            (19, 10, 12, 192),
-            (36, 3, 78, 276),
-            (130, 19, 211, 959),
-            (84, 2, 68, 89),
-            (68, 0, 112, 423),
-            (752, 0, 3226, 2977),
-            (59, 5, 55, 136),
-            (142, 50, 571, 2788),
-            (137, 24, 107, 358),
-            (57, 3, 103, 437),
-            (34, 1, 21, 56),
-            (152, 51, 88, 264),
-        ];
-        rows.iter()
-            .enumerate()
-            .map(|(i, &(tp, fn_, fp, tn))| Study::new(format!("s{i}"), tp, fp, fn_, tn))
-            .collect()
-    }
+    use crate::stats::glmm::tests::audit_c;
 
     #[test]
     fn audit_c_converges_and_is_reproducible() {

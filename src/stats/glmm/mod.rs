@@ -5,5 +5,6 @@ pub mod likelihood;
 pub mod mat2;
 pub mod optim;
 pub mod quadrature;
+/// Test fixtures shared by the statistics' unit tests (AuditC of METHODS §12).
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
