@@ -411,6 +411,7 @@ fn quadas_data() -> QuadasData {
         .map(String::from)
         .to_vec(),
         judgements,
+        ..Default::default()
     }
 }
 

@@ -184,6 +184,37 @@ fn quadas_columns_are_detected_and_drawn() {
     assert!(fourfold::report::plots::quadas_from_dataset(&plain.dataset).is_none());
 }
 
+/// The QUADAS figures name the tool the judgements follow (issue #11): QUADAS-3 words or domain
+/// names give "QUADAS-3" titles and "Insufficient information" in the legend; QUADAS-2 stays as it was.
+#[test]
+fn quadas_figures_follow_the_tool_version() {
+    use fourfold::data::parse::parse_table;
+    use fourfold::report::plots::{quadas_svg, QuadasKind};
+    let q3 = parse_table(
+        "study,TP,FP,FN,TN,Participants,Index test,Target condition,Analysis\n\
+         A,47,101,9,738,Low,Low,Low,Low\n\
+         B,126,272,51,1543,Low,Low,Insufficient information,Low\n\
+         C,36,78,3,276,High,Low,Low,Low\n",
+    );
+    assert!(q3.errors.is_empty(), "{:?}", q3.errors);
+    let q2 = parse_table(
+        "study,TP,FP,FN,TN,D1,D2,D3,D4\nA,47,101,9,738,low,low,unclear,low\nB,12,5,1,30,high,low,low,low\n",
+    );
+    let svg = |d: &fourfold::data::Dataset, k| quadas_svg(k, d).expect("drawn").expect("QUADAS columns");
+    let tl3 = svg(&q3.dataset, QuadasKind::TrafficLight);
+    assert!(tl3.contains("QUADAS-3: risk of bias and applicability concerns"), "{tl3}");
+    assert!(tl3.contains("Insufficient information (?)"));
+    let sum3 = svg(&q3.dataset, QuadasKind::Summary);
+    assert!(sum3.contains("QUADAS-3 summary") && sum3.contains("Insufficient information (?)"));
+    for s in [&tl3, &sum3] {
+        assert!(!s.contains("QUADAS-2") && !s.contains("Unclear"), "no QUADAS-2 word in a QUADAS-3 figure");
+    }
+    let tl2 = svg(&q2.dataset, QuadasKind::TrafficLight);
+    assert!(tl2.contains("QUADAS-2: risk of bias") && tl2.contains("Unclear (?)"));
+    assert!(svg(&q2.dataset, QuadasKind::Summary).contains("QUADAS-2 summary"));
+    assert!(!tl2.contains("QUADAS-3") && !tl2.contains("Insufficient"));
+}
+
 /// Every label comes from the analysis's own level (issue #10/#11: at 0.90 no figure says 95%).
 #[test]
 fn figures_and_tables_label_the_analysis_level() {

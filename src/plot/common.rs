@@ -23,20 +23,26 @@ pub(crate) fn text_height(size: f64) -> i32 {
     (size / 1.24).ceil() as i32
 }
 
-/// Split a header in two lines at the space nearest its middle when it is wider than `max_w`.
+/// Split a header in two lines at the space nearest its middle when it is wider than `max_w`; a
+/// name without spaces (`applicability_patients`) breaks after a `_`, `-` or `/`, which stays on
+/// the first line.
 pub(crate) fn wrap(name: &str, size: f64, max_w: i32) -> Vec<String> {
     if text_width(name, size) <= max_w {
         return vec![name.to_string()];
     }
-    let mid = name.chars().count() / 2;
-    let best = name
-        .char_indices()
-        .filter(|(_, c)| *c == ' ')
-        .map(|(i, _)| i)
-        .min_by_key(|i| (name[..*i].chars().count() as i64 - mid as i64).abs());
-    match best {
-        Some(i) => vec![name[..i].to_string(), name[i + 1..].to_string()],
-        None => vec![name.to_string()],
+    let mid = name.chars().count() as i64 / 2;
+    let nearest = |pred: fn(char) -> bool, after: usize| {
+        name.char_indices()
+            .filter(|(_, c)| pred(*c))
+            .map(|(i, _)| i + after)
+            .min_by_key(|i| (name[..*i].chars().count() as i64 - mid).abs())
+    };
+    if let Some(i) = nearest(|c| c == ' ', 0) {
+        return vec![name[..i].to_string(), name[i + 1..].to_string()];
+    }
+    match nearest(|c| matches!(c, '_' | '-' | '/'), 1) {
+        Some(i) if i < name.len() => vec![name[..i].to_string(), name[i..].to_string()],
+        _ => vec![name.to_string()],
     }
 }
 

@@ -83,16 +83,19 @@ fn crosses(a: &LabelBox, s: &(Px, Px)) -> bool {
 
 /// Number of rings of candidate positions (ring 0 touches the point).
 const RINGS: i32 = 5;
+/// Rings tried for a label that must appear ([`LabelMode::All`]) before it may overlap: farther
+/// out, joined by a leader line (issue #11: with every study labelled, crowded clouds overlapped).
+const RINGS_ALL: i32 = 12;
 /// Padding around a label's text inside its box.
 const PAD: i32 = 2;
 
 /// Candidate boxes for a label of `w × h` around a point at `p` with radius `r`, in trial order,
 /// each with its ring.
-fn candidates(p: Px, r: i32, w: i32, h: i32) -> Vec<(LabelBox, i32)> {
+fn candidates(p: Px, r: i32, w: i32, h: i32, rings: i32) -> Vec<(LabelBox, i32)> {
     // E, W, NE, SE, NW, SW, N, S.
     const DIRS: [(i32, i32); 8] = [(1, 0), (-1, 0), (1, -1), (1, 1), (-1, -1), (-1, 1), (0, -1), (0, 1)];
-    let mut out = Vec::with_capacity(8 * RINGS as usize);
-    for ring in 0..RINGS {
+    let mut out = Vec::with_capacity(8 * rings as usize);
+    for ring in 0..rings {
         let d = r + 2 + ring * (h * 3 / 4).max(6);
         for (dx, dy) in DIRS {
             let diag = dx != 0 && dy != 0;
@@ -141,8 +144,9 @@ pub fn place_labels(
             continue;
         }
         let w = text_width(text, size) + 2 * PAD;
+        let rings = if drop { RINGS } else { RINGS_ALL };
         let cands: Vec<(LabelBox, i32)> =
-            candidates(p, r, w, h).into_iter().filter(|(b, _)| inside(b, &frame)).collect();
+            candidates(p, r, w, h, rings).into_iter().filter(|(b, _)| inside(b, &frame)).collect();
         let free_of_labels = |b: &LabelBox| placed.iter().all(|q| !overlaps(b, &q.rect));
         let free_of_points = |b: &LabelBox| point_boxes.iter().all(|q| !overlaps(b, q));
         let free_of_rects = |b: &LabelBox| rects.iter().all(|q| !overlaps(b, q));

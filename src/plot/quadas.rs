@@ -14,7 +14,7 @@ use super::common::{
 };
 use super::style::{PlotError, PlotStyle};
 
-/// One QUADAS-2 judgement.
+/// One QUADAS-2 / QUADAS-3 judgement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Judgement {
     /// Low risk of bias / low concern.
@@ -61,14 +61,30 @@ pub struct QuadasData {
     pub domains: Vec<String>,
     /// One row per study.
     pub judgements: Vec<Vec<Judgement>>,
+    /// The tool's name for titles ("QUADAS-2", "QUADAS-3"); empty: "QUADAS-2".
+    pub tool: String,
+    /// The legend's word for [`Judgement::Unclear`] ("Unclear"; QUADAS-3: "Insufficient
+    /// information"); empty: "Unclear".
+    pub unclear: String,
+}
+
+impl QuadasData {
+    fn tool(&self) -> &str {
+        if self.tool.is_empty() {
+            "QUADAS-2"
+        } else {
+            &self.tool
+        }
+    }
 }
 
 const ORDER: [Judgement; 3] = [Judgement::Low, Judgement::Unclear, Judgement::High];
 
-fn legend(style: &PlotStyle) -> Vec<LegendEntry> {
+fn legend(data: &QuadasData, style: &PlotStyle) -> Vec<LegendEntry> {
+    let unclear = if data.unclear.is_empty() { "Unclear" } else { &data.unclear };
     vec![
         LegendEntry::new(Marker::filled_circle(style.low_risk), "Low (+)"),
-        LegendEntry::new(Marker::filled_circle(style.unclear_risk), "Unclear (?)"),
+        LegendEntry::new(Marker::filled_circle(style.unclear_risk), format!("{unclear} (?)")),
         LegendEntry::new(Marker::filled_circle(style.high_risk), "High (−)"),
     ]
 }
@@ -95,7 +111,7 @@ pub fn draw_quadas_traffic_light<DB: DrawingBackend>(
 ) -> Result<(), PlotError> {
     let (w, h) = check_size(area, 300, 200)?;
     let (w, h) = (w as i32, h as i32);
-    let mut y = draw_frame(area, "QUADAS-2: risk of bias and applicability concerns", style)?;
+    let mut y = draw_frame(area, &format!("{}: risk of bias and applicability concerns", data.tool()), style)?;
     let nd = data.domains.len().max(1) as i32;
     let margin = 12;
     let widest = data.studies.iter().map(|s| text_width(s, style.text_size)).max().unwrap_or(0);
@@ -129,7 +145,7 @@ pub fn draw_quadas_traffic_light<DB: DrawingBackend>(
     area.draw(&PathElement::new(vec![(margin, y - 4), (w - margin, y - 4)], style.grid.stroke_width(1)))?;
 
     // Rows.
-    let (_, leg_h) = legend_size(&legend(style)[..1], style);
+    let (_, leg_h) = legend_size(&legend(data, style)[..1], style);
     let n = data.studies.len().max(1) as i32;
     let rh = ((h - y - leg_h - 20) / n).clamp(6, 34);
     let r = ((rh.min(col_w) as f64) * 0.4).round().clamp(2.0, 13.0) as i32;
@@ -156,7 +172,7 @@ pub fn draw_quadas_traffic_light<DB: DrawingBackend>(
         }
     }
     let bottom = y + n * rh;
-    draw_legend_row(area, (w / 2, bottom + 10 + leg_h / 2), &legend(style), style)?;
+    draw_legend_row(area, (w / 2, bottom + 10 + leg_h / 2), &legend(data, style), style)?;
     Ok(())
 }
 
@@ -169,7 +185,7 @@ pub fn draw_quadas_summary<DB: DrawingBackend>(
 ) -> Result<(), PlotError> {
     let (w, h) = check_size(area, 300, 200)?;
     let (w, h) = (w as i32, h as i32);
-    let top = draw_frame(area, "QUADAS-2 summary", style)?;
+    let top = draw_frame(area, &format!("{} summary", data.tool()), style)?;
     let gs = groups(data.domains.len());
 
     // Row list: group headings (None) and domains (Some(index)).
@@ -190,7 +206,7 @@ pub fn draw_quadas_summary<DB: DrawingBackend>(
     let label_w = (widest + 24).clamp(80, w * 35 / 100);
     let x0 = margin + label_w;
     let x1 = w - margin - 20;
-    let (_, leg_h) = legend_size(&legend(style)[..1], style);
+    let (_, leg_h) = legend_size(&legend(data, style)[..1], style);
     let axis_h = text_height(style.tick_size) + text_height(style.label_size) + 24;
     let n = rows.len().max(1) as i32;
     let rh = ((h - top - axis_h - leg_h - 20) / n).clamp(8, 44);
@@ -221,7 +237,8 @@ pub fn draw_quadas_summary<DB: DrawingBackend>(
                 [(a, cy - bar_h / 2), (b, cy + bar_h / 2)],
                 jd.colour(style).filled(),
             ))?;
-            let label = format!("{:.0}%", pct);
+            // The judgement's symbol with the share: green and vermillion are alike in greyscale.
+            let label = format!("{} {:.0}%", jd.symbol(), pct);
             if b - a > text_width(&label, style.tick_size) + 6 {
                 let ts = style
                     .font(style.tick_size)
@@ -247,6 +264,6 @@ pub fn draw_quadas_summary<DB: DrawingBackend>(
         ((x0 + x1) / 2, ay + 12 + text_height(style.tick_size)),
         style.text(style.label_size, HPos::Center, VPos::Top),
     ))?;
-    draw_legend_row(area, ((x0 + x1) / 2, ay + axis_h + leg_h / 2), &legend(style), style)?;
+    draw_legend_row(area, ((x0 + x1) / 2, ay + axis_h + leg_h / 2), &legend(data, style), style)?;
     Ok(())
 }

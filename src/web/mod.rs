@@ -11,6 +11,7 @@
 //! | [`render`] | state → DOM (grid, messages, tables, fit report, plots) |
 //! | [`events`] | DOM events → state → pipeline |
 //! | [`revman`] | the RevMan parameters box (copy button), the dispersion table, the xlsx download |
+//! | [`gridnav`] | the table editor's keyboard navigation: one Tab stop, arrow keys between cells |
 //! | [`findings`] | summary of findings, icon array, decision curve, compatibility view and the report export |
 //! | [`sheets`] | spreadsheets → text in a Web Worker (the second wasm module, loaded on first use) |
 //! | [`crash`] | the panic hook: console, a calm alert, text kept in the autosave, controls disabled |
@@ -24,6 +25,7 @@ pub mod crash;
 pub mod dom;
 pub mod events;
 pub mod findings;
+pub mod gridnav;
 pub mod models;
 pub mod pipeline;
 pub mod render;
@@ -92,6 +94,7 @@ pub fn start() -> Result<(), JsValue> {
     });
     events::wire()?;
     models::wire()?;
+    gridnav::wire()?;
     pipeline::schedule(0)
 }
 

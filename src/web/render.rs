@@ -184,7 +184,7 @@ pub fn grid(grid: &Grid, parsed: &ParseOutcome, settings: &AnalysisSettings) -> 
             body.append_child(&tr)?;
         }
     }
-    Ok(())
+    super::gridnav::rove()
 }
 
 /// Highlight the cells and rows that have errors (by line and column name) in the grid.
@@ -548,7 +548,7 @@ pub(super) fn draw_scaled(
     Ok(())
 }
 
-/// The QUADAS-2 figures, shown only when the table has QUADAS judgement columns.
+/// The QUADAS-2 / QUADAS-3 figures, shown only when the table has QUADAS judgement columns.
 pub fn quadas(d: &crate::data::Dataset) -> Result<(), JsValue> {
     use crate::report::plots::QuadasKind;
     let boxed: Element = by_id("quadas-box")?;
@@ -556,6 +556,13 @@ pub fn quadas(d: &crate::data::Dataset) -> Result<(), JsValue> {
         return super::dom::set_hidden(&boxed, true);
     };
     super::dom::set_hidden(&boxed, false)?;
+    // The tool's name (QUADAS-2 or QUADAS-3) in the heading and captions.
+    let names = boxed.query_selector_all(".rob-tool")?;
+    for i in 0..names.length() {
+        if let Some(n) = names.item(i) {
+            n.set_text_content(Some(&q.tool));
+        }
+    }
     for kind in [QuadasKind::TrafficLight, QuadasKind::Summary] {
         let canvas: HtmlCanvasElement = by_id(&format!("plot-{}", kind.id()))?;
         draw_quadas_canvas(&canvas, kind, &q, 1.0)?;
