@@ -54,7 +54,8 @@ pub fn draw_decision<DB: DrawingBackend>(
     let entries = vec![
         LegendEntry::new(Marker::line(colour, style.line_width + 1, Dash::Solid), "Test-guided"),
         LegendEntry::new(Marker::line(colour, 1, Dash::Dashed), data.band_label.clone()),
-        LegendEntry::new(Marker::line(style.series_colour(1), style.line_width, Dash::Dashed), "Treat all"),
+        // Dotted, not dashed like the band: the two must differ in greyscale too.
+        LegendEntry::new(Marker::line(style.series_colour(1), style.line_width, Dash::Dotted), "Treat all"),
         LegendEntry::new(Marker::line(style.foreground, 1, Dash::Solid), "Treat none"),
     ];
     let (lw, _) = legend_size(&entries, style);
@@ -96,7 +97,7 @@ pub fn draw_decision<DB: DrawingBackend>(
     };
     chart_polyline(&mut chart, &[(xr.0, 0.0), (xr.1, 0.0)], style.foreground.stroke_width(1), Dash::Solid)?;
     for r in runs(data.treat_all.clone()) {
-        chart_polyline(&mut chart, &r, style.series_colour(1).stroke_width(style.line_width), Dash::Dashed)?;
+        chart_polyline(&mut chart, &r, style.series_colour(1).stroke_width(style.line_width), Dash::Dotted)?;
     }
     for k in [2usize, 3] {
         for r in runs(pts.iter().map(|p| (p.0, if k == 2 { p.2 } else { p.3 })).collect()) {

@@ -88,6 +88,8 @@ const RINGS: i32 = 5;
 const RINGS_ALL: i32 = 12;
 /// Padding around a label's text inside its box.
 const PAD: i32 = 2;
+/// Free space kept between two labels' boxes.
+const GAP: i32 = 2;
 
 /// Candidate boxes for a label of `w × h` around a point at `p` with radius `r`, in trial order,
 /// each with its ring.
@@ -147,7 +149,9 @@ pub fn place_labels(
         let rings = if drop { RINGS } else { RINGS_ALL };
         let cands: Vec<(LabelBox, i32)> =
             candidates(p, r, w, h, rings).into_iter().filter(|(b, _)| inside(b, &frame)).collect();
-        let free_of_labels = |b: &LabelBox| placed.iter().all(|q| !overlaps(b, &q.rect));
+        // Labels keep GAP px apart: the width is an estimate, and real glyphs run a little wider.
+        let grown = |q: &LabelBox| (q.0 - GAP, q.1 - GAP, q.2 + GAP, q.3 + GAP);
+        let free_of_labels = |b: &LabelBox| placed.iter().all(|q| !overlaps(b, &grown(&q.rect)));
         let free_of_points = |b: &LabelBox| point_boxes.iter().all(|q| !overlaps(b, q));
         let free_of_rects = |b: &LabelBox| rects.iter().all(|q| !overlaps(b, q));
         let free_of_lines = |b: &LabelBox| segments.iter().all(|s| !crosses(b, s));
@@ -162,7 +166,7 @@ pub fn place_labels(
                 .find(|(b, _)| free_of_labels(b) && free_of_points(b) && free_of_rects(b))
                 .or_else(|| {
                     cands.iter().min_by_key(|(b, ring)| {
-                        let l: i64 = placed.iter().map(|q| overlap_area(b, &q.rect)).sum();
+                        let l: i64 = placed.iter().map(|q| overlap_area(b, &grown(&q.rect))).sum();
                         let pt: i64 = point_boxes.iter().map(|q| overlap_area(b, q)).sum();
                         let rc: i64 = rects.iter().map(|q| overlap_area(b, q)).sum();
                         (l * 100 + rc * 10 + pt, *ring)

@@ -213,8 +213,9 @@ pub fn draw_sroc<DB: DrawingBackend>(
         }
     } else {
         for (i, s) in data.series.iter().enumerate() {
+            // RevMan rectangles carry the series' shape filled at their centre: the legend shows that.
             let marker =
-                Marker::Point { shape: series_shape(i), colour: style.series_colour(i), filled: false };
+                Marker::Point { shape: series_shape(i), colour: style.series_colour(i), filled: rects(s) };
             entries.push(LegendEntry::new(marker, s.name.clone()));
         }
     }

@@ -294,13 +294,7 @@ pub fn comparison(a: &Analysis) -> Result<(), JsValue> {
     clear(&rep);
     lines_into(&rep, &cmp::findings(b, a.settings.ci_level))?;
     table_into("comparison", &cmp::comparison_table(b, a.settings.ci_level))?;
-    table_into("comparison-tests", &cmp::tests_table(b))?;
-    let dpr = super::dom::window()?.device_pixel_ratio().clamp(1.0, 2.0);
-    for k in [PlotKind::ComparisonSroc, PlotKind::ComparisonForest] {
-        let c: HtmlCanvasElement = by_id(&format!("plot-{}", k.id()))?;
-        draw_canvas(&c, k, a, dpr)?;
-    }
-    Ok(())
+    table_into("comparison-tests", &cmp::tests_table(b))
 }
 
 /// Set the settings controls from `s`.
@@ -608,6 +602,14 @@ pub fn plots(a: &Analysis) -> Result<(), JsValue> {
     for k in PlotKind::ALL {
         let c: HtmlCanvasElement = by_id(&format!("plot-{}", k.id()))?;
         draw_canvas(&c, k, a, dpr)?;
+    }
+    // The comparison's figures too: a figure option (RevMan SROC, zoom) redraws them like the others
+    // (issue #11: their canvases kept the old options while the SVG export had the new ones).
+    if a.comparison.is_some() {
+        for k in PlotKind::EXTRA {
+            let c: HtmlCanvasElement = by_id(&format!("plot-{}", k.id()))?;
+            draw_canvas(&c, k, a, dpr)?;
+        }
     }
     Ok(())
 }

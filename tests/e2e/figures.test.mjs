@@ -9,11 +9,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { useBrowser, browser, base, root, run, artifacts, dataDir, open, waitReady, paste } from './harness.mjs';
+import { useBrowser, browser, base, root, run, artifacts, dataDir, open, waitReady, paste, cli } from './harness.mjs';
 
 useBrowser();
 
 const OUT = path.join(artifacts, 'figures');
+/** Largest share of clearly different pixels between a canvas and its SVG export (see pixelDiff). */
+const MAX_DIFF = 0.02;
 
 /** The three states: data set (www/examples), covariate (subgroups) and test column (comparison). */
 const STATES = [
@@ -24,7 +26,7 @@ const STATES = [
 
 /**
  * Text boxes (screen coordinates relative to the root <svg>, transforms applied) of every
- * non-empty <text>, the pairs that overlap by more than `slack` px in both directions, and the
+ * non-empty <text>, the pairs that overlap by more than 2 px in both directions, and the
  * texts that leave the drawing by more than 1 px. Runs in the page.
  */
 function checkTexts(sel) {
@@ -40,7 +42,8 @@ function checkTexts(sel) {
       const ink = r.height * 0.7;
       return { s: t.textContent.trim(), x: r.left - r0.left, y: r.top - r0.top + (r.height - ink) / 2, w: r.width, h: ink };
     });
-  const slack = 1;
+  // More than 2 px in both directions: anti-aliasing and the 70 % ink estimate are not overlaps.
+  const slack = 2;
   const overlaps = [];
   for (let i = 0; i < boxes.length; i++) {
     for (let j = i + 1; j < boxes.length; j++) {
@@ -63,10 +66,39 @@ async function viewSvg(page, svg, png) {
   return page.evaluate(checkTexts, 'body > svg');
 }
 
+/**
+ * The share of pixels where the canvas bitmap and the SVG's rendering differ clearly (a channel by
+ * more than 96 of 255), after scaling the canvas to the SVG's size. Font rasterisation differs a
+ * little between the two; a label or legend laid out elsewhere differs much more.
+ */
+async function pixelDiff(viewer, canvasPng, svgPng) {
+  const [a, b] = await Promise.all([canvasPng, svgPng].map((f) => fs.readFile(f).then((x) => x.toString('base64'))));
+  return viewer.evaluate(async ([a, b]) => {
+    const load = (d) => new Promise((ok, bad) => { const i = new Image(); i.onload = () => ok(i); i.onerror = bad; i.src = `data:image/png;base64,${d}`; });
+    const [ia, ib] = await Promise.all([load(a), load(b)]);
+    const px = (img) => {
+      const c = document.createElement('canvas');
+      c.width = ib.width; c.height = ib.height;
+      const g = c.getContext('2d');
+      g.fillStyle = '#fff'; g.fillRect(0, 0, c.width, c.height);
+      g.drawImage(img, 0, 0, ib.width, ib.height);
+      return g.getImageData(0, 0, c.width, c.height).data;
+    };
+    const [da, db] = [px(ia), px(ib)];
+    let n = 0;
+    for (let i = 0; i < da.length; i += 4) {
+      if (Math.abs(da[i] - db[i]) > 96 || Math.abs(da[i + 1] - db[i + 1]) > 96 || Math.abs(da[i + 2] - db[i + 2]) > 96) n++;
+    }
+    return n / (da.length / 4);
+  }, [a, b]);
+}
+
 /** Every defect found, by figure file; asserted empty at the end of each test. */
 function ledger() {
   const found = [];
+  const diffs = {};
   return {
+    diffs,
     add(name, check) {
       for (const o of check.overlaps) found.push(`${name}: overlap ${o}`);
       for (const o of check.outside) found.push(`${name}: outside ${o}`);
@@ -95,6 +127,9 @@ async function capture(page, viewer, id, stem, book) {
   await fs.writeFile(path.join(OUT, `${stem}.svg`), svg);
   const check = await viewSvg(viewer, svg, path.join(OUT, `${stem}-svg.png`));
   book.add(`${stem}.svg`, check);
+  const diff = await pixelDiff(viewer, path.join(OUT, `${stem}-canvas.png`), path.join(OUT, `${stem}-svg.png`));
+  book.diffs[stem] = Number(diff.toFixed(4));
+  if (diff > MAX_DIFF) book.found.push(`${stem}: canvas and SVG differ in ${(100 * diff).toFixed(1)}% of pixels`);
   // Canvas and SVG export are one layout: the same size.
   const [cw, ch] = await page.$eval(`#plot-${id}`, (c) => { const r = c.getBoundingClientRect(); return [r.width, r.height]; });
   const m = svg.match(/<svg[^>]*width="(\d+)"[^>]*height="(\d+)"/);
@@ -163,6 +198,18 @@ for (const st of STATES) {
       await fs.writeFile(path.join(OUT, `${st.name}-${id}.svg`), svg);
       book.add(`${st.name}-${id}.svg`, await viewSvg(viewer, svg, path.join(OUT, `${st.name}-${id}-svg.png`)));
     }
+    // Subgroups in every figure: forest headings and summaries, a legend entry per level.
+    if (st.covariate) {
+      const want = await cli(path.join(dataDir, `${st.file}.csv`), '--by', st.covariate);
+      const levels = want.subgroups.levels.map((l) => [l.level, l.k]);
+      const forest = await fs.readFile(path.join(OUT, `${st.name}-forest.svg`), 'utf8');
+      assert.equal(forest.match(/Subgroup summary/g)?.length, levels.length, 'a summary per subgroup');
+      for (const id of ['forest', 'deeks', 'doi', 'lr-scatter', 'sroc']) {
+        const svg = await fs.readFile(path.join(OUT, `${st.name}-${id}.svg`), 'utf8');
+        for (const [l, k] of levels) assert.ok(svg.includes(`${l} (k = ${k})`), `${id}: "${l} (k = ${k})"`);
+      }
+    }
+    await fs.writeFile(path.join(OUT, `${st.name}-pixel-diff.json`), JSON.stringify(book.diffs, null, 1));
     await fs.writeFile(path.join(OUT, `${st.name}-defects.txt`), book.found.join('\n') + '\n');
     assert.deepEqual(log.problems, [], 'console errors');
     assert.deepEqual(book.found, [], 'text defects');
