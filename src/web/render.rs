@@ -294,7 +294,7 @@ pub fn comparison(a: &Analysis) -> Result<(), JsValue> {
     clear(&rep);
     lines_into(&rep, &cmp::findings(b, a.settings.ci_level))?;
     table_into("comparison", &cmp::comparison_table(b, a.settings.ci_level))?;
-    table_into("comparison-tests", &cmp::tests_table(b))
+    table_into("comparison-tests", &cmp::tests_table(b)).map(|_| ())
 }
 
 /// Set the settings controls from `s`.
