@@ -111,7 +111,8 @@ pub fn draw_quadas_traffic_light<DB: DrawingBackend>(
 ) -> Result<(), PlotError> {
     let (w, h) = check_size(area, 300, 200)?;
     let (w, h) = (w as i32, h as i32);
-    let mut y = draw_frame(area, &format!("{}: risk of bias and applicability concerns", data.tool()), style)?;
+    let mut y =
+        draw_frame(area, &format!("{}: risk of bias and applicability concerns", data.tool()), style)?;
     let nd = data.domains.len().max(1) as i32;
     let margin = 12;
     let widest = data.studies.iter().map(|s| text_width(s, style.text_size)).max().unwrap_or(0);

@@ -648,7 +648,8 @@ pub fn quadas_from_dataset(d: &crate::data::Dataset) -> Option<crate::plot::Quad
     let tool = crate::data::rob::rob_columns(d).map_or(crate::data::rob::RobTool::Quadas2, |c| c.tool);
     let unclear = tool.word(crate::data::rob::RobJudgement::Unclear);
     let mut unclear_cap = unclear.chars();
-    let unclear = unclear_cap.next().map(|f| f.to_uppercase().chain(unclear_cap).collect()).unwrap_or_default();
+    let unclear =
+        unclear_cap.next().map(|f| f.to_uppercase().chain(unclear_cap).collect()).unwrap_or_default();
     Some(QuadasData {
         studies: d.studies.iter().map(|s| s.label.clone()).collect(),
         domains: cols.iter().map(|c| c.name.clone()).collect(),
