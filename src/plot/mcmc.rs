@@ -45,6 +45,9 @@ pub fn draw_mcmc<DB: DrawingBackend>(
         .build_cartesian_2d(0.0..n as f64, yr.0..yr.1)?;
     chart
         .configure_mesh()
+        // The house fonts (plotters' defaults are smaller than the ticks of every other figure).
+        .label_style(style.font(style.tick_size).color(&style.foreground))
+        .axis_desc_style(style.font(style.label_size).color(&style.foreground))
         .x_labels(4)
         .y_labels(5)
         .x_label_formatter(&|x| format!("{x:.0}"))
@@ -69,6 +72,9 @@ pub fn draw_mcmc<DB: DrawingBackend>(
         .build_cartesian_2d(0.0..bins as f64, 0.0..maxc)?;
     chart
         .configure_mesh()
+        // The house fonts (plotters' defaults are smaller than the ticks of every other figure).
+        .label_style(style.font(style.tick_size).color(&style.foreground))
+        .axis_desc_style(style.font(style.label_size).color(&style.foreground))
         .x_labels(4)
         .y_labels(5)
         .x_label_formatter(&|x| format!("{x:.0}"))
@@ -103,7 +109,13 @@ pub fn draw_mcmc<DB: DrawingBackend>(
         .y_label_area_size(y_lab)
         .caption("Posterior density", style.font(style.label_size))
         .build_cartesian_2d(xr.0..xr.1, 0.0..dmax)?;
-    chart.configure_mesh().x_labels(4).y_labels(4).light_line_style(style.grid).draw()?;
+    chart
+        .configure_mesh()
+        .label_style(style.font(style.tick_size).color(&style.foreground))
+        .x_labels(4)
+        .y_labels(4)
+        .light_line_style(style.grid)
+        .draw()?;
     for (c, d) in data.densities.iter().enumerate() {
         chart.draw_series(LineSeries::new(
             d.iter().copied().filter(|p| p.0.is_finite() && p.1.is_finite()),
