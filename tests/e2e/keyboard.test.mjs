@@ -17,7 +17,7 @@ const focused = (page) => page.evaluate(() => {
     text: a?.textContent?.trim().slice(0, 40) };
 });
 
-test('one Tab stop in the grid, arrows move between cells, a skip link reaches Settings in ≤ 5 keys', async () => {
+test('one Tab stop in the grid, arrows move between cells, a skip link reaches Settings in ≤ 5 keys', async (t) => {
   const { page, log } = await open(base);
   await waitReady(page);
   const stops = await page.$$eval('#grid input, #grid button', (els) => ({
@@ -49,6 +49,7 @@ test('one Tab stop in the grid, arrows move between cells, a skip link reaches S
   }
   assert.ok((await focused(page)).inSettings, `Settings reached by Tab alone: ${seen}`);
   assert.ok(tabs <= 12, `${tabs} Tab presses without the skip link: ${seen}`);
+  t.diagnostic(`data box → Settings: ${keys} keys by the skip link, ${tabs} Tab presses without it (${seen.join(', ')})`);
   assert.equal(seen.filter((s) => /^INPUT#$|^BUTTON#$|use|cell/.test(s)).length <= 2, true, `grid stops: ${seen}`);
 
   // Into the grid: the stop is the first header cell; arrows move, Tab leaves.
