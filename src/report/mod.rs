@@ -75,7 +75,7 @@ pub fn fmt_pct(x: f64) -> String {
 }
 
 /// One row of the summary table (Table 2 of the seed review), as text cells and full-precision values.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct SummaryRow {
     pub label: String,
     pub k: usize,
