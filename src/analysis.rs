@@ -41,7 +41,6 @@ mod rob;
 pub use rob::{low_risk_analysis, LowRiskAnalysis, LowRiskLeftOut};
 pub mod models;
 pub mod revman;
-pub mod transfer;
 
 /// How studies are grouped for the subgroup table.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -3,7 +3,8 @@
 //! decoded copy, on every refs data set and with each optional analysis switched on.
 
 mod support;
-use fourfold::analysis::{run_settings, transfer, Analysis};
+use fourfold::analysis::{run_settings, Analysis};
+use fourfold::worker as transfer;
 use fourfold::data::parse::parse_table;
 use fourfold::settings::{
     AnalysisSettings, AucCi, BayesModel, BayesSettings, ComparisonSettings, Method, ModelSettings,
