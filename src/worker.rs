@@ -3,21 +3,22 @@
 //! about [`SLICE_MS`] so that the worker can notice a newer request between steps (the page's
 //! newer edit cancels older work); every step returns at most one [`Message`].
 //!
-//! Jobs are plain Rust, so they are tested natively (`tests/worker.rs`: assembled from the
-//! messages, the page's analysis equals [`crate::analysis::run`]). The messages travel as
-//! MessagePack ([`to_bytes`] / [`from_bytes`]): unlike JSON it keeps NaN and ±∞, and it is not
-//! human-readable, so the types that JSON shows as one sentence (a fit's termination, fallback,
-//! boundary, errors: `stats::text_for_people!`) travel structurally and read back as the same
-//! values.
+//! Jobs are plain Rust, so they are tested natively (`tests/worker.rs`: with the messages'
+//! results, the page's analysis equals [`crate::analysis::run`]). The messages travel as
+//! JavaScript values (serde-wasm-bindgen, then the structured clone of `postMessage`): unlike JSON
+//! they keep NaN and ±∞, and inside [`encoding`] the types that JSON shows as one sentence (a fit's
+//! termination, fallback, boundary: `stats::text_for_people!`) go structurally, so they read back
+//! as the same values. Only results that are small to decode cross (each decoded type adds its
+//! decoder to the page's first load); the page computes the rest itself.
 
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde::{Deserialize, Serialize};
 
 use crate::analysis::bayes::{prior_sensitivity, Alternative, BayesBlock, BayesRun};
-use crate::analysis::{Analysis, AnalysisConfig, Block, Staged};
+use crate::analysis::{AnalysisConfig, Block, Staged};
 use crate::data::parse_table;
 use crate::findings::{compat_view, CompatView};
 use crate::settings::AnalysisSettings;
-use crate::stats::bivariate::BivariateResult;
+use crate::stats::bivariate::{AucBlock, BivariateResult};
 use crate::stats::influence::LooRow;
 
 /// Work per step, in milliseconds (measured by the caller's clock).
@@ -26,16 +27,11 @@ pub const SLICE_MS: f64 = 40.0;
 /// What a job sends back.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Message {
-    /// Everything but the leave-one-out refits and the Bayesian fit: the overall block with its
-    /// AUC interval, subgroups, meta-regression, comparison of tests, further models, low-risk
-    /// analysis, and the compatibility view. `*_error` say why a part the settings ask for could
-    /// not be done (shown in the fit report).
-    Complete {
-        analysis: Box<Analysis>,
-        compat: Option<Box<CompatView>>,
-        groups_error: Option<String>,
-        comparison_error: Option<String>,
-    },
+    /// The AUC interval of the overall fit (the bootstrap of METHODS §4.6), for the fit and for
+    /// the simplified fit beside it, if any.
+    Auc { auc: Option<AucBlock>, simplified: Option<AucBlock> },
+    /// The compatibility view (every other tool's model fitted to the same studies).
+    Compat(Box<CompatView>),
     /// Leave-one-out rows `start .. start + rows.len()` of `total`.
     Loo { start: usize, rows: Vec<LooRow>, total: usize },
     /// Iterations done and in all, per chain, of the Bayesian fit.
@@ -47,21 +43,22 @@ pub enum Message {
     Nothing,
 }
 
-/// `v` as MessagePack bytes.
-///
-/// # Errors
-/// The encoder's message (a map key that is not a string, which no result type has).
-pub fn to_bytes<T: Serialize>(v: &T) -> Result<Vec<u8>, String> {
-    crate::stats::while_transferring(|| rmp_serde::to_vec_named(v))
-        .map_err(|e| format!("could not encode the result: {e}"))
+/// Put the AUC interval of [`Message::Auc`] into the page's overall block (from
+/// [`Staged::overall`], which leaves it out): the block is then [`Staged::complete_overall`]'s.
+pub fn apply_auc(block: &mut Block, auc: Option<AucBlock>, simplified: Option<AucBlock>) {
+    if let Some(f) = block.fit.as_mut() {
+        f.auc = auc;
+        if let Some(s) = f.simplified.as_mut() {
+            s.auc = simplified;
+        }
+    }
 }
 
-/// A value from the bytes of [`to_bytes`].
-///
-/// # Errors
-/// The decoder's message (bytes from another version of the program).
-pub fn from_bytes<T: DeserializeOwned>(b: &[u8]) -> Result<T, String> {
-    rmp_serde::from_slice(b).map_err(|e| format!("could not decode the result: {e}"))
+/// Runs `f` — the encoder of a worker's message — so that the types JSON shows as one sentence
+/// serialise structurally, and the fields JSON leaves out (the draws behind the MCMC plots) are
+/// written (`stats::for_people`).
+pub fn encoding<R>(f: impl FnOnce() -> R) -> R {
+    crate::stats::while_transferring(f)
 }
 
 /// The data and settings of a request, as the page sends them.
@@ -77,14 +74,14 @@ fn staged(text: &str, settings_json: &str) -> Result<Option<Staged>, String> {
 
 enum Stage {
     Overall,
-    Rest(Box<Block>),
+    Compat(Box<Block>),
     Loo,
     Done,
 }
 
-/// One part of an analysis request. Part 0 of `parts` computes everything but the Bayesian fit
-/// ([`Message::Complete`]) and then its share of the leave-one-out refits; the other parts fit
-/// the overall model and refit their share. Shares are contiguous ranges of the studies.
+/// One part of an analysis request. Every part fits the overall model and refits its share of
+/// the leave-one-out rows (contiguous ranges of the studies); part 0 first sends the AUC interval
+/// ([`Message::Auc`]) and the compatibility view ([`Message::Compat`]).
 pub struct AnalysisJob {
     staged: Option<Staged>,
     part: usize,
@@ -135,16 +132,20 @@ impl AnalysisJob {
                 self.full = overall.fit.clone();
                 if self.part == 0 {
                     staged.complete_overall(&mut overall);
-                    self.stage = Stage::Rest(Box::new(overall));
-                    // The overall fit is one step; the rest is the next.
-                    return self.step(now);
+                    let (auc, simplified) = match &overall.fit {
+                        Some(f) => (f.auc.clone(), f.simplified.as_ref().and_then(|s| s.auc.clone())),
+                        None => (None, None),
+                    };
+                    self.stage = Stage::Compat(Box::new(overall));
+                    return Some(Message::Auc { auc, simplified });
                 }
                 self.stage = Stage::Loo;
                 self.step(now)
             }
-            Stage::Rest(overall) => {
+            Stage::Compat(overall) => {
                 self.stage = Stage::Loo;
-                Some(complete(staged, *overall))
+                let a = staged.clone().finish(*overall, Default::default(), None);
+                Some(Message::Compat(Box::new(compat_view(&a))))
             }
             Stage::Loo => {
                 if !self.loo || self.full.is_none() || self.next >= self.end {
@@ -172,26 +173,6 @@ impl AnalysisJob {
     pub fn part(&self) -> (usize, usize) {
         (self.part, self.parts)
     }
-}
-
-/// The [`Message::Complete`] of an overall block (with its AUC interval).
-fn complete(staged: &Staged, overall: Block) -> Message {
-    let (groups, groups_error) = match staged.groups() {
-        Ok(g) => (g, None),
-        Err(e) => (Default::default(), Some(e.to_string())),
-    };
-    let (comparison, comparison_error) = match staged.comparison() {
-        Ok(c) => (c, None),
-        Err(e) => (None, Some(e.to_string())),
-    };
-    let low_risk = staged.low_risk();
-    let models = staged.models();
-    let mut a = staged.clone().finish(overall, groups, None);
-    a.low_risk = low_risk;
-    a.models = models;
-    a.comparison = comparison;
-    let compat = Some(Box::new(compat_view(&a)));
-    Message::Complete { analysis: Box::new(a), compat, groups_error, comparison_error }
 }
 
 /// The Bayesian fit the settings ask for, sampled in steps (every chain advances together).

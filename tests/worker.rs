@@ -1,12 +1,25 @@
-//! The page's analysis worker (`fourfold::worker`): assembled from its messages (decoded from
-//! MessagePack, as the page does), the page's analysis is the CLI's, whatever the number of
-//! workers; a request without studies says so; the Bayesian job reports progress then the fit.
+//! The page's analysis worker (`fourfold::worker`): with its messages (decoded from MessagePack,
+//! as the page does), the page's analysis, compatibility view and leave-one-out rows are the
+//! CLI's, whatever the number of workers; a request without studies says so; the Bayesian job
+//! reports progress, then the CLI's fit.
 
 mod support;
 use fourfold::analysis::run_settings;
 use fourfold::settings::{AnalysisSettings, AucCi, BayesModel, BayesSettings, Method};
 use fourfold::stats::influence::LooRow;
-use fourfold::worker::{from_bytes, to_bytes, AnalysisJob, BayesJob, Message};
+use fourfold::analysis::{AnalysisConfig, Staged};
+use fourfold::findings::compat_view;
+use fourfold::worker::{apply_auc, AnalysisJob, BayesJob, Message};
+
+/// Through a self-describing, not human-readable format that keeps NaN (MessagePack), encoded as
+/// the page's worker encodes (`worker::encoding`): what crosses to the page reads back the same.
+fn to_bytes<T: serde::Serialize>(v: &T) -> Result<Vec<u8>, String> {
+    fourfold::worker::encoding(|| rmp_serde::to_vec_named(v)).map_err(|e| e.to_string())
+}
+
+fn from_bytes<T: serde::de::DeserializeOwned>(b: &[u8]) -> Result<T, String> {
+    rmp_serde::from_slice(b).map_err(|e| e.to_string())
+}
 
 /// A clock that advances 1 ms per reading, so a step takes ~40 readings: deterministic slices.
 fn ticking() -> impl Fn() -> f64 {
@@ -26,6 +39,23 @@ fn messages(mut step: impl FnMut() -> Option<Message>) -> Vec<Message> {
     out
 }
 
+/// The page's side of an analysis (`web::pipeline`): the stages it computes itself, with the
+/// AUC interval from the worker.
+fn page_analysis(text: &str, settings: &AnalysisSettings, auc: Message) -> fourfold::analysis::Analysis {
+    let d = fourfold::data::parse_table(text).dataset;
+    let staged = Staged::new(&d, &AnalysisConfig::try_from(settings).expect("settings")).expect("staged");
+    let mut overall = staged.overall();
+    let Message::Auc { auc, simplified } = auc else { panic!("{auc:?}") };
+    apply_auc(&mut overall, auc, simplified);
+    let groups = staged.groups().expect("groups");
+    let (low_risk, models, comparison) = (staged.low_risk(), staged.models(), staged.comparison().expect("c"));
+    let mut a = staged.finish(overall, groups, None);
+    a.low_risk = low_risk;
+    a.models = models;
+    a.comparison = comparison;
+    a
+}
+
 #[test]
 fn the_workers_analysis_is_the_clis() {
     let text = support::read_data_text("schuetz");
@@ -36,40 +66,37 @@ fn the_workers_analysis_is_the_clis() {
     let mut expect = cli.clone();
     expect.influence = None;
     let expect = serde_json::to_value(&expect).expect("json");
+    let cli_compat = serde_json::to_value(compat_view(&cli)).expect("json");
     for parts in [1, 2, 3] {
         let mut loo: Vec<Option<LooRow>> = vec![None; 108];
-        let mut completes = 0;
         for part in 0..parts {
             let mut job = AnalysisJob::new(&text, &json, part, parts, true).expect("job");
             let clock = ticking();
-            for m in messages(|| job.step(&clock)) {
-                match m {
-                    Message::Complete { analysis, compat, groups_error, comparison_error } => {
-                        assert_eq!(part, 0, "only part 0 sends the analysis");
-                        assert_eq!(serde_json::to_value(&*analysis).expect("json"), expect);
-                        assert!(compat.is_some() && groups_error.is_none() && comparison_error.is_none());
-                        completes += 1;
-                    }
-                    Message::Loo { start, rows, total } => {
-                        assert_eq!(total, 108);
-                        assert!(!rows.is_empty() && rows.len() < 108, "refits come in slices");
-                        for (i, r) in rows.into_iter().enumerate() {
-                            assert!(loo[start + i].replace(r).is_none(), "row {} twice", start + i);
-                        }
-                    }
-                    other => panic!("unexpected {other:?}"),
+            let mut m = messages(|| job.step(&clock)).into_iter();
+            if part == 0 {
+                let auc = m.next().expect("auc");
+                let a = page_analysis(&text, &settings, auc);
+                assert_eq!(serde_json::to_value(&a).expect("json"), expect);
+                let Some(Message::Compat(c)) = m.next() else { panic!("no compatibility view") };
+                assert_eq!(serde_json::to_value(&*c).expect("json"), cli_compat);
+            }
+            for msg in m {
+                let Message::Loo { start, rows, total } = msg else { panic!("unexpected {msg:?}") };
+                assert_eq!(total, 108);
+                assert!(!rows.is_empty() && rows.len() < 108, "refits come in slices");
+                for (i, r) in rows.into_iter().enumerate() {
+                    assert!(loo[start + i].replace(r).is_none(), "row {} twice", start + i);
                 }
             }
         }
-        assert_eq!(completes, 1);
         let loo: Vec<LooRow> = loo.into_iter().map(|r| r.expect("every row refitted")).collect();
         assert_eq!(serde_json::to_value(&loo).expect("json"), cli_loo, "{parts} workers");
     }
-    // Without leave-one-out: the analysis only.
+    // Without leave-one-out: the AUC interval and the compatibility view only.
     let mut job = AnalysisJob::new(&text, &json, 0, 1, false).expect("job");
     let clock = ticking();
     let m = messages(|| job.step(&clock));
-    assert!(matches!(m.as_slice(), [Message::Complete { .. }]));
+    assert!(matches!(m.as_slice(), [Message::Auc { .. }, Message::Compat(_)]), "{m:?}");
 }
 
 #[test]

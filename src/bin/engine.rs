@@ -1,15 +1,22 @@
 //! The page's analysis engine, a wasm module run in Web Workers (`www/engine-worker.js`): the
-//! jobs of [`fourfold::worker`] exported to JavaScript. Each step's message comes back as
-//! MessagePack bytes (transferred, not copied) for the page to decode. Natively the CLI analyses
+//! jobs of [`fourfold::worker`] exported to JavaScript. Each step's message comes back as a
+//! JavaScript value (serde-wasm-bindgen; NaN kept, u64 as BigInt) that `postMessage` clones to the
+//! page, which decodes it. Natively the CLI analyses
 //! in-process; this binary only exists for the page.
 
 #[cfg(target_arch = "wasm32")]
 mod wasm {
-    use fourfold::worker::{to_bytes, AnalysisJob, BayesJob};
+    use fourfold::worker::{encoding, AnalysisJob, BayesJob, Message};
     use wasm_bindgen::prelude::*;
 
     fn now() -> f64 {
         js_sys::Date::now()
+    }
+
+    fn to_js(m: Option<Message>) -> Result<JsValue, String> {
+        let Some(m) = m else { return Ok(JsValue::UNDEFINED) };
+        let ser = serde_wasm_bindgen::Serializer::new().serialize_large_number_types_as_bigints(true);
+        encoding(|| serde::Serialize::serialize(&m, &ser)).map_err(|e| format!("could not encode the result: {e}"))
     }
 
     /// A part of an analysis request (see `fourfold::worker::AnalysisJob`).
@@ -23,9 +30,9 @@ mod wasm {
             AnalysisJob::new(text, settings, part as usize, parts as usize, loo).map(Analysis)
         }
 
-        /// The next message's bytes; `undefined` when the job is done.
-        pub fn step(&mut self) -> Result<Option<Vec<u8>>, String> {
-            self.0.step(&now).map(|m| to_bytes(&m)).transpose()
+        /// The next message; `undefined` when the job is done.
+        pub fn step(&mut self) -> Result<JsValue, String> {
+            to_js(self.0.step(&now))
         }
     }
 
@@ -40,9 +47,9 @@ mod wasm {
             BayesJob::new(text, settings).map(Bayes)
         }
 
-        /// The next message's bytes; `undefined` when the job is done.
-        pub fn step(&mut self) -> Result<Option<Vec<u8>>, String> {
-            self.0.step(&now).map(|m| to_bytes(&m)).transpose()
+        /// The next message; `undefined` when the job is done.
+        pub fn step(&mut self) -> Result<JsValue, String> {
+            to_js(self.0.step(&now))
         }
     }
 }

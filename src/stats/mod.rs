@@ -29,16 +29,15 @@ pub mod transform;
 pub use error::StatsError;
 
 /// Serde for a type that people read as one sentence (JSON, the CLI: `text`) but that the page's
-/// analysis worker hands over structurally (MessagePack, not human-readable): the Serialize impl
-/// writes `text` for human-readable formats and the derived structure otherwise; Deserialize reads
-/// only the structure (nothing reads the sentence back). The type derives
-/// `Serialize, Deserialize` with `#[serde(remote = "Self")]`, which gives the inherent functions
-/// used here.
+/// analysis worker hands over structurally: the Serialize impl writes `text` except inside
+/// [`while_transferring`], where it writes the derived structure; Deserialize reads only the
+/// structure (nothing reads the sentence back). The type derives `Serialize, Deserialize` with
+/// `#[serde(remote = "Self")]`, which gives the inherent functions used here.
 macro_rules! text_for_people {
     ($t:ty, |$v:ident| $text:expr) => {
         impl serde::Serialize for $t {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                if s.is_human_readable() {
+                if $crate::stats::for_people(self) {
                     let $v = self;
                     s.collect_str(&$text)
                 } else {
@@ -59,18 +58,25 @@ thread_local! {
     static TRANSFERRING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// `skip_serializing_if` of the fields that people's JSON leaves out but the page's worker hands
-/// over (the draws behind the MCMC plots): true except inside [`while_transferring`].
+/// True except inside [`while_transferring`]: the `skip_serializing_if` of the fields that
+/// people's JSON leaves out but the page's worker hands over (the draws behind the MCMC plots),
+/// and the switch of [`text_for_people!`].
 pub fn for_people<T>(_: &T) -> bool {
     !TRANSFERRING.with(std::cell::Cell::get)
 }
 
-/// Runs `f` (the worker's encoder, `analysis::transfer`) with [`for_people`] false.
+/// Runs `f` (the encoder of the page's worker, `crate::worker::encoding`) with [`for_people`]
+/// false. Restores the flag even if `f` panics.
 pub fn while_transferring<R>(f: impl FnOnce() -> R) -> R {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            TRANSFERRING.with(|t| t.set(false));
+        }
+    }
     TRANSFERRING.with(|t| t.set(true));
-    let r = f();
-    TRANSFERRING.with(|t| t.set(false));
-    r
+    let _reset = Reset;
+    f()
 }
 
 /// A fixed text of the code kept in a result (`&'static str`). Fields of this type are read back

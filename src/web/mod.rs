@@ -22,6 +22,7 @@
 pub mod cochrane;
 pub mod crash;
 pub mod dom;
+pub mod engine;
 pub mod events;
 pub mod findings;
 pub mod models;
