@@ -12,7 +12,8 @@ use std::time::Instant;
 
 const USAGE: &str = "\
 usage:
-  fourfold analyze FILE [options]     FILE: CSV/TSV with study,TP,FP,FN,TN[,covariates]; '-' = stdin
+  fourfold analyze FILE [options]     FILE: CSV/TSV with study,TP,FP,FN,TN[,covariates], .xlsx/.ods, or a
+                                      RevMan 5 review (.rm5; its tests in a `test` column); '-' = stdin
       --model aghq|laplace|reitsma    pooling model (default aghq: exact likelihood)
       --model bayes|bayes-lcm         also a Bayesian fit by NUTS: the bivariate model, or the latent-class
                                       model for an imperfect reference standard (beside the exact fit)
@@ -95,12 +96,18 @@ fn read_input(path: &str) -> Result<String, String> {
     if path == "-" {
         let mut s = String::new();
         std::io::stdin().read_to_string(&mut s).map_err(|e| format!("cannot read stdin: {e}"))?;
+        if fourfold::data::import::rm5::looks_like_rm5(s.as_bytes()) {
+            return fourfold::data::import::rm5::rm5_to_text(s.as_bytes()).map_err(|e| format!("stdin: {e}"));
+        }
         Ok(s)
     } else {
         let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
         let lower = path.to_ascii_lowercase();
         if lower.ends_with(".xlsx") || lower.ends_with(".ods") || lower.ends_with(".xls") {
             return fourfold::data::parse::parse_spreadsheet(&bytes).map_err(|e| format!("{path}: {e}"));
+        }
+        if lower.ends_with(".rm5") || fourfold::data::import::rm5::looks_like_rm5(&bytes) {
+            return fourfold::data::import::rm5::rm5_to_text(&bytes).map_err(|e| format!("{path}: {e}"));
         }
         String::from_utf8(bytes).map_err(|_| format!("{path}: not UTF-8 text"))
     }
