@@ -13,6 +13,8 @@ pub mod html_report;
 pub mod input;
 pub mod models;
 pub mod plots;
+#[cfg(all(feature = "png", not(target_arch = "wasm32")))]
+pub mod png;
 pub mod results;
 pub mod revman;
 pub mod rob;
