@@ -109,3 +109,36 @@ fn analyze_reads_a_revman5_review() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.rm5: line ") && err.contains("TP=\"11 5\" is not a whole number"), "{err}");
 }
+
+/// The page's figure options travel in a permalink as the `figures` settings group and come back
+/// as the same options; a link without them opens Fourfold's default figures.
+#[test]
+fn figure_options_round_trip_through_a_permalink() {
+    use fourfold::permalink::{decode, encode};
+    use fourfold::plot::{LabelMode, SrocConventions};
+    use fourfold::report::plots::PlotOptions;
+    use fourfold::settings::AnalysisSettings;
+    let d = support::read_dataset("audit_c");
+    let opts = PlotOptions {
+        sroc_zoom: true,
+        sroc_hidden_regions: vec![1],
+        labels: LabelMode::Off,
+        sroc: SrocConventions { curve_observed_range: false, ..SrocConventions::revman() },
+    };
+    let mut s = AnalysisSettings::default();
+    s.figures = opts.to_settings();
+    let link = encode(&d, &s);
+    let (d2, s2) = decode(&link).expect("decodes");
+    assert_eq!(d2, d);
+    assert_eq!(PlotOptions::from_settings(&s2.figures), opts);
+    assert_eq!(PlotOptions::from_settings(&s2.figures).get("sroc-markers"), "rectangles");
+    assert_eq!(PlotOptions::from_settings(&s2.figures).get("sroc-curve"), "metandi");
+    // Without figure options the link is the one written before this group existed.
+    let plain = encode(&d, &AnalysisSettings::default());
+    assert!(plain.len() < link.len());
+    assert_eq!(decode(&plain).expect("decodes").1.figures, Default::default());
+    // Out of range: a clear message.
+    s.figures.sroc_hidden_regions = vec![5000];
+    let err = s.validate().unwrap_err().to_string();
+    assert!(err.starts_with("figure options:"), "{err}");
+}

@@ -351,8 +351,9 @@ pub fn wire() -> Result<(), JsValue> {
     on_id("revman-copy", "click", |_| super::revman::copy())?;
 
     on_id("permalink-copy", "click", |_| {
-        let (parsed, settings) = state::with(|a| (a.parsed.clone(), a.settings.clone()));
+        let (parsed, mut settings) = state::with(|a| (a.parsed.clone(), a.settings.clone()));
         let Some(p) = parsed else { return Ok(()) };
+        super::figlink::put(&mut settings);
         let frag = permalink::encode(&p.dataset, &settings);
         let w = window()?;
         let loc = w.location();
@@ -453,10 +454,11 @@ pub fn wire() -> Result<(), JsValue> {
             return Ok(());
         }
         match permalink::decode(&hash) {
-            Ok((d, s)) => {
+            Ok((d, mut s)) => {
+                show_link_error(false)?;
+                super::figlink::take(&mut s)?;
                 render::controls(&s)?;
                 state::with(|a| a.settings = s);
-                show_link_error(false)?;
                 let ta: HtmlTextAreaElement = by_id("data-input")?;
                 let text = grid::dataset_to_text(&d);
                 ta.set_value(&text);
