@@ -438,11 +438,14 @@ fn write_figure(
     if path.to_ascii_lowercase().ends_with(".png") {
         #[cfg(feature = "png")]
         {
-            let png = fourfold::report::png::svg_to_png(&svg, dpi).map_err(|e| format!("figure {kind}: {e}"))?;
+            let png =
+                fourfold::report::png::svg_to_png(&svg, dpi).map_err(|e| format!("figure {kind}: {e}"))?;
             return std::fs::write(path, png).map_err(|e| format!("cannot write {path}: {e}"));
         }
         #[cfg(not(feature = "png"))]
-        return Err(format!("cannot write {path} at {dpi} dpi: this build has no PNG export (feature 'png'); use .svg"));
+        return Err(format!(
+            "cannot write {path} at {dpi} dpi: this build has no PNG export (feature 'png'); use .svg"
+        ));
     }
     std::fs::write(path, svg).map_err(|e| format!("cannot write {path}: {e}"))
 }

@@ -118,7 +118,9 @@ impl FigureSettings {
     /// # Errors
     /// [`SettingsError::Figures`] when more than [`MAX_FIGURE_ITEMS`] series are hidden or labelled.
     pub fn validate(&self) -> Result<(), SettingsError> {
-        if self.sroc_hidden_regions.len() > MAX_FIGURE_ITEMS || self.sroc_hidden_regions.iter().any(|&i| i >= MAX_FIGURE_ITEMS) {
+        if self.sroc_hidden_regions.len() > MAX_FIGURE_ITEMS
+            || self.sroc_hidden_regions.iter().any(|&i| i >= MAX_FIGURE_ITEMS)
+        {
             return Err(SettingsError::Figures(format!(
                 "at most {MAX_FIGURE_ITEMS} SROC series' regions can be hidden ({} given)",
                 self.sroc_hidden_regions.len()
@@ -126,7 +128,9 @@ impl FigureSettings {
         }
         if let Some(FigureLabels::Outliers(n)) = self.labels {
             if n > MAX_FIGURE_ITEMS {
-                return Err(SettingsError::Figures(format!("at most {MAX_FIGURE_ITEMS} labelled studies ({n} given)")));
+                return Err(SettingsError::Figures(format!(
+                    "at most {MAX_FIGURE_ITEMS} labelled studies ({n} given)"
+                )));
             }
         }
         Ok(())

@@ -48,7 +48,10 @@ fn png_figures_have_the_dpi_size_and_phys_and_are_not_blank() {
     let bytes = std::fs::read(&png).expect("png");
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
     // 150 dpi for a figure laid out at 96 px per inch.
-    assert_eq!((be32(&bytes, 16), be32(&bytes, 20)), ((w * 150.0 / 96.0).ceil() as u32, (h * 150.0 / 96.0).ceil() as u32));
+    assert_eq!(
+        (be32(&bytes, 16), be32(&bytes, 20)),
+        ((w * 150.0 / 96.0).ceil() as u32, (h * 150.0 / 96.0).ceil() as u32)
+    );
     // pHYs right after IHDR: 150 dpi = 5906 px per metre, unit metre.
     assert_eq!(&bytes[37..41], b"pHYs");
     assert_eq!((be32(&bytes, 41), be32(&bytes, 45), bytes[49]), (5906, 5906, 1));
@@ -89,7 +92,8 @@ fn analyze_reads_a_revman5_review() {
     let rm5 = format!("{}/tests/fixtures/import/revman5_anti_ccp.rm5", env!("CARGO_MANIFEST_DIR"));
     let csv = refs_dir().join("data").join("anti_ccp.csv");
     let json = |path: &std::ffi::OsStr| -> serde_json::Value {
-        let out = fourfold().arg("analyze").arg(path).args(["--json", "--auc-ci", "none"]).output().expect("run");
+        let out =
+            fourfold().arg("analyze").arg(path).args(["--json", "--auc-ci", "none"]).output().expect("run");
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         serde_json::from_slice(&out.stdout).expect("JSON")
     };
@@ -125,8 +129,7 @@ fn figure_options_round_trip_through_a_permalink() {
         labels: LabelMode::Off,
         sroc: SrocConventions { curve_observed_range: false, ..SrocConventions::revman() },
     };
-    let mut s = AnalysisSettings::default();
-    s.figures = opts.to_settings();
+    let mut s = AnalysisSettings { figures: opts.to_settings(), ..Default::default() };
     let link = encode(&d, &s);
     let (d2, s2) = decode(&link).expect("decodes");
     assert_eq!(d2, d);

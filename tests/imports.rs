@@ -136,7 +136,8 @@ fn revman5_bad_files_are_located() {
     let good = fixture("revman5_anti_ccp.rm5");
     let line_of = |needle: &str| good.lines().position(|l| l.contains(needle)).expect("needle") + 1;
     let bas = line_of("STUDY_ID=\"STD-Bas-2003\" TN");
-    let bad = good.replacen("STUDY_ID=\"STD-Bas-2003\" TN=\"215\"", "STUDY_ID=\"STD-Bas-2003\" TN=\"21.5\"", 1);
+    let bad =
+        good.replacen("STUDY_ID=\"STD-Bas-2003\" TN=\"215\"", "STUDY_ID=\"STD-Bas-2003\" TN=\"21.5\"", 1);
     let e = rm5_to_text(bad.as_bytes()).unwrap_err();
     assert_eq!((e.kind, e.line), (DataErrorKind::RevMan, Some(bas)));
     assert_eq!(
@@ -148,7 +149,8 @@ fn revman5_bad_files_are_located() {
     let e = rm5_to_text(cut.as_bytes()).unwrap_err();
     assert_eq!(e.kind, DataErrorKind::RevMan);
     assert!(e.line.is_some() && e.message.contains("not well-formed XML"), "{e}");
-    let e = rm5_to_text(good.replacen("TYPE=\"DIAGNOSTIC\"", "TYPE=\"INTERVENTION\"", 1).as_bytes()).unwrap_err();
+    let e =
+        rm5_to_text(good.replacen("TYPE=\"DIAGNOSTIC\"", "TYPE=\"INTERVENTION\"", 1).as_bytes()).unwrap_err();
     assert_eq!((e.line, e.kind), (Some(2), DataErrorKind::RevMan));
     assert!(e.message.contains("diagnostic test accuracy reviews"), "{e}");
 }

@@ -45,7 +45,11 @@ impl PlotOptions {
                     SrocXAxis::FalsePositiveRate
                 },
                 curve_observed_range: f.sroc_curve_observed,
-                regions: if f.sroc_region_lines { RegionLines::DashedAndDotted } else { RegionLines::ShadedAndDashed },
+                regions: if f.sroc_region_lines {
+                    RegionLines::DashedAndDotted
+                } else {
+                    RegionLines::ShadedAndDashed
+                },
             },
         }
     }

@@ -26,7 +26,11 @@ const BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
 /// side, or the SVG cannot be read.
 pub fn svg_to_png(svg: &str, dpi: f64) -> Result<Vec<u8>, String> {
     if !dpi.is_finite() || !DPI_RANGE.contains(&dpi) {
-        return Err(format!("--dpi {dpi}: choose a resolution from {} to {}", DPI_RANGE.start(), DPI_RANGE.end()));
+        return Err(format!(
+            "--dpi {dpi}: choose a resolution from {} to {}",
+            DPI_RANGE.start(),
+            DPI_RANGE.end()
+        ));
     }
     let mut opt = resvg::usvg::Options::default();
     {
@@ -36,7 +40,8 @@ pub fn svg_to_png(svg: &str, dpi: f64) -> Result<Vec<u8>, String> {
         db.set_sans_serif_family("DejaVu Sans");
     }
     opt.font_family = "DejaVu Sans".to_string();
-    let tree = resvg::usvg::Tree::from_str(svg, &opt).map_err(|e| format!("the figure's SVG could not be read: {e}"))?;
+    let tree = resvg::usvg::Tree::from_str(svg, &opt)
+        .map_err(|e| format!("the figure's SVG could not be read: {e}"))?;
     let scale = dpi / LAYOUT_DPI;
     let size = tree.size();
     let side = |v: f32| (f64::from(v) * scale).ceil();
@@ -52,7 +57,8 @@ pub fn svg_to_png(svg: &str, dpi: f64) -> Result<Vec<u8>, String> {
     let s = scale as f32;
     resvg::render(&tree, resvg::tiny_skia::Transform::from_scale(s, s), &mut pixmap.as_mut());
     let png = pixmap.encode_png().map_err(|e| format!("the PNG could not be encoded: {e}"))?;
-    super::export::png_with_dpi(&png, dpi).ok_or_else(|| "the PNG could not be given its resolution".to_string())
+    super::export::png_with_dpi(&png, dpi)
+        .ok_or_else(|| "the PNG could not be given its resolution".to_string())
 }
 
 #[cfg(test)]

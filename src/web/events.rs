@@ -239,7 +239,9 @@ fn load_file(file: web_sys::File) -> Result<(), JsValue> {
                 return super::sheets::read(&bytes);
             }
             // A RevMan 5 review (.rm5, XML): read by the same worker (the XML reader is not in the first load).
-            if name.ends_with(".rm5") || crate::data::import::rm5::looks_like_rm5(&bytes.subarray(0, 4096).to_vec()) {
+            if name.ends_with(".rm5")
+                || crate::data::import::rm5::looks_like_rm5(&bytes.subarray(0, 4096).to_vec())
+            {
                 return super::sheets::read(&bytes);
             }
             let text = String::from_utf8_lossy(&bytes.to_vec()).into_owned();

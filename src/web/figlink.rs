@@ -23,7 +23,10 @@ pub fn take(s: &mut AnalysisSettings) -> Result<(), JsValue> {
     let opts = match f.validate() {
         Ok(()) => PlotOptions::from_settings(&f),
         Err(e) => {
-            super::dom::set_text("link-error", &format!("This link's figure options could not be used: {e}."))?;
+            super::dom::set_text(
+                "link-error",
+                &format!("This link's figure options could not be used: {e}."),
+            )?;
             super::events::show_link_error(true)?;
             PlotOptions::from_settings(&FigureSettings::default())
         }

@@ -37,7 +37,8 @@ pub fn looks_like_rm5(bytes: &[u8]) -> bool {
             let Some(end) = r.find("-->") else { return false };
             rest = r[end + 3..].trim_start();
         } else {
-            return rest.starts_with("<COCHRANE_REVIEW") && rest[16..].starts_with([' ', '>', '\t', '\r', '\n']);
+            return rest.starts_with("<COCHRANE_REVIEW")
+                && rest[16..].starts_with([' ', '>', '\t', '\r', '\n']);
         }
     }
 }
@@ -126,9 +127,9 @@ mod read {
                 fail(format!("<{}>: malformed attribute ({err})", elem_name(e))).at_line(line)
             })?;
             if a.key.as_ref() == name {
-                let v = a.normalized_value(XmlVersion::Implicit1_0).map_err(|err| {
-                    fail(format!("<{} {name}=…>: {err}", elem_name(e))).at_line(line)
-                })?;
+                let v = a
+                    .normalized_value(XmlVersion::Implicit1_0)
+                    .map_err(|err| fail(format!("<{} {name}=…>: {err}", elem_name(e))).at_line(line))?;
                 return Ok(Some(v.trim().to_string()));
             }
         }
@@ -162,7 +163,9 @@ mod read {
                 Err(e) => {
                     let line = lines.of(reader.error_position());
                     let inside = stack.last().map(|s| format!(" inside <{s}>")).unwrap_or_default();
-                    return Err(fail(format!("the RevMan file is not well-formed XML{inside}: {e}")).at_line(line));
+                    return Err(
+                        fail(format!("the RevMan file is not well-formed XML{inside}: {e}")).at_line(line)
+                    );
                 }
             };
             match ev {
@@ -180,7 +183,11 @@ mod read {
                         }
                         let kind = attr(e, "TYPE", line)?.unwrap_or_default();
                         if kind != "DIAGNOSTIC" {
-                            let what = if kind.is_empty() { "has no TYPE".to_string() } else { format!("is TYPE=\"{kind}\"") };
+                            let what = if kind.is_empty() {
+                                "has no TYPE".to_string()
+                            } else {
+                                format!("is TYPE=\"{kind}\"")
+                            };
                             return Err(fail(format!(
                                 "<COCHRANE_REVIEW> {what}: Fourfold reads diagnostic test accuracy reviews (TYPE=\"DIAGNOSTIC\")"
                             ))
@@ -202,7 +209,9 @@ mod read {
                         ("NAME", Some("TEST")) if !empty => capture = Capture::TestName,
                         ("FULL_NAME", Some("TEST")) if !empty => capture = Capture::TestFullName,
                         ("TITLE", Some("COVER_SHEET")) if !empty => capture = Capture::Title,
-                        ("TEST_DATA_ENTRY", _) if stack.iter().any(|s| s == "TEST") => entry(e, line, &mut r)?,
+                        ("TEST_DATA_ENTRY", _) if stack.iter().any(|s| s == "TEST") => {
+                            entry(e, line, &mut r)?
+                        }
                         _ => {}
                     }
                     if !empty {
@@ -282,13 +291,24 @@ mod read {
         let mut counts = [0u64; 4];
         for ((slot, v), n) in counts.iter_mut().zip(&raw).zip(names) {
             let Some(v) = v else {
-                return Err(fail(format!("{} has no {n} (it has some of TP, FP, FN, TN but not all four)", at())).at_line(line));
+                return Err(fail(format!(
+                    "{} has no {n} (it has some of TP, FP, FN, TN but not all four)",
+                    at()
+                ))
+                .at_line(line));
             };
             *slot = v
                 .parse::<u64>()
                 .ok()
-                .or_else(|| v.parse::<f64>().ok().filter(|x| x.fract() == 0.0 && *x >= 0.0 && *x < 1e15).map(|x| x as u64))
-                .ok_or_else(|| fail(format!("{}: {n}=\"{v}\" is not a whole number ≥ 0", at())).at_line(line))?;
+                .or_else(|| {
+                    v.parse::<f64>()
+                        .ok()
+                        .filter(|x| x.fract() == 0.0 && *x >= 0.0 && *x < 1e15)
+                        .map(|x| x as u64)
+                })
+                .ok_or_else(|| {
+                    fail(format!("{}: {n}=\"{v}\" is not a whole number ≥ 0", at())).at_line(line)
+                })?;
         }
         if let Some(t) = r.tests.last_mut() {
             t.entries.push(Entry { study_id, counts });
@@ -306,7 +326,11 @@ mod read {
         let with_data: Vec<&Test> = r.tests.iter().filter(|t| !t.entries.is_empty()).collect();
         let many = with_data.len() > 1;
         let label = |t: &Test| {
-            [&t.name, &t.full_name, &t.id].into_iter().map(|s| clean(s)).find(|s| !s.is_empty()).unwrap_or_default()
+            [&t.name, &t.full_name, &t.id]
+                .into_iter()
+                .map(|s| clean(s))
+                .find(|s| !s.is_empty())
+                .unwrap_or_default()
         };
         let tables: usize = with_data.iter().map(|t| t.entries.len()).sum();
         let names: Vec<String> = with_data.iter().map(|t| format!("\"{}\"", label(t))).collect();
@@ -318,7 +342,11 @@ mod read {
             names.join(", "),
             if r.empty > 0 { format!("; {} empty entr(ies) skipped", r.empty) } else { String::new() },
         );
-        out.push_str(if many { "study\tyear\ttest\tTP\tFP\tFN\tTN\n" } else { "study\tyear\tTP\tFP\tFN\tTN\n" });
+        out.push_str(if many {
+            "study\tyear\ttest\tTP\tFP\tFN\tTN\n"
+        } else {
+            "study\tyear\tTP\tFP\tFN\tTN\n"
+        });
         for t in &with_data {
             for e in &t.entries {
                 let (name, year) = match r.studies.get(&e.study_id) {
