@@ -46,6 +46,18 @@ test('a permalink restores the figure options and the figure drawn with them', a
   assert.deepEqual(other.log.problems, []);
   assert.deepEqual(log.problems, []);
   await other.ctx.close();
+
+  // The same link typed into an open page (only the fragment changes): the options follow it.
+  const third = await open();
+  await waitReady(third.page);
+  assert.equal(await third.page.getByTestId('sroc-markers').inputValue(), 'circles');
+  await third.page.evaluate((h) => { location.hash = h; }, new URL(link).hash);
+  await third.page.waitForFunction(() => document.querySelector('[data-testid=sroc-markers]').value === 'rectangles');
+  await waitReady(third.page);
+  assert.equal(await third.page.getByTestId('plot-labels').inputValue(), 'off');
+  assert.equal(await srocSvg(third.page), svg, 'identical SROC figure after a hash change');
+  assert.deepEqual(third.log.problems, []);
+  await third.ctx.close();
 });
 
 test('a RevMan 5 review (.rm5) opens with the CLI numbers; a broken one names its line', async () => {
