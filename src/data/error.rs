@@ -57,6 +57,9 @@ pub enum DataErrorKind {
     /// A cell of another tool's template holds a code that tool does not define (e.g. a MetaDTA
     /// QUADAS-2 judgement other than 1, 2, 3).
     UnknownCode,
+    /// A RevMan 5 review file (`.rm5`, XML) could not be read: malformed XML, not a diagnostic
+    /// test accuracy review, or a 2×2 count that is not a whole number (located by line and element).
+    RevMan,
 }
 
 /// Whether a problem blocks the row (error) or only informs (warning).

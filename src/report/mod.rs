@@ -12,7 +12,10 @@ pub mod grid;
 pub mod html_report;
 pub mod input;
 pub mod models;
+pub mod plot_settings;
 pub mod plots;
+#[cfg(all(feature = "png", not(target_arch = "wasm32")))]
+pub mod png;
 pub mod results;
 pub mod revman;
 pub mod rob;

@@ -220,7 +220,9 @@ pub fn export(kind: &str, a: &Analysis, data: Option<&crate::data::Dataset>) -> 
             let link = match data {
                 Some(d) => {
                     let loc = window()?.location();
-                    let frag = crate::permalink::encode(d, &state::with(|s| s.settings.clone()));
+                    let mut settings = state::with(|s| s.settings.clone());
+                    super::figlink::put(&mut settings);
+                    let frag = crate::permalink::encode(d, &settings);
                     Some(format!("{}{}#{frag}", loc.origin()?, loc.pathname()?))
                 }
                 None => None,
