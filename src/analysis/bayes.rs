@@ -7,10 +7,10 @@ use crate::stats::bayes::bivariate::{self, BayesBivariate};
 use crate::stats::bayes::latent::{self, BayesLatentClass, LatentClass};
 use crate::stats::bayes::model::Bivariate;
 use crate::stats::bayes::Sampler;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The Bayesian result of an analysis.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "model", rename_all = "kebab-case")]
 pub enum BayesBlock {
     Bivariate(BayesBivariate),
@@ -92,9 +92,9 @@ pub fn run_bayes(studies: &[Study], s: &BayesSettings) -> Option<BayesBlock> {
 }
 
 /// One alternative prior of the prior-sensitivity comparison and the fit under it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Alternative {
-    pub name: &'static str,
+    pub name: std::borrow::Cow<'static, str>,
     pub fit: BayesBivariate,
 }
 
@@ -121,7 +121,7 @@ pub fn prior_sensitivity(studies: &[Study], s: &BayesSettings) -> Vec<Alternativ
     alternative_priors()
         .into_iter()
         .map(|(name, priors)| Alternative {
-            name,
+            name: name.into(),
             fit: bivariate::fit_bivariate(studies, &priors, &s.run_config()),
         })
         .collect()

@@ -9,13 +9,13 @@
 
 use super::estimate::Estimate;
 use super::transform::{logit_from_prob, prob_from_logit};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// People per summary-of-findings column (GRADE DTA: per 1,000 tested).
 pub const PER: f64 = 1000.0;
 
 /// The pooled logit means and their covariance, the only inputs of this module.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LogitMeans {
     pub mu: [f64; 2],
     pub vcov: [[f64; 2]; 2],
@@ -38,7 +38,7 @@ impl LogitMeans {
 }
 
 /// Natural frequencies per [`PER`] people tested at one prevalence.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Frequencies {
     pub prevalence: f64,
     pub true_positives: Estimate,
@@ -153,7 +153,7 @@ pub fn default_prevalences(n1_n0: &[(u64, u64)]) -> Vec<f64> {
 
 /// One point of the decision curve: net benefit (true positives per person, net of false
 /// positives weighted by the threshold odds) of testing, treating everyone and treating no one.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NetBenefit {
     pub threshold: f64,
     /// Test-guided treatment, with a delta-method interval from the joint uncertainty.

@@ -5,7 +5,7 @@ use super::nuts::std_normal;
 use super::{Model, Posterior, RunConfig, Sampler};
 use crate::data::Study;
 use crate::stats::rng::SplitMix64;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Recorded per draw, in this order, then `se[i]`, `sp[i]` for every study.
 pub const SUMMARY_NAMES: [&str; 12] = [
@@ -57,7 +57,7 @@ impl Model for Bivariate {
 }
 
 /// The Bayesian bivariate fit.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BayesBivariate {
     pub priors: Priors,
     pub posterior: Posterior,
@@ -112,7 +112,7 @@ pub fn fit_bivariate(studies: &[Study], priors: &Priors, cfg: &RunConfig) -> Bay
 }
 
 /// What the priors alone imply: pooled (Se, Sp) and a new study's (Se, Sp), `n` independent draws.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PriorPredictive {
     pub pooled: Vec<(f64, f64)>,
     pub new_study: Vec<(f64, f64)>,

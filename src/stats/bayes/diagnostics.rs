@@ -11,7 +11,7 @@
 use statrs::distribution::{ContinuousCDF, Normal};
 
 /// R-hat and ESS of one quantity.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Diagnostics {
     /// max(bulk, tail) rank-normalised split R-hat.
     pub rhat: f64,

@@ -237,7 +237,7 @@ impl Model for LatentClass {
 }
 
 /// The latent-class fit.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BayesLatentClass {
     pub priors: Priors,
     pub reference: ReferencePriors,

@@ -16,7 +16,7 @@ pub mod nuts;
 use crate::stats::rng::SplitMix64;
 use diagnostics::{diagnose, quantile_sorted, Diagnostics};
 use nuts::{Chain, IterStats, LogDensity, NutsConfig};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The thresholds of the verdict (Vehtari et al. 2021: R-hat < 1.01 and ESS > 400 for 4 chains).
 pub const RHAT_MAX: f64 = 1.01;
@@ -186,7 +186,7 @@ impl<M: Model> Sampler<M> {
 }
 
 /// Draws and summary of one recorded quantity.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Quantity {
     pub name: String,
     pub median: f64,
@@ -195,8 +195,8 @@ pub struct Quantity {
     /// 2.5 % and 97.5 % quantiles (the 95 % credible interval).
     pub ci: [f64; 2],
     pub diagnostics: Diagnostics,
-    /// The draws per chain (kept for the plots; not serialised).
-    #[serde(skip)]
+    /// The draws per chain (kept for the plots; not in the JSON, handed to the page by its worker).
+    #[serde(default, skip_serializing_if = "crate::stats::for_people")]
     pub chains: Vec<Vec<f64>>,
 }
 
@@ -225,7 +225,7 @@ impl Quantity {
 }
 
 /// What the sampler did, over all chains' kept iterations.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SamplerReport {
     pub chains: usize,
     pub warmup: usize,
@@ -245,7 +245,7 @@ pub struct SamplerReport {
 }
 
 /// Why the draws are not to be used (each item is one failed check).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "problem", rename_all = "kebab-case")]
 pub enum Problem {
     /// Some quantity's R-hat exceeds [`RHAT_MAX`] (the worst one named).
@@ -270,7 +270,7 @@ pub enum Problem {
 }
 
 /// The overall verdict on a run.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "kebab-case")]
 pub enum Verdict {
     Converged,
@@ -312,7 +312,7 @@ impl Verdict {
 }
 
 /// The summarised run of any model.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Posterior {
     pub quantities: Vec<Quantity>,
     pub sampler: SamplerReport,
