@@ -32,6 +32,24 @@ fn report(r: Result<(), JsValue>) {
     }
 }
 
+/// With `?fourfold-timing` in the page URL (`make bench-page`), each stage's duration on the main
+/// thread goes to the console as `fourfold-timing STAGE MS`.
+fn timed<R>(stage: &str, f: impl FnOnce() -> R) -> R {
+    thread_local! {
+        static ON: bool = super::dom::window()
+            .and_then(|w| w.location().search())
+            .is_ok_and(|q| q.contains("fourfold-timing"));
+    }
+    if !ON.with(|on| *on) {
+        return f();
+    }
+    let t0 = super::dom::now();
+    let r = f();
+    let ms = super::dom::now() - t0;
+    web_sys::console::debug_1(&JsValue::from_str(&format!("fourfold-timing {stage} {ms:.0}")));
+    r
+}
+
 fn current(gen: u64) -> bool {
     state::with(|a| a.generation == gen)
 }
@@ -46,7 +64,7 @@ pub fn schedule(delay: i32) -> Result<(), JsValue> {
         a.generation
     });
     set_status("computing")?;
-    let h = set_timeout(delay, move || report(pass1(gen)))?;
+    let h = set_timeout(delay, move || report(timed("pass1", || pass1(gen))))?;
     state::with(|a| a.debounce = Some(h));
     Ok(())
 }
@@ -79,6 +97,10 @@ fn fit_settings(s: &mut AnalysisSettings, d: &Dataset) {
 }
 
 fn show(a: &Analysis) -> Result<(), JsValue> {
+    timed("show", || show_all(a))
+}
+
+fn show_all(a: &Analysis) -> Result<(), JsValue> {
     render::summary(a)?;
     render::glance(a)?;
     render::fit_report(a)?;
@@ -204,7 +226,7 @@ fn start_engine(gen: u64, text: &str, settings: &AnalysisSettings, staged: Stage
         engine::sample(gen, None)?;
     }
     let job = Pass2 { gen, staged, overall, groups: None, comparison: None, stage: 0 };
-    set_timeout(0, move || report(pass2(job)))?;
+    set_timeout(0, move || report(timed("pass2", || pass2(job))))?;
     Ok(())
 }
 
@@ -262,7 +284,7 @@ fn pass2(mut job: Pass2) -> Result<(), JsValue> {
     }
     state::with(|s| s.run.notes.extend(notes));
     job.stage += 1;
-    set_timeout(0, move || report(pass2(job)))?;
+    set_timeout(0, move || report(timed("pass2", || pass2(job))))?;
     Ok(())
 }
 
@@ -288,6 +310,10 @@ fn refresh() -> Result<(), JsValue> {
 /// An answer of an engine worker: `{gen, part, kind, message}` (one `worker::Message`),
 /// `{…, done}` or `{…, error}`. Answers to an older generation are dropped.
 pub fn on_engine_message(data: &JsValue) -> Result<(), JsValue> {
+    timed("message", || engine_message(data))
+}
+
+fn engine_message(data: &JsValue) -> Result<(), JsValue> {
     let get = |k: &str| js_sys::Reflect::get(data, &k.into());
     let gen = get("gen")?.as_f64().unwrap_or(-1.0);
     let kind = get("kind")?.as_string().unwrap_or_default();
