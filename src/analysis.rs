@@ -682,7 +682,12 @@ impl Staged {
                     .map(|i| data.studies[i].label.clone())
                     .collect();
                 let covs = regression_covariates(data, &g, &labels);
-                let table = SubgroupTable { grouping: g, levels: rows, missing: missing_labels.len(), missing_labels };
+                let table = SubgroupTable {
+                    grouping: g,
+                    levels: rows,
+                    missing: missing_labels.len(),
+                    missing_labels,
+                };
                 (Groups { subgroups: Some(table), meta_regression: None }, Some(covs))
             }
         })

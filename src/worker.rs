@@ -119,7 +119,13 @@ impl AnalysisJob {
     ///
     /// # Errors
     /// When the settings JSON cannot be read (a page from another version).
-    pub fn new(text: &str, settings_json: &str, part: usize, parts: usize, loo: bool) -> Result<Self, String> {
+    pub fn new(
+        text: &str,
+        settings_json: &str,
+        part: usize,
+        parts: usize,
+        loo: bool,
+    ) -> Result<Self, String> {
         let staged = staged(text, settings_json)?;
         let parts = parts.max(1);
         let (start, end) = match &staged {

@@ -94,15 +94,22 @@ fn engine_messages_read_back_in_wasm() {
     use fourfold::worker::{from_js, to_js, AnalysisJob, BayesJob, Message};
     let text = "study,TP,FP,FN,TN\nA,20,5,3,70\nB,0,2,12,40\nC,15,9,1,55\nD,30,12,6,80\nE,8,0,2,33\n";
     let settings = AnalysisSettings {
-        bayes: BayesSettings { model: Some(BayesModel::Bivariate), chains: 2, warmup: 100, draws: 100, seed: u64::MAX, ..BayesSettings::default() },
+        bayes: BayesSettings {
+            model: Some(BayesModel::Bivariate),
+            chains: 2,
+            warmup: 100,
+            draws: 100,
+            seed: u64::MAX,
+            ..BayesSettings::default()
+        },
         ..AnalysisSettings::default()
     };
-    let json = serde_json::to_string(&settings).unwrap();
+    let json = serde_json::to_string(&settings).expect("ok");
     let clock = || js_sys::Date::now();
     let mut seen = 0;
     let mut check = |m: Message| {
         let back = from_js(to_js(&m).expect("encode")).expect("decode");
-        assert_eq!(serde_json::to_string(&back).unwrap(), serde_json::to_string(&m).unwrap());
+        assert_eq!(serde_json::to_string(&back).expect("ok"), serde_json::to_string(&m).expect("ok"));
         if let (Message::Bayes { block: a, .. }, Message::Bayes { block: b, .. }) = (&m, &back) {
             let (qa, qb) = (&a.posterior().quantities[0], &b.posterior().quantities[0]);
             assert!(!qa.chains.is_empty());
@@ -110,11 +117,11 @@ fn engine_messages_read_back_in_wasm() {
         }
         seen += 1;
     };
-    let mut job = AnalysisJob::new(text, &json, 0, 1, true).unwrap();
+    let mut job = AnalysisJob::new(text, &json, 0, 1, true).expect("ok");
     while let Some(m) = job.step(&clock) {
         check(m);
     }
-    let mut job = BayesJob::new(text, &json).unwrap();
+    let mut job = BayesJob::new(text, &json).expect("ok");
     while let Some(m) = job.step(&clock) {
         check(m);
     }

@@ -13,10 +13,10 @@ use web_sys::{Element, HtmlProgressElement};
 use super::dom::{by_id, clear_timeout, set_hidden, set_text, set_timeout, storage};
 use super::{engine, render, show_fatal, state};
 use crate::analysis::{Analysis, AnalysisConfig, Block, Groups, Staged};
-use crate::stats::comparative::ComparisonBlock;
 use crate::data::{parse_table, CovariateKind, Dataset};
 use crate::report::grid;
 use crate::settings::AnalysisSettings;
+use crate::stats::comparative::ComparisonBlock;
 use crate::worker::{self, Message};
 
 /// localStorage key of the autosaved text and settings.
@@ -190,7 +190,13 @@ fn pass1(gen: u64) -> Result<(), JsValue> {
 /// Hand the slow parts of generation `gen` to the engine's workers (the AUC bootstrap, the
 /// compatibility view, the leave-one-out refits unless the rows of these data are cached, the
 /// Bayesian fit) and compute the rest of the analysis here in short tasks ([`pass2`]).
-fn start_engine(gen: u64, text: &str, settings: &AnalysisSettings, staged: Staged, overall: Block) -> Result<(), JsValue> {
+fn start_engine(
+    gen: u64,
+    text: &str,
+    settings: &AnalysisSettings,
+    staged: Staged,
+    overall: Block,
+) -> Result<(), JsValue> {
     let json = serde_json::to_string(settings).map_err(|e| JsValue::from_str(&e.to_string()))?;
     let key = serde_json::to_string(&(&staged.data().studies, &staged.config().fit())).unwrap_or_default();
     let has_fit = overall.fit.is_some();
