@@ -61,6 +61,26 @@ pub fn encoding<R>(f: impl FnOnce() -> R) -> R {
     crate::stats::while_transferring(f)
 }
 
+/// A message as the JavaScript value a worker posts: serde-wasm-bindgen inside [`encoding`], NaN
+/// and ±∞ as numbers, u64 as BigInt (a seed may exceed 2⁵³).
+///
+/// # Errors
+/// The encoder's message.
+#[cfg(target_arch = "wasm32")]
+pub fn to_js(m: &Message) -> Result<wasm_bindgen::JsValue, String> {
+    let ser = serde_wasm_bindgen::Serializer::new().serialize_large_number_types_as_bigints(true);
+    encoding(|| m.serialize(&ser)).map_err(|e| format!("could not encode the result: {e}"))
+}
+
+/// The message of [`to_js`]'s value (after `postMessage`'s structured clone).
+///
+/// # Errors
+/// The decoder's message (a value from another version of the program).
+#[cfg(target_arch = "wasm32")]
+pub fn from_js(v: wasm_bindgen::JsValue) -> Result<Message, String> {
+    serde_wasm_bindgen::from_value(v).map_err(|e| format!("could not decode the result: {e}"))
+}
+
 /// The data and settings of a request, as the page sends them.
 fn staged(text: &str, settings_json: &str) -> Result<Option<Staged>, String> {
     let settings: AnalysisSettings =
@@ -99,7 +119,13 @@ impl AnalysisJob {
     ///
     /// # Errors
     /// When the settings JSON cannot be read (a page from another version).
-    pub fn new(text: &str, settings_json: &str, part: usize, parts: usize, loo: bool) -> Result<Self, String> {
+    pub fn new(
+        text: &str,
+        settings_json: &str,
+        part: usize,
+        parts: usize,
+        loo: bool,
+    ) -> Result<Self, String> {
         let staged = staged(text, settings_json)?;
         let parts = parts.max(1);
         let (start, end) = match &staged {

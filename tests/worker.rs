@@ -5,10 +5,10 @@
 
 mod support;
 use fourfold::analysis::run_settings;
-use fourfold::settings::{AnalysisSettings, AucCi, BayesModel, BayesSettings, Method};
-use fourfold::stats::influence::LooRow;
 use fourfold::analysis::{AnalysisConfig, Staged};
 use fourfold::findings::compat_view;
+use fourfold::settings::{AnalysisSettings, AucCi, BayesModel, BayesSettings, Method};
+use fourfold::stats::influence::LooRow;
 use fourfold::worker::{apply_auc, AnalysisJob, BayesJob, Message};
 
 /// Through a self-describing, not human-readable format that keeps NaN (MessagePack), encoded as
@@ -48,7 +48,8 @@ fn page_analysis(text: &str, settings: &AnalysisSettings, auc: Message) -> fourf
     let Message::Auc { auc, simplified } = auc else { panic!("{auc:?}") };
     apply_auc(&mut overall, auc, simplified);
     let groups = staged.groups().expect("groups");
-    let (low_risk, models, comparison) = (staged.low_risk(), staged.models(), staged.comparison().expect("c"));
+    let (low_risk, models, comparison) =
+        (staged.low_risk(), staged.models(), staged.comparison().expect("c"));
     let mut a = staged.finish(overall, groups, None);
     a.low_risk = low_risk;
     a.models = models;
@@ -59,7 +60,8 @@ fn page_analysis(text: &str, settings: &AnalysisSettings, auc: Message) -> fourf
 #[test]
 fn the_workers_analysis_is_the_clis() {
     let text = support::read_data_text("schuetz");
-    let settings = AnalysisSettings { covariate: Some("test".into()), leave_one_out: true, ..Default::default() };
+    let settings =
+        AnalysisSettings { covariate: Some("test".into()), leave_one_out: true, ..Default::default() };
     let json = serde_json::to_string(&settings).expect("json");
     let cli = run_settings(&support::read_dataset("schuetz"), &settings).expect("analysis");
     let cli_loo = serde_json::to_value(&cli.influence.as_ref().expect("influence").loo).expect("json");
@@ -142,5 +144,8 @@ fn bayes_job_reports_progress_then_the_cli_fit() {
     let Message::Bayes { block, sensitivity } = last else { panic!("{last:?}") };
     assert!(sensitivity.is_none());
     // Same seed, same draws: the worker's fit is the CLI's, bit for bit.
-    assert_eq!(serde_json::to_value(&**block).unwrap(), serde_json::to_value(cli.bayes.as_ref().unwrap()).unwrap());
+    assert_eq!(
+        serde_json::to_value(&**block).expect("ok"),
+        serde_json::to_value(cli.bayes.as_ref().expect("ok")).expect("ok")
+    );
 }

@@ -40,7 +40,8 @@ fn spawn() -> Result<web_sys::Worker, JsValue> {
     onmessage.forget(); // lives as long as the worker
     let onerror = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(|e: web_sys::ErrorEvent| {
         e.prevent_default();
-        if let Err(err) = pipeline::engine_failed(&format!("the analysis engine could not start ({})", e.message()))
+        if let Err(err) =
+            pipeline::engine_failed(&format!("the analysis engine could not start ({})", e.message()))
         {
             show_fatal(&err);
         }
@@ -74,7 +75,15 @@ fn bayes_worker() -> Result<web_sys::Worker, JsValue> {
     Ok(w)
 }
 
-fn request(gen: u64, kind: &str, text: &str, settings: &str, part: usize, parts: usize, loo: bool) -> Result<JsValue, JsValue> {
+fn request(
+    gen: u64,
+    kind: &str,
+    text: &str,
+    settings: &str,
+    part: usize,
+    parts: usize,
+    loo: bool,
+) -> Result<JsValue, JsValue> {
     let m = js_sys::Object::new();
     js_sys::Reflect::set(&m, &"gen".into(), &(gen as f64).into())?;
     js_sys::Reflect::set(&m, &"kind".into(), &kind.into())?;
@@ -104,7 +113,9 @@ pub fn analyse(gen: u64, text: &str, settings: &str, loo: bool) -> Result<usize,
 /// Start the Bayesian fit of generation `gen` (`None`: stop the sampler's older work, if any).
 pub fn sample(gen: u64, job: Option<(&str, &str)>) -> Result<(), JsValue> {
     match job {
-        Some((text, settings)) => bayes_worker()?.post_message(&request(gen, "bayes", text, settings, 0, 1, false)?),
+        Some((text, settings)) => {
+            bayes_worker()?.post_message(&request(gen, "bayes", text, settings, 0, 1, false)?)
+        }
         None => match BAYES.with(|b| b.borrow().clone()) {
             Some(w) => w.post_message(&request(gen, "cancel", "", "", 0, 0, false)?),
             None => Ok(()),

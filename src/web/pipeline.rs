@@ -13,10 +13,10 @@ use web_sys::{Element, HtmlProgressElement};
 use super::dom::{by_id, clear_timeout, set_hidden, set_text, set_timeout, storage};
 use super::{engine, render, show_fatal, state};
 use crate::analysis::{Analysis, AnalysisConfig, Block, Groups, Staged};
-use crate::stats::comparative::ComparisonBlock;
 use crate::data::{parse_table, CovariateKind, Dataset};
 use crate::report::grid;
 use crate::settings::AnalysisSettings;
+use crate::stats::comparative::ComparisonBlock;
 use crate::worker::{self, Message};
 
 /// localStorage key of the autosaved text and settings.
@@ -30,6 +30,24 @@ fn report(r: Result<(), JsValue>) {
     if let Err(e) = r {
         show_fatal(&e);
     }
+}
+
+/// With `?fourfold-timing` in the page URL (`make bench-page`), each stage's duration on the main
+/// thread goes to the console as `fourfold-timing STAGE MS`.
+fn timed<R>(stage: &str, f: impl FnOnce() -> R) -> R {
+    thread_local! {
+        static ON: bool = super::dom::window()
+            .and_then(|w| w.location().search())
+            .is_ok_and(|q| q.contains("fourfold-timing"));
+    }
+    if !ON.with(|on| *on) {
+        return f();
+    }
+    let t0 = super::dom::now();
+    let r = f();
+    let ms = super::dom::now() - t0;
+    web_sys::console::debug_1(&JsValue::from_str(&format!("fourfold-timing {stage} {ms:.0}")));
+    r
 }
 
 fn current(gen: u64) -> bool {
@@ -46,7 +64,7 @@ pub fn schedule(delay: i32) -> Result<(), JsValue> {
         a.generation
     });
     set_status("computing")?;
-    let h = set_timeout(delay, move || report(pass1(gen)))?;
+    let h = set_timeout(delay, move || report(timed("pass1", || pass1(gen))))?;
     state::with(|a| a.debounce = Some(h));
     Ok(())
 }
@@ -79,6 +97,10 @@ fn fit_settings(s: &mut AnalysisSettings, d: &Dataset) {
 }
 
 fn show(a: &Analysis) -> Result<(), JsValue> {
+    timed("show", || show_all(a))
+}
+
+fn show_all(a: &Analysis) -> Result<(), JsValue> {
     render::summary(a)?;
     render::glance(a)?;
     render::fit_report(a)?;
@@ -168,7 +190,13 @@ fn pass1(gen: u64) -> Result<(), JsValue> {
 /// Hand the slow parts of generation `gen` to the engine's workers (the AUC bootstrap, the
 /// compatibility view, the leave-one-out refits unless the rows of these data are cached, the
 /// Bayesian fit) and compute the rest of the analysis here in short tasks ([`pass2`]).
-fn start_engine(gen: u64, text: &str, settings: &AnalysisSettings, staged: Staged, overall: Block) -> Result<(), JsValue> {
+fn start_engine(
+    gen: u64,
+    text: &str,
+    settings: &AnalysisSettings,
+    staged: Staged,
+    overall: Block,
+) -> Result<(), JsValue> {
     let json = serde_json::to_string(settings).map_err(|e| JsValue::from_str(&e.to_string()))?;
     let key = serde_json::to_string(&(&staged.data().studies, &staged.config().fit())).unwrap_or_default();
     let has_fit = overall.fit.is_some();
@@ -203,8 +231,8 @@ fn start_engine(gen: u64, text: &str, settings: &AnalysisSettings, staged: Stage
         set_hidden(&bx, true)?;
         engine::sample(gen, None)?;
     }
-    let job = Pass2 { gen, staged, overall, groups: None, comparison: None, stage: 0 };
-    set_timeout(0, move || report(pass2(job)))?;
+    let job = Pass2 { gen, staged, overall, groups: None, covariates: None, comparison: None, stage: 0 };
+    set_timeout(0, move || report(timed("pass2", || pass2(job))))?;
     Ok(())
 }
 
@@ -214,6 +242,8 @@ struct Pass2 {
     staged: Staged,
     overall: Block,
     groups: Option<Groups>,
+    /// The meta-regression's covariates, from the subgroup stage.
+    covariates: Option<Vec<crate::data::Covariate>>,
     comparison: Option<ComparisonBlock>,
     stage: u8,
 }
@@ -231,12 +261,20 @@ fn pass2(mut job: Pass2) -> Result<(), JsValue> {
     let mut notes = Vec::new();
     match job.stage {
         0 => {
-            job.groups = Some(job.staged.groups().unwrap_or_else(|e| {
+            let (groups, covs) = job.staged.subgroups().unwrap_or_else(|e| {
                 notes.push(format!("Subgroup analysis not possible: {e}."));
-                Groups::default()
-            }));
+                (Groups::default(), None)
+            });
+            job.groups = Some(groups);
+            job.covariates = covs;
         }
         1 => {
+            let m = job.staged.meta_regression(job.covariates.take());
+            if let Some(g) = job.groups.as_mut() {
+                g.meta_regression = m;
+            }
+        }
+        2 => {
             job.comparison = job.staged.comparison().unwrap_or_else(|e| {
                 notes.push(format!("Comparison of tests not possible: {e}."));
                 None
@@ -262,7 +300,7 @@ fn pass2(mut job: Pass2) -> Result<(), JsValue> {
     }
     state::with(|s| s.run.notes.extend(notes));
     job.stage += 1;
-    set_timeout(0, move || report(pass2(job)))?;
+    set_timeout(0, move || report(timed("pass2", || pass2(job))))?;
     Ok(())
 }
 
@@ -288,6 +326,10 @@ fn refresh() -> Result<(), JsValue> {
 /// An answer of an engine worker: `{gen, part, kind, message}` (one `worker::Message`),
 /// `{…, done}` or `{…, error}`. Answers to an older generation are dropped.
 pub fn on_engine_message(data: &JsValue) -> Result<(), JsValue> {
+    timed("message", || engine_message(data))
+}
+
+fn engine_message(data: &JsValue) -> Result<(), JsValue> {
     let get = |k: &str| js_sys::Reflect::get(data, &k.into());
     let gen = get("gen")?.as_f64().unwrap_or(-1.0);
     let kind = get("kind")?.as_string().unwrap_or_default();
@@ -308,7 +350,7 @@ pub fn on_engine_message(data: &JsValue) -> Result<(), JsValue> {
     if value.is_undefined() {
         return Ok(()); // `done`: the messages before it said everything
     }
-    let msg: Message = serde_wasm_bindgen::from_value(value).map_err(JsValue::from)?;
+    let msg: Message = worker::from_js(value).map_err(|e| JsValue::from_str(&e))?;
     match msg {
         Message::Auc { auc, simplified } => {
             state::with(|s| s.run.auc = Some((auc, simplified)));

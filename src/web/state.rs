@@ -6,11 +6,11 @@ use std::cell::RefCell;
 
 use crate::analysis::bayes::{Alternative, BayesBlock};
 use crate::analysis::Analysis;
-use crate::findings::CompatView;
 use crate::data::ParseOutcome;
+use crate::findings::CompatView;
 use crate::settings::AnalysisSettings;
-use crate::stats::bivariate::DEFAULT_NODES;
 use crate::stats::bivariate::AucBlock;
+use crate::stats::bivariate::DEFAULT_NODES;
 use crate::stats::influence::LooRow;
 
 /// The embedded example data sets (copies of shared/refs/data under www/examples), `(file stem,
