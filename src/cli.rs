@@ -357,6 +357,7 @@ fn analyze_cmd(args: &[String], report: bool) -> i32 {
             }
         };
         if let Some(obj) = v.as_object_mut() {
+            strip_mcmc(obj);
             let extra = [
                 (
                     "summary_of_findings",
@@ -448,6 +449,22 @@ fn process_cpu_ms() -> Option<f64> {
 }
 
 /// The MCMC plots of the hyper-parameters as `DIR/mcmc_<name>.svg`.
+/// The MCMC plots' inputs travel with the page's result but stay out of the CLI's JSON (thousands
+/// of numbers; `--bayes-plots` writes the figures).
+fn strip_mcmc(obj: &mut serde_json::Map<String, serde_json::Value>) {
+    let strip = |p: Option<&mut serde_json::Value>| {
+        if let Some(p) = p.and_then(|p| p.as_object_mut()) {
+            p.remove("mcmc");
+        }
+    };
+    strip(obj.get_mut("bayes").and_then(|b| b.get_mut("posterior")));
+    if let Some(serde_json::Value::Array(alts)) = obj.get_mut("bayes_prior_sensitivity") {
+        for a in alts {
+            strip(a.get_mut("fit").and_then(|f| f.get_mut("posterior")));
+        }
+    }
+}
+
 fn write_bayes_plots(dir: &str, p: &fourfold::stats::bayes::Posterior) -> Result<(), String> {
     use fourfold::plot::{draw_mcmc, to_svg, PlotStyle};
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {dir}: {e}"))?;

@@ -7,10 +7,10 @@ use crate::stats::bayes::bivariate::{self, BayesBivariate};
 use crate::stats::bayes::latent::{self, BayesLatentClass, LatentClass};
 use crate::stats::bayes::model::Bivariate;
 use crate::stats::bayes::Sampler;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The Bayesian result of an analysis.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "model", rename_all = "kebab-case")]
 pub enum BayesBlock {
     Bivariate(BayesBivariate),
@@ -24,12 +24,44 @@ impl BayesBlock {
             BayesBlock::LatentClass(l) => &l.posterior,
         }
     }
+    /// The regions on the SROC plot.
+    pub fn sroc(&self) -> Option<&crate::stats::bayes::outputs::SrocRegions> {
+        match self {
+            BayesBlock::Bivariate(b) => b.sroc.as_ref(),
+            BayesBlock::LatentClass(l) => l.sroc.as_ref(),
+        }
+    }
+    /// The natural frequencies per 1,000 tested.
+    pub fn frequencies(&self) -> &[crate::stats::sof::Frequencies] {
+        match self {
+            BayesBlock::Bivariate(b) => &b.frequencies,
+            BayesBlock::LatentClass(l) => &l.frequencies,
+        }
+    }
+    /// The priors of the index test and, for the latent-class model, of the reference standard.
+    pub fn priors(&self) -> (&crate::stats::bayes::model::Priors, Option<&latent::ReferencePriors>) {
+        match self {
+            BayesBlock::Bivariate(b) => (&b.priors, None),
+            BayesBlock::LatentClass(l) => (&l.priors, Some(&l.reference)),
+        }
+    }
 }
 
-/// A Bayesian run in progress.
+/// A Bayesian run in progress: the sampler, the settings, the number of studies and the
+/// prevalences of the natural frequencies.
 pub enum BayesRun {
-    Bivariate(Box<Sampler<Bivariate>>, BayesSettings, usize),
-    LatentClass(Box<Sampler<LatentClass>>, BayesSettings, usize),
+    Bivariate(Box<Sampler<Bivariate>>, BayesSettings, usize, Vec<f64>),
+    LatentClass(Box<Sampler<LatentClass>>, BayesSettings, usize, Vec<f64>),
+}
+
+/// The prevalences of the summary of findings (METHODS §17): the user's, else the lowest, median
+/// and highest of the studies'.
+pub fn sof_prevalences(studies: &[Study], f: &crate::settings::FindingsSettings) -> Vec<f64> {
+    if !f.prevalences.is_empty() {
+        return f.prevalences.clone();
+    }
+    let n: Vec<(u64, u64)> = studies.iter().map(|s| (s.tp + s.fn_, s.fp + s.tn)).collect();
+    crate::stats::sof::default_prevalences(&n)
 }
 
 impl BayesRun {
@@ -44,13 +76,22 @@ impl BayesRun {
                 Box::new(bivariate::sampler(studies, &s.priors, &cfg)),
                 s.clone(),
                 studies.len(),
+                Vec::new(),
             ),
             BayesModel::LatentClass => BayesRun::LatentClass(
                 Box::new(latent::sampler(studies, &s.priors, &s.reference, &cfg)),
                 s.clone(),
                 studies.len(),
+                Vec::new(),
             ),
         })
+    }
+    /// The natural frequencies of the result are computed at these prevalences.
+    pub fn with_prevalences(mut self, p: Vec<f64>) -> BayesRun {
+        match &mut self {
+            BayesRun::Bivariate(.., v) | BayesRun::LatentClass(.., v) => *v = p,
+        }
+        self
     }
     /// Runs up to `iterations` more iterations of every chain; true when done.
     pub fn advance(&mut self, iterations: usize) -> bool {
@@ -68,18 +109,16 @@ impl BayesRun {
     }
     pub fn finish(&self) -> BayesBlock {
         match self {
-            BayesRun::Bivariate(s, set, k) => BayesBlock::Bivariate(BayesBivariate {
-                priors: set.priors.clone(),
-                posterior: s.finish(),
-                k: *k,
-            }),
-            BayesRun::LatentClass(s, set, k) => BayesBlock::LatentClass(BayesLatentClass {
-                priors: set.priors.clone(),
-                reference: set.reference.clone(),
-                posterior: s.finish(),
-                k: *k,
-                vague_reference: set.reference.vague(),
-            }),
+            BayesRun::Bivariate(s, set, k, prev) => {
+                BayesBlock::Bivariate(BayesBivariate::new(set.priors.clone(), s.finish(), *k, prev))
+            }
+            BayesRun::LatentClass(s, set, k, prev) => BayesBlock::LatentClass(BayesLatentClass::new(
+                set.priors.clone(),
+                set.reference.clone(),
+                s.finish(),
+                *k,
+                prev,
+            )),
         }
     }
 }
@@ -92,9 +131,9 @@ pub fn run_bayes(studies: &[Study], s: &BayesSettings) -> Option<BayesBlock> {
 }
 
 /// One alternative prior of the prior-sensitivity comparison and the fit under it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Alternative {
-    pub name: &'static str,
+    pub name: String,
     pub fit: BayesBivariate,
 }
 
@@ -121,7 +160,7 @@ pub fn prior_sensitivity(studies: &[Study], s: &BayesSettings) -> Vec<Alternativ
     alternative_priors()
         .into_iter()
         .map(|(name, priors)| Alternative {
-            name,
+            name: name.to_string(),
             fit: bivariate::fit_bivariate(studies, &priors, &s.run_config()),
         })
         .collect()

@@ -9,7 +9,7 @@
 
 use super::estimate::Estimate;
 use super::transform::{logit_from_prob, prob_from_logit};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// People per summary-of-findings column (GRADE DTA: per 1,000 tested).
 pub const PER: f64 = 1000.0;
@@ -38,7 +38,7 @@ impl LogitMeans {
 }
 
 /// Natural frequencies per [`PER`] people tested at one prevalence.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Frequencies {
     pub prevalence: f64,
     pub true_positives: Estimate,

@@ -12,11 +12,13 @@ pub mod latent;
 
 pub mod model;
 pub mod nuts;
+pub mod outputs;
 
 use crate::stats::rng::SplitMix64;
 use diagnostics::{diagnose, quantile_sorted, Diagnostics};
 use nuts::{Chain, IterStats, LogDensity, NutsConfig};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use outputs::nan;
 
 /// The thresholds of the verdict (Vehtari et al. 2021: R-hat < 1.01 and ESS > 400 for 4 chains).
 pub const RHAT_MAX: f64 = 1.01;
@@ -181,21 +183,27 @@ impl<M: Model> Sampler<M> {
                 .collect(),
         };
         let verdict = Verdict::judge(&quantities, &sampler);
-        Posterior { quantities, sampler, verdict }
+        let mcmc = outputs::mcmc_summaries(&quantities);
+        Posterior { quantities, sampler, verdict, mcmc }
     }
 }
 
 /// Draws and summary of one recorded quantity.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Quantity {
     pub name: String,
+    #[serde(deserialize_with = "nan::f64")]
     pub median: f64,
+    #[serde(deserialize_with = "nan::f64")]
     pub mean: f64,
+    #[serde(deserialize_with = "nan::f64")]
     pub sd: f64,
     /// 2.5 % and 97.5 % quantiles (the 95 % credible interval).
+    #[serde(deserialize_with = "nan::pair")]
     pub ci: [f64; 2],
     pub diagnostics: Diagnostics,
-    /// The draws per chain (kept for the plots; not serialised).
+    /// The draws per chain (not serialised: what the page shows of them travels in
+    /// [`Posterior::mcmc`] and the results computed at the end of the run).
     #[serde(skip)]
     pub chains: Vec<Vec<f64>>,
 }
@@ -225,7 +233,7 @@ impl Quantity {
 }
 
 /// What the sampler did, over all chains' kept iterations.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SamplerReport {
     pub chains: usize,
     pub warmup: usize,
@@ -236,27 +244,32 @@ pub struct SamplerReport {
     pub divergent_per_chain: Vec<usize>,
     /// Iterations whose tree reached `max_depth` without turning.
     pub max_depth_hits: usize,
+    #[serde(deserialize_with = "nan::f64")]
     pub mean_tree_depth: f64,
     pub max_tree_depth: u32,
     pub leapfrog_steps: u64,
     /// The adapted step size of each chain.
+    #[serde(deserialize_with = "nan::vec")]
     pub step_sizes: Vec<f64>,
+    #[serde(deserialize_with = "nan::f64")]
     pub mean_accept: f64,
 }
 
 /// Why the draws are not to be used (each item is one failed check).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "problem", rename_all = "kebab-case")]
 pub enum Problem {
     /// Some quantity's R-hat exceeds [`RHAT_MAX`] (the worst one named).
     Rhat {
         quantity: String,
+        #[serde(deserialize_with = "nan::f64")]
         rhat: f64,
         count: usize,
     },
     /// Some quantity's bulk or tail ESS is below [`ESS_MIN`].
     Ess {
         quantity: String,
+        #[serde(deserialize_with = "nan::f64")]
         ess: f64,
         count: usize,
     },
@@ -270,7 +283,7 @@ pub enum Problem {
 }
 
 /// The overall verdict on a run.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "kebab-case")]
 pub enum Verdict {
     Converged,
@@ -312,11 +325,15 @@ impl Verdict {
 }
 
 /// The summarised run of any model.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Posterior {
     pub quantities: Vec<Quantity>,
     pub sampler: SamplerReport,
     pub verdict: Verdict,
+    /// The MCMC plots' inputs of the hyper-parameters ([`outputs::PLOTTED`]). The CLI's JSON
+    /// leaves them out (the figures are `--bayes-plots`); the page's worker carries them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mcmc: Vec<outputs::McmcSummary>,
 }
 
 impl Posterior {
