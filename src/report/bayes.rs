@@ -220,6 +220,16 @@ pub fn prior_predictive_table(pp: &PriorPredictive, reference: Option<&Reference
     }
 }
 
+/// A prior or seed input that is not a number, named by its label.
+pub fn prior_input_error(label: &str, text: &str) -> String {
+    format!("{}: '{}' is not a number", label.trim().trim_end_matches(':'), text.trim())
+}
+
+/// A prior problem as shown beside the controls (the previous priors stay in use).
+pub fn prior_error_line(problem: &str) -> String {
+    format!("{} — the fit keeps the previous priors until this is corrected.", super::doc::sentence(problem).trim_end_matches('.'))
+}
+
 /// The prior predictive draws' count and seed (the page and the CLI show the same numbers).
 pub const PRIOR_DRAWS: usize = 4000;
 pub const PRIOR_SEED: u64 = 1;

@@ -11,6 +11,7 @@
 //! | [`render`] | state → DOM (grid, messages, tables, fit report, plots) |
 //! | [`events`] | DOM events → state → pipeline |
 //! | [`revman`] | the RevMan parameters box (copy button), the dispersion table, the xlsx download |
+//! | [`bayes`] | the Bayesian fit's prior controls and result box (verdict, tables, MCMC plots) |
 //! | [`findings`] | summary of findings, icon array, decision curve, compatibility view and the report export |
 //! | [`sheets`] | spreadsheets → text in a Web Worker (the second wasm module, loaded on first use) |
 //! | [`crash`] | the panic hook: console, a calm alert, text kept in the autosave, controls disabled |
@@ -19,6 +20,7 @@
 //! reaches the page only through `textContent` and attributes (never `innerHTML`); tests find
 //! elements by `data-testid`.
 
+pub mod bayes;
 pub mod cochrane;
 pub mod crash;
 pub mod dom;
@@ -92,6 +94,7 @@ pub fn start() -> Result<(), JsValue> {
     });
     events::wire()?;
     models::wire()?;
+    bayes::wire()?;
     pipeline::schedule(0)
 }
 

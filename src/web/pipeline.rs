@@ -126,6 +126,7 @@ fn pass1(gen: u64) -> Result<(), JsValue> {
             .and_then(|v| v.as_str().map(String::from))
             .unwrap_or_default(),
     );
+    super::bayes::controls(&settings)?;
     render::test_columns(&parsed.dataset, &settings)?;
     render::quadas(&parsed.dataset)?;
     super::cochrane::choices(&parsed.dataset, &settings)?;
@@ -282,12 +283,13 @@ fn start_bayes(gen: u64, staged: &Staged) -> Result<(), JsValue> {
     let bx: web_sys::HtmlElement = by_id("bayes-box")?;
     let Some(run) = staged.bayes_run() else {
         set_hidden(&bx, true)?;
-        return set_text("bayes-report", "");
+        return super::bayes::clear_result();
     };
     set_hidden(&bx, false)?;
-    set_text("bayes-report", "")?;
+    super::bayes::clear_result()?;
     let labels: Vec<String> = staged.data().studies.iter().map(|s| s.label.clone()).collect();
-    let job = BayesJob { gen, run, labels };
+    let counts = staged.data().studies.iter().map(|s| (s.tp + s.fn_, s.fp + s.tn)).collect();
+    let job = BayesJob { gen, run, labels, counts };
     set_timeout(0, move || report(bayes_step(job)))?;
     Ok(())
 }
@@ -296,6 +298,7 @@ struct BayesJob {
     gen: u64,
     run: crate::analysis::bayes::BayesRun,
     labels: Vec<String>,
+    counts: Vec<(u64, u64)>,
 }
 
 fn bayes_step(mut job: BayesJob) -> Result<(), JsValue> {
@@ -314,7 +317,18 @@ fn bayes_step(mut job: BayesJob) -> Result<(), JsValue> {
         return Ok(());
     }
     let block = job.run.finish();
-    let text = crate::report::bayes::bayes_text(&block, &job.labels, None);
-    set_text("bayes-status", crate::report::bayes::title(&block))?;
-    set_text("bayes-report", text.trim_start())
+    super::bayes::render(&block, &job.labels, &job.counts)?;
+    // The SROC plot draws the Bayesian regions from the analysis.
+    let a = state::with(|s| {
+        s.analysis.as_mut().map(|a| {
+            a.bayes = Some(block);
+            a.clone()
+        })
+    });
+    if let Some(a) = a {
+        let opts = state::with(|s| s.plot_options.clone());
+        render::plot_controls(&a, &opts)?;
+        render::plots(&a)?;
+    }
+    Ok(())
 }
