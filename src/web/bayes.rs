@@ -37,6 +37,8 @@ const FIELDS: [Field; 13] = [
     ("bayes-prev-b", |b| b.reference.prevalence.1, |b, v| b.reference.prevalence.1 = v),
 ];
 const KINDS: [&str; 2] = ["bayes-tau-se-kind", "bayes-tau-sp-kind"];
+/// The sampler's iteration counts per chain.
+const COUNTS: [&str; 2] = ["bayes-warmup", "bayes-draws"];
 
 fn with_scale(p: SdPrior, scale: f64) -> SdPrior {
     match p {
@@ -84,8 +86,20 @@ fn read(s: &BayesSettings) -> Result<BayesSettings, String> {
         Ok(v) => b.seed = v,
         Err(_) => return Err(rb::prior_input_error(&label_of("bayes-seed"), &seed.value())),
     }
+    for id in COUNTS {
+        let i: HtmlInputElement = by_id(id).map_err(|_| id.to_string())?;
+        let v = i.value().trim().parse::<u32>().map_err(|_| rb::prior_input_error(&label_of(id), &i.value()))?;
+        if id == "bayes-warmup" {
+            b.warmup = v;
+        } else {
+            b.draws = v;
+        }
+    }
     let lcm = b.model == Some(BayesModel::LatentClass);
-    if let Some(m) = b.priors.problem().or_else(|| if lcm { b.reference.problem() } else { None }) {
+    let problem = crate::stats::bayes::run_config_problem(&b.run_config())
+        .or_else(|| b.priors.problem())
+        .or_else(|| if lcm { b.reference.problem() } else { None });
+    if let Some(m) = problem {
         return Err(m);
     }
     Ok(b)
@@ -110,6 +124,12 @@ pub fn controls(s: &AnalysisSettings) -> Result<(), JsValue> {
     let seed: HtmlInputElement = by_id("bayes-seed")?;
     if active != "bayes-seed" {
         seed.set_value(&b.seed.to_string());
+    }
+    for (id, v) in COUNTS.iter().zip([b.warmup, b.draws]) {
+        let i: HtmlInputElement = by_id(id)?;
+        if *id != active {
+            i.set_value(&v.to_string());
+        }
     }
     let lcm = b.model == Some(BayesModel::LatentClass);
     let r: Element = by_id("bayes-reference")?;
@@ -151,7 +171,7 @@ fn on_change() -> Result<(), JsValue> {
 
 /// Listen to the prior controls (every change is checked, then re-analyses) and the reset.
 pub fn wire() -> Result<(), JsValue> {
-    let ids = FIELDS.iter().map(|f| f.0).chain(KINDS).chain(["bayes-seed"]);
+    let ids = FIELDS.iter().map(|f| f.0).chain(KINDS).chain(COUNTS).chain(["bayes-seed"]);
     for id in ids {
         let e: Element = by_id(id)?;
         let cb = Closure::<dyn FnMut(web_sys::Event)>::new(move |_e: web_sys::Event| {

@@ -47,7 +47,7 @@ impl Default for RunConfig {
 }
 
 /// A model the sampler can run: a log density plus what to record per draw.
-pub trait Model: LogDensity {
+pub trait Model: LogDensity + Sync {
     /// Names of the recorded quantities, in the order [`Model::generate`] writes them.
     fn names(&self) -> Vec<String>;
     /// The recorded quantities at position `q` (generated quantities may use `rng`).
@@ -142,10 +142,42 @@ impl<M: Model> Sampler<M> {
         self.is_done()
     }
 
-    /// Runs to the end and summarises.
+    /// Runs to the end and summarises. Natively the chains run on their own threads (each owns
+    /// its streams, so the draws are those of [`Sampler::advance`], bit for bit); on wasm32 one
+    /// after another.
     pub fn run(mut self) -> Posterior {
+        #[cfg(not(target_arch = "wasm32"))]
+        self.run_threads();
         self.advance(usize::MAX);
         self.finish()
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn run_threads(&mut self) {
+        if self.chains.len() < 2 || std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+            return;
+        }
+        let (start, total, warmup) = (self.iteration, self.total_iterations(), self.cfg.warmup);
+        let model = &self.model;
+        let chains = self.chains.iter_mut().zip(self.gen_rng.iter_mut());
+        let out = chains.zip(self.draws.iter_mut().zip(self.stats.iter_mut()));
+        std::thread::scope(|scope| {
+            for ((chain, rng), (draws, stats)) in out {
+                scope.spawn(move || {
+                    let mut buf = Vec::new();
+                    for it in start..total {
+                        let s = chain.step(model);
+                        if it >= warmup {
+                            buf.clear();
+                            model.generate(chain.position(), rng, &mut buf);
+                            draws.extend_from_slice(&buf);
+                            stats.push(s);
+                        }
+                    }
+                });
+            }
+        });
+        self.iteration = total;
     }
 
     /// The summary of the kept draws (call when [`Sampler::is_done`]).
