@@ -35,7 +35,8 @@
 //! * Results are typed (method, rung, termination, boundary, fallback, errors are enums that
 //!   serialise to the JSON strings of earlier versions); nothing downstream matches on prose.
 //!
-//! Deliberately absent: Bayesian fits. (The three-level model for clustered cohorts, METHODS §15.3,
+//! The Bayesian fits (issue #16) are `stats::bayes` (own NUTS), run by `analysis::bayes`, worded by
+//! `report::bayes` and placed by `web::bayes`. (The three-level model for clustered cohorts, METHODS §15.3,
 //! is `stats::threelevel`; the HSROC meta-regression, §16, is `stats::hsroc_reg`.)
 
 pub mod analysis;

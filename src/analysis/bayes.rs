@@ -216,7 +216,12 @@ mod tests {
     #[test]
     fn credible_region_inside_predictive_region() {
         let studies = crate::stats::glmm::tests::audit_c();
-        let s = BayesSettings { model: Some(BayesModel::Bivariate), warmup: 300, draws: 300, ..Default::default() };
+        let s = BayesSettings {
+            model: Some(BayesModel::Bivariate),
+            warmup: 300,
+            draws: 300,
+            ..Default::default()
+        };
         let b = run_bayes(&studies, &s).expect("fit");
         let r = b.sroc().expect("regions");
         let span = |v: &[(f64, f64)], f: fn(&(f64, f64)) -> f64| {

@@ -120,9 +120,8 @@ fn plural_y(n: usize) -> &'static str {
 
 /// Posterior median, 95 % credible interval and diagnostics of the summary quantities.
 pub fn posterior_table(p: &Posterior) -> Table {
-    let headers = ["Quantity", "Median", "2.5%", "97.5%", "R-hat", "ESS bulk", "ESS tail"]
-        .map(String::from)
-        .to_vec();
+    let headers =
+        ["Quantity", "Median", "2.5%", "97.5%", "R-hat", "ESS bulk", "ESS tail"].map(String::from).to_vec();
     let mut rows = Vec::new();
     for (key, label, d) in ROWS {
         let Some(q) = p.get(key) else { continue };
@@ -171,14 +170,22 @@ pub fn sampler_card(p: &Posterior) -> Card {
     }
     Card {
         pairs: vec![
-            Pair::new("Chains × draws", format!("{} × ({} warm-up + {})", s.chains, s.warmup, s.draws), n(s.chains)),
+            Pair::new(
+                "Chains × draws",
+                format!("{} × ({} warm-up + {})", s.chains, s.warmup, s.draws),
+                n(s.chains),
+            ),
             Pair::new("Seed", s.seed.to_string(), Some(s.seed as f64)),
             Pair::new(format!("Largest R-hat (≤ {RHAT_MAX})"), fmt(rhat, 3), Some(rhat)),
             Pair::new(format!("Smallest bulk ESS (≥ {ESS_MIN:.0})"), fmt(bulk, 0), Some(bulk)),
             Pair::new(format!("Smallest tail ESS (≥ {ESS_MIN:.0})"), fmt(tail, 0), Some(tail)),
             Pair::new("Divergent transitions (0)", s.divergences.to_string(), n(s.divergences)),
             Pair::new("Mean tree depth", format!("{:.1}", s.mean_tree_depth), Some(s.mean_tree_depth)),
-            Pair::new("Deepest tree (limit)", format!("{} ({})", s.max_tree_depth, s.max_depth), Some(s.max_tree_depth as f64)),
+            Pair::new(
+                "Deepest tree (limit)",
+                format!("{} ({})", s.max_tree_depth, s.max_depth),
+                Some(s.max_tree_depth as f64),
+            ),
             Pair::new("At the depth limit", s.max_depth_hits.to_string(), n(s.max_depth_hits)),
             Pair::new("Mean acceptance", format!("{:.2}", s.mean_accept), Some(s.mean_accept)),
             Pair::new("Step sizes", steps.join(", "), None),
@@ -227,7 +234,10 @@ pub fn prior_input_error(label: &str, text: &str) -> String {
 
 /// A prior problem as shown beside the controls (the previous priors stay in use).
 pub fn prior_error_line(problem: &str) -> String {
-    format!("{} — the fit keeps the previous priors until this is corrected.", super::doc::sentence(problem).trim_end_matches('.'))
+    format!(
+        "{} — the fit keeps the previous priors until this is corrected.",
+        super::doc::sentence(problem).trim_end_matches('.')
+    )
 }
 
 /// The prior predictive draws' count and seed (the page and the CLI show the same numbers).
@@ -256,7 +266,13 @@ pub fn bayes_sof_table(b: &BayesBlock, counts: &[(u64, u64)]) -> Option<Table> {
         sensitivity: est("se"),
         specificity: est("sp"),
     };
-    let f = Findings { level: 0.95, per: crate::stats::sof::PER, blocks: vec![], certainty: vec![], footnotes: vec![] };
+    let f = Findings {
+        level: 0.95,
+        per: crate::stats::sof::PER,
+        blocks: vec![],
+        certainty: vec![],
+        footnotes: vec![],
+    };
     let mut t = super::sof::sof_table(&block, &f);
     let keep = t.headers.len().saturating_sub(2);
     t.headers.truncate(keep);
@@ -273,7 +289,9 @@ pub fn bayes_sof_table(b: &BayesBlock, counts: &[(u64, u64)]) -> Option<Table> {
 /// The line above the Bayesian summary of findings.
 pub fn bayes_sof_note(b: &BayesBlock) -> Line {
     let what = match b {
-        BayesBlock::LatentClass(_) => "the index test's accuracy corrected for the reference standard's errors",
+        BayesBlock::LatentClass(_) => {
+            "the index test's accuracy corrected for the reference standard's errors"
+        }
         BayesBlock::Bivariate(_) => "the pooled sensitivity and specificity",
     };
     let mut l = Line::text(
@@ -283,7 +301,10 @@ pub fn bayes_sof_note(b: &BayesBlock) -> Line {
         ),
     );
     if !b.posterior().verdict.converged() {
-        l = Line::text(Tone::Bad, format!("{} The sampler did not converge: do not use these numbers.", l.plain()));
+        l = Line::text(
+            Tone::Bad,
+            format!("{} The sampler did not converge: do not use these numbers.", l.plain()),
+        );
     }
     l
 }
@@ -296,7 +317,8 @@ pub fn sroc_series(b: &BayesBlock) -> Option<crate::plot::SrocSeries> {
         BayesBlock::Bivariate(_) => "Bayesian bivariate (posterior)",
         BayesBlock::LatentClass(_) => "Bayesian latent class (posterior)",
     };
-    let name = if b.posterior().verdict.converged() { name.to_string() } else { format!("{name}, not converged") };
+    let name =
+        if b.posterior().verdict.converged() { name.to_string() } else { format!("{name}, not converged") };
     Some(crate::plot::SrocSeries {
         name,
         summary: Some(r.summary),

@@ -26,8 +26,16 @@ const FIELDS: [Field; 13] = [
     ("bayes-mu-se-s", |b| b.priors.mu_se.1, |b, v| b.priors.mu_se.1 = v),
     ("bayes-mu-sp-m", |b| b.priors.mu_sp.0, |b, v| b.priors.mu_sp.0 = v),
     ("bayes-mu-sp-s", |b| b.priors.mu_sp.1, |b, v| b.priors.mu_sp.1 = v),
-    ("bayes-tau-se-scale", |b| b.priors.tau_se.scale(), |b, v| b.priors.tau_se = with_scale(b.priors.tau_se, v)),
-    ("bayes-tau-sp-scale", |b| b.priors.tau_sp.scale(), |b, v| b.priors.tau_sp = with_scale(b.priors.tau_sp, v)),
+    (
+        "bayes-tau-se-scale",
+        |b| b.priors.tau_se.scale(),
+        |b, v| b.priors.tau_se = with_scale(b.priors.tau_se, v),
+    ),
+    (
+        "bayes-tau-sp-scale",
+        |b| b.priors.tau_sp.scale(),
+        |b, v| b.priors.tau_sp = with_scale(b.priors.tau_sp, v),
+    ),
     ("bayes-lkj", |b| b.priors.lkj_eta, |b, v| b.priors.lkj_eta = v),
     ("bayes-se-ref-m", |b| b.reference.se_ref.0, |b, v| b.reference.se_ref.0 = v),
     ("bayes-se-ref-s", |b| b.reference.se_ref.1, |b, v| b.reference.se_ref.1 = v),
@@ -88,7 +96,8 @@ fn read(s: &BayesSettings) -> Result<BayesSettings, String> {
     }
     for id in COUNTS {
         let i: HtmlInputElement = by_id(id).map_err(|_| id.to_string())?;
-        let v = i.value().trim().parse::<u32>().map_err(|_| rb::prior_input_error(&label_of(id), &i.value()))?;
+        let v =
+            i.value().trim().parse::<u32>().map_err(|_| rb::prior_input_error(&label_of(id), &i.value()))?;
         if id == "bayes-warmup" {
             b.warmup = v;
         } else {

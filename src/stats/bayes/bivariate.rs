@@ -2,12 +2,12 @@
 
 use super::model::{expit, Bivariate, Cells, Hyper, Priors, N_HYPER};
 use super::nuts::std_normal;
+use super::outputs::{bayes_frequencies, SrocRegions};
 use super::{Model, Posterior, RunConfig, Sampler};
 use crate::data::Study;
 use crate::stats::rng::SplitMix64;
-use serde::{Deserialize, Serialize};
-use super::outputs::{bayes_frequencies, SrocRegions};
 use crate::stats::sof::Frequencies;
+use serde::{Deserialize, Serialize};
 
 /// Recorded per draw, in this order, then `se[i]`, `sp[i]` for every study.
 pub const SUMMARY_NAMES: [&str; 12] = [

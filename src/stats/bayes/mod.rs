@@ -17,8 +17,8 @@ pub mod outputs;
 use crate::stats::rng::SplitMix64;
 use diagnostics::{diagnose, quantile_sorted, Diagnostics};
 use nuts::{Chain, IterStats, LogDensity, NutsConfig};
-use serde::{Deserialize, Serialize};
 use outputs::nan;
+use serde::{Deserialize, Serialize};
 
 /// The thresholds of the verdict (Vehtari et al. 2021: R-hat < 1.01 and ESS > 400 for 4 chains).
 pub const RHAT_MAX: f64 = 1.01;

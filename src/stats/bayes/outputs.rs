@@ -76,7 +76,8 @@ pub struct SrocRegions {
 /// it), mapped to `(1 − expit(y), expit(x))`. `x` are logit Se draws, `y` logit Sp draws;
 /// non-finite pairs are left out. Empty when fewer than 10 usable draws or a singular covariance.
 pub fn draws_region(x: &[f64], y: &[f64], level: f64, points: usize) -> Vec<(f64, f64)> {
-    let pairs: Vec<(f64, f64)> = x.iter().zip(y).map(|(a, b)| (*a, *b)).filter(|(a, b)| a.is_finite() && b.is_finite()).collect();
+    let pairs: Vec<(f64, f64)> =
+        x.iter().zip(y).map(|(a, b)| (*a, *b)).filter(|(a, b)| a.is_finite() && b.is_finite()).collect();
     let n = pairs.len();
     if n < 10 || points < 3 {
         return Vec::new();
