@@ -169,48 +169,6 @@ pub fn prior_sensitivity(studies: &[Study], s: &BayesSettings) -> Vec<Alternativ
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::bayes as rb;
-
-    /// The page may receive the result through JSON (a worker): everything the page's renderer
-    /// reads survives the round trip — tables, card, summary of findings, MCMC plots, SROC series —
-    /// and a NaN diagnostic stays NaN (serde_json writes it as null).
-    #[test]
-    fn block_round_trips_through_json() {
-        let studies = crate::stats::glmm::tests::audit_c();
-        let s = BayesSettings {
-            model: Some(BayesModel::LatentClass),
-            warmup: 150,
-            draws: 150,
-            ..BayesSettings::default()
-        };
-        let mut run = BayesRun::new(&studies, &s).expect("run").with_prevalences(vec![0.1, 0.3]);
-        run.advance(usize::MAX);
-        let mut block = run.finish();
-        if let BayesBlock::LatentClass(l) = &mut block {
-            l.posterior.quantities[0].diagnostics.rhat = f64::NAN;
-        }
-        let json = serde_json::to_string(&block).expect("serialise");
-        let back: BayesBlock = serde_json::from_str(&json).expect("deserialise");
-        let (p, q) = (block.posterior(), back.posterior());
-        assert!(q.quantities[0].diagnostics.rhat.is_nan());
-        assert_eq!(rb::posterior_table(p), rb::posterior_table(q));
-        assert_eq!(rb::sampler_card(p), rb::sampler_card(q));
-        assert_eq!(rb::verdict_lines(p), rb::verdict_lines(q));
-        let counts: Vec<(u64, u64)> = studies.iter().map(|s| (s.tp + s.fn_, s.fp + s.tn)).collect();
-        let sof = rb::bayes_sof_table(&block, &counts).expect("frequencies at two prevalences");
-        assert_eq!(sof.rows[0].cells.len(), 4);
-        assert_eq!(Some(sof), rb::bayes_sof_table(&back, &counts));
-        for key in rb::PLOTTED {
-            let d = rb::mcmc_plot_data(p, key).expect(key);
-            assert_eq!(d.traces.len(), 4);
-            assert_eq!(Some(d), rb::mcmc_plot_data(q, key));
-        }
-        let series = rb::sroc_series(&block).expect("regions");
-        assert!(series.confidence_region.len() > 100 && series.prediction_region.len() > 100);
-        assert_eq!(Some(series), rb::sroc_series(&back));
-        // The draws themselves do not travel.
-        assert!(q.quantities.iter().all(|x| x.chains.is_empty()));
-    }
 
     /// The credible region lies inside the predictive one, and both hold the posterior median.
     #[test]

@@ -590,4 +590,47 @@ mod tests {
         );
         assert!(text.contains("(not converged: the numbers above are not estimates)"));
     }
+
+    /// The page may receive the result through JSON (a worker): everything the page's renderer
+    /// reads survives the round trip — tables, card, summary of findings, MCMC plots, SROC series —
+    /// and a NaN diagnostic stays NaN (serde_json writes it as null).
+    #[test]
+    fn block_round_trips_through_json() {
+        let studies = crate::stats::glmm::tests::audit_c();
+        let s = crate::settings::BayesSettings {
+            model: Some(crate::settings::BayesModel::LatentClass),
+            warmup: 150,
+            draws: 150,
+            ..Default::default()
+        };
+        let mut run = crate::analysis::bayes::BayesRun::new(&studies, &s)
+            .expect("run")
+            .with_prevalences(vec![0.1, 0.3]);
+        run.advance(usize::MAX);
+        let mut block = run.finish();
+        if let crate::analysis::bayes::BayesBlock::LatentClass(l) = &mut block {
+            l.posterior.quantities[0].diagnostics.rhat = f64::NAN;
+        }
+        let json = serde_json::to_string(&block).expect("serialise");
+        let back: crate::analysis::bayes::BayesBlock = serde_json::from_str(&json).expect("deserialise");
+        let (p, q) = (block.posterior(), back.posterior());
+        assert!(q.quantities[0].diagnostics.rhat.is_nan());
+        assert_eq!(posterior_table(p), posterior_table(q));
+        assert_eq!(sampler_card(p), sampler_card(q));
+        assert_eq!(verdict_lines(p), verdict_lines(q));
+        let counts: Vec<(u64, u64)> = studies.iter().map(|s| (s.tp + s.fn_, s.fp + s.tn)).collect();
+        let sof = bayes_sof_table(&block, &counts).expect("frequencies at two prevalences");
+        assert_eq!(sof.rows[0].cells.len(), 4);
+        assert_eq!(Some(sof), bayes_sof_table(&back, &counts));
+        for key in PLOTTED {
+            let d = mcmc_plot_data(p, key).expect(key);
+            assert_eq!(d.traces.len(), 4);
+            assert_eq!(Some(d), mcmc_plot_data(q, key));
+        }
+        let series = sroc_series(&block).expect("regions");
+        assert!(series.confidence_region.len() > 100 && series.prediction_region.len() > 100);
+        assert_eq!(Some(series), sroc_series(&back));
+        // The draws themselves do not travel.
+        assert!(q.quantities.iter().all(|x| x.chains.is_empty()));
+    }
 }
