@@ -59,7 +59,7 @@ pub enum Grouping {
 /// p-value method, whether meta-regression runs). The statistics' own configurations
 /// ([`FitConfig`], [`AccuracyConfig`]) are derived views ([`AnalysisConfig::fit`],
 /// [`AnalysisConfig::accuracy`]), so the level and the correction exist in one place only.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AnalysisConfig {
     settings: AnalysisSettings,
     pub spearman_p: SpearmanPMethod,
@@ -155,7 +155,7 @@ impl AnalysisConfig {
 }
 
 /// Univariate heterogeneity of one margin (METHODS §5.2) in the JSON shape of issue #4.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct UniHet {
     #[serde(rename = "Q")]
     pub q: f64,
@@ -184,7 +184,7 @@ impl From<&InverseVarianceQ> for UniHet {
 }
 
 /// Heterogeneity block (METHODS §5).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Heterogeneity {
     pub logit_sens: Option<UniHet>,
     pub logit_spec: Option<UniHet>,
@@ -197,7 +197,7 @@ pub struct Heterogeneity {
 }
 
 /// Threshold-effect block (METHODS §6).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Threshold {
     pub spearman_rho: f64,
     pub p_value: f64,
@@ -206,7 +206,7 @@ pub struct Threshold {
 }
 
 /// Fagan block (METHODS §8.1).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FaganBlock {
     pub pretest: f64,
     pub pretest_source: String,
@@ -217,7 +217,7 @@ pub struct FaganBlock {
 }
 
 /// Everything reported for one set of studies (the whole data set or one subgroup).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Block {
     pub k: usize,
     #[serde(flatten)]
@@ -237,7 +237,7 @@ pub struct Block {
 }
 
 /// One row of the subgroup table.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Subgroup {
     pub level: String,
     #[serde(flatten)]
@@ -245,7 +245,7 @@ pub struct Subgroup {
 }
 
 /// The subgroup table for one grouping.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SubgroupTable {
     pub grouping: Grouping,
     pub levels: Vec<Subgroup>,
@@ -256,7 +256,7 @@ pub struct SubgroupTable {
 }
 
 /// A meta-regression or the reason it could not be fitted.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum MetaRegOutcome {
     Fit(Box<MetaRegression>),
@@ -264,7 +264,7 @@ pub enum MetaRegOutcome {
 }
 
 /// Sensitivity and influence analyses of the overall fit (METHODS §10).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct InfluenceBlock {
     pub loo: Vec<influence::LooRow>,
     pub cooks_distance: Vec<Option<f64>>,
@@ -276,7 +276,7 @@ pub struct InfluenceBlock {
 }
 
 /// The cluster sensitivity analysis (METHODS §1.1, §10.1).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ClusterBlock {
     pub note: String,
     pub n_clusters: usize,
@@ -285,7 +285,7 @@ pub struct ClusterBlock {
 }
 
 /// The complete analysis.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Analysis {
     /// The settings the numbers were computed from: every label (levels, methods) comes from here.
     pub settings: AnalysisSettings,
@@ -301,10 +301,10 @@ pub struct Analysis {
     pub low_risk: Option<LowRiskAnalysis>,
     /// RevMan's externally calculated parameters (METHODS §18) with the HSROC SEs (§4.4), one
     /// entry per fitted analysis: overall, then each subgroup.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub revman: Vec<revman::RevmanEntry>,
     /// ICC, median odds ratio and prediction-ellipse area (§5.5), one entry per fitted analysis.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dispersion: Vec<revman::DispersionEntry>,
     /// The Bayesian fit, when the settings ask for one (issue #16).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -12,7 +12,8 @@ use std::time::Instant;
 
 const USAGE: &str = "\
 usage:
-  fourfold analyze FILE [options]     FILE: CSV/TSV with study,TP,FP,FN,TN[,covariates]; '-' = stdin
+  fourfold analyze FILE [options]     FILE: CSV/TSV with study,TP,FP,FN,TN[,covariates], .xlsx/.ods, or a
+                                      RevMan 5 review (.rm5; its tests in a `test` column); '-' = stdin
       --model aghq|laplace|reitsma    pooling model (default aghq: exact likelihood)
       --model bayes|bayes-lcm         also a Bayesian fit by NUTS: the bivariate model, or the latent-class
                                       model for an imperfect reference standard (beside the exact fit)
@@ -38,9 +39,10 @@ usage:
       --low-risk overall|D1..D4|COL   also analyse only the studies at low risk of bias in that
                                       QUADAS-2/QUADAS-3 domain (or overall), beside the main result
       --rob FILE                      merge a robvis QUADAS-2 table (Study,D1,D2,D3,D4,Overall) by study
-      --figure KIND:PATH.svg          write a figure as SVG (repeatable); KIND: forest, forest-counts
-                                      (RevMan layout), sroc, fagan, deeks, doi, lr-scatter, quadas,
-                                      quadas-summary
+      --figure KIND:PATH.svg|.png     write a figure as SVG, or as PNG at --dpi (repeatable); KIND: forest,
+                                      forest-counts (RevMan layout), sroc, fagan, deeks, doi, lr-scatter,
+                                      quadas, quadas-summary
+      --dpi N                         resolution of PNG figures (default 300; 36 to 1200)
       --sroc-markers circles|rectangles   study markers (rectangles: RevMan's √diseased × √non-diseased)
       --sroc-x fpr|specificity        x axis: 1 − specificity, or specificity from 1 to 0 (RevMan)
       --sroc-curve metandi|observed   curve range: metandi's rule, or the studies' specificities (RevMan)
@@ -95,12 +97,18 @@ fn read_input(path: &str) -> Result<String, String> {
     if path == "-" {
         let mut s = String::new();
         std::io::stdin().read_to_string(&mut s).map_err(|e| format!("cannot read stdin: {e}"))?;
+        if fourfold::data::import::rm5::looks_like_rm5(s.as_bytes()) {
+            return fourfold::data::import::rm5::rm5_to_text(s.as_bytes()).map_err(|e| format!("stdin: {e}"));
+        }
         Ok(s)
     } else {
         let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
         let lower = path.to_ascii_lowercase();
         if lower.ends_with(".xlsx") || lower.ends_with(".ods") || lower.ends_with(".xls") {
             return fourfold::data::parse::parse_spreadsheet(&bytes).map_err(|e| format!("{path}: {e}"));
+        }
+        if lower.ends_with(".rm5") || fourfold::data::import::rm5::looks_like_rm5(&bytes) {
+            return fourfold::data::import::rm5::rm5_to_text(&bytes).map_err(|e| format!("{path}: {e}"));
         }
         String::from_utf8(bytes).map_err(|_| format!("{path}: not UTF-8 text"))
     }
@@ -114,6 +122,8 @@ struct Opts {
     rob: Option<String>,
     /// Figures to write as SVG: `(kind id, path)` (`--figure`), with their display options.
     figures: Vec<(String, String)>,
+    /// Resolution of `.png` figures (`--dpi`, default 300).
+    dpi: f64,
     plot: fourfold::report::plots::PlotOptions,
     settings: AnalysisSettings,
     compat: Option<fourfold::findings::Tool>,
@@ -136,6 +146,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
         json: false,
         rob: None,
         figures: Vec::new(),
+        dpi: 300.0,
         plot: Default::default(),
         settings: AnalysisSettings::default(),
         exports: Exports::default(),
@@ -228,6 +239,13 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
                 let v = val(&mut i, a)?;
                 let (k, p) = v.split_once(':').ok_or("--figure takes KIND:PATH")?;
                 o.figures.push((k.to_string(), p.to_string()));
+            }
+            "--dpi" => {
+                let v = val(&mut i, a)?;
+                o.dpi = v.trim().parse().map_err(|_| format!("--dpi: '{v}' is not a number"))?;
+                if !(36.0..=1200.0).contains(&o.dpi) {
+                    return Err(format!("--dpi {v}: choose a resolution from 36 to 1200"));
+                }
             }
             "--cochrane" => o.plot.sroc = fourfold::plot::SrocConventions::revman(),
             _ if fourfold::report::plots::FIGURE_OPTIONS
@@ -327,7 +345,7 @@ fn analyze_cmd(args: &[String], report: bool) -> i32 {
         }
     };
     for (kind, path) in &o.figures {
-        if let Err(e) = write_figure(kind, path, &analysis, &dataset, &o.plot) {
+        if let Err(e) = write_figure(kind, path, &analysis, &dataset, &o.plot, o.dpi) {
             eprintln!("fourfold: {e}");
             return 2;
         }
@@ -357,7 +375,6 @@ fn analyze_cmd(args: &[String], report: bool) -> i32 {
             }
         };
         if let Some(obj) = v.as_object_mut() {
-            strip_mcmc(obj);
             let extra = [
                 (
                     "summary_of_findings",
@@ -396,13 +413,15 @@ fn analyze_cmd(args: &[String], report: bool) -> i32 {
     0
 }
 
-/// Write figure `kind` (a `PlotKind` or `QuadasKind` id) of the analysis as SVG to `path`.
+/// Write figure `kind` (a `PlotKind` or `QuadasKind` id) of the analysis to `path`: SVG, or PNG
+/// at `dpi` when `path` ends in `.png`.
 fn write_figure(
     kind: &str,
     path: &str,
     a: &fourfold::analysis::Analysis,
     data: &fourfold::data::Dataset,
     opts: &fourfold::report::plots::PlotOptions,
+    dpi: f64,
 ) -> Result<(), String> {
     use fourfold::report::plots::{plot_svg_with, quadas_svg, PlotKind, QuadasKind};
     let svg = if let Some(k) = PlotKind::from_id(kind) {
@@ -416,6 +435,18 @@ fn write_figure(
         kinds.extend(["quadas", "quadas-summary"]);
         return Err(format!("unknown figure '{kind}' (choose {})", kinds.join(", ")));
     };
+    if path.to_ascii_lowercase().ends_with(".png") {
+        #[cfg(feature = "png")]
+        {
+            let png =
+                fourfold::report::png::svg_to_png(&svg, dpi).map_err(|e| format!("figure {kind}: {e}"))?;
+            return std::fs::write(path, png).map_err(|e| format!("cannot write {path}: {e}"));
+        }
+        #[cfg(not(feature = "png"))]
+        return Err(format!(
+            "cannot write {path} at {dpi} dpi: this build has no PNG export (feature 'png'); use .svg"
+        ));
+    }
     std::fs::write(path, svg).map_err(|e| format!("cannot write {path}: {e}"))
 }
 
@@ -449,22 +480,6 @@ fn process_cpu_ms() -> Option<f64> {
 }
 
 /// The MCMC plots of the hyper-parameters as `DIR/mcmc_<name>.svg`.
-/// The MCMC plots' inputs travel with the page's result but stay out of the CLI's JSON (thousands
-/// of numbers; `--bayes-plots` writes the figures).
-fn strip_mcmc(obj: &mut serde_json::Map<String, serde_json::Value>) {
-    let strip = |p: Option<&mut serde_json::Value>| {
-        if let Some(p) = p.and_then(|p| p.as_object_mut()) {
-            p.remove("mcmc");
-        }
-    };
-    strip(obj.get_mut("bayes").and_then(|b| b.get_mut("posterior")));
-    if let Some(serde_json::Value::Array(alts)) = obj.get_mut("bayes_prior_sensitivity") {
-        for a in alts {
-            strip(a.get_mut("fit").and_then(|f| f.get_mut("posterior")));
-        }
-    }
-}
-
 fn write_bayes_plots(dir: &str, p: &fourfold::stats::bayes::Posterior) -> Result<(), String> {
     use fourfold::plot::{draw_mcmc, to_svg, PlotStyle};
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {dir}: {e}"))?;

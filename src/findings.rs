@@ -16,10 +16,10 @@ use crate::stats::sof::{
 };
 use crate::stats::summary::RegionKind;
 use crate::stats::transform::{logit_from_prob, prob_from_logit, z_for_level};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Where the prevalences of a summary of findings came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PrevalenceSource {
     /// Minimum, median and maximum of the studies' `n1/(n1+n0)`.
@@ -29,7 +29,7 @@ pub enum PrevalenceSource {
 }
 
 /// The summary of findings of one set of studies (the whole data set or one subgroup).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FindingsBlock {
     pub label: String,
     pub k: usize,
@@ -47,7 +47,7 @@ pub struct FindingsBlock {
 }
 
 /// The summary of findings: overall, then one block per subgroup.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Findings {
     pub level: f64,
     pub per: f64,
@@ -142,7 +142,7 @@ pub fn icon_frequencies(a: &Analysis) -> Option<Frequencies> {
 }
 
 /// The decision curve (net benefit over threshold probabilities) at the chosen prevalence.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Decision {
     pub prevalence: f64,
     pub level: f64,
@@ -206,7 +206,7 @@ impl Tool {
 }
 
 /// The numbers one tool prints for the data (None: the tool does not print it).
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ToolNumbers {
     pub sensitivity: Option<Estimate>,
     pub specificity: Option<Estimate>,
@@ -236,7 +236,7 @@ pub struct ToolNumbers {
 }
 
 /// One column of the compatibility view.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ToolColumn {
     pub tool: Tool,
     pub numbers: ToolNumbers,
@@ -245,7 +245,7 @@ pub struct ToolColumn {
 }
 
 /// Fourfold's numbers beside every tool's.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CompatView {
     pub fourfold: ToolNumbers,
     /// Fourfold's correct Zhou–Dendukuri I² on the REML fit (what mada's "Zhou" I² should be).

@@ -12,8 +12,9 @@
 //! | [`findings`] | what a review hands over, from a finished analysis: the GRADE summary of findings in natural frequencies (METHODS §17), the decision curve, the compatibility view (each tool's model and conventions fitted by `stats`) | `analysis`, `data`, `settings`, `stats` |
 //! | [`report`] | every word a user reads (fit report, interpretations, tables, headers at the result's level, input messages), the figures' inputs, exports, the page's editable grid; computes nothing | `analysis`, `data`, `findings`, `plot`, `settings`, `stats` |
 //! | [`plot`] | drawing, generic over plotters' `DrawingBackend`, from plain structs; computes nothing statistical | — |
+//! | [`worker`] | the page's analysis off its main thread: the jobs its Web Workers run, in steps a newer request cancels, and the messages (MessagePack: NaN and ∞ kept) they send back | `analysis`, `data`, `findings`, `settings`, `stats` |
 //! | `web` (wasm32 only) | the page shell: DOM events → settings → `analysis` stages → places what `report` produced | everything |
-//! | `bin` (`src/bin/sheets.rs`, wasm32 only) | the page's spreadsheet reader, a second wasm module run in a Web Worker and fetched on first use | `data` |
+//! | `bin` (`src/bin/sheets.rs`, `src/bin/engine.rs`, wasm32 only) | the page's Web Worker modules: the spreadsheet reader (fetched on first use) and the analysis engine (wraps `worker`'s jobs) | `data`, `report`, `worker` |
 //! | `cli` (`src/main.rs`, `src/cli.rs`) | the native CLI `fourfold` (on wasm32 `main` starts `web`) | everything |
 //!
 //! "May use" is the allowed import graph: `tests/tidy.rs` reads this table, checks that it names
@@ -47,6 +48,7 @@ pub mod plot;
 pub mod report;
 pub mod settings;
 pub mod stats;
+pub mod worker;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -66,6 +66,75 @@ pub struct AnalysisSettings {
     /// while off, so the settings block of analyses without a comparison is as before.
     #[serde(skip_serializing_if = "ComparisonSettings::is_off")]
     pub comparison: ComparisonSettings,
+    /// The figures' display options (SROC conventions, zoom, hidden regions, scatter labels):
+    /// not analysis settings — the page keeps them beside the settings and puts them here only
+    /// to write a permalink (the `figures` group), taking them out again when one is opened.
+    /// Left out of the JSON while default, so results and autosaves are as before.
+    #[serde(skip_serializing_if = "FigureSettings::is_default")]
+    pub figures: FigureSettings,
+}
+
+/// The figures' display options as a permalink carries them (`report::plots::PlotOptions`
+/// converts both ways). Every field's default is Fourfold's own figure.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FigureSettings {
+    /// SROC: zoom to the data range.
+    pub sroc_zoom: bool,
+    /// SROC: the series (subgroups, in figure order) whose regions are hidden.
+    pub sroc_hidden_regions: Vec<usize>,
+    /// Deeks and LR scattergram labels: `None` = the five most outlying studies.
+    pub labels: Option<FigureLabels>,
+    /// SROC study markers as RevMan's rectangles (√diseased × √non-diseased) instead of circles.
+    pub sroc_rectangles: bool,
+    /// SROC x axis as specificity from 1 to 0 (RevMan) instead of 1 − specificity.
+    pub sroc_specificity_axis: bool,
+    /// SROC curve over the studies' specificities (RevMan) instead of metandi's range.
+    pub sroc_curve_observed: bool,
+    /// SROC confidence region dashed and prediction region dotted (RevMan) instead of shaded.
+    pub sroc_region_lines: bool,
+}
+
+/// Which studies of the Deeks plot and the LR scattergram are labelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FigureLabels {
+    Off,
+    /// The `n` most outlying.
+    Outliers(usize),
+    All,
+}
+
+/// The most SROC series a link may hide, and the most outlying labels it may ask for.
+pub const MAX_FIGURE_ITEMS: usize = 1000;
+
+impl FigureSettings {
+    pub fn is_default(&self) -> bool {
+        *self == FigureSettings::default()
+    }
+
+    /// Bounds of the lists and counts.
+    ///
+    /// # Errors
+    /// [`SettingsError::Figures`] when more than [`MAX_FIGURE_ITEMS`] series are hidden or labelled.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        if self.sroc_hidden_regions.len() > MAX_FIGURE_ITEMS
+            || self.sroc_hidden_regions.iter().any(|&i| i >= MAX_FIGURE_ITEMS)
+        {
+            return Err(SettingsError::Figures(format!(
+                "at most {MAX_FIGURE_ITEMS} SROC series' regions can be hidden ({} given)",
+                self.sroc_hidden_regions.len()
+            )));
+        }
+        if let Some(FigureLabels::Outliers(n)) = self.labels {
+            if n > MAX_FIGURE_ITEMS {
+                return Err(SettingsError::Figures(format!(
+                    "at most {MAX_FIGURE_ITEMS} labelled studies ({n} given)"
+                )));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Risk of bias in the analysis (issue #15): off by default.
@@ -161,6 +230,7 @@ impl Default for AnalysisSettings {
             models: ModelSettings::default(),
             findings: FindingsSettings::default(),
             comparison: ComparisonSettings::default(),
+            figures: FigureSettings::default(),
         }
     }
 }
@@ -206,6 +276,8 @@ pub enum SettingsError {
     IconPeople(u32),
     /// A certainty rating or footnote longer than [`MAX_NOTE_CHARS`] characters.
     NoteTooLong(usize),
+    /// A figure display option is out of range ([`FigureSettings::validate`]); the message names it.
+    Figures(String),
 }
 
 /// The longest certainty rating or footnote a user may type (characters).
@@ -246,6 +318,7 @@ impl fmt::Display for SettingsError {
                 f,
                 "a certainty rating or footnote may have at most {MAX_NOTE_CHARS} characters; {n} were given"
             ),
+            SettingsError::Figures(m) => write!(f, "figure options: {m}"),
         }
     }
 }
@@ -281,6 +354,7 @@ impl AnalysisSettings {
             return Err(SettingsError::LowRiskDomain(d.clone()));
         }
         self.bayes.validate()?;
+        self.figures.validate()?;
         self.findings.validate()
     }
 }
@@ -365,7 +439,7 @@ macro_rules! setting_groups {
 }
 
 // Append a field of `AnalysisSettings` here to carry it in permalinks.
-setting_groups!(risk_of_bias, bayes, models, findings, comparison);
+setting_groups!(risk_of_bias, bayes, models, findings, comparison, figures);
 
 pub use crate::stats::bayes::latent::ReferencePriors;
 pub use crate::stats::bayes::model::{Priors, SdPrior};

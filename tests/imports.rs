@@ -92,3 +92,65 @@ fn metadisc_xlsx_reads_as_the_reference() {
     assert!(p.errors.is_empty(), "{:?}", p.errors);
     same_studies(&p.dataset, &want);
 }
+
+/// A RevMan 5 review file (tests/fixtures/import/revman5_anti_ccp.rm5, made by
+/// tests/refs-src/make_rm5_fixture.R with the elements public .rm5 parsers read:
+/// CochraneSchizophrenia/RAPTOR `DR-RAPTOR_run_locally.py`) reads as the reference data, its two
+/// tests in a `test` column and the years from `STUDY YEAR`.
+#[cfg(feature = "rm5")]
+#[test]
+fn revman5_rm5_reads_as_the_reference_with_its_tests() {
+    use fourfold::data::import::rm5::{looks_like_rm5, rm5_to_text};
+    let bytes = fixture("revman5_anti_ccp.rm5").into_bytes();
+    assert!(looks_like_rm5(&bytes));
+    let text = rm5_to_text(&bytes).expect("rm5");
+    assert!(
+        text.starts_with("# RevMan 5 review \"Anti-CCP antibodies for the diagnosis of rheumatoid arthritis\": 37 2x2 table(s) of 2 test(s) (\"Anti-CCP1\", \"Anti-CCP2\")"),
+        "{}",
+        text.lines().next().unwrap_or_default()
+    );
+    let p = parse_table(&text);
+    assert!(p.errors.is_empty() && p.warnings.is_empty(), "{:?} {:?}", p.errors, p.warnings);
+    let want = read_dataset("anti_ccp");
+    let generation = want.covariate("generation").expect("generation");
+    let test = p.dataset.covariate("test").expect("test column");
+    let year = p.dataset.covariate("year").expect("year column");
+    assert_eq!(year.kind, CovariateKind::Numeric);
+    assert_eq!(p.dataset.studies.len(), want.studies.len());
+    for (i, g) in p.dataset.studies.iter().enumerate() {
+        let j = want.studies.iter().position(|w| w.label == g.label).expect("same label");
+        let w = &want.studies[j];
+        assert_eq!((g.tp, g.fp, g.fn_, g.tn), (w.tp, w.fp, w.fn_, w.tn), "{}", g.label);
+        let CovariateValue::Category(gen) = &generation.values[j] else { panic!("generation") };
+        assert_eq!(test.values[i], CovariateValue::Category(format!("Anti-{gen}")), "{}", g.label);
+        let y: f64 = g.label.rsplit(' ').next().and_then(|s| s.parse().ok()).expect("year in label");
+        assert_eq!(year.values[i], CovariateValue::Number(y));
+    }
+}
+
+/// Bad .rm5 files give errors at the file's line naming the element.
+#[cfg(feature = "rm5")]
+#[test]
+fn revman5_bad_files_are_located() {
+    use fourfold::data::import::rm5::rm5_to_text;
+    let good = fixture("revman5_anti_ccp.rm5");
+    let line_of = |needle: &str| good.lines().position(|l| l.contains(needle)).expect("needle") + 1;
+    let bas = line_of("STUDY_ID=\"STD-Bas-2003\" TN");
+    let bad =
+        good.replacen("STUDY_ID=\"STD-Bas-2003\" TN=\"215\"", "STUDY_ID=\"STD-Bas-2003\" TN=\"21.5\"", 1);
+    let e = rm5_to_text(bad.as_bytes()).unwrap_err();
+    assert_eq!((e.kind, e.line), (DataErrorKind::RevMan, Some(bas)));
+    assert_eq!(
+        e.to_string(),
+        format!("line {bas}: <TEST_DATA_ENTRY STUDY_ID=\"STD-Bas-2003\"> of test \"Anti-CCP1\": TN=\"21.5\" is not a whole number ≥ 0")
+    );
+    // A truncated file: the XML error names the open element and a line.
+    let cut = &good[..good.find("</TESTS>").expect("TESTS")];
+    let e = rm5_to_text(cut.as_bytes()).unwrap_err();
+    assert_eq!(e.kind, DataErrorKind::RevMan);
+    assert!(e.line.is_some() && e.message.contains("not well-formed XML"), "{e}");
+    let e =
+        rm5_to_text(good.replacen("TYPE=\"DIAGNOSTIC\"", "TYPE=\"INTERVENTION\"", 1).as_bytes()).unwrap_err();
+    assert_eq!((e.line, e.kind), (Some(2), DataErrorKind::RevMan));
+    assert!(e.message.contains("diagnostic test accuracy reviews"), "{e}");
+}

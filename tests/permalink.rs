@@ -51,6 +51,7 @@ fn settings_variants(d: &Dataset) -> Vec<AnalysisSettings> {
     push(&|s| s.risk_of_bias.low_risk = Some("overall".to_string()));
     push(&|s| s.models.hsroc_regression = true);
     push(&|s| s.models.cohort = Some("cohort label".to_string()));
+    push(&|s| s.figures.labels = Some(fourfold::settings::FigureLabels::All));
     let labels: Vec<String> = d.studies.iter().take(3).map(|s| s.label.clone()).collect();
     v.push(AnalysisSettings {
         model: Model::Reitsma,
@@ -90,6 +91,16 @@ fn settings_variants(d: &Dataset) -> Vec<AnalysisSettings> {
             test: Some("type".to_string()),
             paired_only: true,
         },
+        // The figures' display options (issue #15): RevMan's SROC, zoom, hidden regions, labels.
+        figures: fourfold::settings::FigureSettings {
+            sroc_zoom: true,
+            sroc_hidden_regions: vec![0, 2],
+            labels: Some(fourfold::settings::FigureLabels::Outliers(3)),
+            sroc_rectangles: true,
+            sroc_specificity_axis: true,
+            sroc_curve_observed: true,
+            sroc_region_lines: true,
+        },
     });
     v
 }
@@ -122,7 +133,7 @@ fn round_trip_every_dataset_and_setting() {
             n += 1;
         }
     }
-    assert_eq!(n, 15 * 21);
+    assert_eq!(n, 15 * 22);
 }
 
 #[test]

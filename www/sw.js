@@ -2,12 +2,15 @@
 // Same-origin GET requests only. The page itself (navigations) is network-first so that a new
 // version is picked up when online; every other app file (hashed .js/.wasm, CSS, examples) is
 // cache-first. Nothing is ever sent anywhere: the page makes no cross-origin requests.
-const CACHE = 'fourfold-v2';
+const CACHE = 'fourfold-v3';
 
-// The spreadsheet reader is fetched by the page only when a spreadsheet is opened; fetch it once
-// here too (after the page has started: boot.js registers this worker then), so that opening a
-// spreadsheet works offline even if none was opened while online.
-const LAZY = ['./sheets-worker.js', './sheets.js', './sheets_bg.wasm'];
+// The spreadsheet reader is fetched by the page only when a spreadsheet is opened, the analysis
+// engine only after the first results are on screen; fetch them once here too (after the page has
+// started: boot.js registers this worker then), so that both work offline.
+const LAZY = [
+  './sheets-worker.js', './sheets.js', './sheets_bg.wasm',
+  './engine-worker.js', './engine.js', './engine_bg.wasm',
+];
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {

@@ -133,7 +133,7 @@ pub fn run_bayes(studies: &[Study], s: &BayesSettings) -> Option<BayesBlock> {
 /// One alternative prior of the prior-sensitivity comparison and the fit under it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Alternative {
-    pub name: String,
+    pub name: std::borrow::Cow<'static, str>,
     pub fit: BayesBivariate,
 }
 
@@ -160,7 +160,7 @@ pub fn prior_sensitivity(studies: &[Study], s: &BayesSettings) -> Vec<Alternativ
     alternative_priors()
         .into_iter()
         .map(|(name, priors)| Alternative {
-            name: name.to_string(),
+            name: name.into(),
             fit: bivariate::fit_bivariate(studies, &priors, &s.run_config()),
         })
         .collect()

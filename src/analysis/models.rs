@@ -7,10 +7,10 @@ use crate::data::{Covariate, CovariateKind, CovariateValue, Dataset};
 use crate::stats::hsroc_reg::{hsroc_regression, HsrocRegError, HsrocRegression};
 use crate::stats::influence::one_row_per_cluster_with_note;
 use crate::stats::threelevel::{three_level, ThreeLevel, ThreeLevelError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A result or the reason it is missing.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Outcome<T, E> {
     Fit(Box<T>),
@@ -18,7 +18,7 @@ pub enum Outcome<T, E> {
 }
 
 /// The HSROC meta-regression and the three-level model, when asked for.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ModelsBlock {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hsroc_regression: Option<Outcome<HsrocRegression, String>>,
@@ -31,7 +31,7 @@ pub struct ModelsBlock {
 }
 
 /// The one-row-per-cluster analysis.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ClusterSummary {
     pub note: String,
     pub n_clusters: usize,

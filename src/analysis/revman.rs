@@ -7,10 +7,10 @@ use super::{Analysis, Block};
 use crate::stats::bivariate::{Method, Rung};
 use crate::stats::dispersion::{dispersion, Dispersion};
 use crate::stats::revman::{hsroc_inference, HsrocInference, RevmanParameters};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Which analysis an entry belongs to (JSON `"analysis": "overall"` or `"subgroup"` + `"level"`).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "analysis", rename_all = "snake_case")]
 pub enum AnalysisRef {
     Overall,
@@ -18,7 +18,7 @@ pub enum AnalysisRef {
 }
 
 /// RevMan's 15 parameters of one fitted analysis, with the HSROC parameters' SEs and CIs.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RevmanEntry {
     #[serde(flatten)]
     pub analysis: AnalysisRef,
@@ -30,7 +30,7 @@ pub struct RevmanEntry {
 }
 
 /// ICC, MOR and prediction-ellipse area of one fitted analysis.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DispersionEntry {
     #[serde(flatten)]
     pub analysis: AnalysisRef,

@@ -8,17 +8,17 @@ use super::{run, AnalysisConfig, Block};
 use crate::data::rob::{low_risk_rows, RobJudgement, RobTool};
 use crate::data::Dataset;
 use crate::settings::RiskOfBiasSettings;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A row left out of the low-risk analysis, with its judgement (`None`: no judgement given).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LowRiskLeftOut {
     pub label: String,
     pub judgement: Option<RobJudgement>,
 }
 
 /// The analysis of the studies at low risk of bias in one domain, beside the main result.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LowRiskAnalysis {
     /// The domain as asked for ("D1", "overall", a column name).
     pub requested: String,

@@ -4,11 +4,15 @@
 //! spreadsheets itself; this binary only exists for the page. It also writes the Excel export
 //! (`sheets_to_xlsx`), for the same reason: the writer is large.
 
-/// `.xlsx` / `.xls` / `.ods` bytes → the tab-separated text the page's data box shows, or the
+/// `.xlsx` / `.xls` / `.ods` / `.rm5` bytes → the tab-separated text the page's data box shows, or the
 /// message the page shows when the file cannot be read.
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn sheet_to_text(bytes: &[u8]) -> Result<String, String> {
+    // RevMan 5 reviews (.rm5, XML) are read here too, so their XML reader stays out of the first load.
+    if fourfold::data::import::rm5::looks_like_rm5(bytes) {
+        return fourfold::data::import::rm5::rm5_to_text(bytes).map_err(|e| e.to_string());
+    }
     fourfold::data::parse::parse_spreadsheet(bytes).map_err(|e| e.to_string())
 }
 

@@ -3,12 +3,12 @@
 //! A [`DataError`] is either an [`Severity::Error`] (the row, or the table, cannot be used) or a
 //! [`Severity::Warning`] (the row is kept or skipped, and the user should know; METHODS §1.1).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// What went wrong. New kinds may be added; match with a wildcard arm.
 #[non_exhaustive]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum DataErrorKind {
     /// The text (or spreadsheet) holds no table at all.
     EmptyInput,
@@ -57,10 +57,13 @@ pub enum DataErrorKind {
     /// A cell of another tool's template holds a code that tool does not define (e.g. a MetaDTA
     /// QUADAS-2 judgement other than 1, 2, 3).
     UnknownCode,
+    /// A RevMan 5 review file (`.rm5`, XML) could not be read: malformed XML, not a diagnostic
+    /// test accuracy review, or a 2×2 count that is not a whole number (located by line and element).
+    RevMan,
 }
 
 /// Whether a problem blocks the row (error) or only informs (warning).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -71,7 +74,7 @@ pub enum Severity {
 /// (as the user wrote it).
 ///
 /// `Display` renders `line 7, column "TP": "12.5" is not a whole number`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DataError {
     pub kind: DataErrorKind,
     pub severity: Severity,

@@ -16,7 +16,7 @@ use super::error::{DataError, DataErrorKind as K};
 use super::{Covariate, CovariateKind, CovariateValue, Dataset, Study};
 
 /// The result of [`parse_table`]: the good rows, and every problem found.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ParseOutcome {
     /// The rows that passed validation (bad rows are skipped), with their covariates.
     pub dataset: Dataset,
@@ -33,7 +33,7 @@ pub struct ParseOutcome {
 }
 
 /// What a record of the text is to the parser.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RecordRole {
     /// A line above the header that is not part of the table (a caption pasted from a paper).
     Title,
@@ -46,7 +46,7 @@ pub enum RecordRole {
 }
 
 /// One non-blank record (logical row) of the text, exactly as the parser split it.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TableRecord {
     /// 1-based line where the record starts (a quoted cell may continue on later lines).
     pub line: usize,
@@ -56,7 +56,7 @@ pub struct TableRecord {
 }
 
 /// The text split into records: the delimiter chosen and every non-blank record in order.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TableText {
     /// `b'\t'`, `b';'` or `b','`.
     pub delimiter: u8,

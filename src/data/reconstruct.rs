@@ -19,7 +19,7 @@ use super::Study;
 ///
 /// Percentages are stored as proportions with two more decimals (`87.5 %` = 0.875 at 3 decimals)
 /// and remember that they were typed as percentages (for display).
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Rounded {
     /// The value as a proportion (or ratio, for likelihood ratios).
     pub value: f64,
@@ -184,7 +184,7 @@ impl Metric {
 }
 
 /// How well the reported metrics pin the table down.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Status {
     /// Exactly one integer table reproduces every reported metric.
     Exact,
@@ -195,7 +195,7 @@ pub enum Status {
 }
 
 /// A rebuilt table with its provenance.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Reconstruction {
     /// The table (label `"reconstructed"`; [`reconstruct_from_text`] takes `label=`).
     pub study: Study,

@@ -15,10 +15,10 @@
 use super::error::{DataError, DataErrorKind};
 use super::parse::{read_table, RecordRole};
 use super::{Covariate, CovariateKind, CovariateValue, Dataset};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One domain-level (or overall) judgement.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RobJudgement {
     Low,
@@ -52,7 +52,7 @@ fn quadas3_word(s: &str) -> bool {
 }
 
 /// Which tool the judgements follow (it changes the words, not the analysis).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RobTool {
     #[serde(rename = "QUADAS-2")]
     Quadas2,
@@ -80,7 +80,7 @@ impl RobTool {
 }
 
 /// The judgement columns of a table, by index into [`Dataset::covariates`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RobColumns {
     pub tool: RobTool,
     /// The risk-of-bias domains, in column order (D1 … D4).
@@ -147,7 +147,7 @@ pub fn rob_columns(d: &Dataset) -> Option<RobColumns> {
 }
 
 /// The studies at low risk of bias in one domain (or overall), for the sensitivity analysis.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LowRiskSelection {
     /// The domain as shown: the column's name, or "overall".
     pub domain: String,

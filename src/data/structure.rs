@@ -4,10 +4,10 @@
 //! `report::comparison::structure_sentence`).
 
 use super::Dataset;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How a study is recognised across its rows.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StudyId {
     /// The cluster column (`cluster`, `study_id`, …; [`Dataset::cluster_covariate`]).
@@ -20,7 +20,7 @@ pub enum StudyId {
 }
 
 /// Whether studies report more than one test (METHODS §15.2: direct vs indirect comparison).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Pairing {
     /// Every study reports every test.
@@ -32,7 +32,7 @@ pub enum Pairing {
 }
 
 /// What the rows are.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Shape {
     /// One row per study (no test column, no repeated study).
@@ -44,7 +44,7 @@ pub enum Shape {
 }
 
 /// The detected structure of a data set.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StudyStructure {
     pub shape: Shape,
     pub study_id: StudyId,

@@ -7,6 +7,9 @@ use super::doc::{Cell, Row, Table};
 use crate::findings::{CompatView, Tool, ToolColumn, ToolNumbers};
 use crate::stats::estimate::Estimate;
 
+/// Shown where the compatibility view will be while the other tools' fits are computed.
+pub const COMPUTING: &str = "Fitting the other tools' models…";
+
 /// The column header of a tool.
 pub fn tool_title(t: Tool) -> &'static str {
     match t {

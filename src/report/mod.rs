@@ -12,7 +12,10 @@ pub mod grid;
 pub mod html_report;
 pub mod input;
 pub mod models;
+pub mod plot_settings;
 pub mod plots;
+#[cfg(all(feature = "png", not(target_arch = "wasm32")))]
+pub mod png;
 pub mod results;
 pub mod revman;
 pub mod rob;
@@ -75,7 +78,7 @@ pub fn fmt_pct(x: f64) -> String {
 }
 
 /// One row of the summary table (Table 2 of the seed review), as text cells and full-precision values.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct SummaryRow {
     pub label: String,
     pub k: usize,

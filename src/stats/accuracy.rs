@@ -50,7 +50,7 @@ impl Default for AccuracyConfig {
 }
 
 /// One row of the per-study table.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StudyAccuracy {
     pub label: String,
     pub tp: u64,
@@ -86,7 +86,7 @@ pub struct StudyAccuracy {
 }
 
 /// The per-study table plus warnings about rows that two-step methods exclude.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PerStudyTable {
     pub rows: Vec<StudyAccuracy>,
     pub ci_method: CiMethod,

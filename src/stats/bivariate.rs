@@ -101,7 +101,8 @@ impl Default for FitConfig {
 }
 
 /// Why no pooled estimate could be produced.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 #[non_exhaustive]
 pub enum FitError {
     /// Fewer studies than the method needs.
@@ -113,9 +114,16 @@ pub enum FitError {
     /// The REML system is singular (or fewer than 3 rows are usable).
     RemlSingular,
     /// The free margin beside a margin at an edge could not be fitted (§9.4 item 3).
-    MarginFailed { margin: &'static str, termination: Termination },
+    MarginFailed {
+        #[serde(deserialize_with = "crate::stats::margin_text")]
+        margin: crate::stats::FixedText,
+        termination: Termination,
+    },
     /// No exact interval for a margin at an edge (no participants).
-    NoExactInterval { margin: &'static str },
+    NoExactInterval {
+        #[serde(deserialize_with = "crate::stats::margin_text")]
+        margin: crate::stats::FixedText,
+    },
 }
 
 impl std::fmt::Display for FitError {
@@ -146,15 +154,11 @@ impl std::fmt::Display for FitError {
 
 impl std::error::Error for FitError {}
 
-/// Serialised as its message (the JSON of earlier versions held that string).
-impl Serialize for FitError {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
+crate::stats::text_for_people!(FitError, |v| v);
 
 /// The rung of the fallback ladder a fit ended on (METHODS §9.4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub enum Rung {
     /// Bivariate model with correlated random effects.
     B2,
@@ -193,15 +197,11 @@ impl PartialEq<&str> for Rung {
     }
 }
 
-/// Serialised as its name (`B2`, `FE-Se`, …).
-impl Serialize for Rung {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.name())
-    }
-}
+crate::stats::text_for_people!(Rung, |v| v.name());
 
 /// Which constraint of the parameter space a fit lies on (METHODS §2.9).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub enum Boundary {
     /// ρ fixed at +1 (`positive`) or −1 by the boundary refit.
     RhoFixed { positive: bool },
@@ -246,15 +246,10 @@ impl std::fmt::Display for Boundary {
     }
 }
 
-/// Serialised as its description (`rho = -1`, …), as in earlier versions.
-impl Serialize for Boundary {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
+crate::stats::text_for_people!(Boundary, |v| v);
 
 /// Why a fit is not the plain B2 model, or which simpler fit was computed beside it (§9.4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FallbackReason {
     /// Fewer than 4 studies: correlated random effects were not fitted.
     FewStudies,
@@ -270,7 +265,8 @@ pub enum FallbackReason {
 }
 
 /// A fallback: the rung it led to and why.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Fallback {
     pub rung: Rung,
     pub reason: FallbackReason,
@@ -313,15 +309,10 @@ impl std::fmt::Display for Fallback {
     }
 }
 
-/// Serialised as its description, as in earlier versions.
-impl Serialize for Fallback {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
+crate::stats::text_for_people!(Fallback, |v| v);
 
 /// The `model` block: how the fit ended and its parameters (names as in shared/refs/expected).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ModelBlock {
     pub method: Method,
     pub nodes: Option<usize>,
@@ -356,7 +347,7 @@ pub struct ModelBlock {
 }
 
 /// The AUC with its interval and how the interval was obtained.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AucBlock {
     pub estimate: f64,
     pub ci: Option<[f64; 2]>,
@@ -368,7 +359,7 @@ pub struct AucBlock {
 }
 
 /// Regions and curves for the SROC plot.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SrocBlock {
     pub region_radius: Option<f64>,
     pub confidence_region: Curve,
@@ -380,7 +371,7 @@ pub struct SrocBlock {
 }
 
 /// A complete pooled analysis.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BivariateResult {
     /// Number of studies (serialised by the enclosing block).
     #[serde(skip)]
@@ -397,7 +388,7 @@ pub struct BivariateResult {
     pub simplified: Option<Box<BivariateResult>>,
     /// Summaries that are not reported, or not by their usual formula, and why (e.g. a margin at
     /// the boundary of §9.4 item 3: no SROC/AUC/HSROC, ratio intervals from the margins' limits).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub omitted: Vec<String>,
     #[serde(skip)]
     pub internal: Internal,
@@ -695,7 +686,7 @@ fn glmm_result(
 }
 
 /// Where a margin's summed counts sit at an edge (METHODS §9.4 item 3): `Σx = 0` or `Σx = Σn`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Edge {
     /// `Σx = 0`: the margin's likelihood increases without bound as its logit → −∞.

@@ -32,7 +32,7 @@ use super::summary::{
 use super::transform::{chi2_sf, prob_from_logit, z_for_level};
 use crate::data::Study;
 use nalgebra::DMatrix;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The tables of a comparative analysis: every row is one 2×2 table of study `study[r]` for test
 /// `test[r]` (indices into `tests`).
@@ -46,7 +46,8 @@ pub struct ComparativeInput<'a> {
 }
 
 /// Why no comparative fit was made.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub enum ComparativeError {
     /// Fewer than two tests have tables.
     TooFewTests { tests: usize },
@@ -83,14 +84,10 @@ impl std::fmt::Display for ComparativeError {
 
 impl std::error::Error for ComparativeError {}
 
-impl Serialize for ComparativeError {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
+crate::stats::text_for_people!(ComparativeError, |v| v);
 
 /// One fixed effect of the model with its standard error.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Coef {
     /// `sens:CT`, `spec:MRI`, … (the glmer names without the `test` prefix).
     pub name: String,
@@ -99,7 +96,7 @@ pub struct Coef {
 }
 
 /// Pooled estimates of one test under the shared model.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TestEstimate {
     pub test: String,
     /// Tables of this test, and the studies they come from (equal: one table per study and test).
@@ -127,7 +124,7 @@ pub struct TestEstimate {
 }
 
 /// LR tests between tests (§15.2).
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct ComparisonTests {
     /// Equal sensitivity across tests (df T−1).
     pub equal_sensitivity: LrTest,
@@ -139,7 +136,7 @@ pub struct ComparisonTests {
 
 /// The test-specific variances variant (§15.1): separate bivariate fits per test, compared with the
 /// shared-Σ model.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SeparateVariances {
     /// `Some` when every separate fit converged (at rung B2, same structure family).
     pub lrt: Option<LrTest>,
@@ -151,7 +148,7 @@ pub struct SeparateVariances {
 }
 
 /// The comparative fit.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Comparative {
     pub tests: Vec<String>,
     pub reference: String,
@@ -625,7 +622,7 @@ fn separate(
 
 /// What fits a comparison the structure implies: all tables with a test value, and, when asked,
 /// the studies that report every test (§15.2, direct comparison) beside it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ComparisonBlock {
     pub structure: crate::data::structure::StudyStructure,
     /// The fit on every table with a test value.
@@ -638,7 +635,7 @@ pub struct ComparisonBlock {
 }
 
 /// A comparative fit or why there is none.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum ComparisonOutcome {
     Fit(Box<Comparative>),

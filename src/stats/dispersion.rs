@@ -13,11 +13,11 @@ use super::estimate::Estimate;
 use super::glmm::likelihood::CovStructure;
 use super::heterogeneity::{icc, median_odds_ratio, MedianOddsRatio};
 use super::summary::{region, Pooled};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::f64::consts::PI;
 
 /// One margin's ICC and MOR.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MarginDispersion {
     /// `τ²/(τ² + π²/3)`; CI by the delta method on `se(τ²)` when the fit gives it.
     pub icc: Estimate,
@@ -28,7 +28,7 @@ pub struct MarginDispersion {
 }
 
 /// The dispersion summaries of one pooled fit.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Dispersion {
     pub sensitivity: Option<MarginDispersion>,
     pub specificity: Option<MarginDispersion>,

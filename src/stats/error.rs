@@ -1,10 +1,10 @@
 //! Errors of the statistics core.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Why a statistic could not be computed from the given data.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum StatsError {
     /// Fewer usable rows than the method needs.
     TooFewStudies { needed: usize, got: usize, what: &'static str },

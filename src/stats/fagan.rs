@@ -7,7 +7,7 @@ use super::estimate::Estimate;
 use super::transform::{logit_from_prob, prob_from_logit};
 use crate::data::correction::Correction;
 use crate::data::Study;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Probability tick labels of the nomogram (per cent), as midas draws them.
 pub const PROBABILITY_TICKS_PERCENT: [f64; 29] = [
@@ -54,7 +54,7 @@ pub fn post_test_probability(pre_test: f64, lr: f64) -> Result<f64, StatsError> 
 }
 
 /// Input of [`fagan`]: pre-test probability and the pooled likelihood ratios (CIs optional).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FaganInput {
     pub pre_test: f64,
     pub lr_positive: f64,
@@ -64,7 +64,7 @@ pub struct FaganInput {
 }
 
 /// A tick on one nomogram axis.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Tick {
     /// Vertical coordinate u.
     pub u: f64,
@@ -75,15 +75,15 @@ pub struct Tick {
 }
 
 /// One nomogram axis at horizontal position `x`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NomogramAxis {
-    pub name: &'static str,
+    pub name: std::borrow::Cow<'static, str>,
     pub x: f64,
     pub ticks: Vec<Tick>,
 }
 
 /// A straight line across the nomogram, from the pre-test axis (x = −1) to the post-test axis (x = +1).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NomogramLine {
     pub lr: f64,
     pub post_test: f64,
@@ -96,7 +96,7 @@ pub struct NomogramLine {
 }
 
 /// Fagan nomogram: numbers and drawing geometry.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Fagan {
     pub pre_test: f64,
     pub lr_positive: f64,
@@ -158,16 +158,16 @@ pub fn nomogram_axes() -> [NomogramAxis; 3] {
             .collect()
     };
     [
-        NomogramAxis { name: "pre-test probability (%)", x: -1.0, ticks: prob_ticks(-1.0) },
+        NomogramAxis { name: "pre-test probability (%)".into(), x: -1.0, ticks: prob_ticks(-1.0) },
         NomogramAxis {
-            name: "likelihood ratio",
+            name: "likelihood ratio".into(),
             x: 0.0,
             ticks: LR_TICKS
                 .iter()
                 .map(|&lr| Tick { u: 0.5 * lr.ln(), value: lr, label: fmt_num(lr) })
                 .collect(),
         },
-        NomogramAxis { name: "post-test probability (%)", x: 1.0, ticks: prob_ticks(1.0) },
+        NomogramAxis { name: "post-test probability (%)".into(), x: 1.0, ticks: prob_ticks(1.0) },
     ]
 }
 
@@ -225,7 +225,7 @@ pub fn pooled_prevalence(studies: &[Study]) -> Option<f64> {
 }
 
 /// Quadrant of the LR scattergram.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LrQuadrant {
     /// LR+ > 10 and LR− < 0.1: "exclusion & confirmation".
     LeftUpper,
@@ -286,7 +286,7 @@ impl LrQuadrant {
 }
 
 /// One point of the LR scattergram.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LrPoint {
     pub label: String,
     /// x coordinate.
@@ -297,7 +297,7 @@ pub struct LrPoint {
 }
 
 /// The pooled point with its CI cross-hairs.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LrSummaryPoint {
     pub lr_positive: Estimate,
     pub lr_negative: Estimate,
@@ -305,7 +305,7 @@ pub struct LrSummaryPoint {
 }
 
 /// LR scattergram data (log–log axes).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LrScattergram {
     pub points: Vec<LrPoint>,
     pub summary: Option<LrSummaryPoint>,
@@ -366,7 +366,7 @@ pub fn lr_scattergram(
 }
 
 /// Probability-modifying curves over the prior.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProbabilityCurves {
     pub prior: Vec<f64>,
     /// `q+(p)`.
@@ -406,7 +406,7 @@ pub fn probability_curves(
 }
 
 /// Unconditional predictive values averaged over a uniform prior on `[c1, c2]`.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct UnconditionalPredictiveValues {
     pub ppv: f64,
     pub npv: f64,

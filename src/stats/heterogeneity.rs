@@ -10,11 +10,11 @@ use super::estimate::Estimate;
 use super::transform::{chi2_sf, ln_choose, normal_quantile, prob_from_logit, t_quantile, z_for_level};
 use crate::data::correction::{CorrectedCounts, Correction};
 use crate::data::Study;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::f64::consts::PI;
 
 /// I² with the Higgins–Thompson test-based interval.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ISquared {
     /// `max(0, (Q − df)/Q)` as a fraction in [0, 1].
     pub i2: f64,
@@ -61,7 +61,7 @@ pub fn higgins_thompson_i2(q: f64, df: f64, level: f64) -> Result<ISquared, Stat
 }
 
 /// One margin of the midas Pearson heterogeneity statistic.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PearsonQ {
     /// Fixed-effect pooled proportion `Σx/Σn`.
     pub pooled: f64,
@@ -72,7 +72,7 @@ pub struct PearsonQ {
 }
 
 /// midas 2.x univariate heterogeneity (sensitivity and specificity).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MidasHeterogeneity {
     pub k: usize,
     pub sensitivity: PearsonQ,
@@ -133,14 +133,14 @@ pub fn midas_q(studies: &[Study], level: f64) -> Result<MidasHeterogeneity, Stat
 }
 
 /// Fixed-effect (inverse-variance) pooled mean.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FixedEffect {
     pub mu: f64,
     pub se: f64,
 }
 
 /// DerSimonian–Laird random-effects estimate (logit scale plus back-transformed probability).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DerSimonianLaird {
     pub tau2: f64,
     pub mu: f64,
@@ -151,7 +151,7 @@ pub struct DerSimonianLaird {
 }
 
 /// Inverse-variance Cochran Q with fixed-effect and DerSimonian–Laird summaries.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InverseVarianceQ {
     pub k: usize,
     pub q: f64,
@@ -225,7 +225,7 @@ pub fn inverse_variance_q(y: &[f64], v: &[f64], level: f64) -> Result<InverseVar
 }
 
 /// Which margin a univariate analysis pools.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Margin {
     Sensitivity,
     Specificity,
@@ -305,7 +305,7 @@ pub fn univariate_log_dor(
 }
 
 /// Likelihood-ratio heterogeneity test (midas "LRT_Q").
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LrtHeterogeneity {
     /// `2(ℓ_GLMM − ℓ_FE)`, truncated at 0.
     pub statistic: f64,
@@ -337,7 +337,7 @@ pub fn lrt_heterogeneity(loglik_glmm: f64, loglik_fe: f64) -> Result<LrtHeteroge
 }
 
 /// Fixed-effect bivariate model (Σ = 0).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FixedEffectFit {
     /// `ΣTP/Σn1`.
     pub sensitivity: f64,
@@ -390,7 +390,7 @@ pub fn loglik_fixed_effect(studies: &[Study]) -> Result<FixedEffectFit, StatsErr
 }
 
 /// Zhou–Dendukuri I² values (fractions).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ZhouDendukuri {
     pub i2_sens: f64,
     pub i2_spec: f64,
@@ -518,7 +518,7 @@ pub fn icc(tau2: f64, se_tau2: f64, level: f64) -> Result<Estimate, StatsError> 
 }
 
 /// Median odds ratio and midas's "MED" probability for one margin.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MedianOddsRatio {
     /// `exp(√(2τ²)·Φ⁻¹(0.75))`, CI by plugging in the τ² limits when given.
     pub mor: Estimate,
@@ -554,7 +554,7 @@ pub fn median_odds_ratio(tau2: f64, tau2_ci: Option<[f64; 2]>) -> Result<MedianO
 }
 
 /// A prediction interval for the margin of a new study.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PredictionInterval {
     /// Interval on the logit scale.
     pub logit: [f64; 2],

@@ -25,10 +25,10 @@ use super::metareg::{meta_regression, Coefficient, LrTest, MetaRegError};
 use super::multilevel::{integrate, maximise, Counts, Fitted, Rule};
 use super::transform::{chi2_sf, normal_cdf, z_for_level};
 use crate::data::{Covariate, CovariateKind, Study};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Which of the three HSROC terms carry the covariate.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Terms {
     pub accuracy: bool,
     pub threshold: bool,
@@ -56,7 +56,7 @@ impl Terms {
 }
 
 /// One fitted HSROC model.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct HsrocModel {
     /// Terms that depend on the covariate.
     pub terms: Terms,
@@ -69,7 +69,7 @@ pub struct HsrocModel {
 }
 
 /// One parameter of a fitted HSROC model with its Wald SE and CI.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Param {
     /// Machine name: `Lambda`, `Theta`, `beta`, `Lambda_covCCP2`, …, `sigma2_theta`, `sigma2_alpha`.
     pub name: String,
@@ -82,7 +82,7 @@ pub struct Param {
 }
 
 /// Λ, Θ, β of one level implied by a model, with CIs.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LevelHsroc {
     pub level: String,
     pub k: usize,
@@ -94,7 +94,7 @@ pub struct LevelHsroc {
 }
 
 /// The parameters of one model and the per-level values.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct HsrocEstimates {
     pub terms: Terms,
     pub params: Vec<Param>,
@@ -106,7 +106,7 @@ pub struct HsrocEstimates {
 }
 
 /// The LR tests (§16; no halving: the nulls are interior).
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct HsrocTests {
     /// Accuracy differs: full model vs threshold + shape (df L−1).
     pub accuracy: LrTest,
@@ -123,7 +123,7 @@ pub struct HsrocTests {
 }
 
 /// The bivariate parametrisation of the common-shape model (§16.2), from `stats::metareg`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BivariateEquivalent {
     pub coefficients: Vec<Coefficient>,
     pub tau2_logit_sens: f64,
@@ -136,7 +136,7 @@ pub struct BivariateEquivalent {
 }
 
 /// One level's own bivariate fit.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SeparateLevel {
     pub level: String,
     pub k: usize,
@@ -152,7 +152,7 @@ pub struct SeparateLevel {
 
 /// The bivariate model with a separate Σ per level against the common-Σ model (§9.2 last row,
 /// §16.3): df 3(L−1).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct VariancesDiffer {
     pub per_level: Vec<SeparateLevel>,
     pub loglik_separate: f64,
@@ -161,7 +161,7 @@ pub struct VariancesDiffer {
 }
 
 /// The HSROC meta-regression on one categorical covariate.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct HsrocRegression {
     pub covariate: String,
     /// Levels, reference first (alphabetical, as `stats::metareg`).
@@ -187,7 +187,8 @@ pub struct HsrocRegression {
 }
 
 /// Why the HSROC meta-regression was not fitted.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub enum HsrocRegError {
     /// The covariate is numeric (the shape term and the separate-Σ fits need levels).
     NotCategorical { covariate: String },
@@ -219,11 +220,7 @@ impl std::fmt::Display for HsrocRegError {
 
 impl std::error::Error for HsrocRegError {}
 
-impl Serialize for HsrocRegError {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
+crate::stats::text_for_people!(HsrocRegError, |v| v);
 
 /// `A(β)` of the module docs.
 pub fn a_matrix(beta: f64) -> M2 {

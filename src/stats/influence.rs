@@ -15,13 +15,13 @@ use super::glmm::mat2::M2;
 use super::glmm::quadrature::gauss_hermite;
 use super::transform::{normal_quantile, prob_from_logit, z_for_level};
 use crate::data::{Dataset, Study};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// |standardized residual| above this flags an outlier (METHODS §10.2, midas 3.x).
 pub const OUTLIER_RESIDUAL: f64 = 2.0;
 
 /// Options of the leave-one-out refits.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LooConfig {
     /// AUC interval of every refit. Default [`AucCi::None`]: the point AUC is still reported, but
     /// the bootstrap (2000 draws per refit) is skipped.
@@ -35,7 +35,7 @@ impl Default for LooConfig {
 }
 
 /// The estimates of one refit.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LooFit {
     pub k: usize,
     pub mu_logit_sens: f64,
@@ -62,7 +62,7 @@ pub struct LooFit {
 }
 
 /// One row of a leave-one-out (or leave-one-cluster-out) table.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LooRow {
     /// Label of the omitted study (or the cluster value).
     pub omitted: String,
@@ -248,7 +248,7 @@ pub fn leave_cluster_out(
 }
 
 /// The "one row per cluster" reduction with its bookkeeping.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct OneRowPerCluster {
     pub studies: Vec<Study>,
     /// Input index of each kept row.
@@ -364,7 +364,7 @@ fn sym(m: &M2) -> [[f64; 2]; 2] {
 }
 
 /// One study's empirical-Bayes prediction (METHODS §10.2).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct EbRow {
     pub label: String,
     /// Conditional mode in the spherical metric, `û_i`.
@@ -525,7 +525,7 @@ pub fn cooks_threshold(k: usize) -> f64 {
 // ---------------------------------------------------------------------------------------------
 
 /// Percentage weights of one study (Burke et al. 2018).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct WeightRow {
     pub label: String,
     /// `100·W_i[0,0]/V_β[0,0]`.
@@ -583,7 +583,7 @@ pub fn study_weights(studies: &[Study], full: &BivariateResult) -> Vec<WeightRow
 // ---------------------------------------------------------------------------------------------
 
 /// Per-study goodness-of-fit quantities.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct GofRow {
     pub label: String,
     /// Deviance residual of TP given `ŷ = n1·expit(μ̂1 + b̂_1i)` (None when n1 = 0).
@@ -595,7 +595,7 @@ pub struct GofRow {
 }
 
 /// One point of a QQ plot: the sorted observed value against the theoretical quantile.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct QqPoint {
     pub label: String,
     pub observed: f64,
@@ -603,7 +603,7 @@ pub struct QqPoint {
 }
 
 /// Goodness-of-fit diagnostics (METHODS §10.4) with the data of three QQ plots.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct GoodnessOfFit {
     pub rows: Vec<GofRow>,
     /// Deviance residuals (sensitivity margin) against normal quantiles `Φ^{-1}((i−½)/n)`.

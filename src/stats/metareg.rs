@@ -8,10 +8,10 @@ use super::glmm::fit::{start_values, Design, StructFit};
 use super::summary::{summary_point, Pooled, SummaryPoint};
 use super::transform::{chi2_sf, normal_cdf, prob_from_logit, z_for_level};
 use crate::data::{Covariate, CovariateKind, Study};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Which margins the covariate acts on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Acts {
     Both,
@@ -21,7 +21,7 @@ pub enum Acts {
 }
 
 /// A likelihood-ratio test.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LrTest {
     pub statistic: f64,
     pub df: usize,
@@ -36,7 +36,7 @@ impl LrTest {
 }
 
 /// The three questions of METHODS §9.2.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LrTests {
     /// Sensitivity differs: both vs covariate on specificity only (df L−1).
     pub sens: LrTest,
@@ -47,7 +47,7 @@ pub struct LrTests {
 }
 
 /// One regression coefficient with its Wald test.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Coefficient {
     /// Machine name as in the R references (`sens`, `spec`, `sens_covLAG`, …).
     pub name: String,
@@ -60,7 +60,7 @@ pub struct Coefficient {
 }
 
 /// Pooled estimates for one level implied by the regression model.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LevelEstimate {
     pub level: String,
     pub k: usize,
@@ -87,7 +87,7 @@ pub fn relative_proportion(a: f64, b: f64, v: [[f64; 2]; 2], z: f64) -> Estimate
 }
 
 /// A bivariate meta-regression on one covariate.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct MetaRegression {
     pub covariate: String,
     pub kind: CovariateKind,
@@ -115,7 +115,8 @@ pub struct MetaRegression {
 }
 
 /// Errors of the meta-regression.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub enum MetaRegError {
     /// A categorical covariate has fewer than 2 distinct non-missing values (0 when every cell is
     /// blank, 1 when it is constant): there is nothing to compare.
@@ -179,12 +180,7 @@ impl std::fmt::Display for MetaRegError {
 
 impl std::error::Error for MetaRegError {}
 
-/// Serialised as its message (the JSON of earlier versions held that string).
-impl Serialize for MetaRegError {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
+crate::stats::text_for_people!(MetaRegError, |v| v);
 
 /// Column of the covariate for the usable rows: dummy codes (categorical, reference = first sorted
 /// level, except that a risk-of-bias column — every level a QUADAS judgement — takes *low* as the

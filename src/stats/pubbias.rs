@@ -6,13 +6,13 @@ use super::error::StatsError;
 use super::transform::{normal_quantile, t_two_sided_p};
 use crate::data::correction::{CorrectedCounts, Correction};
 use crate::data::Study;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Below this many studies both tests have low power (Deeks et al. 2005; Furuya-Kanamori 2018).
 pub const LOW_POWER_K: usize = 10;
 
 /// Which counts the effective sample size is computed from.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EssSource {
     /// `ESS = 4 n1 n0/(n1+n0)` from the original (uncorrected) counts. Default; reproduces the
     /// reference `deeks` block.
@@ -24,7 +24,7 @@ pub enum EssSource {
 }
 
 /// Options of [`deeks_test`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeeksConfig {
     /// Correction for ln DOR (default `single`, 0.5; `none` drops rows with a zero cell, as midas 3.x).
     pub correction: Correction,
@@ -32,7 +32,7 @@ pub struct DeeksConfig {
 }
 
 /// One funnel-plot point.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FunnelPoint {
     pub label: String,
     /// `ln DOR'` (x-axis of the plot).
@@ -43,7 +43,7 @@ pub struct FunnelPoint {
 }
 
 /// The fitted regression line `ln DOR = intercept + slope·(1/√ESS)` between two values of 1/√ESS.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FittedLine {
     /// `[0, max 1/√ESS]`.
     pub inv_sqrt_ess: [f64; 2],
@@ -51,7 +51,7 @@ pub struct FittedLine {
 }
 
 /// Result of Deeks' test.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DeeksResult {
     pub k: usize,
     /// The "bias" coefficient (of 1/√ESS).
@@ -177,7 +177,7 @@ pub fn deeks_test(studies: &[Study], cfg: &DeeksConfig) -> Result<DeeksResult, S
 }
 
 /// One Doi-plot point (rows sorted by effect).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DoiPoint {
     pub label: String,
     /// Effect (ln DOR').
@@ -188,12 +188,13 @@ pub struct DoiPoint {
 }
 
 /// LFK index with its interpretation and the Doi-plot data.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LfkResult {
     pub k: usize,
     pub lfk_index: f64,
     /// "no asymmetry", "minor asymmetry" or "major asymmetry".
-    pub interpretation: &'static str,
+    #[serde(deserialize_with = "interpretation")]
+    pub interpretation: crate::stats::FixedText,
     /// Rows sorted by TE ascending.
     pub points: Vec<DoiPoint>,
     pub warnings: Vec<String>,
@@ -202,6 +203,10 @@ pub struct LfkResult {
 /// Interpretation of an LFK index.
 ///
 /// # Formula
+fn interpretation<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+    crate::stats::known_text(d, &["no asymmetry", "minor asymmetry", "major asymmetry"])
+}
+
 /// METHODS §7.2: |LFK| ≤ 1 "no asymmetry", ≤ 2 "minor asymmetry", otherwise "major asymmetry".
 ///
 /// # References

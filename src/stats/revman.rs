@@ -17,13 +17,13 @@ use super::glmm::likelihood::CovStructure;
 use super::rng::SplitMix64;
 use super::transform::z_for_level;
 use nalgebra::DMatrix;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The 15 numbers of RevMan's "externally calculated" SROC dialog, in its order.
 ///
 /// The HSROC five are `None` when the HSROC transform does not exist (a variance at zero: rungs
 /// FE-Se, FE-Sp, FE); `corr_logits` is `None` when ρ is not identified.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RevmanParameters {
     /// Lambda (Λ), the HSROC accuracy parameter.
     pub lambda: Option<f64>,
@@ -116,7 +116,7 @@ impl RevmanParameters {
 }
 
 /// A standard error and a confidence interval.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SeCi {
     pub estimate: f64,
     /// SE on the natural scale (for a variance: `σ²·se(ln σ²)`).
@@ -128,7 +128,7 @@ pub struct SeCi {
 }
 
 /// Delta-method SEs and CIs of the five HSROC parameters (METHODS §4.4).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HsrocInference {
     #[serde(rename = "Lambda")]
     pub lambda: SeCi,
@@ -140,8 +140,16 @@ pub struct HsrocInference {
     /// `None` at ρ = +1, where σ²θ = 0.
     pub sigma2_theta: Option<SeCi>,
     pub level: f64,
-    /// "delta method, numerical gradient on the fit's working parameters".
-    pub method: &'static str,
+    /// [`HSROC_SE_METHOD`].
+    #[serde(deserialize_with = "se_method")]
+    pub method: crate::stats::FixedText,
+}
+
+/// How the HSROC parameters' SEs are computed.
+pub const HSROC_SE_METHOD: &str = "delta method, numerical gradient on the fit's working parameters";
+
+fn se_method<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+    crate::stats::known_text(d, &[HSROC_SE_METHOD])
 }
 
 /// `(Λ, Θ, β, ln σ²α, ln σ²θ)` from the working parameters `(μ1, μ2, ln τ1, ln τ2[, atanh ρ])`.
@@ -243,7 +251,7 @@ pub fn hsroc_inference(fit: &BivariateResult, level: f64) -> Option<HsrocInferen
         sigma2_alpha: logvar(3),
         sigma2_theta: logvar(4),
         level,
-        method: "delta method, numerical gradient on the fit's working parameters",
+        method: HSROC_SE_METHOD,
     })
 }
 

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 pub const PER: f64 = 1000.0;
 
 /// The pooled logit means and their covariance, the only inputs of this module.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LogitMeans {
     pub mu: [f64; 2],
     pub vcov: [[f64; 2]; 2],
@@ -153,7 +153,7 @@ pub fn default_prevalences(n1_n0: &[(u64, u64)]) -> Vec<f64> {
 
 /// One point of the decision curve: net benefit (true positives per person, net of false
 /// positives weighted by the threshold odds) of testing, treating everyone and treating no one.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NetBenefit {
     pub threshold: f64,
     /// Test-guided treatment, with a delta-method interval from the joint uncertainty.

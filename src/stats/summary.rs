@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// The pooled parameters every summary is computed from, in the orientation of METHODS §0.2
 /// (logit sensitivity, logit specificity).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Pooled {
     pub mu: [f64; 2],
     pub vcov_mu: [[f64; 2]; 2],
@@ -38,7 +38,7 @@ pub enum RegionKind {
 crate::impl_choice!(RegionKind, "region", [F => "f", ChiSquare => "chi2" | "chisq" | "chi-square"]);
 
 /// Pooled sensitivity, specificity, LR+, LR−, DOR with CIs (METHODS §4.1–§4.2).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SummaryPoint {
     pub sensitivity: Estimate,
     pub specificity: Estimate,
@@ -123,7 +123,7 @@ pub fn region(p: &Pooled, c: f64, prediction: bool, n_points: usize) -> Curve {
 }
 
 /// HSROC (Rutter–Gatsonis) parameters from the bivariate parameters (METHODS §4.4).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Hsroc {
     #[serde(rename = "Lambda")]
     pub lambda: f64,

@@ -30,7 +30,7 @@ use super::summary::{summary_point, Pooled, SummaryPoint};
 use super::transform::{chi2_sf, z_for_level};
 use crate::data::Study;
 use nalgebra::{DMatrix, DVector};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The largest outer rule of the nested quadrature (`--nodes` above it is capped for this model;
 /// cost ∝ m_o² m_i²). On smoking, outer 9 → 18 changes ℓ by < 1e-9 at a fixed θ.
@@ -50,7 +50,7 @@ struct StudyRows {
 }
 
 /// A covariance matrix with its parts.
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct Cov2 {
     pub tau2_logit_sens: f64,
     pub tau2_logit_spec: f64,
@@ -58,7 +58,7 @@ pub struct Cov2 {
 }
 
 /// One fitted three-level model.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ThreeLevelFit {
     /// `laplace` or `nested-aghq`.
     pub method: String,
@@ -93,7 +93,7 @@ pub struct ThreeLevelFit {
 }
 
 /// The three-level analysis.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ThreeLevel {
     /// Column the study labels came from (or "study label" for repeated labels).
     pub study_column: String,
@@ -118,7 +118,8 @@ pub struct ThreeLevel {
 }
 
 /// Why the three-level model was not fitted.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub enum ThreeLevelError {
     /// No study has two or more cohorts: Σ_s and Σ_c are not separately identified.
     NoRepeatedStudies,
@@ -161,11 +162,7 @@ impl std::fmt::Display for ThreeLevelError {
 
 impl std::error::Error for ThreeLevelError {}
 
-impl Serialize for ThreeLevelError {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
+crate::stats::text_for_people!(ThreeLevelError, |v| v);
 
 fn factors(x: &[f64]) -> ([f64; 2], M2, M2) {
     ([x[0], x[1]], lower(x[2], x[3], x[4]), lower(x[5], x[6], x[7]))

@@ -19,7 +19,7 @@ pub enum SpearmanPMethod {
 }
 
 /// Options of [`spearman_threshold`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SpearmanConfig {
     /// Correction applied before the logits (default `single`, 0.5).
     pub correction: Correction,
@@ -27,7 +27,7 @@ pub struct SpearmanConfig {
 }
 
 /// Spearman rank correlation with its p-value.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Spearman {
     pub k: usize,
     pub rho: f64,
@@ -42,7 +42,8 @@ pub struct Spearman {
 }
 
 /// The p-value method actually used.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub enum SpearmanPUsed {
     TApproximation,
     ExactPermutation,
@@ -65,15 +66,10 @@ impl std::fmt::Display for SpearmanPUsed {
     }
 }
 
-/// Serialised as its description, as in earlier versions.
-impl Serialize for SpearmanPUsed {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
+crate::stats::text_for_people!(SpearmanPUsed, |v| v);
 
 /// Threshold-effect analysis: Spearman ρ of logit Se' and logit FPR'.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SpearmanThreshold {
     pub labels: Vec<String>,
     /// `logit Se'_i`.

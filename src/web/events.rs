@@ -241,6 +241,12 @@ fn load_file(file: web_sys::File) -> Result<(), JsValue> {
             if name.ends_with(".xlsx") || name.ends_with(".ods") || name.ends_with(".xls") {
                 return super::sheets::read(&bytes);
             }
+            // A RevMan 5 review (.rm5, XML): read by the same worker (the XML reader is not in the first load).
+            if name.ends_with(".rm5")
+                || crate::data::import::rm5::looks_like_rm5(&bytes.subarray(0, 4096).to_vec())
+            {
+                return super::sheets::read(&bytes);
+            }
             let text = String::from_utf8_lossy(&bytes.to_vec()).into_owned();
             show_link_error(false)?;
             set_input_text(&text, 0)
@@ -350,8 +356,9 @@ pub fn wire() -> Result<(), JsValue> {
     on_id("revman-copy", "click", |_| super::revman::copy())?;
 
     on_id("permalink-copy", "click", |_| {
-        let (parsed, settings) = state::with(|a| (a.parsed.clone(), a.settings.clone()));
+        let (parsed, mut settings) = state::with(|a| (a.parsed.clone(), a.settings.clone()));
         let Some(p) = parsed else { return Ok(()) };
+        super::figlink::put(&mut settings);
         let frag = permalink::encode(&p.dataset, &settings);
         let w = window()?;
         let loc = w.location();
@@ -452,10 +459,11 @@ pub fn wire() -> Result<(), JsValue> {
             return Ok(());
         }
         match permalink::decode(&hash) {
-            Ok((d, s)) => {
+            Ok((d, mut s)) => {
+                show_link_error(false)?;
+                super::figlink::take(&mut s)?;
                 render::controls(&s)?;
                 state::with(|a| a.settings = s);
-                show_link_error(false)?;
                 let ta: HtmlTextAreaElement = by_id("data-input")?;
                 let text = grid::dataset_to_text(&d);
                 ta.set_value(&text);

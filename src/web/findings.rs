@@ -9,7 +9,7 @@ use web_sys::{Element, Event, HtmlCanvasElement, HtmlInputElement, HtmlSelectEle
 use super::dom::{add, by_id, clear, document, download_text, window};
 use super::{pipeline::schedule, render, state};
 use crate::analysis::Analysis;
-use crate::findings::{compat_view, decision, icon_frequencies, summary_of_findings};
+use crate::findings::{decision, icon_frequencies, summary_of_findings};
 use crate::plot::{draw_decision, draw_icons, icon_size, PlotStyle};
 use crate::report::compat::{compat_table, difference_paragraphs, short_model};
 use crate::report::doc::Table;
@@ -110,7 +110,11 @@ pub fn render(a: &Analysis) -> Result<(), JsValue> {
     }
     let cbox: Element = by_id("compat-box")?;
     clear(&cbox);
-    let v = compat_view(a);
+    // Fitted by the engine's worker (four more fits): absent until the complete analysis arrives.
+    let Some(v) = super::state::with(|s| s.compat.clone()) else {
+        add(&cbox, "p", crate::report::compat::COMPUTING)?.set_class_name("hint");
+        return Ok(());
+    };
     let model = short_model(a.settings.model, a.settings.nodes);
     table_el(&cbox, &compat_table(&v, &model), "", "Compatibility with other software", false)?
         .set_attribute("data-testid", "compat-table")?;
@@ -216,7 +220,9 @@ pub fn export(kind: &str, a: &Analysis, data: Option<&crate::data::Dataset>) -> 
             let link = match data {
                 Some(d) => {
                     let loc = window()?.location();
-                    let frag = crate::permalink::encode(d, &state::with(|s| s.settings.clone()));
+                    let mut settings = state::with(|s| s.settings.clone());
+                    super::figlink::put(&mut settings);
+                    let frag = crate::permalink::encode(d, &settings);
                     Some(format!("{}{}#{frag}", loc.origin()?, loc.pathname()?))
                 }
                 None => None,

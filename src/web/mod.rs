@@ -24,7 +24,9 @@ pub mod bayes;
 pub mod cochrane;
 pub mod crash;
 pub mod dom;
+pub mod engine;
 pub mod events;
+pub mod figlink;
 pub mod findings;
 pub mod models;
 pub mod pipeline;
@@ -84,7 +86,8 @@ fn initial_input() -> Result<(String, AnalysisSettings), JsValue> {
 /// # Errors
 /// When an element described in `index.html` is missing or has the wrong type.
 pub fn start() -> Result<(), JsValue> {
-    let (text, settings) = initial_input()?;
+    let (text, mut settings) = initial_input()?;
+    figlink::take(&mut settings)?;
     let ta: HtmlTextAreaElement = dom::by_id("data-input")?;
     ta.set_value(&text);
     render::controls(&settings)?;

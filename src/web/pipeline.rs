@@ -1,20 +1,23 @@
-//! The computation schedule: it only schedules the stages of [`crate::analysis::Staged`]. Every
-//! change bumps the generation counter and (after a debounce) runs: pass 1 (parse, grid, the
-//! overall stage → summary and plots), pass 2 (the AUC interval added to the same fit, subgroups,
-//! meta-regression) in a later event-loop task, then the leave-one-out refits a few at a time.
-//! The status reads `ready` only when all of it belongs to the current input; a newer generation
-//! makes pending steps return without doing anything.
+//! The computation schedule. Every change bumps the generation counter and (after a debounce)
+//! runs pass 1 on the page (parse, grid, the overall stage of [`crate::analysis::Staged`] →
+//! summary and plots), then hands the rest to the engine's Web Workers ([`super::engine`],
+//! [`crate::worker`]): the complete analysis (AUC interval, subgroups, meta-regression,
+//! comparison, further models, compatibility view), the leave-one-out refits spread over the
+//! pool, and the Bayesian fit in a worker of its own. Their answers are shown as they come; the
+//! status reads `ready` only when everything but the Bayesian fit belongs to the current input.
+//! A newer generation makes the workers drop older jobs and the page drop older answers.
 
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlProgressElement};
 
-use super::dom::{by_id, clear_timeout, now, set_hidden, set_text, set_timeout, storage};
-use super::{render, show_fatal, state};
+use super::dom::{by_id, clear_timeout, set_hidden, set_text, set_timeout, storage};
+use super::{engine, render, show_fatal, state};
 use crate::analysis::{Analysis, AnalysisConfig, Block, Groups, Staged};
 use crate::data::{parse_table, CovariateKind, Dataset};
 use crate::report::grid;
 use crate::settings::AnalysisSettings;
-use crate::stats::bivariate::BivariateResult;
+use crate::stats::comparative::ComparisonBlock;
+use crate::worker::{self, Message};
 
 /// localStorage key of the autosaved text and settings.
 pub const AUTOSAVE_KEY: &str = "fourfold.autosave.v1";
@@ -27,6 +30,24 @@ fn report(r: Result<(), JsValue>) {
     if let Err(e) = r {
         show_fatal(&e);
     }
+}
+
+/// With `?fourfold-timing` in the page URL (`make bench-page`), each stage's duration on the main
+/// thread goes to the console as `fourfold-timing STAGE MS`.
+fn timed<R>(stage: &str, f: impl FnOnce() -> R) -> R {
+    thread_local! {
+        static ON: bool = super::dom::window()
+            .and_then(|w| w.location().search())
+            .is_ok_and(|q| q.contains("fourfold-timing"));
+    }
+    if !ON.with(|on| *on) {
+        return f();
+    }
+    let t0 = super::dom::now();
+    let r = f();
+    let ms = super::dom::now() - t0;
+    web_sys::console::debug_1(&JsValue::from_str(&format!("fourfold-timing {stage} {ms:.0}")));
+    r
 }
 
 fn current(gen: u64) -> bool {
@@ -43,7 +64,7 @@ pub fn schedule(delay: i32) -> Result<(), JsValue> {
         a.generation
     });
     set_status("computing")?;
-    let h = set_timeout(delay, move || report(pass1(gen)))?;
+    let h = set_timeout(delay, move || report(timed("pass1", || pass1(gen))))?;
     state::with(|a| a.debounce = Some(h));
     Ok(())
 }
@@ -76,6 +97,10 @@ fn fit_settings(s: &mut AnalysisSettings, d: &Dataset) {
 }
 
 fn show(a: &Analysis) -> Result<(), JsValue> {
+    timed("show", || show_all(a))
+}
+
+fn show_all(a: &Analysis) -> Result<(), JsValue> {
     render::summary(a)?;
     render::glance(a)?;
     render::fit_report(a)?;
@@ -95,7 +120,13 @@ fn show(a: &Analysis) -> Result<(), JsValue> {
 /// No results: clear them and say why in the fit-report box.
 fn nothing(why: &str) -> Result<(), JsValue> {
     render::clear_results()?;
-    state::with(|a| a.analysis = None);
+    let gen = state::with(|a| {
+        a.analysis = None;
+        a.compat = None;
+        a.run = state::EngineRun::default();
+        a.generation
+    });
+    engine::cancel(gen)?;
     set_text("loo-status", "")?;
     set_text("fit-report", why)?;
     set_status("error")
@@ -126,7 +157,6 @@ fn pass1(gen: u64) -> Result<(), JsValue> {
             .and_then(|v| v.as_str().map(String::from))
             .unwrap_or_default(),
     );
-    super::bayes::controls(&settings)?;
     render::test_columns(&parsed.dataset, &settings)?;
     render::quadas(&parsed.dataset)?;
     super::cochrane::choices(&parsed.dataset, &settings)?;
@@ -148,82 +178,258 @@ fn pass1(gen: u64) -> Result<(), JsValue> {
     };
     let overall = staged.overall();
     let a = staged.clone().finish(overall.clone(), Groups::default(), None);
+    state::with(|s| {
+        s.analysis = Some(a.clone());
+        s.compat = None;
+    });
     show(&a)?;
-    state::with(|s| s.analysis = Some(a));
     set_text("loo-status", "Leave-one-out: waiting for the complete fit…")?;
-    set_timeout(0, move || report(pass2(gen, staged, overall)))?;
-    Ok(())
+    start_engine(gen, &text, &settings, staged, overall)
 }
 
-fn pass2(gen: u64, staged: Staged, mut overall: Block) -> Result<(), JsValue> {
-    if !current(gen) {
-        return Ok(());
-    }
-    staged.complete_overall(&mut overall);
-    let groups = match staged.groups() {
-        Ok(g) => g,
-        Err(e) => {
-            let fr: Element = by_id("fit-report")?;
-            let p = super::dom::add(&fr, "p", &format!("Subgroup analysis not possible: {e}."))?;
-            p.set_class_name("bad");
-            Groups::default()
-        }
-    };
-    start_bayes(gen, &staged)?;
-    let comparison = match staged.comparison() {
-        Ok(c) => c,
-        Err(e) => {
-            let fr: Element = by_id("fit-report")?;
-            let p = super::dom::add(&fr, "p", &format!("Comparison of tests not possible: {e}."))?;
-            p.set_class_name("bad");
-            None
-        }
-    };
-    let full = overall.fit.clone();
-    let low_risk = staged.low_risk();
-    let models = staged.models();
-    let mut a = staged.clone().finish(overall, groups, None);
-    a.low_risk = low_risk;
-    a.models = models;
-    a.comparison = comparison;
-    show(&a)?;
-    let level = a.settings.ci_level;
-    state::with(|s| s.analysis = Some(a));
-    let Some(full) = full else {
-        set_text("loo-status", "Leave-one-out: not available (no pooled fit).")?;
-        render::loo(&[], level)?;
-        return set_status("ready");
-    };
+/// Hand the slow parts of generation `gen` to the engine's workers (the AUC bootstrap, the
+/// compatibility view, the leave-one-out refits unless the rows of these data are cached, the
+/// Bayesian fit) and compute the rest of the analysis here in short tasks ([`pass2`]).
+fn start_engine(
+    gen: u64,
+    text: &str,
+    settings: &AnalysisSettings,
+    staged: Staged,
+    overall: Block,
+) -> Result<(), JsValue> {
+    let json = serde_json::to_string(settings).map_err(|e| JsValue::from_str(&e.to_string()))?;
     let key = serde_json::to_string(&(&staged.data().studies, &staged.config().fit())).unwrap_or_default();
+    let has_fit = overall.fit.is_some();
+    let n = staged.n_loo();
     let cached = state::with(|s| {
         if s.loo.key == key && s.loo.complete {
             true
         } else {
-            s.loo.key = key;
-            s.loo.rows.clear();
-            s.loo.complete = false;
+            s.loo = state::LooCache { key, ..Default::default() };
             false
         }
     });
-    if cached {
-        let rows = state::with(|s| s.loo.rows.clone());
-        render::loo(&rows, level)?;
-        set_text("loo-status", &format!("{} refits, each leaving one study out.", rows.len()))?;
-        return set_status("ready");
+    let loo = has_fit && !cached;
+    engine::analyse(gen, text, &json, loo)?;
+    let labels = staged.data().studies.iter().map(|s| s.label.clone()).collect();
+    state::with(|s| {
+        s.run = state::EngineRun {
+            gen,
+            has_fit,
+            slots: if loo { vec![None; n] } else { Vec::new() },
+            labels,
+            ..Default::default()
+        }
+    });
+    let bx: web_sys::HtmlElement = by_id("bayes-box")?;
+    super::bayes::clear_result()?;
+    if settings.bayes.model.is_some() {
+        set_hidden(&bx, false)?;
+        set_text("bayes-status", "Sampling: starting…")?;
+        engine::sample(gen, Some((text, &json)))?;
+    } else {
+        set_hidden(&bx, true)?;
+        engine::sample(gen, None)?;
     }
-    render::loo(&[], level)?;
-    let job = LooJob { gen, staged, full, next: 0, level };
-    progress(0, job.staged.n_loo())?;
-    set_timeout(0, move || report(loo_step(job)))?;
+    let job = Pass2 { gen, staged, overall, groups: None, comparison: None, stage: 0 };
+    set_timeout(0, move || report(timed("pass2", || pass2(job))))?;
     Ok(())
 }
 
-struct LooJob {
+/// The rest of the analysis on the page, one stage per event-loop task (each a few fits).
+struct Pass2 {
     gen: u64,
     staged: Staged,
-    full: BivariateResult,
-    next: usize,
-    level: f64,
+    overall: Block,
+    groups: Option<Groups>,
+    comparison: Option<ComparisonBlock>,
+    stage: u8,
+}
+
+fn bad_note(text: &str) -> Result<(), JsValue> {
+    let fr: Element = by_id("fit-report")?;
+    super::dom::add(&fr, "p", text)?.set_class_name("bad");
+    Ok(())
+}
+
+fn pass2(mut job: Pass2) -> Result<(), JsValue> {
+    if !current(job.gen) {
+        return Ok(());
+    }
+    let mut notes = Vec::new();
+    match job.stage {
+        0 => {
+            job.groups = Some(job.staged.groups().unwrap_or_else(|e| {
+                notes.push(format!("Subgroup analysis not possible: {e}."));
+                Groups::default()
+            }));
+        }
+        1 => {
+            job.comparison = job.staged.comparison().unwrap_or_else(|e| {
+                notes.push(format!("Comparison of tests not possible: {e}."));
+                None
+            });
+        }
+        _ => {
+            let (low_risk, models) = (job.staged.low_risk(), job.staged.models());
+            let mut a = job.staged.finish(job.overall, job.groups.unwrap_or_default(), None);
+            a.low_risk = low_risk;
+            a.models = models;
+            a.comparison = job.comparison;
+            state::with(|s| {
+                s.run.complete = true;
+                s.run.page = Some(a);
+            });
+            let notes = state::with(|s| std::mem::take(&mut s.run.notes));
+            refresh()?;
+            for n in notes {
+                bad_note(&n)?;
+            }
+            return loo_shown();
+        }
+    }
+    state::with(|s| s.run.notes.extend(notes));
+    job.stage += 1;
+    set_timeout(0, move || report(timed("pass2", || pass2(job))))?;
+    Ok(())
+}
+
+/// The analysis on screen from the page's stages and what the workers have sent so far.
+fn refresh() -> Result<(), JsValue> {
+    let Some(a) = state::with(|s| {
+        let mut a = s.run.page.clone()?;
+        if let Some((auc, simplified)) = s.run.auc.clone() {
+            worker::apply_auc(&mut a.overall, auc, simplified);
+        }
+        if let Some((b, alt)) = s.run.bayes.clone() {
+            a.bayes = Some(b);
+            a.bayes_prior_sensitivity = alt;
+        }
+        s.analysis = Some(a.clone());
+        Some(a)
+    }) else {
+        return Ok(());
+    };
+    show(&a)
+}
+
+/// An answer of an engine worker: `{gen, part, kind, message}` (one `worker::Message`),
+/// `{…, done}` or `{…, error}`. Answers to an older generation are dropped.
+pub fn on_engine_message(data: &JsValue) -> Result<(), JsValue> {
+    timed("message", || engine_message(data))
+}
+
+fn engine_message(data: &JsValue) -> Result<(), JsValue> {
+    let get = |k: &str| js_sys::Reflect::get(data, &k.into());
+    let gen = get("gen")?.as_f64().unwrap_or(-1.0);
+    let kind = get("kind")?.as_string().unwrap_or_default();
+    if let Some(err) = get("error")?.as_string() {
+        engine::discard(&kind, get("part")?.as_f64().unwrap_or(0.0) as usize);
+        if gen < 0.0 || !current(gen as u64) {
+            return Ok(());
+        }
+        if kind == "bayes" {
+            return set_text("bayes-status", &format!("The Bayesian fit stopped with an error: {err}"));
+        }
+        return engine_failed(&err);
+    }
+    if gen < 0.0 || !current(gen as u64) {
+        return Ok(());
+    }
+    let value = get("message")?;
+    if value.is_undefined() {
+        return Ok(()); // `done`: the messages before it said everything
+    }
+    let msg: Message = serde_wasm_bindgen::from_value(value).map_err(JsValue::from)?;
+    match msg {
+        Message::Auc { auc, simplified } => {
+            state::with(|s| s.run.auc = Some((auc, simplified)));
+            refresh()?;
+            loo_shown()
+        }
+        Message::Compat(c) => {
+            state::with(|s| s.compat = Some(*c));
+            match state::with(|s| s.analysis.clone()) {
+                Some(a) => super::findings::render(&a),
+                None => Ok(()),
+            }
+        }
+        Message::Loo { start, rows, total } => {
+            let done = state::with(|s| {
+                for (i, r) in rows.into_iter().enumerate() {
+                    if let Some(slot) = s.run.slots.get_mut(start + i) {
+                        *slot = Some(r);
+                    }
+                }
+                s.run.slots.iter().filter(|r| r.is_some()).count()
+            });
+            if done < total {
+                return progress(done, total);
+            }
+            state::with(|s| {
+                s.loo.rows = std::mem::take(&mut s.run.slots).into_iter().flatten().collect();
+                s.loo.complete = true;
+            });
+            loo_shown()
+        }
+        Message::BayesProgress { done, total } => {
+            set_text("bayes-status", &format!("Sampling: iteration {done} of {total} in each of the chains…"))
+        }
+        Message::Bayes { block, sensitivity } => {
+            let (labels, counts) = state::with(|s| {
+                s.run.bayes = Some((*block.clone(), sensitivity.clone()));
+                let mut counts = Vec::new();
+                if let Some(a) = s.analysis.as_mut() {
+                    a.bayes = Some(*block.clone());
+                    a.bayes_prior_sensitivity = sensitivity;
+                    counts = a.overall.studies.iter().map(|x| (x.tp + x.fn_, x.fp + x.tn)).collect();
+                }
+                (s.run.labels.clone(), counts)
+            });
+            super::bayes::render(&block, &labels, &counts)?;
+            // The SROC plot draws the Bayesian regions from the analysis.
+            refresh()
+        }
+        Message::Nothing => Ok(()),
+    }
+}
+
+/// The leave-one-out part of the page: the rows (cached or just refitted), the progress while
+/// refits are under way, or why there are none. The status reads `ready` when nothing but the
+/// Bayesian fit is pending.
+fn loo_shown() -> Result<(), JsValue> {
+    let (complete, auc, has_fit, slots, level) = state::with(|s| {
+        let done = s.run.slots.iter().filter(|r| r.is_some()).count();
+        (s.run.complete, s.run.auc.is_some(), s.run.has_fit, (done, s.run.slots.len()), s.settings.ci_level)
+    });
+    if !complete {
+        return Ok(());
+    }
+    if !has_fit {
+        set_text("loo-status", "Leave-one-out: not available (no pooled fit).")?;
+        render::loo(&[], level)?;
+        return set_status("ready");
+    }
+    if slots.1 > 0 {
+        render::loo(&[], level)?;
+        return progress(slots.0, slots.1);
+    }
+    let rows = state::with(|s| s.loo.rows.clone());
+    render::loo(&rows, level)?;
+    progress(rows.len(), rows.len())?;
+    if auc {
+        set_status("ready")?;
+    }
+    Ok(())
+}
+
+/// An analysis worker stopped with an error: say so where the results are (what is on screen
+/// stays: it belongs to the current input but is incomplete).
+pub fn engine_failed(err: &str) -> Result<(), JsValue> {
+    let fr: Element = by_id("fit-report")?;
+    super::dom::add(&fr, "p", &format!("The analysis could not be completed: {err}."))?.set_class_name("bad");
+    set_hidden(&by_id::<Element>("progress")?, true)?;
+    set_status("error")
 }
 
 fn progress(done: usize, total: usize) -> Result<(), JsValue> {
@@ -244,91 +450,4 @@ fn progress(done: usize, total: usize) -> Result<(), JsValue> {
             format!("Computing: {done} of {total} refits…")
         },
     )
-}
-
-/// Refit a few leave-one-out rows (about 40 ms of work), then yield to the event loop.
-fn loo_step(mut job: LooJob) -> Result<(), JsValue> {
-    if !current(job.gen) {
-        return Ok(());
-    }
-    let t0 = now();
-    let n = job.staged.n_loo();
-    let mut rows = Vec::new();
-    while job.next < n {
-        rows.extend(job.staged.loo_rows(&job.full, job.next..job.next + 1));
-        job.next += 1;
-        if now() - t0 > 40.0 {
-            break;
-        }
-    }
-    state::with(|s| s.loo.rows.extend(rows));
-    progress(job.next, n)?;
-    if job.next < n {
-        set_timeout(0, move || report(loo_step(job)))?;
-        return Ok(());
-    }
-    let rows = state::with(|s| {
-        s.loo.complete = true;
-        s.loo.rows.clone()
-    });
-    render::loo(&rows, job.level)?;
-    set_status("ready")
-}
-
-/// The Bayesian fit the settings ask for, sampled in slices of about 40 ms (every chain advances
-/// together; a newer edit stops it at the next slice). Sampling stays on the main thread: a Web
-/// Worker would need a second wasm entry point and message passing that trunk builds only as a
-/// separate worker crate; the slices keep typing responsive instead.
-fn start_bayes(gen: u64, staged: &Staged) -> Result<(), JsValue> {
-    let bx: web_sys::HtmlElement = by_id("bayes-box")?;
-    let Some(run) = staged.bayes_run() else {
-        set_hidden(&bx, true)?;
-        return super::bayes::clear_result();
-    };
-    set_hidden(&bx, false)?;
-    super::bayes::clear_result()?;
-    let labels: Vec<String> = staged.data().studies.iter().map(|s| s.label.clone()).collect();
-    let counts = staged.data().studies.iter().map(|s| (s.tp + s.fn_, s.fp + s.tn)).collect();
-    let job = BayesJob { gen, run, labels, counts };
-    set_timeout(0, move || report(bayes_step(job)))?;
-    Ok(())
-}
-
-struct BayesJob {
-    gen: u64,
-    run: crate::analysis::bayes::BayesRun,
-    labels: Vec<String>,
-    counts: Vec<(u64, u64)>,
-}
-
-fn bayes_step(mut job: BayesJob) -> Result<(), JsValue> {
-    if !current(job.gen) {
-        return Ok(());
-    }
-    let t0 = now();
-    let mut done = false;
-    while !done && now() - t0 < 40.0 {
-        done = job.run.advance(5);
-    }
-    let (it, total) = job.run.progress();
-    if !done {
-        set_text("bayes-status", &format!("Sampling: iteration {it} of {total} in each of the chains…"))?;
-        set_timeout(0, move || report(bayes_step(job)))?;
-        return Ok(());
-    }
-    let block = job.run.finish();
-    super::bayes::render(&block, &job.labels, &job.counts)?;
-    // The SROC plot draws the Bayesian regions from the analysis.
-    let a = state::with(|s| {
-        s.analysis.as_mut().map(|a| {
-            a.bayes = Some(block);
-            a.clone()
-        })
-    });
-    if let Some(a) = a {
-        let opts = state::with(|s| s.plot_options.clone());
-        render::plot_controls(&a, &opts)?;
-        render::plots(&a)?;
-    }
-    Ok(())
 }

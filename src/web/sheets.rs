@@ -84,6 +84,6 @@ fn answer(data: &JsValue) -> Result<(), JsValue> {
         return set_input_text(&text, 0);
     }
     let error = js_sys::Reflect::get(data, &"error".into())?.as_string().unwrap_or_default();
-    set_text("link-error", &format!("Could not read the spreadsheet: {error}"))?;
+    set_text("link-error", &format!("Could not read the file: {error}"))?;
     show_link_error(true)
 }

@@ -4,9 +4,12 @@
 
 use std::cell::RefCell;
 
+use crate::analysis::bayes::{Alternative, BayesBlock};
 use crate::analysis::Analysis;
 use crate::data::ParseOutcome;
+use crate::findings::CompatView;
 use crate::settings::AnalysisSettings;
+use crate::stats::bivariate::AucBlock;
 use crate::stats::bivariate::DEFAULT_NODES;
 use crate::stats::influence::LooRow;
 
@@ -64,6 +67,28 @@ pub struct LooCache {
     pub complete: bool,
 }
 
+/// The current generation's results as they come in (`super::pipeline`, `super::engine`).
+#[derive(Default)]
+pub struct EngineRun {
+    pub gen: u64,
+    /// The page's own stages are done (`page` holds their analysis).
+    pub complete: bool,
+    /// The analysis of the page's stages, before the workers' parts are put in.
+    pub page: Option<Analysis>,
+    /// Problems of the page's stages, shown in the fit report when they are done.
+    pub notes: Vec<String>,
+    /// The overall model was fitted (leave-one-out refits need it).
+    pub has_fit: bool,
+    /// The AUC interval of the overall fit and of its simplified fit, from the worker.
+    pub auc: Option<(Option<AucBlock>, Option<AucBlock>)>,
+    /// Leave-one-out rows as they arrive (empty: none requested — cached, or no pooled fit).
+    pub slots: Vec<Option<LooRow>>,
+    /// The analysed studies' labels (for the Bayesian report).
+    pub labels: Vec<String>,
+    /// The Bayesian fit and its prior-sensitivity fits, once sampled.
+    pub bayes: Option<(BayesBlock, Option<Vec<Alternative>>)>,
+}
+
 #[derive(Default)]
 pub struct App {
     pub text: String,
@@ -75,6 +100,10 @@ pub struct App {
     /// The analysis on screen (fast pass, then complete).
     pub analysis: Option<Analysis>,
     pub loo: LooCache,
+    /// The engine's work on the current input.
+    pub run: EngineRun,
+    /// The compatibility view of the analysis on screen (computed by the engine).
+    pub compat: Option<CompatView>,
     /// The last change came from the grid editor (do not rebuild the grid under the cursor).
     pub from_grid: bool,
     /// The `#…` fragment this page wrote itself (its own `hashchange` is ignored).

@@ -234,9 +234,9 @@ pub struct Quantity {
     #[serde(deserialize_with = "nan::pair")]
     pub ci: [f64; 2],
     pub diagnostics: Diagnostics,
-    /// The draws per chain (not serialised: what the page shows of them travels in
-    /// [`Posterior::mcmc`] and the results computed at the end of the run).
-    #[serde(skip)]
+    /// The draws per chain (not in the JSON, handed to the page by its worker; the page's
+    /// renderer reads [`Posterior::mcmc`] and the results computed at the end of the run).
+    #[serde(default, skip_serializing_if = "crate::stats::for_people")]
     pub chains: Vec<Vec<f64>>,
 }
 
@@ -362,9 +362,9 @@ pub struct Posterior {
     pub quantities: Vec<Quantity>,
     pub sampler: SamplerReport,
     pub verdict: Verdict,
-    /// The MCMC plots' inputs of the hyper-parameters ([`outputs::PLOTTED`]). The CLI's JSON
+    /// The MCMC plots' inputs of the hyper-parameters ([`outputs::PLOTTED`]). People's JSON
     /// leaves them out (the figures are `--bayes-plots`); the page's worker carries them.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "crate::stats::for_people")]
     pub mcmc: Vec<outputs::McmcSummary>,
 }
 

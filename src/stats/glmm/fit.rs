@@ -7,7 +7,7 @@ use crate::data::correction::Correction;
 use crate::data::Study;
 use crate::stats::transform::ln_choose;
 use nalgebra::DMatrix;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Gradient tolerance of the outer optimiser on `ℓ` (METHODS §2.7 item 4 asks for 1e-4; we go further).
 pub const GRAD_TOL: f64 = 1e-7;
@@ -24,7 +24,7 @@ pub const TAU_BOUNDARY: f64 = 1e-3;
 
 /// The fixed-effect design: `η1_i = x1_i·β`, `η2_i = x2_i·β`, and which rows share a random
 /// effect.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Design {
     pub names: Vec<String>,
     pub x1: Vec<Vec<f64>>,

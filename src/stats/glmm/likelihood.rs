@@ -13,7 +13,7 @@
 use super::mat2::M2;
 use super::quadrature::GaussHermite;
 use crate::stats::transform::prob_from_logit;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One study's data for the GLMM: successes and trials per margin, the log binomial coefficients
 /// and the design rows (`η1 = x1·β`, `η2 = x2·β`).
@@ -30,7 +30,7 @@ pub struct GlmmRow {
 
 /// Which random-effects covariance is estimated, and how it is parametrised (working metric of
 /// METHODS §0.2: `ln τ1, ln τ2, atanh ρ`).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CovStructure {
     /// `(ln τ1, ln τ2, atanh ρ)`.

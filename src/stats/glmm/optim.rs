@@ -2,9 +2,11 @@
 //! search, then Newton polish with a Hessian from central differences of the analytic gradient (§2.8).
 
 use nalgebra::{DMatrix, DVector};
+use serde::{Deserialize, Serialize};
 
 /// How a minimisation ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub enum Termination {
     /// The gradient fell below the tolerance.
     GradientTolerance,
@@ -39,12 +41,7 @@ impl std::fmt::Display for Termination {
     }
 }
 
-/// Serialised as its description (the JSON of earlier versions held that string).
-impl serde::Serialize for Termination {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.describe())
-    }
-}
+crate::stats::text_for_people!(Termination, |v| v.describe());
 
 pub struct MinResult {
     pub x: Vec<f64>,

@@ -1,0 +1,226 @@
+//! The page's analysis off its main thread: the jobs its Web Workers run (`src/bin/engine.rs`,
+//! `www/engine-worker.js`) and the messages they send back. A job does its work in steps of
+//! about [`SLICE_MS`] so that the worker can notice a newer request between steps (the page's
+//! newer edit cancels older work); every step returns at most one [`Message`].
+//!
+//! Jobs are plain Rust, so they are tested natively (`tests/worker.rs`: with the messages'
+//! results, the page's analysis equals [`crate::analysis::run`]). The messages travel as
+//! JavaScript values (serde-wasm-bindgen, then the structured clone of `postMessage`): unlike JSON
+//! they keep NaN and ±∞, and inside [`encoding`] the types that JSON shows as one sentence (a fit's
+//! termination, fallback, boundary: `stats::text_for_people!`) go structurally, so they read back
+//! as the same values. Only results that are small to decode cross (each decoded type adds its
+//! decoder to the page's first load); the page computes the rest itself.
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::bayes::{prior_sensitivity, Alternative, BayesBlock, BayesRun};
+use crate::analysis::{AnalysisConfig, Block, Staged};
+use crate::data::parse_table;
+use crate::findings::{compat_view, CompatView};
+use crate::settings::AnalysisSettings;
+use crate::stats::bivariate::{AucBlock, BivariateResult};
+use crate::stats::influence::LooRow;
+
+/// Work per step, in milliseconds (measured by the caller's clock).
+pub const SLICE_MS: f64 = 40.0;
+
+/// What a job sends back.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum Message {
+    /// The AUC interval of the overall fit (the bootstrap of METHODS §4.6), for the fit and for
+    /// the simplified fit beside it, if any.
+    Auc { auc: Option<AucBlock>, simplified: Option<AucBlock> },
+    /// The compatibility view (every other tool's model fitted to the same studies).
+    Compat(Box<CompatView>),
+    /// Leave-one-out rows `start .. start + rows.len()` of `total`.
+    Loo { start: usize, rows: Vec<LooRow>, total: usize },
+    /// Iterations done and in all, per chain, of the Bayesian fit.
+    BayesProgress { done: usize, total: usize },
+    /// The Bayesian fit, and the prior-sensitivity fits when asked for.
+    Bayes { block: Box<BayesBlock>, sensitivity: Option<Vec<Alternative>> },
+    /// Nothing to do: the text has no studies or the settings do not validate (the page has
+    /// already said why).
+    Nothing,
+}
+
+/// Put the AUC interval of [`Message::Auc`] into the page's overall block (from
+/// [`Staged::overall`], which leaves it out): the block is then [`Staged::complete_overall`]'s.
+pub fn apply_auc(block: &mut Block, auc: Option<AucBlock>, simplified: Option<AucBlock>) {
+    if let Some(f) = block.fit.as_mut() {
+        f.auc = auc;
+        if let Some(s) = f.simplified.as_mut() {
+            s.auc = simplified;
+        }
+    }
+}
+
+/// Runs `f` — the encoder of a worker's message — so that the types JSON shows as one sentence
+/// serialise structurally, and the fields JSON leaves out (the draws behind the MCMC plots) are
+/// written (`stats::for_people`).
+pub fn encoding<R>(f: impl FnOnce() -> R) -> R {
+    crate::stats::while_transferring(f)
+}
+
+/// The data and settings of a request, as the page sends them.
+fn staged(text: &str, settings_json: &str) -> Result<Option<Staged>, String> {
+    let settings: AnalysisSettings =
+        serde_json::from_str(settings_json).map_err(|e| format!("the settings could not be read: {e}"))?;
+    let parsed = parse_table(text);
+    let Ok(cfg) = AnalysisConfig::try_from(&settings) else {
+        return Ok(None);
+    };
+    Ok(Staged::new(&parsed.dataset, &cfg).ok())
+}
+
+enum Stage {
+    Overall,
+    Compat(Box<Block>),
+    Loo,
+    Done,
+}
+
+/// One part of an analysis request. Every part fits the overall model and refits its share of
+/// the leave-one-out rows (contiguous ranges of the studies); part 0 first sends the AUC interval
+/// ([`Message::Auc`]) and the compatibility view ([`Message::Compat`]).
+pub struct AnalysisJob {
+    staged: Option<Staged>,
+    part: usize,
+    parts: usize,
+    loo: bool,
+    stage: Stage,
+    full: Option<BivariateResult>,
+    next: usize,
+    end: usize,
+}
+
+impl AnalysisJob {
+    /// A job on `text` with the page's (already adjusted) settings as JSON. `loo`: also refit the
+    /// leave-one-out rows (the page asks only when it has no complete rows for these data).
+    ///
+    /// # Errors
+    /// When the settings JSON cannot be read (a page from another version).
+    pub fn new(
+        text: &str,
+        settings_json: &str,
+        part: usize,
+        parts: usize,
+        loo: bool,
+    ) -> Result<Self, String> {
+        let staged = staged(text, settings_json)?;
+        let parts = parts.max(1);
+        let (start, end) = match &staged {
+            Some(s) => {
+                let n = s.n_loo();
+                (n * part / parts, n * (part + 1) / parts)
+            }
+            None => (0, 0),
+        };
+        Ok(AnalysisJob { staged, part, parts, loo, stage: Stage::Overall, full: None, next: start, end })
+    }
+
+    /// The leave-one-out rows this part refits.
+    pub fn loo_range(&self) -> std::ops::Range<usize> {
+        self.next..self.end
+    }
+
+    /// One step of about [`SLICE_MS`] (by `now`, in ms); `None` when the job is done.
+    pub fn step(&mut self, now: &dyn Fn() -> f64) -> Option<Message> {
+        let Some(staged) = self.staged.as_ref() else {
+            if matches!(self.stage, Stage::Done) {
+                return None;
+            }
+            self.stage = Stage::Done;
+            return (self.part == 0).then_some(Message::Nothing);
+        };
+        match std::mem::replace(&mut self.stage, Stage::Done) {
+            Stage::Overall => {
+                let mut overall = staged.overall();
+                self.full = overall.fit.clone();
+                if self.part == 0 {
+                    staged.complete_overall(&mut overall);
+                    let (auc, simplified) = match &overall.fit {
+                        Some(f) => (f.auc.clone(), f.simplified.as_ref().and_then(|s| s.auc.clone())),
+                        None => (None, None),
+                    };
+                    self.stage = Stage::Compat(Box::new(overall));
+                    return Some(Message::Auc { auc, simplified });
+                }
+                self.stage = Stage::Loo;
+                self.step(now)
+            }
+            Stage::Compat(overall) => {
+                self.stage = Stage::Loo;
+                let a = staged.clone().finish(*overall, Default::default(), None);
+                Some(Message::Compat(Box::new(compat_view(&a))))
+            }
+            Stage::Loo => {
+                if !self.loo || self.full.is_none() || self.next >= self.end {
+                    return None;
+                }
+                let full = self.full.as_ref()?;
+                let t0 = now();
+                let start = self.next;
+                let mut rows = Vec::new();
+                while self.next < self.end {
+                    rows.extend(staged.loo_rows(full, self.next..self.next + 1));
+                    self.next += 1;
+                    if now() - t0 > SLICE_MS {
+                        break;
+                    }
+                }
+                self.stage = Stage::Loo;
+                Some(Message::Loo { start, rows, total: staged.n_loo() })
+            }
+            Stage::Done => None,
+        }
+    }
+
+    /// Which part of how many.
+    pub fn part(&self) -> (usize, usize) {
+        (self.part, self.parts)
+    }
+}
+
+/// The Bayesian fit the settings ask for, sampled in steps (every chain advances together).
+pub struct BayesJob {
+    run: Option<BayesRun>,
+    staged: Option<Staged>,
+    done: bool,
+}
+
+impl BayesJob {
+    /// # Errors
+    /// When the settings JSON cannot be read.
+    pub fn new(text: &str, settings_json: &str) -> Result<Self, String> {
+        let staged = staged(text, settings_json)?;
+        let run = staged.as_ref().and_then(Staged::bayes_run);
+        Ok(BayesJob { run, staged, done: false })
+    }
+
+    /// One step of about [`SLICE_MS`]: progress, then the fit; `None` when done.
+    pub fn step(&mut self, now: &dyn Fn() -> f64) -> Option<Message> {
+        if self.done {
+            return None;
+        }
+        let Some(run) = self.run.as_mut() else {
+            self.done = true;
+            return Some(Message::Nothing);
+        };
+        let t0 = now();
+        let mut finished = false;
+        while !finished && now() - t0 < SLICE_MS {
+            finished = run.advance(5);
+        }
+        if !finished {
+            let (done, total) = run.progress();
+            return Some(Message::BayesProgress { done, total });
+        }
+        self.done = true;
+        let block = Box::new(run.finish());
+        let sensitivity = self.staged.as_ref().and_then(|s| {
+            let b = &s.config().settings().bayes;
+            b.prior_sensitivity.then(|| prior_sensitivity(&s.data().studies, b))
+        });
+        Some(Message::Bayes { block, sensitivity })
+    }
+}
