@@ -615,38 +615,52 @@ impl Staged {
         }
     }
 
-    /// Stage 2b: the subgroup table and the meta-regression of the grouping in the settings.
+    /// Stage 2b: the subgroup table and the meta-regression of the grouping in the settings
+    /// ([`Staged::subgroups`], then [`Staged::meta_regression`]: the page runs them as two tasks).
     ///
     /// # Errors
     /// When the grouping names an unknown column, or splits a categorical one.
     pub fn groups(&self) -> Result<Groups, AnalysisError> {
+        let (mut g, covs) = self.subgroups()?;
+        g.meta_regression = self.meta_regression(covs);
+        Ok(g)
+    }
+
+    /// The meta-regression on `covs` (from [`Staged::subgroups`]); `None` when the settings turn
+    /// it off or the method is REML.
+    pub fn meta_regression(&self, covs: Option<Vec<Covariate>>) -> Option<BTreeMap<String, MetaRegOutcome>> {
+        let cfg = &self.cfg;
+        let fit_cfg = cfg.fit();
+        let covs = covs?;
+        if !cfg.meta_regression || fit_cfg.method == Method::Reitsma {
+            return None;
+        }
+        let mut m = BTreeMap::new();
+        for cov in covs {
+            let out = match meta_regression(&self.data.studies, &cov, &fit_cfg) {
+                Ok(r) => MetaRegOutcome::Fit(Box::new(r)),
+                Err(e) => MetaRegOutcome::Error { error: e },
+            };
+            m.insert(cov.name.clone(), out);
+        }
+        Some(m)
+    }
+
+    /// Stage 2b without the meta-regression: the subgroup table of the grouping in the settings,
+    /// and the covariates its meta-regression uses (`None`: no grouping).
+    ///
+    /// # Errors
+    /// When the grouping names an unknown column, or splits a categorical one.
+    pub fn subgroups(&self) -> Result<(Groups, Option<Vec<Covariate>>), AnalysisError> {
         let cfg = &self.cfg;
         let data = &self.data;
-        let fit_cfg = cfg.fit();
-        let metareg = |covs: Vec<Covariate>| -> Option<BTreeMap<String, MetaRegOutcome>> {
-            if !cfg.meta_regression || fit_cfg.method == Method::Reitsma {
-                return None;
-            }
-            let mut m = BTreeMap::new();
-            for cov in covs {
-                let out = match meta_regression(&data.studies, &cov, &fit_cfg) {
-                    Ok(r) => MetaRegOutcome::Fit(Box::new(r)),
-                    Err(e) => MetaRegOutcome::Error { error: e },
-                };
-                m.insert(cov.name.clone(), out);
-            }
-            Some(m)
-        };
         Ok(match cfg.grouping() {
-            None => Groups::default(),
+            None => (Groups::default(), None),
             Some(Grouping::By(c))
                 if data.covariate(&c).is_some_and(|cv| cv.kind == CovariateKind::Numeric) =>
             {
                 // A numeric covariate is a regressor, not a grouping: no table with one row per value.
-                Groups {
-                    subgroups: None,
-                    meta_regression: metareg(data.covariate(&c).cloned().into_iter().collect()),
-                }
+                (Groups::default(), Some(data.covariate(&c).cloned().into_iter().collect()))
             }
             Some(g) => {
                 let labels = group_labels(data, &g)?;
@@ -667,15 +681,14 @@ impl Staged {
                     .filter(|&i| labels[i].is_none())
                     .map(|i| data.studies[i].label.clone())
                     .collect();
-                Groups {
-                    meta_regression: metareg(regression_covariates(data, &g, &labels)),
-                    subgroups: Some(SubgroupTable {
-                        grouping: g,
-                        levels: rows,
-                        missing: missing_labels.len(),
-                        missing_labels,
-                    }),
-                }
+                let covs = regression_covariates(data, &g, &labels);
+                let table = SubgroupTable {
+                    grouping: g,
+                    levels: rows,
+                    missing: missing_labels.len(),
+                    missing_labels,
+                };
+                (Groups { subgroups: Some(table), meta_regression: None }, Some(covs))
             }
         })
     }

@@ -13,7 +13,7 @@
 //! | [`report`] | every word a user reads (fit report, interpretations, tables, headers at the result's level, input messages), the figures' inputs, exports, the page's editable grid; computes nothing | `analysis`, `data`, `findings`, `plot`, `settings`, `stats` |
 //! | [`plot`] | drawing, generic over plotters' `DrawingBackend`, from plain structs; computes nothing statistical | — |
 //! | [`worker`] | the page's analysis off its main thread: the jobs its Web Workers run, in steps a newer request cancels, and the messages (MessagePack: NaN and ∞ kept) they send back | `analysis`, `data`, `findings`, `settings`, `stats` |
-//! | `web` (wasm32 only) | the page shell: DOM events → settings → `analysis` stages → places what `report` produced | everything |
+//! | `web` (wasm32 only) | the page shell: DOM events → settings → `analysis` stages on the page and `worker` jobs in Web Workers → places what `report` produced | everything |
 //! | `bin` (`src/bin/sheets.rs`, `src/bin/engine.rs`, wasm32 only) | the page's Web Worker modules: the spreadsheet reader (fetched on first use) and the analysis engine (wraps `worker`'s jobs) | `data`, `report`, `worker` |
 //! | `cli` (`src/main.rs`, `src/cli.rs`) | the native CLI `fourfold` (on wasm32 `main` starts `web`) | everything |
 //!
@@ -36,9 +36,15 @@
 //! * Results are typed (method, rung, termination, boundary, fallback, errors are enums that
 //!   serialise to the JSON strings of earlier versions); nothing downstream matches on prose.
 //!
+<<<<<<< HEAD
 //! The Bayesian fits (issue #16) are `stats::bayes` (own NUTS), run by `analysis::bayes`, worded by
 //! `report::bayes` and placed by `web::bayes`. (The three-level model for clustered cohorts, METHODS §15.3,
 //! is `stats::threelevel`; the HSROC meta-regression, §16, is `stats::hsroc_reg`.)
+=======
+//! * The page's slow parts run in Web Workers (`worker`, `src/bin/engine.rs`); only results that
+//!   are small to decode cross to the page, because every decoded type adds its decoder to the
+//!   page's first load (README, *Performance*).
+>>>>>>> main
 
 pub mod analysis;
 pub mod data;

@@ -61,6 +61,26 @@ pub fn encoding<R>(f: impl FnOnce() -> R) -> R {
     crate::stats::while_transferring(f)
 }
 
+/// A message as the JavaScript value a worker posts: serde-wasm-bindgen inside [`encoding`], NaN
+/// and ±∞ as numbers, u64 as BigInt (a seed may exceed 2⁵³).
+///
+/// # Errors
+/// The encoder's message.
+#[cfg(target_arch = "wasm32")]
+pub fn to_js(m: &Message) -> Result<wasm_bindgen::JsValue, String> {
+    let ser = serde_wasm_bindgen::Serializer::new().serialize_large_number_types_as_bigints(true);
+    encoding(|| m.serialize(&ser)).map_err(|e| format!("could not encode the result: {e}"))
+}
+
+/// The message of [`to_js`]'s value (after `postMessage`'s structured clone).
+///
+/// # Errors
+/// The decoder's message (a value from another version of the program).
+#[cfg(target_arch = "wasm32")]
+pub fn from_js(v: wasm_bindgen::JsValue) -> Result<Message, String> {
+    serde_wasm_bindgen::from_value(v).map_err(|e| format!("could not decode the result: {e}"))
+}
+
 /// The data and settings of a request, as the page sends them.
 fn staged(text: &str, settings_json: &str) -> Result<Option<Staged>, String> {
     let settings: AnalysisSettings =

@@ -145,7 +145,7 @@ fn bayes_job_reports_progress_then_the_cli_fit() {
     assert!(sensitivity.is_none());
     // Same seed, same draws: the worker's fit is the CLI's, bit for bit.
     assert_eq!(
-        serde_json::to_value(&**block).unwrap(),
-        serde_json::to_value(cli.bayes.as_ref().unwrap()).unwrap()
+        serde_json::to_value(&**block).expect("ok"),
+        serde_json::to_value(cli.bayes.as_ref().expect("ok")).expect("ok")
     );
 }

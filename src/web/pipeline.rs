@@ -231,7 +231,7 @@ fn start_engine(
         set_hidden(&bx, true)?;
         engine::sample(gen, None)?;
     }
-    let job = Pass2 { gen, staged, overall, groups: None, comparison: None, stage: 0 };
+    let job = Pass2 { gen, staged, overall, groups: None, covariates: None, comparison: None, stage: 0 };
     set_timeout(0, move || report(timed("pass2", || pass2(job))))?;
     Ok(())
 }
@@ -242,6 +242,8 @@ struct Pass2 {
     staged: Staged,
     overall: Block,
     groups: Option<Groups>,
+    /// The meta-regression's covariates, from the subgroup stage.
+    covariates: Option<Vec<crate::data::Covariate>>,
     comparison: Option<ComparisonBlock>,
     stage: u8,
 }
@@ -259,12 +261,20 @@ fn pass2(mut job: Pass2) -> Result<(), JsValue> {
     let mut notes = Vec::new();
     match job.stage {
         0 => {
-            job.groups = Some(job.staged.groups().unwrap_or_else(|e| {
+            let (groups, covs) = job.staged.subgroups().unwrap_or_else(|e| {
                 notes.push(format!("Subgroup analysis not possible: {e}."));
-                Groups::default()
-            }));
+                (Groups::default(), None)
+            });
+            job.groups = Some(groups);
+            job.covariates = covs;
         }
         1 => {
+            let m = job.staged.meta_regression(job.covariates.take());
+            if let Some(g) = job.groups.as_mut() {
+                g.meta_regression = m;
+            }
+        }
+        2 => {
             job.comparison = job.staged.comparison().unwrap_or_else(|e| {
                 notes.push(format!("Comparison of tests not possible: {e}."));
                 None
@@ -340,7 +350,7 @@ fn engine_message(data: &JsValue) -> Result<(), JsValue> {
     if value.is_undefined() {
         return Ok(()); // `done`: the messages before it said everything
     }
-    let msg: Message = serde_wasm_bindgen::from_value(value).map_err(JsValue::from)?;
+    let msg: Message = worker::from_js(value).map_err(|e| JsValue::from_str(&e))?;
     match msg {
         Message::Auc { auc, simplified } => {
             state::with(|s| s.run.auc = Some((auc, simplified)));
