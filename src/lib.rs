@@ -36,15 +36,13 @@
 //! * Results are typed (method, rung, termination, boundary, fallback, errors are enums that
 //!   serialise to the JSON strings of earlier versions); nothing downstream matches on prose.
 //!
-<<<<<<< HEAD
-//! The Bayesian fits (issue #16) are `stats::bayes` (own NUTS), run by `analysis::bayes`, worded by
-//! `report::bayes` and placed by `web::bayes`. (The three-level model for clustered cohorts, METHODS §15.3,
-//! is `stats::threelevel`; the HSROC meta-regression, §16, is `stats::hsroc_reg`.)
-=======
 //! * The page's slow parts run in Web Workers (`worker`, `src/bin/engine.rs`); only results that
 //!   are small to decode cross to the page, because every decoded type adds its decoder to the
 //!   page's first load (README, *Performance*).
->>>>>>> main
+//!
+//! The Bayesian fits (issue #16) are `stats::bayes` (own NUTS), run by `analysis::bayes`, worded by
+//! `report::bayes` and placed by `web::bayes`. (The three-level model for clustered cohorts, METHODS §15.3,
+//! is `stats::threelevel`; the HSROC meta-regression, §16, is `stats::hsroc_reg`.)
 
 pub mod analysis;
 pub mod data;

@@ -14,14 +14,7 @@ mod wasm {
     }
 
     fn to_js(m: Option<Message>) -> Result<JsValue, String> {
-<<<<<<< HEAD
-        let Some(m) = m else { return Ok(JsValue::UNDEFINED) };
-        let ser = serde_wasm_bindgen::Serializer::new().serialize_large_number_types_as_bigints(true);
-        encoding(|| serde::Serialize::serialize(&m, &ser))
-            .map_err(|e| format!("could not encode the result: {e}"))
-=======
         m.map_or(Ok(JsValue::UNDEFINED), |m| encode(&m))
->>>>>>> main
     }
 
     /// A part of an analysis request (see `fourfold::worker::AnalysisJob`).
