@@ -774,7 +774,9 @@ impl Staged {
 
     /// The Bayesian run the settings ask for, on the analysed rows (advance it, then `finish`).
     pub fn bayes_run(&self) -> Option<bayes::BayesRun> {
-        bayes::BayesRun::new(&self.data.studies, &self.cfg.settings().bayes)
+        let s = self.cfg.settings();
+        bayes::BayesRun::new(&self.data.studies, &s.bayes)
+            .map(|r| r.with_prevalences(bayes::sof_prevalences(&self.data.studies, &s.findings)))
     }
 
     /// Stage 2c: the HSROC meta-regression and the three-level model the settings ask for

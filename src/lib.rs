@@ -39,6 +39,10 @@
 //! * The page's slow parts run in Web Workers (`worker`, `src/bin/engine.rs`); only results that
 //!   are small to decode cross to the page, because every decoded type adds its decoder to the
 //!   page's first load (README, *Performance*).
+//!
+//! The Bayesian fits (issue #16) are `stats::bayes` (own NUTS), run by `analysis::bayes`, worded by
+//! `report::bayes` and placed by `web::bayes`. (The three-level model for clustered cohorts, METHODS §15.3,
+//! is `stats::threelevel`; the HSROC meta-regression, §16, is `stats::hsroc_reg`.)
 
 pub mod analysis;
 pub mod data;

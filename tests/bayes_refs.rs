@@ -58,6 +58,36 @@ fn diagnostics_match_arviz_on_the_same_draws() {
     }
 }
 
+/// Our posterior against NumPyro's summary `theirs`: each quantity's mean and both 95 % limits
+/// within [`MC_SIGMAS`] combined Monte Carlo SEs (panics otherwise); one line per comparison.
+fn agree(
+    name: &str,
+    p: &fourfold::stats::bayes::Posterior,
+    theirs: &Value,
+    quantities: &[&str],
+) -> Vec<String> {
+    let mut report = Vec::new();
+    for &q in quantities {
+        let ours = p.get(q).expect(q);
+        let t = &theirs[q];
+        let refs: Vec<&[f64]> = ours.chains.iter().map(|c| c.as_slice()).collect();
+        for (stat, got, mcse_ours, want, mcse_theirs) in [
+            ("mean", ours.mean, ours.diagnostics.mcse_mean, f(t, "mean"), f(t, "mcse_mean")),
+            ("q025", ours.ci[0], mcse_quantile(&refs, 0.025), f(t, "q025"), f(t, "mcse_q025")),
+            ("q975", ours.ci[1], mcse_quantile(&refs, 0.975), f(t, "q975"), f(t, "mcse_q975")),
+        ] {
+            let bound = MC_SIGMAS * (mcse_ours.powi(2) + mcse_theirs.powi(2)).sqrt();
+            let z = (got - want) / (bound / MC_SIGMAS);
+            report.push(format!("{name} {q} {stat}: {got:.4} vs {want:.4} (z = {z:+.2})"));
+            assert!(
+                (got - want).abs() <= bound,
+                "{name} {q} {stat}: ours {got} vs NumPyro {want}, bound {bound}"
+            );
+        }
+    }
+    report
+}
+
 /// One fit of ours against NumPyro's, every summary quantity, mean and both 95 % limits.
 fn compare(name: &str, priors: &Priors, seed: u64) -> Vec<String> {
     let r = numpyro();
@@ -81,24 +111,12 @@ fn compare(name: &str, priors: &Priors, seed: u64) -> Vec<String> {
         p.sampler.divergences,
         r["fits"][format!("{name}/{prior_key}")]["divergences"]
     )];
-    for q in ["mu_se", "mu_sp", "tau_se", "tau_sp", "rho", "se", "sp", "lr_pos", "lr_neg", "dor"] {
-        let ours = p.get(q).expect(q);
-        let t = &theirs[q];
-        let refs: Vec<&[f64]> = ours.chains.iter().map(|c| c.as_slice()).collect();
-        for (stat, got, mcse_ours, want, mcse_theirs) in [
-            ("mean", ours.mean, ours.diagnostics.mcse_mean, f(t, "mean"), f(t, "mcse_mean")),
-            ("q025", ours.ci[0], mcse_quantile(&refs, 0.025), f(t, "q025"), f(t, "mcse_q025")),
-            ("q975", ours.ci[1], mcse_quantile(&refs, 0.975), f(t, "q975"), f(t, "mcse_q975")),
-        ] {
-            let bound = MC_SIGMAS * (mcse_ours.powi(2) + mcse_theirs.powi(2)).sqrt();
-            let z = (got - want) / (bound / MC_SIGMAS);
-            report.push(format!("{name} {q} {stat}: {got:.4} vs {want:.4} (z = {z:+.2})"));
-            assert!(
-                (got - want).abs() <= bound,
-                "{name} {q} {stat}: ours {got} vs NumPyro {want}, bound {bound}"
-            );
-        }
-    }
+    report.extend(agree(
+        name,
+        p,
+        theirs,
+        &["mu_se", "mu_sp", "tau_se", "tau_sp", "rho", "se", "sp", "lr_pos", "lr_neg", "dor"],
+    ));
     report
 }
 
@@ -164,6 +182,40 @@ fn vague_priors_large_k_match_exact_ml() {
             assert!(gap.abs() <= 2.0 * mcse + ML_GAP_SE * se_ml[j], "{name} {q}: gap {gap}");
             let bound = MC_SIGMAS * (mcse.powi(2) + f(&theirs[q], "mcse_q50").powi(2)).sqrt();
             assert!((ours.median - f(&theirs[q], "q50")).abs() <= bound, "{name} {q} vs NumPyro");
+        }
+    }
+}
+
+/// The latent-class model (imperfect reference standard; the index test with study-level
+/// bivariate random effects) against NumPyro (tests/refs-src/bayes_lcm_numpyro.py, the same
+/// model, priors and starting region; output in tests/refs-src/out/bayes_lcm_numpyro.json).
+#[test]
+fn latent_class_agrees_with_numpyro() {
+    use fourfold::stats::bayes::latent::{fit_latent_class, ReferencePriors};
+    let p =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/refs-src/out/bayes_lcm_numpyro.json");
+    let r: Value =
+        serde_json::from_str(&std::fs::read_to_string(p).expect("bayes_lcm_numpyro.json")).expect("json");
+    for (name, seed) in [("audit4", 11u64), ("audit_c", 12)] {
+        let theirs = &r["fits"][name]["summary"];
+        assert!(theirs.is_object(), "{name} missing from the NumPyro reference");
+        let cfg = RunConfig { warmup: 1000, draws: 2500, seed, ..RunConfig::default() };
+        let fit =
+            fit_latent_class(&read_studies(name), &Priors::default(), &ReferencePriors::default(), &cfg);
+        let post = &fit.posterior;
+        let (ess, rhat) = post.worst();
+        assert!(
+            rhat <= fourfold::stats::bayes::RHAT_MAX && ess >= fourfold::stats::bayes::ESS_MIN,
+            "{name}: {:?}",
+            post.verdict
+        );
+        println!(
+            "{name}: {} divergences (NumPyro {})",
+            post.sampler.divergences, r["fits"][name]["divergences"]
+        );
+        let qs = ["mu_se", "mu_sp", "tau_se", "tau_sp", "rho", "se", "sp", "se_ref", "sp_ref"];
+        for l in agree(name, post, theirs, &qs) {
+            println!("{l}");
         }
     }
 }

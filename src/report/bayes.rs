@@ -2,7 +2,7 @@
 //! diagnostics, the sampler's statistics, the priors and what they imply, the identifiability
 //! warning of the latent-class model. Shared by the CLI and the page.
 
-use super::doc::{Cell, Line, Row, Table, Tone};
+use super::doc::{Card, Cell, Line, Pair, Row, Table, Tone};
 use crate::analysis::bayes::BayesBlock;
 use crate::stats::bayes::bivariate::PriorPredictive;
 use crate::stats::bayes::latent::{ReferencePriors, VAGUE_WIDTH};
@@ -121,7 +121,7 @@ fn plural_y(n: usize) -> &'static str {
 /// Posterior median, 95 % credible interval and diagnostics of the summary quantities.
 pub fn posterior_table(p: &Posterior) -> Table {
     let headers =
-        ["Quantity", "Median", "95% CrI", "R-hat", "ESS bulk", "ESS tail"].map(String::from).to_vec();
+        ["Quantity", "Median", "2.5%", "97.5%", "R-hat", "ESS bulk", "ESS tail"].map(String::from).to_vec();
     let mut rows = Vec::new();
     for (key, label, d) in ROWS {
         let Some(q) = p.get(key) else { continue };
@@ -129,13 +129,203 @@ pub fn posterior_table(p: &Posterior) -> Table {
         rows.push(Row::new(vec![
             Cell::text(label),
             Cell::num(fmt(q.median, d), q.median),
-            Cell::text(format!("{} – {}", fmt(q.ci[0], d), fmt(q.ci[1], d))),
+            Cell::num(fmt(q.ci[0], d), q.ci[0]),
+            Cell::num(fmt(q.ci[1], d), q.ci[1]),
             Cell::num(fmt(g.rhat, 3), g.rhat),
             Cell::num(fmt(g.ess_bulk, 0), g.ess_bulk),
             Cell::num(fmt(g.ess_tail, 0), g.ess_tail),
         ]));
     }
-    Table { headers, keys: vec!["quantity", "median", "cri", "rhat", "ess_bulk", "ess_tail"], rows }
+    Table { headers, keys: vec!["quantity", "median", "lo", "hi", "rhat", "ess_bulk", "ess_tail"], rows }
+}
+
+/// The names (as in the JSON) of [`posterior_table`]'s rows, in order.
+pub fn posterior_keys(p: &Posterior) -> Vec<&'static str> {
+    ROWS.iter().map(|r| r.0).filter(|k| p.get(k).is_some()).collect()
+}
+
+/// How final the numbers look: the CSS class of the Bayesian box and the badge over its numbers.
+pub fn verdict_badge(p: &Posterior) -> (&'static str, &'static str) {
+    if p.verdict.converged() {
+        ("bayes-final", "Converged")
+    } else {
+        ("bayes-not-final", "Not converged — do not use these numbers")
+    }
+}
+
+/// The sampler's diagnostics as a card: divergences, tree depth, the worst R-hat and ESS.
+pub fn sampler_card(p: &Posterior) -> Card {
+    let s = &p.sampler;
+    let (_, rhat) = p.worst();
+    let tail = p.quantities.iter().map(|q| q.diagnostics.ess_tail).fold(f64::INFINITY, f64::min);
+    let bulk = p.quantities.iter().map(|q| q.diagnostics.ess_bulk).fold(f64::INFINITY, f64::min);
+    let steps: Vec<String> = s.step_sizes.iter().map(|e| format!("{e:.3}")).collect();
+    let n = |x: usize| Some(x as f64);
+    let mut notes = Vec::new();
+    if s.max_depth_hits > 0 {
+        notes.push(format!(
+            "{} iteration(s) reached the tree-depth limit {}: the sampler moved slowly there.",
+            s.max_depth_hits, s.max_depth
+        ));
+    }
+    Card {
+        pairs: vec![
+            Pair::new(
+                "Chains × draws",
+                format!("{} × ({} warm-up + {})", s.chains, s.warmup, s.draws),
+                n(s.chains),
+            ),
+            Pair::new("Seed", s.seed.to_string(), Some(s.seed as f64)),
+            Pair::new(format!("Largest R-hat (≤ {RHAT_MAX})"), fmt(rhat, 3), Some(rhat)),
+            Pair::new(format!("Smallest bulk ESS (≥ {ESS_MIN:.0})"), fmt(bulk, 0), Some(bulk)),
+            Pair::new(format!("Smallest tail ESS (≥ {ESS_MIN:.0})"), fmt(tail, 0), Some(tail)),
+            Pair::new("Divergent transitions (0)", s.divergences.to_string(), n(s.divergences)),
+            Pair::new("Mean tree depth", format!("{:.1}", s.mean_tree_depth), Some(s.mean_tree_depth)),
+            Pair::new(
+                "Deepest tree (limit)",
+                format!("{} ({})", s.max_tree_depth, s.max_depth),
+                Some(s.max_tree_depth as f64),
+            ),
+            Pair::new("At the depth limit", s.max_depth_hits.to_string(), n(s.max_depth_hits)),
+            Pair::new("Mean acceptance", format!("{:.2}", s.mean_accept), Some(s.mean_accept)),
+            Pair::new("Step sizes", steps.join(", "), None),
+            Pair::new("Leapfrog steps", s.leapfrog_steps.to_string(), Some(s.leapfrog_steps as f64)),
+        ],
+        notes,
+    }
+}
+
+/// What the priors imply before the data, as a table: 2.5 %, 50 %, 97.5 % of the pooled and a
+/// new study's sensitivity and specificity (`n` prior draws), and the reference standard's
+/// prior intervals for the latent-class model.
+pub fn prior_predictive_table(pp: &PriorPredictive, reference: Option<&ReferencePriors>) -> Table {
+    let row = |label: &str, q: [f64; 3]| {
+        Row::new(vec![
+            Cell::text(label),
+            Cell::num(fmt(q[1], 2), q[1]),
+            Cell::num(fmt(q[0], 2), q[0]),
+            Cell::num(fmt(q[2], 2), q[2]),
+        ])
+    };
+    let mut rows = vec![
+        row("Pooled sensitivity", pp.se_quantiles),
+        row("Pooled specificity", pp.sp_quantiles),
+        row("New study: sensitivity", pp.new_se_quantiles),
+        row("New study: specificity", pp.new_sp_quantiles),
+    ];
+    if let Some(r) = reference {
+        for (label, (m, s)) in
+            [("Reference standard: sensitivity", r.se_ref), ("Reference standard: specificity", r.sp_ref)]
+        {
+            rows.push(row(label, [expit(m - 1.959964 * s), expit(m), expit(m + 1.959964 * s)]));
+        }
+    }
+    Table {
+        headers: ["Implied by the priors", "Median", "2.5%", "97.5%"].map(String::from).to_vec(),
+        keys: vec!["quantity", "median", "lo", "hi"],
+        rows,
+    }
+}
+
+/// A prior or seed input that is not a number, named by its label.
+pub fn prior_input_error(label: &str, text: &str) -> String {
+    format!("{}: '{}' is not a number", label.trim().trim_end_matches(':'), text.trim())
+}
+
+/// A prior problem as shown beside the controls (the previous priors stay in use).
+pub fn prior_error_line(problem: &str) -> String {
+    format!(
+        "{} — the fit keeps the previous priors until this is corrected.",
+        super::doc::sentence(problem).trim_end_matches('.')
+    )
+}
+
+/// The prior predictive draws' count and seed (the page and the CLI show the same numbers).
+pub const PRIOR_DRAWS: usize = 4000;
+pub const PRIOR_SEED: u64 = 1;
+
+/// The natural frequencies of the Bayesian fit per 1,000 tested, in the summary of findings'
+/// layout (without the certainty and footnote columns): posterior medians and 95 % CrI.
+/// `counts` are the studies' (diseased, non-diseased).
+pub fn bayes_sof_table(b: &BayesBlock, counts: &[(u64, u64)]) -> Option<Table> {
+    use crate::findings::{Findings, FindingsBlock, PrevalenceSource};
+    let freq = b.frequencies();
+    if freq.is_empty() {
+        return None;
+    }
+    let p = b.posterior();
+    let est = |k: &str| p.get(k).map(|q| crate::stats::estimate::Estimate::new(q.median, q.ci[0], q.ci[1]));
+    let block = FindingsBlock {
+        label: title(b).to_string(),
+        k: counts.len(),
+        diseased: counts.iter().map(|c| c.0).sum(),
+        non_diseased: counts.iter().map(|c| c.1).sum(),
+        prevalence_source: PrevalenceSource::User,
+        columns: freq.to_vec(),
+        error: None,
+        sensitivity: est("se"),
+        specificity: est("sp"),
+    };
+    let f = Findings {
+        level: 0.95,
+        per: crate::stats::sof::PER,
+        blocks: vec![],
+        certainty: vec![],
+        footnotes: vec![],
+    };
+    let mut t = super::sof::sof_table(&block, &f);
+    let keep = t.headers.len().saturating_sub(2);
+    t.headers.truncate(keep);
+    t.keys.truncate(keep);
+    for r in &mut t.rows {
+        r.cells.truncate(keep);
+    }
+    for h in t.headers.iter_mut().skip(2) {
+        *h = h.replace("per 1,000 tested", "per 1,000 tested, median (95% CrI)");
+    }
+    Some(t)
+}
+
+/// The line above the Bayesian summary of findings.
+pub fn bayes_sof_note(b: &BayesBlock) -> Line {
+    let what = match b {
+        BayesBlock::LatentClass(_) => {
+            "the index test's accuracy corrected for the reference standard's errors"
+        }
+        BayesBlock::Bivariate(_) => "the pooled sensitivity and specificity",
+    };
+    let mut l = Line::text(
+        Tone::Note,
+        format!(
+            "Per 1,000 people tested at the summary of findings' prevalences, from the joint posterior draws of {what}: posterior medians with 95% credible intervals (each outcome computed draw by draw)."
+        ),
+    );
+    if !b.posterior().verdict.converged() {
+        l = Line::text(
+            Tone::Bad,
+            format!("{} The sampler did not converge: do not use these numbers.", l.plain()),
+        );
+    }
+    l
+}
+
+/// The Bayesian series of the SROC plot: posterior median point, 95 % credible region (as the
+/// confidence region) and posterior predictive region (as the prediction region); no studies.
+pub fn sroc_series(b: &BayesBlock) -> Option<crate::plot::SrocSeries> {
+    let r = b.sroc()?;
+    let name = match b {
+        BayesBlock::Bivariate(_) => "Bayesian bivariate (posterior)",
+        BayesBlock::LatentClass(_) => "Bayesian latent class (posterior)",
+    };
+    let name =
+        if b.posterior().verdict.converged() { name.to_string() } else { format!("{name}, not converged") };
+    Some(crate::plot::SrocSeries {
+        name,
+        summary: Some(r.summary),
+        confidence_region: r.credible.clone(),
+        prediction_region: r.predictive.clone(),
+        ..Default::default()
+    })
 }
 
 /// Per-study shrunken estimates (posterior medians and 95 % CrI of each study's Se and Sp).
@@ -223,9 +413,11 @@ pub fn identifiability_lines(b: &BayesBlock) -> Vec<Line> {
 }
 
 /// The whole Bayesian section as text (the CLI), with the prior-sensitivity comparison if any.
+/// `counts` are the studies' (diseased, non-diseased), for the natural frequencies.
 pub fn bayes_text(
     b: &BayesBlock,
     labels: &[String],
+    counts: &[(u64, u64)],
     alternatives: Option<&[crate::analysis::bayes::Alternative]>,
 ) -> String {
     let p = b.posterior();
@@ -251,9 +443,16 @@ pub fn bayes_text(
     for l in prior_lines(pr, reference) {
         out.push_str(&line(&l));
     }
+    let pp = crate::stats::bayes::prior_predictive(pr, PRIOR_DRAWS, PRIOR_SEED);
+    out.push_str(&prior_predictive_table(&pp, reference).to_text());
+    out.push('\n');
     out.push_str(&posterior_table(p).to_text());
     if !p.verdict.converged() {
         out.push_str("  (not converged: the numbers above are not estimates)\n");
+    }
+    if let Some(t) = bayes_sof_table(b, counts) {
+        out.push_str(&format!("\nSummary of findings from the posterior:\n{}", line(&bayes_sof_note(b))));
+        out.push_str(&t.to_text());
     }
     if let Some(alt) = alternatives.filter(|a| !a.is_empty()) {
         out.push_str("\nPrior sensitivity (posterior median and 95% CrI under each prior):\n");
@@ -318,25 +517,26 @@ pub fn sensitivity_line(chosen: &Posterior, alternatives: &[crate::analysis::bay
         .t(format!(": {words}."))
 }
 
-/// The MCMC plots' input for quantity `key` (trace, 20-bin rank histograms, densities).
+/// The MCMC plots' input for quantity `key` (trace, 20-bin rank histograms, densities), from the
+/// summaries the run stored ([`crate::stats::bayes::outputs::McmcSummary`]).
 pub fn mcmc_plot_data(p: &Posterior, key: &str) -> Option<crate::plot::McmcData> {
-    use crate::stats::bayes::diagnostics::{density_curves, rank_histograms};
     let q = p.get(key)?;
+    let m = p.mcmc.iter().find(|m| m.name == key)?;
     let label = ROWS.iter().find(|r| r.0 == key).map_or(key, |r| r.1);
-    let refs: Vec<&[f64]> = q.chains.iter().map(|c| c.as_slice()).collect();
+    let thin = if m.thin > 1 { format!(" (trace: every {}th draw)", m.thin) } else { String::new() };
     Some(crate::plot::McmcData {
         title: format!(
-            "{label}: R-hat {:.3}, bulk ESS {:.0}, tail ESS {:.0}",
+            "{label}: R-hat {:.3}, bulk ESS {:.0}, tail ESS {:.0}{thin}",
             q.diagnostics.rhat, q.diagnostics.ess_bulk, q.diagnostics.ess_tail
         ),
-        traces: q.chains.clone(),
-        rank_bins: rank_histograms(&refs, 20),
-        densities: density_curves(&refs, 120),
+        traces: m.traces.clone(),
+        rank_bins: m.rank_bins.clone(),
+        densities: m.densities.clone(),
     })
 }
 
 /// The hyper-parameters the MCMC plots are drawn for.
-pub const PLOTTED: [&str; 5] = ["mu_se", "mu_sp", "tau_se", "tau_sp", "rho"];
+pub use crate::stats::bayes::outputs::PLOTTED;
 
 #[cfg(test)]
 mod tests {
@@ -382,8 +582,58 @@ mod tests {
         let lines = verdict_lines(&fit.posterior);
         assert_eq!(lines[0].plain(), "The sampler did not converge: do not use these numbers.");
         assert!(lines[1].plain().starts_with("3 divergent transition(s)"));
-        let text =
-            bayes_text(&crate::analysis::bayes::BayesBlock::Bivariate(fit), &["a".into(), "b".into()], None);
+        let text = bayes_text(
+            &crate::analysis::bayes::BayesBlock::Bivariate(fit),
+            &["a".into(), "b".into()],
+            &[(13, 42), (21, 35)],
+            None,
+        );
         assert!(text.contains("(not converged: the numbers above are not estimates)"));
+    }
+
+    /// The page may receive the result through JSON (a worker): everything the page's renderer
+    /// reads survives the round trip — tables, card, summary of findings, MCMC plots, SROC series —
+    /// and a NaN diagnostic stays NaN (serde_json writes it as null).
+    #[test]
+    fn block_round_trips_through_json() {
+        let studies = crate::stats::glmm::tests::audit_c();
+        let s = crate::settings::BayesSettings {
+            model: Some(crate::settings::BayesModel::LatentClass),
+            warmup: 150,
+            draws: 150,
+            ..Default::default()
+        };
+        let mut run = crate::analysis::bayes::BayesRun::new(&studies, &s)
+            .expect("run")
+            .with_prevalences(vec![0.1, 0.3]);
+        run.advance(usize::MAX);
+        let mut block = run.finish();
+        if let crate::analysis::bayes::BayesBlock::LatentClass(l) = &mut block {
+            l.posterior.quantities[0].diagnostics.rhat = f64::NAN;
+        }
+        let json = crate::stats::while_transferring(|| serde_json::to_string(&block)).expect("serialise");
+        let back: crate::analysis::bayes::BayesBlock = serde_json::from_str(&json).expect("deserialise");
+        let (p, q) = (block.posterior(), back.posterior());
+        assert!(q.quantities[0].diagnostics.rhat.is_nan());
+        assert_eq!(posterior_table(p), posterior_table(q));
+        assert_eq!(sampler_card(p), sampler_card(q));
+        assert_eq!(verdict_lines(p), verdict_lines(q));
+        let counts: Vec<(u64, u64)> = studies.iter().map(|s| (s.tp + s.fn_, s.fp + s.tn)).collect();
+        let sof = bayes_sof_table(&block, &counts).expect("frequencies at two prevalences");
+        assert_eq!(sof.rows[0].cells.len(), 4);
+        assert_eq!(Some(sof), bayes_sof_table(&back, &counts));
+        for key in PLOTTED {
+            let d = mcmc_plot_data(p, key).expect(key);
+            assert_eq!(d.traces.len(), 4);
+            assert_eq!(Some(d), mcmc_plot_data(q, key));
+        }
+        let series = sroc_series(&block).expect("regions");
+        assert!(series.confidence_region.len() > 100 && series.prediction_region.len() > 100);
+        assert_eq!(Some(series), sroc_series(&back));
+        // People's JSON has neither the draws nor the plots' inputs.
+        let people: crate::analysis::bayes::BayesBlock =
+            serde_json::from_str(&serde_json::to_string(&block).expect("json")).expect("read");
+        let pp = people.posterior();
+        assert!(pp.mcmc.is_empty() && pp.quantities.iter().all(|x| x.chains.is_empty()));
     }
 }

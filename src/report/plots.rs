@@ -300,6 +300,13 @@ pub fn auc_label(b: &Block) -> Option<String> {
 
 /// SROC plot: the overall series, or one series per subgroup level when there are subgroups.
 pub fn sroc_data(a: &Analysis) -> SrocData {
+    let mut d = sroc_data_ml(a);
+    // The Bayesian fit's regions, when there is one (issue #16).
+    d.series.extend(a.bayes.as_ref().and_then(super::bayes::sroc_series));
+    d
+}
+
+fn sroc_data_ml(a: &Analysis) -> SrocData {
     match &a.subgroups {
         Some(sg) if !sg.levels.is_empty() => SrocData {
             series: sg

@@ -571,7 +571,8 @@ pub fn text_report(a: &Analysis) -> String {
     out.push_str(&super::revman::revman_text(a));
     if let Some(b) = &a.bayes {
         let labels: Vec<String> = a.overall.studies.iter().map(|s| s.label.clone()).collect();
-        out.push_str(&super::bayes::bayes_text(b, &labels, a.bayes_prior_sensitivity.as_deref()));
+        let counts: Vec<(u64, u64)> = a.overall.studies.iter().map(|s| (s.tp + s.fn_, s.fp + s.tn)).collect();
+        out.push_str(&super::bayes::bayes_text(b, &labels, &counts, a.bayes_prior_sensitivity.as_deref()));
     }
     out.push_str(&super::models::models_text(a));
     if let Some(c) = super::comparison::comparison_text(a) {

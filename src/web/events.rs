@@ -154,6 +154,9 @@ fn export(kind: &str, plot: Option<String>) -> Result<(), JsValue> {
         return Ok(());
     };
     match kind {
+        "svg" | "png" if plot.as_deref().is_some_and(|p| p.starts_with("mcmc-")) => {
+            super::bayes::export(kind, plot.as_deref(), a.bayes.as_ref()).map(|_| ())
+        }
         "svg" | "png" if plot.as_deref().and_then(QuadasKind::from_id).is_some() => {
             let (Some(k), Some(p)) = (plot.as_deref().and_then(QuadasKind::from_id), parsed) else {
                 return Ok(());
@@ -213,7 +216,7 @@ fn export(kind: &str, plot: Option<String>) -> Result<(), JsValue> {
 }
 
 /// Download the canvas as a PNG marked as 300 dpi (`report::export::png_with_dpi`).
-fn download_png(name: &str, c: &HtmlCanvasElement) -> Result<(), JsValue> {
+pub(super) fn download_png(name: &str, c: &HtmlCanvasElement) -> Result<(), JsValue> {
     use base64::Engine as _;
     let url = c.to_data_url_with_type("image/png")?;
     let b64 = url.split_once(',').map_or("", |(_, b)| b);

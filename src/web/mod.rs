@@ -7,11 +7,13 @@
 //! |---|---|
 //! | [`dom`] | small DOM helpers (all return `Result`) |
 //! | [`state`] | the page state (text, settings, results, generation counter), examples, defaults |
-//! | [`pipeline`] | debounced, generation-checked passes: fast fit → complete fit → leave-one-out |
+//! | [`pipeline`] | debounced, generation-checked passes: the first fit, the page's short stages, the engine workers' answers |
+//! | [`engine`] | the analysis engine's Web Workers (pool for the analysis and leave-one-out, one for the sampler) |
 //! | [`render`] | state → DOM (grid, messages, tables, fit report, plots) |
 //! | [`events`] | DOM events → state → pipeline |
 //! | [`revman`] | the RevMan parameters box (copy button), the dispersion table, the xlsx download |
 //! | [`gridnav`] | the table editor's keyboard navigation: one Tab stop, arrow keys between cells |
+//! | [`bayes`] | the Bayesian fit's prior controls and result box (verdict, tables, MCMC plots) |
 //! | [`findings`] | summary of findings, icon array, decision curve, compatibility view and the report export |
 //! | [`sheets`] | spreadsheets → text in a Web Worker (the second wasm module, loaded on first use) |
 //! | [`crash`] | the panic hook: console, a calm alert, text kept in the autosave, controls disabled |
@@ -20,6 +22,7 @@
 //! reaches the page only through `textContent` and attributes (never `innerHTML`); tests find
 //! elements by `data-testid`.
 
+pub mod bayes;
 pub mod cochrane;
 pub mod crash;
 pub mod dom;
@@ -98,6 +101,7 @@ pub fn start() -> Result<(), JsValue> {
     events::wire()?;
     models::wire()?;
     gridnav::wire()?;
+    bayes::wire()?;
     pipeline::schedule(0)
 }
 

@@ -222,7 +222,7 @@ fn start_engine(
         }
     });
     let bx: web_sys::HtmlElement = by_id("bayes-box")?;
-    set_text("bayes-report", "")?;
+    super::bayes::clear_result()?;
     if settings.bayes.model.is_some() {
         set_hidden(&bx, false)?;
         set_text("bayes-status", "Sampling: starting…")?;
@@ -386,17 +386,19 @@ fn engine_message(data: &JsValue) -> Result<(), JsValue> {
             set_text("bayes-status", &format!("Sampling: iteration {done} of {total} in each of the chains…"))
         }
         Message::Bayes { block, sensitivity } => {
-            let labels = state::with(|s| {
+            let (labels, counts) = state::with(|s| {
                 s.run.bayes = Some((*block.clone(), sensitivity.clone()));
+                let mut counts = Vec::new();
                 if let Some(a) = s.analysis.as_mut() {
                     a.bayes = Some(*block.clone());
                     a.bayes_prior_sensitivity = sensitivity;
+                    counts = a.overall.studies.iter().map(|x| (x.tp + x.fn_, x.fp + x.tn)).collect();
                 }
-                s.run.labels.clone()
+                (s.run.labels.clone(), counts)
             });
-            let text = crate::report::bayes::bayes_text(&block, &labels, None);
-            set_text("bayes-status", crate::report::bayes::title(&block))?;
-            set_text("bayes-report", text.trim_start())
+            super::bayes::render(&block, &labels, &counts)?;
+            // The SROC plot draws the Bayesian regions from the analysis.
+            refresh()
         }
         Message::Nothing => Ok(()),
     }

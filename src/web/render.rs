@@ -56,7 +56,7 @@ fn tone_class(t: Tone) -> &'static str {
 }
 
 /// A result card into its `<dl>`: term/value pairs, then the interpretations.
-fn card_into(id: &str, c: &Card) -> Result<(), JsValue> {
+pub(super) fn card_into(id: &str, c: &Card) -> Result<(), JsValue> {
     let dl: Element = by_id(id)?;
     clear(&dl);
     for p in &c.pairs {
@@ -321,7 +321,8 @@ pub fn controls(s: &AnalysisSettings) -> Result<(), JsValue> {
         "pretest-value",
         &s.pretest.map_or("auto".to_string(), |p| format!("{:.0} %", p * 100.0)),
     )?;
-    super::models::controls(s)
+    super::models::controls(s)?;
+    super::bayes::controls(s)
 }
 
 // ---------------------------------------------------------------- results

@@ -2,9 +2,11 @@
 
 use super::model::{expit, Bivariate, Cells, Hyper, Priors, N_HYPER};
 use super::nuts::std_normal;
+use super::outputs::{bayes_frequencies, SrocRegions};
 use super::{Model, Posterior, RunConfig, Sampler};
 use crate::data::Study;
 use crate::stats::rng::SplitMix64;
+use crate::stats::sof::Frequencies;
 use serde::{Deserialize, Serialize};
 
 /// Recorded per draw, in this order, then `se[i]`, `sp[i]` for every study.
@@ -62,9 +64,25 @@ pub struct BayesBivariate {
     pub priors: Priors,
     pub posterior: Posterior,
     pub k: usize,
+    /// The credible and predictive regions on the SROC plot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sroc: Option<SrocRegions>,
+    /// Natural frequencies per 1,000 tested at the summary of findings' prevalences.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub frequencies: Vec<Frequencies>,
 }
 
 impl BayesBivariate {
+    /// The fit from a finished run, with its SROC regions and the frequencies at `prevalences`.
+    pub fn new(priors: Priors, posterior: Posterior, k: usize, prevalences: &[f64]) -> BayesBivariate {
+        BayesBivariate {
+            sroc: SrocRegions::of(&posterior),
+            frequencies: bayes_frequencies(&posterior, prevalences),
+            priors,
+            posterior,
+            k,
+        }
+    }
     /// A pooled or hyper quantity by name (one of [`SUMMARY_NAMES`]).
     pub fn q(&self, name: &str) -> Option<&super::Quantity> {
         self.posterior.get(name)
@@ -104,11 +122,7 @@ pub fn sampler(studies: &[Study], priors: &Priors, cfg: &RunConfig) -> Sampler<B
 
 /// Fits the bivariate model in one call.
 pub fn fit_bivariate(studies: &[Study], priors: &Priors, cfg: &RunConfig) -> BayesBivariate {
-    BayesBivariate {
-        priors: priors.clone(),
-        posterior: sampler(studies, priors, cfg).run(),
-        k: studies.len(),
-    }
+    BayesBivariate::new(priors.clone(), sampler(studies, priors, cfg).run(), studies.len(), &[])
 }
 
 /// What the priors alone imply: pooled (Se, Sp) and a new study's (Se, Sp), `n` independent draws.
@@ -119,6 +133,11 @@ pub struct PriorPredictive {
     /// 2.5 %, 50 %, 97.5 % of the pooled sensitivity and specificity.
     pub se_quantiles: [f64; 3],
     pub sp_quantiles: [f64; 3],
+    /// The same of a new study's sensitivity and specificity.
+    #[serde(default)]
+    pub new_se_quantiles: [f64; 3],
+    #[serde(default)]
+    pub new_sp_quantiles: [f64; 3],
 }
 
 pub fn prior_predictive(priors: &Priors, n: usize, seed: u64) -> PriorPredictive {
@@ -148,6 +167,8 @@ pub fn prior_predictive(priors: &Priors, n: usize, seed: u64) -> PriorPredictive
     PriorPredictive {
         se_quantiles: q(pooled.iter().map(|p| p.0).collect()),
         sp_quantiles: q(pooled.iter().map(|p| p.1).collect()),
+        new_se_quantiles: q(new_study.iter().map(|p| p.0).collect()),
+        new_sp_quantiles: q(new_study.iter().map(|p| p.1).collect()),
         pooled,
         new_study,
     }

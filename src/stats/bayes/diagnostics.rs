@@ -14,10 +14,14 @@ use statrs::distribution::{ContinuousCDF, Normal};
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Diagnostics {
     /// max(bulk, tail) rank-normalised split R-hat.
+    #[serde(deserialize_with = "super::outputs::nan::f64")]
     pub rhat: f64,
+    #[serde(deserialize_with = "super::outputs::nan::f64")]
     pub ess_bulk: f64,
+    #[serde(deserialize_with = "super::outputs::nan::f64")]
     pub ess_tail: f64,
     /// Monte Carlo SE of the mean (sd / √ESS_mean).
+    #[serde(deserialize_with = "super::outputs::nan::f64")]
     pub mcse_mean: f64,
 }
 

@@ -245,6 +245,33 @@ pub struct BayesLatentClass {
     pub k: usize,
     /// The reference priors are vague ([`ReferencePriors::vague`]): identifiability warning.
     pub vague_reference: bool,
+    /// The index test's credible and predictive regions on the SROC plot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sroc: Option<super::outputs::SrocRegions>,
+    /// The index test's natural frequencies per 1,000 tested (corrected for the reference).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub frequencies: Vec<crate::stats::sof::Frequencies>,
+}
+
+impl BayesLatentClass {
+    /// The fit from a finished run, with its SROC regions and the frequencies at `prevalences`.
+    pub fn new(
+        priors: Priors,
+        reference: ReferencePriors,
+        posterior: Posterior,
+        k: usize,
+        prevalences: &[f64],
+    ) -> BayesLatentClass {
+        BayesLatentClass {
+            sroc: super::outputs::SrocRegions::of(&posterior),
+            frequencies: super::outputs::bayes_frequencies(&posterior, prevalences),
+            vague_reference: reference.vague(),
+            priors,
+            reference,
+            posterior,
+            k,
+        }
+    }
 }
 
 pub fn sampler(
@@ -262,13 +289,13 @@ pub fn fit_latent_class(
     reference: &ReferencePriors,
     cfg: &RunConfig,
 ) -> BayesLatentClass {
-    BayesLatentClass {
-        priors: priors.clone(),
-        reference: reference.clone(),
-        posterior: sampler(studies, priors, reference, cfg).run(),
-        k: studies.len(),
-        vague_reference: reference.vague(),
-    }
+    BayesLatentClass::new(
+        priors.clone(),
+        reference.clone(),
+        sampler(studies, priors, reference, cfg).run(),
+        studies.len(),
+        &[],
+    )
 }
 
 /// Simulated studies with an imperfect reference (for the recovery test and the README example).

@@ -12,10 +12,12 @@ pub mod latent;
 
 pub mod model;
 pub mod nuts;
+pub mod outputs;
 
 use crate::stats::rng::SplitMix64;
 use diagnostics::{diagnose, quantile_sorted, Diagnostics};
 use nuts::{Chain, IterStats, LogDensity, NutsConfig};
+use outputs::nan;
 use serde::{Deserialize, Serialize};
 
 /// The thresholds of the verdict (Vehtari et al. 2021: R-hat < 1.01 and ESS > 400 for 4 chains).
@@ -45,7 +47,7 @@ impl Default for RunConfig {
 }
 
 /// A model the sampler can run: a log density plus what to record per draw.
-pub trait Model: LogDensity {
+pub trait Model: LogDensity + Sync {
     /// Names of the recorded quantities, in the order [`Model::generate`] writes them.
     fn names(&self) -> Vec<String>;
     /// The recorded quantities at position `q` (generated quantities may use `rng`).
@@ -140,10 +142,42 @@ impl<M: Model> Sampler<M> {
         self.is_done()
     }
 
-    /// Runs to the end and summarises.
+    /// Runs to the end and summarises. Natively the chains run on their own threads (each owns
+    /// its streams, so the draws are those of [`Sampler::advance`], bit for bit); on wasm32 one
+    /// after another.
     pub fn run(mut self) -> Posterior {
+        #[cfg(not(target_arch = "wasm32"))]
+        self.run_threads();
         self.advance(usize::MAX);
         self.finish()
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn run_threads(&mut self) {
+        if self.chains.len() < 2 || std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+            return;
+        }
+        let (start, total, warmup) = (self.iteration, self.total_iterations(), self.cfg.warmup);
+        let model = &self.model;
+        let chains = self.chains.iter_mut().zip(self.gen_rng.iter_mut());
+        let out = chains.zip(self.draws.iter_mut().zip(self.stats.iter_mut()));
+        std::thread::scope(|scope| {
+            for ((chain, rng), (draws, stats)) in out {
+                scope.spawn(move || {
+                    let mut buf = Vec::new();
+                    for it in start..total {
+                        let s = chain.step(model);
+                        if it >= warmup {
+                            buf.clear();
+                            model.generate(chain.position(), rng, &mut buf);
+                            draws.extend_from_slice(&buf);
+                            stats.push(s);
+                        }
+                    }
+                });
+            }
+        });
+        self.iteration = total;
     }
 
     /// The summary of the kept draws (call when [`Sampler::is_done`]).
@@ -181,7 +215,8 @@ impl<M: Model> Sampler<M> {
                 .collect(),
         };
         let verdict = Verdict::judge(&quantities, &sampler);
-        Posterior { quantities, sampler, verdict }
+        let mcmc = outputs::mcmc_summaries(&quantities);
+        Posterior { quantities, sampler, verdict, mcmc }
     }
 }
 
@@ -189,13 +224,18 @@ impl<M: Model> Sampler<M> {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Quantity {
     pub name: String,
+    #[serde(deserialize_with = "nan::f64")]
     pub median: f64,
+    #[serde(deserialize_with = "nan::f64")]
     pub mean: f64,
+    #[serde(deserialize_with = "nan::f64")]
     pub sd: f64,
     /// 2.5 % and 97.5 % quantiles (the 95 % credible interval).
+    #[serde(deserialize_with = "nan::pair")]
     pub ci: [f64; 2],
     pub diagnostics: Diagnostics,
-    /// The draws per chain (kept for the plots; not in the JSON, handed to the page by its worker).
+    /// The draws per chain (not in the JSON, handed to the page by its worker; the page's
+    /// renderer reads [`Posterior::mcmc`] and the results computed at the end of the run).
     #[serde(default, skip_serializing_if = "crate::stats::for_people")]
     pub chains: Vec<Vec<f64>>,
 }
@@ -236,11 +276,14 @@ pub struct SamplerReport {
     pub divergent_per_chain: Vec<usize>,
     /// Iterations whose tree reached `max_depth` without turning.
     pub max_depth_hits: usize,
+    #[serde(deserialize_with = "nan::f64")]
     pub mean_tree_depth: f64,
     pub max_tree_depth: u32,
     pub leapfrog_steps: u64,
     /// The adapted step size of each chain.
+    #[serde(deserialize_with = "nan::vec")]
     pub step_sizes: Vec<f64>,
+    #[serde(deserialize_with = "nan::f64")]
     pub mean_accept: f64,
 }
 
@@ -251,12 +294,14 @@ pub enum Problem {
     /// Some quantity's R-hat exceeds [`RHAT_MAX`] (the worst one named).
     Rhat {
         quantity: String,
+        #[serde(deserialize_with = "nan::f64")]
         rhat: f64,
         count: usize,
     },
     /// Some quantity's bulk or tail ESS is below [`ESS_MIN`].
     Ess {
         quantity: String,
+        #[serde(deserialize_with = "nan::f64")]
         ess: f64,
         count: usize,
     },
@@ -317,6 +362,10 @@ pub struct Posterior {
     pub quantities: Vec<Quantity>,
     pub sampler: SamplerReport,
     pub verdict: Verdict,
+    /// The MCMC plots' inputs of the hyper-parameters ([`outputs::PLOTTED`]). People's JSON
+    /// leaves them out (the figures are `--bayes-plots`); the page's worker carries them.
+    #[serde(default, skip_serializing_if = "crate::stats::for_people")]
+    pub mcmc: Vec<outputs::McmcSummary>,
 }
 
 impl Posterior {

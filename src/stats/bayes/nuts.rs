@@ -49,12 +49,25 @@ pub fn std_normal(rng: &mut SplitMix64) -> f64 {
     libm::sqrt(-2.0 * libm::log(u1)) * libm::cos(2.0 * std::f64::consts::PI * u2)
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 struct Point {
     q: Vec<f64>,
     p: Vec<f64>,
     grad: Vec<f64>,
     logp: f64,
+}
+
+impl Point {
+    fn zeros(d: usize) -> Point {
+        Point { q: vec![0.0; d], p: vec![0.0; d], grad: vec![0.0; d], logp: 0.0 }
+    }
+    /// Copy `o` into this point's buffers (same dimension; no allocation).
+    fn copy_from(&mut self, o: &Point) {
+        self.q.copy_from_slice(&o.q);
+        self.p.copy_from_slice(&o.p);
+        self.grad.copy_from_slice(&o.grad);
+        self.logp = o.logp;
+    }
 }
 
 /// What one iteration did (the per-draw sampler statistics).
@@ -70,6 +83,9 @@ pub struct IterStats {
     pub energy: f64,
 }
 
+/// A subtree being built. Its buffers are reused from iteration to iteration: one subtree per
+/// tree depth lives in the chain's [`Workspace`], so a transition allocates nothing.
+#[derive(Debug, Default)]
 struct Subtree {
     /// The state adjacent to where the subtree was started from, and the far edge.
     inner: Point,
@@ -81,6 +97,43 @@ struct Subtree {
     divergent: bool,
     n: u32,
     sum_accept: f64,
+}
+
+impl Subtree {
+    fn sized(d: usize) -> Subtree {
+        Subtree {
+            inner: Point::zeros(d),
+            outer: Point::zeros(d),
+            proposal: Point::zeros(d),
+            rho: vec![0.0; d],
+            ..Subtree::default()
+        }
+    }
+}
+
+/// The buffers of one transition: the trajectory's two edges, its proposal and summed momentum,
+/// the subtree that extends it, and one subtree per depth for the second halves.
+#[derive(Debug, Default)]
+struct Workspace {
+    left: Point,
+    right: Point,
+    proposal: Point,
+    rho: Vec<f64>,
+    sub: Subtree,
+    levels: Vec<Subtree>,
+}
+
+impl Workspace {
+    fn new(d: usize, max_depth: u32) -> Workspace {
+        Workspace {
+            left: Point::zeros(d),
+            right: Point::zeros(d),
+            proposal: Point::zeros(d),
+            rho: vec![0.0; d],
+            sub: Subtree::sized(d),
+            levels: (0..max_depth.max(1)).map(|_| Subtree::sized(d)).collect(),
+        }
+    }
 }
 
 fn lse(a: f64, b: f64) -> f64 {
@@ -114,6 +167,7 @@ pub struct Chain {
     win_m2: Vec<f64>,
     windows: Vec<(usize, usize)>,
     pub iteration: usize,
+    ws: Workspace,
 }
 
 const DA_GAMMA: f64 = 0.05;
@@ -174,6 +228,7 @@ impl Chain {
             win_m2: vec![0.0; d],
             windows,
             iteration: 0,
+            ws: Workspace::default(),
         };
         ch.init_step_size(model);
         ch.restart_dual_averaging();
@@ -207,15 +262,22 @@ impl Chain {
         0.5 * p.iter().zip(&self.inv_m).map(|(p, m)| p * p * m).sum::<f64>()
     }
 
-    fn leapfrog<M: LogDensity>(&self, model: &M, z: &Point, eps: f64) -> Point {
-        let mut p: Vec<f64> = z.p.iter().zip(&z.grad).map(|(p, g)| p + 0.5 * eps * g).collect();
-        let q: Vec<f64> = z.q.iter().zip(&p).zip(&self.inv_m).map(|((q, p), m)| q + eps * m * p).collect();
-        let mut grad = vec![0.0; q.len()];
-        let logp = model.logp_grad(&q, &mut grad);
-        for (pi, g) in p.iter_mut().zip(&grad) {
+    /// One leapfrog step from `z` written into `out` (a different point; no allocation).
+    fn leapfrog<M: LogDensity>(&self, model: &M, z: &Point, eps: f64, out: &mut Point) {
+        for (((p, q), (zp, zq)), (g, m)) in out
+            .p
+            .iter_mut()
+            .zip(out.q.iter_mut())
+            .zip(z.p.iter().zip(&z.q))
+            .zip(z.grad.iter().zip(&self.inv_m))
+        {
+            *p = zp + 0.5 * eps * g;
+            *q = zq + eps * m * *p;
+        }
+        out.logp = model.logp_grad(&out.q, &mut out.grad);
+        for (pi, g) in out.p.iter_mut().zip(&out.grad) {
             *pi += 0.5 * eps * g;
         }
-        Point { q, p, grad, logp }
     }
 
     fn hamiltonian(&self, z: &Point) -> f64 {
@@ -234,8 +296,9 @@ impl Chain {
         self.sample_momentum(&mut p);
         z.p = p;
         let h0 = self.hamiltonian(&z);
-        let one = |ch: &Chain, eps: f64| -> f64 {
-            let z1 = ch.leapfrog(model, &z, eps);
+        let mut z1 = Point::zeros(z.q.len());
+        let mut one = |ch: &Chain, eps: f64| -> f64 {
+            ch.leapfrog(model, &z, eps, &mut z1);
             let h = ch.hamiltonian(&z1);
             if h.is_finite() {
                 h0 - h
@@ -261,74 +324,86 @@ impl Chain {
         }
     }
 
-    /// `p♯·rho > 0` at both ends, with `p♯ = M⁻¹p` (no temporaries).
-    fn criterion(&self, p_minus: &[f64], p_plus: &[f64], rho: &[f64]) -> bool {
+    /// `p♯·rho > 0` at both ends, with `p♯ = M⁻¹p` and `rho = r1 + r2` (no temporaries).
+    fn criterion(&self, p_minus: &[f64], p_plus: &[f64], r1: &[f64], r2: &[f64]) -> bool {
         let (mut a, mut b) = (0.0, 0.0);
-        for ((pm, pp), (r, m)) in p_minus.iter().zip(p_plus).zip(rho.iter().zip(&self.inv_m)) {
+        for ((pm, pp), ((x, y), m)) in p_minus.iter().zip(p_plus).zip(r1.iter().zip(r2).zip(&self.inv_m)) {
+            let r = x + y;
             a += pm * m * r;
             b += pp * m * r;
         }
         a > 0.0 && b > 0.0
     }
 
-    /// Builds a subtree of `2^depth` leapfrog steps from `from` in the direction of `eps`'s sign.
+    /// Builds into `out` a subtree of `2^depth` leapfrog steps from `from` in the direction of
+    /// `eps`'s sign. The second half of a subtree of depth `d` is built in `ws.levels[d − 1]`.
+    #[allow(clippy::too_many_arguments)]
     fn build_tree<M: LogDensity>(
         &mut self,
         model: &M,
+        levels: &mut [Subtree],
         from: &Point,
         depth: u32,
         eps: f64,
         h0: f64,
-    ) -> Subtree {
+        out: &mut Subtree,
+    ) {
         if depth == 0 {
-            let z = self.leapfrog(model, from, eps);
-            let h = self.hamiltonian(&z);
+            self.leapfrog(model, from, eps, &mut out.outer);
+            let h = self.hamiltonian(&out.outer);
             let valid = h.is_finite() && h - h0 <= MAX_DELTA_H;
-            let accept = if h.is_finite() { libm::exp(h0 - h).min(1.0) } else { 0.0 };
-            let rho = z.p.clone();
-            return Subtree {
-                inner: z.clone(),
-                outer: z.clone(),
-                proposal: z,
-                log_w: if h.is_finite() { h0 - h } else { f64::NEG_INFINITY },
-                rho,
-                valid,
-                divergent: !valid,
-                n: 1,
-                sum_accept: accept,
-            };
+            out.inner.copy_from(&out.outer);
+            out.proposal.copy_from(&out.outer);
+            out.rho.copy_from_slice(&out.outer.p);
+            out.log_w = if h.is_finite() { h0 - h } else { f64::NEG_INFINITY };
+            out.valid = valid;
+            out.divergent = !valid;
+            out.n = 1;
+            out.sum_accept = if h.is_finite() { libm::exp(h0 - h).min(1.0) } else { 0.0 };
+            return;
         }
-        let a = self.build_tree(model, from, depth - 1, eps, h0);
-        if !a.valid {
-            return a;
+        self.build_tree(model, levels, from, depth - 1, eps, h0, out);
+        if !out.valid {
+            return;
         }
-        let b = self.build_tree(model, &a.outer, depth - 1, eps, h0);
-        let n = a.n + b.n;
-        let sum_accept = a.sum_accept + b.sum_accept;
+        let i = depth as usize - 1;
+        let mut b = levels.get_mut(i).map(std::mem::take).unwrap_or_else(|| Subtree::sized(from.q.len()));
+        let lower = i.min(levels.len());
+        self.build_tree(model, &mut levels[..lower], &out.outer, depth - 1, eps, h0, &mut b);
+        let n = out.n + b.n;
+        let sum_accept = out.sum_accept + b.sum_accept;
         if !b.valid {
-            return Subtree { valid: false, n, sum_accept, ..b };
+            out.valid = false;
+            out.divergent = b.divergent;
+            out.n = n;
+            out.sum_accept = sum_accept;
+            if let Some(slot) = levels.get_mut(i) {
+                *slot = b;
+            }
+            return;
         }
-        let log_w = lse(a.log_w, b.log_w);
+        let log_w = lse(out.log_w, b.log_w);
         let take_b = libm::log(self.rng.uniform()) < b.log_w - log_w;
-        let rho: Vec<f64> = a.rho.iter().zip(&b.rho).map(|(x, y)| x + y).collect();
-        let valid = self.no_u_turn(&a.inner, &a.outer, &a.rho, &b.inner, &b.outer, &b.rho, &rho);
-        let proposal = if take_b { b.proposal } else { a.proposal };
-        Subtree {
-            inner: a.inner,
-            outer: b.outer,
-            proposal,
-            log_w,
-            rho,
-            valid,
-            divergent: false,
-            n,
-            sum_accept,
+        let valid = self.no_u_turn(&out.inner, &out.outer, &out.rho, &b.inner, &b.outer, &b.rho);
+        for (x, y) in out.rho.iter_mut().zip(&b.rho) {
+            *x += y;
+        }
+        std::mem::swap(&mut out.outer, &mut b.outer);
+        if take_b {
+            std::mem::swap(&mut out.proposal, &mut b.proposal);
+        }
+        out.log_w = log_w;
+        out.valid = valid;
+        out.divergent = false;
+        out.n = n;
+        out.sum_accept = sum_accept;
+        if let Some(slot) = levels.get_mut(i) {
+            *slot = b;
         }
     }
 
     /// The generalised U-turn criterion over the merged trajectory and across the two halves
     /// (Stan ≥ 2.26). `a` lies on the side of the start, `b` was built from `a_outer` outwards.
-    #[allow(clippy::too_many_arguments)]
     fn no_u_turn(
         &self,
         a_inner: &Point,
@@ -337,42 +412,39 @@ impl Chain {
         b_inner: &Point,
         b_outer: &Point,
         b_rho: &[f64],
-        rho: &[f64],
     ) -> bool {
-        let full = self.criterion(&a_inner.p, &b_outer.p, rho);
-        if !full {
-            return false;
-        }
-        let ext1: Vec<f64> = a_rho.iter().zip(&b_inner.p).map(|(x, y)| x + y).collect();
-        if !self.criterion(&a_inner.p, &b_inner.p, &ext1) {
-            return false;
-        }
-        let ext2: Vec<f64> = b_rho.iter().zip(&a_outer.p).map(|(x, y)| x + y).collect();
-        self.criterion(&a_outer.p, &b_outer.p, &ext2)
+        self.criterion(&a_inner.p, &b_outer.p, a_rho, b_rho)
+            && self.criterion(&a_inner.p, &b_inner.p, a_rho, &b_inner.p)
+            && self.criterion(&a_outer.p, &b_outer.p, b_rho, &a_outer.p)
     }
 
     /// One NUTS transition from the current state (no adaptation).
     fn transition<M: LogDensity>(&mut self, model: &M) -> IterStats {
         let eps = self.eps;
-        let mut z0 = self.current.clone();
-        let mut p = vec![0.0; z0.q.len()];
+        let d = self.current.q.len();
+        let mut ws = std::mem::take(&mut self.ws);
+        if ws.rho.len() != d || ws.levels.len() < self.cfg.max_depth as usize {
+            ws = Workspace::new(d, self.cfg.max_depth);
+        }
+        ws.left.copy_from(&self.current);
+        let mut p = std::mem::take(&mut ws.left.p);
         self.sample_momentum(&mut p);
-        z0.p = p;
-        let h0 = self.hamiltonian(&z0);
-        let mut left = z0.clone();
-        let mut right = z0.clone();
-        let mut rho = z0.p.clone();
+        ws.left.p = p;
+        let h0 = self.hamiltonian(&ws.left);
+        ws.right.copy_from(&ws.left);
+        ws.proposal.copy_from(&ws.left);
+        ws.rho.copy_from_slice(&ws.left.p);
         let mut log_w = 0.0;
-        let mut proposal = z0.clone();
         let (mut n, mut sum_accept, mut depth, mut divergent) = (0u32, 0.0, 0u32, false);
         let mut turned = false;
+        let mut sub = std::mem::take(&mut ws.sub);
         while depth < self.cfg.max_depth {
             let forward = self.rng.uniform() < 0.5;
-            let sub = if forward {
-                self.build_tree(model, &right, depth, eps, h0)
+            if forward {
+                self.build_tree(model, &mut ws.levels, &ws.right, depth, eps, h0, &mut sub);
             } else {
-                self.build_tree(model, &left, depth, -eps, h0)
-            };
+                self.build_tree(model, &mut ws.levels, &ws.left, depth, -eps, h0, &mut sub);
+            }
             n += sub.n;
             sum_accept += sub.sum_accept;
             depth += 1;
@@ -385,28 +457,32 @@ impl Chain {
             }
             // Biased progressive sampling (Betancourt 2017, appendix A.3.2).
             if libm::log(self.rng.uniform()) < sub.log_w - log_w {
-                proposal = sub.proposal.clone();
+                std::mem::swap(&mut ws.proposal, &mut sub.proposal);
             }
             log_w = lse(log_w, sub.log_w);
-            let new_rho: Vec<f64> = rho.iter().zip(&sub.rho).map(|(x, y)| x + y).collect();
             // The old trajectory is `a` (its outer edge is where the new one began).
             let ok = if forward {
-                let r = self.no_u_turn(&left, &right, &rho, &sub.inner, &sub.outer, &sub.rho, &new_rho);
-                right = sub.outer;
+                let r = self.no_u_turn(&ws.left, &ws.right, &ws.rho, &sub.inner, &sub.outer, &sub.rho);
+                std::mem::swap(&mut ws.right, &mut sub.outer);
                 r
             } else {
-                let r = self.no_u_turn(&right, &left, &rho, &sub.inner, &sub.outer, &sub.rho, &new_rho);
-                left = sub.outer;
+                let r = self.no_u_turn(&ws.right, &ws.left, &ws.rho, &sub.inner, &sub.outer, &sub.rho);
+                std::mem::swap(&mut ws.left, &mut sub.outer);
                 r
             };
-            rho = new_rho;
+            for (x, y) in ws.rho.iter_mut().zip(&sub.rho) {
+                *x += y;
+            }
             if !ok {
                 turned = true;
                 break;
             }
         }
-        let energy = self.hamiltonian(&proposal);
-        self.current = Point { p: vec![0.0; proposal.q.len()], ..proposal };
+        ws.sub = sub;
+        let energy = self.hamiltonian(&ws.proposal);
+        self.current.copy_from(&ws.proposal);
+        self.current.p.iter_mut().for_each(|x| *x = 0.0);
+        self.ws = ws;
         IterStats {
             depth,
             n_leapfrog: n,
