@@ -104,6 +104,9 @@ fn read(s: &BayesSettings) -> Result<BayesSettings, String> {
             b.draws = v;
         }
     }
+    let cmp: HtmlInputElement =
+        by_id("bayes-prior-sensitivity").map_err(|_| "bayes-prior-sensitivity".to_string())?;
+    b.prior_sensitivity = cmp.checked();
     let lcm = b.model == Some(BayesModel::LatentClass);
     let problem = crate::stats::bayes::run_config_problem(&b.run_config())
         .or_else(|| b.priors.problem())
@@ -140,6 +143,7 @@ pub fn controls(s: &AnalysisSettings) -> Result<(), JsValue> {
             i.set_value(&v.to_string());
         }
     }
+    by_id::<HtmlInputElement>("bayes-prior-sensitivity")?.set_checked(b.prior_sensitivity);
     let lcm = b.model == Some(BayesModel::LatentClass);
     let r: Element = by_id("bayes-reference")?;
     set_hidden(&r, !lcm)?;
@@ -180,7 +184,12 @@ fn on_change() -> Result<(), JsValue> {
 
 /// Listen to the prior controls (every change is checked, then re-analyses) and the reset.
 pub fn wire() -> Result<(), JsValue> {
-    let ids = FIELDS.iter().map(|f| f.0).chain(KINDS).chain(COUNTS).chain(["bayes-seed"]);
+    let ids = FIELDS
+        .iter()
+        .map(|f| f.0)
+        .chain(KINDS)
+        .chain(COUNTS)
+        .chain(["bayes-seed", "bayes-prior-sensitivity"]);
     for id in ids {
         let e: Element = by_id(id)?;
         let cb = Closure::<dyn FnMut(web_sys::Event)>::new(move |_e: web_sys::Event| {
@@ -219,9 +228,14 @@ pub fn clear_result() -> Result<(), JsValue> {
     set_hidden(&r, true)
 }
 
-/// Place a finished Bayesian fit. `labels` and `counts` (diseased, non-diseased) are the
-/// analysed studies'.
-pub fn render(block: &BayesBlock, labels: &[String], counts: &[(u64, u64)]) -> Result<(), JsValue> {
+/// Place a finished Bayesian fit and, when asked for, its prior-sensitivity comparison.
+/// `labels` and `counts` (diseased, non-diseased) are the analysed studies'.
+pub fn render(
+    block: &BayesBlock,
+    sensitivity: Option<&[crate::analysis::bayes::Alternative]>,
+    labels: &[String],
+    counts: &[(u64, u64)],
+) -> Result<(), JsValue> {
     let p = block.posterior();
     let boxe: Element = by_id("bayes-box")?;
     let (class, badge) = rb::verdict_badge(p);
@@ -249,6 +263,17 @@ pub fn render(block: &BayesBlock, labels: &[String], counts: &[(u64, u64)]) -> R
         None => set_hidden(&sof_box, true)?,
     }
     table_into("bayes-studies", &rb::study_table(p, labels))?;
+    let sbox: Element = by_id("bayes-sensitivity-box")?;
+    match sensitivity.filter(|a| !a.is_empty()) {
+        Some(alt) => {
+            set_hidden(&sbox, false)?;
+            let note: Element = by_id("bayes-sensitivity-note")?;
+            clear(&note);
+            lines_into(&note, &[rb::sensitivity_line(p, alt)])?;
+            table_into("bayes-sensitivity", &rb::sensitivity_table(p, alt))?;
+        }
+        None => set_hidden(&sbox, true)?,
+    }
     let dpr = super::dom::window()?.device_pixel_ratio().clamp(1.0, 2.0);
     for key in rb::PLOTTED {
         let c: HtmlCanvasElement = by_id(&format!("plot-mcmc-{key}"))?;

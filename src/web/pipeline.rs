@@ -391,12 +391,12 @@ fn engine_message(data: &JsValue) -> Result<(), JsValue> {
                 let mut counts = Vec::new();
                 if let Some(a) = s.analysis.as_mut() {
                     a.bayes = Some(*block.clone());
-                    a.bayes_prior_sensitivity = sensitivity;
+                    a.bayes_prior_sensitivity = sensitivity.clone();
                     counts = a.overall.studies.iter().map(|x| (x.tp + x.fn_, x.fp + x.tn)).collect();
                 }
                 (s.run.labels.clone(), counts)
             });
-            super::bayes::render(&block, &labels, &counts)?;
+            super::bayes::render(&block, sensitivity.as_deref(), &labels, &counts)?;
             // The SROC plot draws the Bayesian regions from the analysis.
             refresh()
         }

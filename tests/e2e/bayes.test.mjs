@@ -178,3 +178,31 @@ test('Bayesian priors: editable, named errors, prior predictive, not-converged s
   assert.deepEqual(log.problems, []);
   await ctx.close();
 });
+
+test('Bayesian prior sensitivity on the page: the two alternative priors beside the chosen one equal the CLI', async () => {
+  const { page, ctx, log } = await open();
+  const file = path.join(dataDir, 'audit4.csv');
+  await paste(page, await fs.readFile(file, 'utf8'));
+  await page.getByTestId('bayes-model').selectOption('bivariate');
+  for (const [id, v] of [['bayes-warmup', '100'], ['bayes-draws', '100']]) {
+    await page.getByTestId(id).fill(v);
+    await page.getByTestId(id).blur();
+  }
+  await page.getByTestId('bayes-prior-sensitivity').check();
+  await page.waitForFunction(() => !document.getElementById('bayes-sensitivity-box')?.hidden, null, { timeout: BAYES_MS });
+  await waitBayes(page);
+  const json = await cli(file, '--model', 'bayes', '--warmup', '100', '--draws', '100', '--prior-sensitivity');
+  const alts = json.bayes_prior_sensitivity;
+  assert.equal(alts.length, 2);
+  const median = (post, key) => post.quantities.find((q) => q.name === key).median;
+  const rows = await page.locator('#bayes-sensitivity tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => (td.dataset.value === undefined ? null : Number(td.dataset.value)))));
+  // First rows: pooled sensitivity, then specificity (report::bayes::sensitivity_table).
+  for (const [i, key] of [[0, 'se'], [1, 'sp']]) {
+    assert.deepEqual(rows[i], [median(json.bayes.posterior, key), ...alts.map((a) => median(a.fit.posterior, key))], key);
+  }
+  assert.match(await page.getByTestId('bayes-sensitivity-box').textContent(), /Across the priors the pooled sensitivity and specificity move by at most/);
+  await page.getByTestId('bayes-sensitivity-box').screenshot({ path: path.join(artifacts, 'bayes-prior-sensitivity.png') });
+  assert.deepEqual(log.problems, []);
+  await ctx.close();
+});
