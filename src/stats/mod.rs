@@ -59,8 +59,8 @@ thread_local! {
 }
 
 /// True except inside [`while_transferring`]: the `skip_serializing_if` of the fields that
-/// people's JSON leaves out but the page's worker hands over (the draws behind the MCMC plots),
-/// and the switch of [`text_for_people!`].
+/// people's JSON leaves out but the page's worker hands over (the MCMC plots' summaries), and the
+/// switch of [`text_for_people!`].
 pub fn for_people<T>(_: &T) -> bool {
     !TRANSFERRING.with(std::cell::Cell::get)
 }

@@ -234,9 +234,10 @@ pub struct Quantity {
     #[serde(deserialize_with = "nan::pair")]
     pub ci: [f64; 2],
     pub diagnostics: Diagnostics,
-    /// The draws per chain (not in the JSON, handed to the page by its worker; the page's
-    /// renderer reads [`Posterior::mcmc`] and the results computed at the end of the run).
-    #[serde(default, skip_serializing_if = "crate::stats::for_people")]
+    /// The draws per chain: never serialised, not even to the page's worker messages (for schuetz
+    /// 228 quantities × 4000 draws); the page's renderer reads [`Posterior::mcmc`] and the results
+    /// computed at the end of the run.
+    #[serde(skip)]
     pub chains: Vec<Vec<f64>>,
 }
 
