@@ -346,6 +346,19 @@ pub struct ModelBlock {
     pub bic: f64,
 }
 
+impl ModelBlock {
+    /// The pooled parameters the summaries are computed from (§4), for `k` studies.
+    pub fn pooled(&self, k: usize) -> Pooled {
+        Pooled {
+            mu: [self.mu_logit_sens, self.mu_logit_spec],
+            vcov_mu: self.vcov_mu,
+            tau2: [self.tau2_logit_sens, self.tau2_logit_spec],
+            cov12: self.cov_logit_sens_spec,
+            k,
+        }
+    }
+}
+
 /// The AUC with its interval and how the interval was obtained.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AucBlock {
@@ -1033,13 +1046,7 @@ fn build_glmm_result(
 fn finish(studies: &[Study], cfg: &FitConfig, model: ModelBlock, internal: Internal) -> BivariateResult {
     let k = studies.len();
     let z = z_for_level(cfg.level);
-    let pooled = Pooled {
-        mu: [model.mu_logit_sens, model.mu_logit_spec],
-        vcov_mu: model.vcov_mu,
-        tau2: [model.tau2_logit_sens, model.tau2_logit_spec],
-        cov12: model.cov_logit_sens_spec,
-        k,
-    };
+    let pooled = model.pooled(k);
     let summary = summary_point(&pooled, z);
     let hs = hsroc(&pooled);
     let auc = auc_block(&pooled, &internal, cfg);
@@ -1122,14 +1129,7 @@ fn auc_block(pooled: &Pooled, internal: &Internal, cfg: &FitConfig) -> Option<Au
 /// interval `cfg.auc_ci` asks for: the page fits once without the bootstrap, shows the results,
 /// then adds the interval. Equal to fitting with `cfg` directly (the fit does not depend on it).
 pub fn add_auc_interval(res: &mut BivariateResult, cfg: &FitConfig) {
-    let m = &res.model;
-    let pooled = Pooled {
-        mu: [m.mu_logit_sens, m.mu_logit_spec],
-        vcov_mu: m.vcov_mu,
-        tau2: [m.tau2_logit_sens, m.tau2_logit_spec],
-        cov12: m.cov_logit_sens_spec,
-        k: res.k,
-    };
+    let pooled = res.model.pooled(res.k);
     res.auc = auc_block(&pooled, &res.internal, cfg);
     if let Some(s) = res.simplified.as_mut() {
         add_auc_interval(s, cfg);

@@ -12,7 +12,7 @@ use super::bivariate::BivariateResult;
 use super::estimate::Estimate;
 use super::glmm::likelihood::CovStructure;
 use super::heterogeneity::{icc, median_odds_ratio, MedianOddsRatio};
-use super::summary::{region, Pooled};
+use super::summary::region;
 use serde::{Deserialize, Serialize};
 use std::f64::consts::PI;
 
@@ -95,13 +95,7 @@ fn polygon_area(pts: &[(f64, f64)]) -> f64 {
 pub fn dispersion(fit: &BivariateResult, level: f64) -> Dispersion {
     let m = &fit.model;
     let c = fit.sroc.region_radius;
-    let pooled = Pooled {
-        mu: [m.mu_logit_sens, m.mu_logit_spec],
-        vcov_mu: m.vcov_mu,
-        tau2: [m.tau2_logit_sens, m.tau2_logit_spec],
-        cov12: m.cov_logit_sens_spec,
-        k: fit.k,
-    };
+    let pooled = m.pooled(fit.k);
     let s11 = pooled.tau2[0] + pooled.vcov_mu[0][0];
     let s22 = pooled.tau2[1] + pooled.vcov_mu[1][1];
     let s12 = pooled.cov12 + pooled.vcov_mu[0][1];

@@ -155,7 +155,7 @@ pub fn prior_predictive(priors: &Priors, n: usize, seed: u64) -> PriorPredictive
         ];
         // LKJ(η) for 2×2: (ρ + 1)/2 ~ Beta(η, η).
         let rho = 2.0 * beta_draw(priors.lkj_eta, &mut rng) - 1.0;
-        let h = Hyper { mu, tau, rho };
+        let h = Hyper::new(mu, tau, rho);
         pooled.push((expit(mu[0]), expit(mu[1])));
         let (e1, e2) = h.eta(std_normal(&mut rng), std_normal(&mut rng));
         new_study.push((expit(e1), expit(e2)));

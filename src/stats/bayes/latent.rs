@@ -150,9 +150,6 @@ impl LogDensity for LatentClass {
         }
         let (sr, cr) = (expit(lsr), expit(lcr));
         let (a, b) = self.reference.prevalence;
-        let rho = h.rho;
-        let c = libm::sqrt((1.0 - rho * rho).max(0.0));
-        let (t1, t2) = (h.tau[0], h.tau[1]);
         for (i, cell) in self.cells.iter().enumerate() {
             let (z1, z2) = (q[N_HYPER + 2 * i], q[N_HYPER + 2 * i + 1]);
             let lg = q[r0 + 2 + i];
@@ -182,13 +179,7 @@ impl LogDensity for LatentClass {
             let r1 = dl[3] * si * (1.0 - si);
             let r2 = dl[4] * ci * (1.0 - ci);
             lp -= 0.5 * (z1 * z1 + z2 * z2);
-            g[0] += r1;
-            g[1] += r2;
-            g[2] += r1 * t1 * z1;
-            g[3] += r2 * t2 * (rho * z1 + c * z2);
-            g[4] += r2 * t2 * c * (c * z1 - rho * z2);
-            g[N_HYPER + 2 * i] = r1 * t1 + r2 * t2 * rho - z1;
-            g[N_HYPER + 2 * i + 1] = r2 * t2 * c - z2;
+            h.add_study_gradient(g, i, (z1, z2), (r1, r2));
         }
         lp
     }

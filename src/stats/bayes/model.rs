@@ -153,16 +153,34 @@ pub struct Hyper {
     pub mu: [f64; 2],
     pub tau: [f64; 2],
     pub rho: f64,
+    /// √(1 − ρ²).
+    pub c: f64,
 }
 
 impl Hyper {
+    pub fn new(mu: [f64; 2], tau: [f64; 2], rho: f64) -> Hyper {
+        Hyper { mu, tau, rho, c: libm::sqrt((1.0 - rho * rho).max(0.0)) }
+    }
     pub fn from_q(q: &[f64]) -> Hyper {
-        Hyper { mu: [q[0], q[1]], tau: [libm::exp(q[2]), libm::exp(q[3])], rho: libm::tanh(q[4]) }
+        Hyper::new([q[0], q[1]], [libm::exp(q[2]), libm::exp(q[3])], libm::tanh(q[4]))
     }
     /// Study i's logits (η1, η2) for standardised effects (z1, z2).
     pub fn eta(&self, z1: f64, z2: f64) -> (f64, f64) {
-        let c = libm::sqrt((1.0 - self.rho * self.rho).max(0.0));
-        (self.mu[0] + self.tau[0] * z1, self.mu[1] + self.tau[1] * (self.rho * z1 + c * z2))
+        (self.mu[0] + self.tau[0] * z1, self.mu[1] + self.tau[1] * (self.rho * z1 + self.c * z2))
+    }
+    /// Adds study `i`'s share of the gradient, given r1 = dℓᵢ/dη1 and r2 = dℓᵢ/dη2 at its
+    /// standardised effects (z1, z2): the chain rule into (μ, ln τ, atanh ρ) and the study's two
+    /// effects, whose N(0, 1) prior contributes −z. Both models (bivariate, latent class) share it.
+    pub fn add_study_gradient(&self, g: &mut [f64], i: usize, (z1, z2): (f64, f64), (r1, r2): (f64, f64)) {
+        let (t1, t2, rho, c) = (self.tau[0], self.tau[1], self.rho, self.c);
+        g[0] += r1;
+        g[1] += r2;
+        g[2] += r1 * t1 * z1;
+        g[3] += r2 * t2 * (rho * z1 + c * z2);
+        // dη2/dy with ρ = tanh y: τ2·(z1 − ρ/c·z2)·(1−ρ²) = τ2·c·(c·z1 − ρ·z2).
+        g[4] += r2 * t2 * c * (c * z1 - rho * z2);
+        g[N_HYPER + 2 * i] = r1 * t1 + r2 * t2 * rho - z1;
+        g[N_HYPER + 2 * i + 1] = r2 * t2 * c - z2;
     }
 }
 
@@ -229,22 +247,12 @@ impl LogDensity for Bivariate {
             return f64::NEG_INFINITY;
         }
         let mut lp = Self::hyper_prior(&self.priors, q, g);
-        let rho = h.rho;
-        let c = libm::sqrt((1.0 - rho * rho).max(0.0));
-        let (t1, t2) = (h.tau[0], h.tau[1]);
         for (i, cell) in self.cells.iter().enumerate() {
             let (z1, z2) = (q[N_HYPER + 2 * i], q[N_HYPER + 2 * i + 1]);
             let (e1, e2) = h.eta(z1, z2);
             let (ll, r1, r2) = Self::study(cell, e1, e2);
             lp += ll - 0.5 * (z1 * z1 + z2 * z2);
-            g[0] += r1;
-            g[1] += r2;
-            g[2] += r1 * t1 * z1;
-            g[3] += r2 * t2 * (rho * z1 + c * z2);
-            // dη2/dy with ρ = tanh y: τ2·(z1 − ρ/c·z2)·(1−ρ²) = τ2·c·(c·z1 − ρ·z2).
-            g[4] += r2 * t2 * c * (c * z1 - rho * z2);
-            g[N_HYPER + 2 * i] = r1 * t1 + r2 * t2 * rho - z1;
-            g[N_HYPER + 2 * i + 1] = r2 * t2 * c - z2;
+            h.add_study_gradient(g, i, (z1, z2), (r1, r2));
         }
         lp
     }
