@@ -6,26 +6,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { useBrowser, browser, base, run, root, artifacts } from './harness.mjs';
+import { useBrowser, root, artifacts, open, waitReady, cli } from './harness.mjs';
 
 useBrowser();
 
 const schuetz = path.resolve(root, '../shared/refs/data/schuetz.csv');
 
-async function ready(page) {
-  await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent === 'ready', null, { timeout: 300_000 });
-}
+const ready = (page) => waitReady(page, 300_000);
 
 test('comparison of tests: table equal to the CLI, per-test SROC and forest by test', async () => {
-  const bin = path.join(root, 'target/release/fourfold');
-  const { stdout } = await run(bin, ['analyze', schuetz, '--json', '--test', 'test', '--paired-only'], { maxBuffer: 64 << 20 });
-  const want = JSON.parse(stdout).comparison;
-  const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  const page = await ctx.newPage();
-  const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  page.on('pageerror', (e) => problems.push(e.message));
-  await page.goto(base, { waitUntil: 'load' });
+  const want = (await cli(schuetz, '--test', 'test', '--paired-only')).comparison;
+  const { page, ctx, log } = await open();
   await ready(page);
   assert.equal(await page.getByTestId('comparison-box').isHidden(), true);
   await page.getByTestId('data-input').fill(await fs.readFile(schuetz, 'utf8'));
@@ -67,6 +58,6 @@ test('comparison of tests: table equal to the CLI, per-test SROC and forest by t
   }
   await page.getByTestId('comparison-box').screenshot({ path: path.join(artifacts, 'comparison.png') });
   await page.locator('#plot-comparison-sroc').screenshot({ path: path.join(artifacts, 'comparison-sroc.png') });
-  assert.deepEqual(problems, []);
+  assert.deepEqual(log.problems, []);
   await ctx.close();
 });

@@ -122,9 +122,10 @@ export async function open(url = base, { context, viewport = { width: 1400, heig
   return { page, ctx, log };
 }
 
-export async function waitReady(page) {
+/** Wait until the status reads "ready" (within `timeout` ms: the slow models' tests give more). */
+export async function waitReady(page, timeout = READY_MS) {
   await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent === 'ready',
-    null, { timeout: READY_MS });
+    null, { timeout });
 }
 
 /** Replace the data by `text` as a paste would, and wait until the results belong to it. */

@@ -5,16 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { useBrowser, browser, base, root, artifacts, dataDir, cli } from './harness.mjs';
+import { useBrowser, artifacts, dataDir, cli, open, waitReady as ready } from './harness.mjs';
 
 useBrowser();
 
-const READY_MS = 300_000;
-
-async function waitReady(page) {
-  await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent === 'ready',
-    null, { timeout: READY_MS });
-}
+const waitReady = (page) => ready(page, 300_000);
 
 /** data-value of the cells of column `key` in table `testid`. */
 async function column(page, testid, key) {
@@ -23,12 +18,7 @@ async function column(page, testid, key) {
 }
 
 test('HSROC meta-regression and the three-level model on the page match the CLI', { timeout: 900_000 }, async () => {
-  const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  const page = await ctx.newPage();
-  const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  page.on('pageerror', (e) => problems.push(e.message));
-  await page.goto(base, { waitUntil: 'load' });
+  const { page, ctx, log } = await open();
   await waitReady(page);
   await page.selectOption('#model', 'laplace');
   await waitReady(page);
@@ -71,12 +61,11 @@ test('HSROC meta-regression and the three-level model on the page match the CLI'
   // The permalink carries the models group.
   await page.getByRole('button', { name: /permalink/i }).click();
   const link = await page.locator('#permalink').inputValue();
-  const p2 = await ctx.newPage();
-  await p2.goto(link, { waitUntil: 'load' });
+  const { page: p2, log: log2 } = await open(link, { context: ctx });
   await waitReady(p2);
   assert.equal(await p2.getByTestId('three-level').isChecked(), true);
   const ll2 = await column(p2, 'three-level-table', 'loglik');
   assert.ok(Math.abs(ll2[0] - w3.laplace.loglik) < 1e-9);
-  assert.deepEqual(problems, []);
+  assert.deepEqual([...log.problems, ...log2.problems], []);
   await ctx.close();
 });
