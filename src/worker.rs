@@ -105,7 +105,6 @@ enum Stage {
 pub struct AnalysisJob {
     staged: Option<Staged>,
     part: usize,
-    parts: usize,
     loo: bool,
     stage: Stage,
     full: Option<BivariateResult>,
@@ -135,12 +134,7 @@ impl AnalysisJob {
             }
             None => (0, 0),
         };
-        Ok(AnalysisJob { staged, part, parts, loo, stage: Stage::Overall, full: None, next: start, end })
-    }
-
-    /// The leave-one-out rows this part refits.
-    pub fn loo_range(&self) -> std::ops::Range<usize> {
-        self.next..self.end
+        Ok(AnalysisJob { staged, part, loo, stage: Stage::Overall, full: None, next: start, end })
     }
 
     /// One step of about [`SLICE_MS`] (by `now`, in ms); `None` when the job is done.
@@ -193,11 +187,6 @@ impl AnalysisJob {
             }
             Stage::Done => None,
         }
-    }
-
-    /// Which part of how many.
-    pub fn part(&self) -> (usize, usize) {
-        (self.part, self.parts)
     }
 }
 

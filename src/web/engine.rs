@@ -97,7 +97,7 @@ fn request(
 
 /// Start the analysis of generation `gen` in `parts` workers (1 when no leave-one-out refits are
 /// needed); the other workers of the pool are told to stop what they are doing.
-pub fn analyse(gen: u64, text: &str, settings: &str, loo: bool) -> Result<usize, JsValue> {
+pub fn analyse(gen: u64, text: &str, settings: &str, loo: bool) -> Result<(), JsValue> {
     let parts = if loo { pool_size() } else { 1 };
     for part in 0..parts {
         analysis_worker(part)?.post_message(&request(gen, "analysis", text, settings, part, parts, loo)?)?;
@@ -107,7 +107,7 @@ pub fn analyse(gen: u64, text: &str, settings: &str, loo: bool) -> Result<usize,
     for w in idle {
         w.post_message(&request(gen, "cancel", "", "", 0, 0, false)?)?;
     }
-    Ok(parts)
+    Ok(())
 }
 
 /// Start the Bayesian fit of generation `gen` (`None`: stop the sampler's older work, if any).

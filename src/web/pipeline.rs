@@ -211,13 +211,10 @@ fn start_engine(
     });
     let loo = has_fit && !cached;
     engine::analyse(gen, text, &json, loo)?;
-    let labels = staged.data().studies.iter().map(|s| s.label.clone()).collect();
     state::with(|s| {
         s.run = state::EngineRun {
-            gen,
             has_fit,
             slots: if loo { vec![None; n] } else { Vec::new() },
-            labels,
             ..Default::default()
         }
     });
@@ -386,15 +383,13 @@ fn engine_message(data: &JsValue) -> Result<(), JsValue> {
             set_text("bayes-status", &format!("Sampling: iteration {done} of {total} in each of the chains…"))
         }
         Message::Bayes { block, sensitivity } => {
-            let (labels, counts) = state::with(|s| {
+            // The analysed studies' labels and (diseased, non-diseased) counts.
+            let (labels, counts): (Vec<String>, Vec<(u64, u64)>) = state::with(|s| {
                 s.run.bayes = Some((*block.clone(), sensitivity.clone()));
-                let mut counts = Vec::new();
-                if let Some(a) = s.analysis.as_mut() {
-                    a.bayes = Some(*block.clone());
-                    a.bayes_prior_sensitivity = sensitivity.clone();
-                    counts = a.overall.studies.iter().map(|x| (x.tp + x.fn_, x.fp + x.tn)).collect();
-                }
-                (s.run.labels.clone(), counts)
+                let Some(a) = s.analysis.as_mut() else { return Default::default() };
+                a.bayes = Some(*block.clone());
+                a.bayes_prior_sensitivity = sensitivity.clone();
+                a.overall.studies.iter().map(|x| (x.label.clone(), (x.tp + x.fn_, x.fp + x.tn))).unzip()
             });
             super::bayes::render(&block, sensitivity.as_deref(), &labels, &counts)?;
             // The SROC plot draws the Bayesian regions from the analysis.
@@ -436,8 +431,7 @@ fn loo_shown() -> Result<(), JsValue> {
 /// An analysis worker stopped with an error: say so where the results are (what is on screen
 /// stays: it belongs to the current input but is incomplete).
 pub fn engine_failed(err: &str) -> Result<(), JsValue> {
-    let fr: Element = by_id("fit-report")?;
-    super::dom::add(&fr, "p", &format!("The analysis could not be completed: {err}."))?.set_class_name("bad");
+    bad_note(&format!("The analysis could not be completed: {err}."))?;
     set_hidden(&by_id::<Element>("progress")?, true)?;
     set_status("error")
 }

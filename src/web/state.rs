@@ -70,7 +70,6 @@ pub struct LooCache {
 /// The current generation's results as they come in (`super::pipeline`, `super::engine`).
 #[derive(Default)]
 pub struct EngineRun {
-    pub gen: u64,
     /// The page's own stages are done (`page` holds their analysis).
     pub complete: bool,
     /// The analysis of the page's stages, before the workers' parts are put in.
@@ -83,8 +82,6 @@ pub struct EngineRun {
     pub auc: Option<(Option<AucBlock>, Option<AucBlock>)>,
     /// Leave-one-out rows as they arrive (empty: none requested — cached, or no pooled fit).
     pub slots: Vec<Option<LooRow>>,
-    /// The analysed studies' labels (for the Bayesian report).
-    pub labels: Vec<String>,
     /// The Bayesian fit and its prior-sensitivity fits, once sampled.
     pub bayes: Option<(BayesBlock, Option<Vec<Alternative>>)>,
 }
