@@ -217,7 +217,14 @@ pub struct FaganBlock {
 }
 
 /// Everything reported for one set of studies (the whole data set or one subgroup).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+///
+/// People's JSON shows the fit's fields beside the block's (`#[serde(flatten)]`). The page's
+/// worker messages carry the block as [`wire::Block`], with the fit nested: flattening makes a
+/// decoder buffer every field of the block before reading it (serde's `Content`), which made
+/// decoding schuetz's subgroups on the page take 50–70 ms. Results are only ever read back from
+/// worker messages, so `Deserialize` reads the nested form only.
+#[derive(Clone, Debug, Serialize)]
+#[serde(remote = "Self")]
 pub struct Block {
     pub k: usize,
     #[serde(flatten)]
@@ -236,12 +243,148 @@ pub struct Block {
     pub warnings: Vec<String>,
 }
 
-/// One row of the subgroup table.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// One row of the subgroup table (in worker messages [`wire::Subgroup`]: see [`Block`]).
+#[derive(Clone, Debug, Serialize)]
+#[serde(remote = "Self")]
 pub struct Subgroup {
     pub level: String,
     #[serde(flatten)]
     pub block: Block,
+}
+
+/// The shapes of [`Block`] and [`Subgroup`] in the page's worker messages: the same fields,
+/// nothing flattened.
+pub mod wire {
+    use serde::{Deserialize, Serialize};
+
+    use super::*;
+
+    #[derive(Serialize, Deserialize)]
+    pub struct Block {
+        k: usize,
+        fit: Option<BivariateResult>,
+        fit_error: Option<FitError>,
+        studies: Vec<StudyAccuracy>,
+        heterogeneity: Heterogeneity,
+        threshold: Option<Threshold>,
+        deeks: Option<DeeksResult>,
+        lfk: Option<LfkResult>,
+        fagan: Option<FaganBlock>,
+        lr_scattergram: Option<LrScattergram>,
+        weights: Vec<influence::WeightRow>,
+        warnings: Vec<String>,
+    }
+
+    impl From<super::Block> for Block {
+        fn from(b: super::Block) -> Block {
+            let super::Block {
+                k,
+                fit,
+                fit_error,
+                studies,
+                heterogeneity,
+                threshold,
+                deeks,
+                lfk,
+                fagan,
+                lr_scattergram,
+                weights,
+                warnings,
+            } = b;
+            Block {
+                k,
+                fit,
+                fit_error,
+                studies,
+                heterogeneity,
+                threshold,
+                deeks,
+                lfk,
+                fagan,
+                lr_scattergram,
+                weights,
+                warnings,
+            }
+        }
+    }
+
+    impl From<Block> for super::Block {
+        fn from(b: Block) -> super::Block {
+            let Block {
+                k,
+                fit,
+                fit_error,
+                studies,
+                heterogeneity,
+                threshold,
+                deeks,
+                lfk,
+                fagan,
+                lr_scattergram,
+                weights,
+                warnings,
+            } = b;
+            super::Block {
+                k,
+                fit,
+                fit_error,
+                studies,
+                heterogeneity,
+                threshold,
+                deeks,
+                lfk,
+                fagan,
+                lr_scattergram,
+                weights,
+                warnings,
+            }
+        }
+    }
+
+    #[derive(Deserialize)]
+    pub struct Subgroup {
+        pub(super) level: String,
+        pub(super) block: super::Block,
+    }
+
+    #[derive(Serialize)]
+    pub struct SubgroupRef<'a> {
+        pub(super) level: &'a str,
+        pub(super) block: &'a super::Block,
+    }
+}
+
+impl Serialize for Block {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if crate::stats::for_people(self) {
+            Block::serialize(self, s)
+        } else {
+            wire::Block::from(self.clone()).serialize(s)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Block {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        wire::Block::deserialize(d).map(Block::from)
+    }
+}
+
+impl Serialize for Subgroup {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if crate::stats::for_people(self) {
+            Subgroup::serialize(self, s)
+        } else {
+            wire::SubgroupRef { level: &self.level, block: &self.block }.serialize(s)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Subgroup {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let w = wire::Subgroup::deserialize(d)?;
+        Ok(Subgroup { level: w.level, block: w.block })
+    }
 }
 
 /// The subgroup table for one grouping.

@@ -7,18 +7,26 @@
 //! results, the page's analysis equals [`crate::analysis::run`]). The messages travel as
 //! JavaScript values (serde-wasm-bindgen, then the structured clone of `postMessage`): unlike JSON
 //! they keep NaN and ±∞, and inside [`encoding`] the types that JSON shows as one sentence (a fit's
-//! termination, fallback, boundary: `stats::text_for_people!`) go structurally, so they read back
-//! as the same values. Only results that are small to decode cross (each decoded type adds its
-//! decoder to the page's first load); the page computes the rest itself.
+//! termination, fallback, boundary: `stats::text_for_people!`) and the fits' internals go
+//! structurally, so they read back as the same values. The page fits only the overall model itself (its first results); every
+//! later stage — subgroups, meta-regression, comparison of tests, low-risk analysis, further
+//! models ([`Later`]), the AUC interval, the compatibility view, the leave-one-out refits and the
+//! Bayesian fit — comes from a worker. The decoders this needs are in the page's full module, not
+//! in the first paint's (`src/bin/paint.rs`), so they do not weigh on the first load.
 
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::bayes::{prior_sensitivity, Alternative, BayesBlock, BayesRun};
-use crate::analysis::{AnalysisConfig, Block, Staged};
+use crate::analysis::models::ModelsBlock;
+use crate::analysis::{
+    Analysis, AnalysisConfig, Block, Groups, LowRiskAnalysis, MetaRegOutcome, Staged, Subgroup, SubgroupTable,
+};
 use crate::data::parse_table;
+use crate::data::Covariate;
 use crate::findings::{compat_view, CompatView};
 use crate::settings::AnalysisSettings;
 use crate::stats::bivariate::{AucBlock, BivariateResult};
+use crate::stats::comparative::ComparisonBlock;
 use crate::stats::influence::LooRow;
 
 /// Work per step, in milliseconds (measured by the caller's clock).
@@ -30,6 +38,12 @@ pub enum Message {
     /// The AUC interval of the overall fit (the bootstrap of METHODS §4.6), for the fit and for
     /// the simplified fit beside it, if any.
     Auc { auc: Option<AucBlock>, simplified: Option<AucBlock> },
+    /// One row of the subgroup table, in the table's order (part 0, before [`Message::Later`];
+    /// one message each keeps every decode on the page short).
+    Subgroup(Box<Subgroup>),
+    /// The stages after the overall fit (part 0, after [`Message::Auc`] and the subgroups), the
+    /// subgroup table without its rows.
+    Later(Box<Later>),
     /// The compatibility view (every other tool's model fitted to the same studies).
     Compat(Box<CompatView>),
     /// Leave-one-out rows `start .. start + rows.len()` of `total`.
@@ -38,9 +52,41 @@ pub enum Message {
     BayesProgress { done: usize, total: usize },
     /// The Bayesian fit, and the prior-sensitivity fits when asked for.
     Bayes { block: Box<BayesBlock>, sensitivity: Option<Vec<Alternative>> },
+    /// A stage is done with nothing to show yet (the step ends so that the worker can notice a
+    /// newer request).
+    Pending,
     /// Nothing to do: the text has no studies or the settings do not validate (the page has
     /// already said why).
     Nothing,
+}
+
+/// The stages of an analysis after the overall fit, as part 0 computes them (each its own step):
+/// with the page's overall block they make the complete analysis ([`assemble`]).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Later {
+    pub subgroups: Option<SubgroupTable>,
+    pub meta_regression: Option<std::collections::BTreeMap<String, MetaRegOutcome>>,
+    pub comparison: Option<ComparisonBlock>,
+    pub low_risk: Option<LowRiskAnalysis>,
+    pub models: Option<ModelsBlock>,
+    /// Why a stage has no result (the grouping or the test column does not fit the data), in
+    /// the words the page shows under the fit report.
+    pub notes: Vec<String>,
+}
+
+/// The complete analysis (without leave-one-out and Bayesian fit) from the stages: what the page
+/// shows once [`Message::Later`] has come (with the rows of [`Message::Subgroup`] before it), and
+/// what `tests/worker.rs` compares with [`crate::analysis::run`].
+pub fn assemble(staged: Staged, overall: Block, levels: Vec<Subgroup>, mut later: Later) -> Analysis {
+    if let Some(t) = later.subgroups.as_mut() {
+        t.levels = levels;
+    }
+    let groups = Groups { subgroups: later.subgroups, meta_regression: later.meta_regression };
+    let mut a = staged.finish(overall, groups, None);
+    a.low_risk = later.low_risk;
+    a.models = later.models;
+    a.comparison = later.comparison;
+    a
 }
 
 /// Put the AUC interval of [`Message::Auc`] into the page's overall block (from
@@ -94,20 +140,32 @@ fn staged(text: &str, settings_json: &str) -> Result<Option<Staged>, String> {
 
 enum Stage {
     Overall,
-    Compat(Box<Block>),
+    Subgroups,
+    /// Sending the subgroups one per message ([`Message::Subgroup`]), then the meta-regression
+    /// on these covariates.
+    Levels(Option<Vec<Covariate>>),
+    MetaRegression(Option<Vec<Covariate>>),
+    Comparison,
+    Rest,
+    Compat,
     Loo,
     Done,
 }
 
 /// One part of an analysis request. Every part fits the overall model and refits its share of
 /// the leave-one-out rows (contiguous ranges of the studies); part 0 first sends the AUC interval
-/// ([`Message::Auc`]) and the compatibility view ([`Message::Compat`]).
+/// ([`Message::Auc`]), the later stages ([`Message::Later`], one step each) and the
+/// compatibility view ([`Message::Compat`]).
 pub struct AnalysisJob {
     staged: Option<Staged>,
     part: usize,
     loo: bool,
     stage: Stage,
     full: Option<BivariateResult>,
+    /// Part 0: the overall block with its AUC interval (for the compatibility view).
+    overall: Option<Box<Block>>,
+    levels: std::collections::VecDeque<Subgroup>,
+    later: Later,
     next: usize,
     end: usize,
 }
@@ -134,7 +192,18 @@ impl AnalysisJob {
             }
             None => (0, 0),
         };
-        Ok(AnalysisJob { staged, part, loo, stage: Stage::Overall, full: None, next: start, end })
+        Ok(AnalysisJob {
+            staged,
+            part,
+            loo,
+            stage: Stage::Overall,
+            full: None,
+            overall: None,
+            levels: Default::default(),
+            later: Later::default(),
+            next: start,
+            end,
+        })
     }
 
     /// One step of about [`SLICE_MS`] (by `now`, in ms); `None` when the job is done.
@@ -156,14 +225,62 @@ impl AnalysisJob {
                         Some(f) => (f.auc.clone(), f.simplified.as_ref().and_then(|s| s.auc.clone())),
                         None => (None, None),
                     };
-                    self.stage = Stage::Compat(Box::new(overall));
+                    self.overall = Some(Box::new(overall));
+                    self.stage = Stage::Subgroups;
                     return Some(Message::Auc { auc, simplified });
                 }
                 self.stage = Stage::Loo;
                 self.step(now)
             }
-            Stage::Compat(overall) => {
+            Stage::Subgroups => {
+                let covs = match staged.subgroups() {
+                    Ok((g, covs)) => {
+                        if let Some(mut t) = g.subgroups {
+                            self.levels = std::mem::take(&mut t.levels).into();
+                            self.later.subgroups = Some(t);
+                        }
+                        covs
+                    }
+                    Err(e) => {
+                        self.later.notes.push(format!("Subgroup analysis not possible: {e}."));
+                        None
+                    }
+                };
+                self.stage = Stage::Levels(covs);
+                Some(Message::Pending)
+            }
+            Stage::Levels(covs) => match self.levels.pop_front() {
+                Some(level) => {
+                    self.stage = Stage::Levels(covs);
+                    Some(Message::Subgroup(Box::new(level)))
+                }
+                None => {
+                    self.stage = Stage::MetaRegression(covs);
+                    self.step(now)
+                }
+            },
+            Stage::MetaRegression(covs) => {
+                self.later.meta_regression = staged.meta_regression(covs);
+                self.stage = Stage::Comparison;
+                Some(Message::Pending)
+            }
+            Stage::Comparison => {
+                self.later.comparison = staged.comparison().unwrap_or_else(|e| {
+                    self.later.notes.push(format!("Comparison of tests not possible: {e}."));
+                    None
+                });
+                self.stage = Stage::Rest;
+                Some(Message::Pending)
+            }
+            Stage::Rest => {
+                self.later.low_risk = staged.low_risk();
+                self.later.models = staged.models();
+                self.stage = Stage::Compat;
+                Some(Message::Later(Box::new(std::mem::take(&mut self.later))))
+            }
+            Stage::Compat => {
                 self.stage = Stage::Loo;
+                let overall = self.overall.take()?;
                 let a = staged.clone().finish(*overall, Default::default(), None);
                 Some(Message::Compat(Box::new(compat_view(&a))))
             }

@@ -31,6 +31,22 @@ fn round_trip(a: &Analysis, what: &str) {
     let j2 = serde_json::to_string(&back).expect("json");
     assert_eq!(j1, j2, "{what}: the decoded analysis differs");
     assert_eq!(to_bytes(&back).expect("encode"), bytes, "{what}: second round trip differs");
+    // What the page derives from the blocks it receives (these read the fits' internals, which
+    // people's JSON leaves out) equals what the worker derived.
+    assert_eq!(
+        json(&fourfold::analysis::revman::dispersion_entries(&back)),
+        json(&a.dispersion),
+        "{what}: dispersion from the decoded blocks"
+    );
+    assert_eq!(
+        json(&fourfold::analysis::revman::revman_entries(&back)),
+        json(&a.revman),
+        "{what}: RevMan parameters from the decoded blocks"
+    );
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("json")
 }
 
 #[test]

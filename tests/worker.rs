@@ -9,7 +9,7 @@ use fourfold::analysis::{AnalysisConfig, Staged};
 use fourfold::findings::compat_view;
 use fourfold::settings::{AnalysisSettings, AucCi, BayesModel, BayesSettings, Method};
 use fourfold::stats::influence::LooRow;
-use fourfold::worker::{apply_auc, AnalysisJob, BayesJob, Message};
+use fourfold::worker::{apply_auc, assemble, AnalysisJob, BayesJob, Message};
 
 /// Through a self-describing, not human-readable format that keeps NaN (MessagePack), encoded as
 /// the page's worker encodes (`worker::encoding`): what crosses to the page reads back the same.
@@ -39,22 +39,54 @@ fn messages(mut step: impl FnMut() -> Option<Message>) -> Vec<Message> {
     out
 }
 
-/// The page's side of an analysis (`web::pipeline`): the stages it computes itself, with the
-/// AUC interval from the worker.
-fn page_analysis(text: &str, settings: &AnalysisSettings, auc: Message) -> fourfold::analysis::Analysis {
+/// The page's side of an analysis (`web::pipeline`): its own overall block with the AUC
+/// interval and the later stages from the worker, put together by `worker::assemble` as the page
+/// does.
+fn page_analysis(
+    text: &str,
+    settings: &AnalysisSettings,
+    auc: Message,
+    levels: Vec<Message>,
+    later: Message,
+) -> fourfold::analysis::Analysis {
     let d = fourfold::data::parse_table(text).dataset;
     let staged = Staged::new(&d, &AnalysisConfig::try_from(settings).expect("settings")).expect("staged");
     let mut overall = staged.overall();
     let Message::Auc { auc, simplified } = auc else { panic!("{auc:?}") };
     apply_auc(&mut overall, auc, simplified);
-    let groups = staged.groups().expect("groups");
-    let (low_risk, models, comparison) =
-        (staged.low_risk(), staged.models(), staged.comparison().expect("c"));
-    let mut a = staged.finish(overall, groups, None);
-    a.low_risk = low_risk;
-    a.models = models;
-    a.comparison = comparison;
-    a
+    let Message::Later(later) = later else { panic!("{later:?}") };
+    assert!(later.notes.is_empty(), "{:?}", later.notes);
+    let levels = levels
+        .into_iter()
+        .map(|m| match m {
+            Message::Subgroup(s) => *s,
+            m => panic!("{m:?}"),
+        })
+        .collect();
+    assemble(staged, overall, levels, *later)
+}
+
+/// The first place where two JSON values differ, for a readable failure.
+fn difference(a: &serde_json::Value, b: &serde_json::Value, at: &str) -> Option<String> {
+    use serde_json::Value::{Array, Object};
+    match (a, b) {
+        (Object(x), Object(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            keys.into_iter().find_map(|k| match (x.get(k), y.get(k)) {
+                (Some(p), Some(q)) => difference(p, q, &format!("{at}.{k}")),
+                (p, q) => Some(format!("{at}.{k}: {p:?} vs {q:?}")),
+            })
+        }
+        (Array(x), Array(y)) if x.len() == y.len() => {
+            x.iter().zip(y).enumerate().find_map(|(i, (p, q))| difference(p, q, &format!("{at}[{i}]")))
+        }
+        _ => (a != b).then(|| format!("{at}: {a} vs {b}")),
+    }
+}
+
+/// The messages without the stage markers (`Message::Pending`).
+fn shown(m: Vec<Message>) -> Vec<Message> {
+    m.into_iter().filter(|m| !matches!(m, Message::Pending)).collect()
 }
 
 #[test]
@@ -74,11 +106,20 @@ fn the_workers_analysis_is_the_clis() {
         for part in 0..parts {
             let mut job = AnalysisJob::new(&text, &json, part, parts, true).expect("job");
             let clock = ticking();
-            let mut m = messages(|| job.step(&clock)).into_iter();
+            let mut m = shown(messages(|| job.step(&clock))).into_iter();
             if part == 0 {
                 let auc = m.next().expect("auc");
-                let a = page_analysis(&text, &settings, auc);
-                assert_eq!(serde_json::to_value(&a).expect("json"), expect);
+                // One message per subgroup (CT, MRI), then the rest of the later stages.
+                let levels = vec![m.next().expect("CT"), m.next().expect("MRI")];
+                let later = m.next().expect("later stages");
+                let a = page_analysis(&text, &settings, auc, levels, later);
+                let got = serde_json::to_value(&a).expect("json");
+                assert_eq!(
+                    difference(&got, &expect, ""),
+                    None,
+                    "{parts} parts {}",
+                    got["dispersion"][1]["analysis"]
+                );
                 let Some(Message::Compat(c)) = m.next() else { panic!("no compatibility view") };
                 assert_eq!(serde_json::to_value(&*c).expect("json"), cli_compat);
             }
@@ -94,11 +135,70 @@ fn the_workers_analysis_is_the_clis() {
         let loo: Vec<LooRow> = loo.into_iter().map(|r| r.expect("every row refitted")).collect();
         assert_eq!(serde_json::to_value(&loo).expect("json"), cli_loo, "{parts} workers");
     }
-    // Without leave-one-out: the AUC interval and the compatibility view only.
+    // Without leave-one-out: the AUC interval, the later stages and the compatibility view only.
     let mut job = AnalysisJob::new(&text, &json, 0, 1, false).expect("job");
     let clock = ticking();
-    let m = messages(|| job.step(&clock));
-    assert!(matches!(m.as_slice(), [Message::Auc { .. }, Message::Compat(_)]), "{m:?}");
+    let m = shown(messages(|| job.step(&clock)));
+    assert!(
+        matches!(
+            m.as_slice(),
+            [
+                Message::Auc { .. },
+                Message::Subgroup(_),
+                Message::Subgroup(_),
+                Message::Later(_),
+                Message::Compat(_)
+            ]
+        ),
+        "{m:?}"
+    );
+}
+
+/// Part 0 alone (no leave-one-out): every message, stage markers left out.
+fn part0(text: &str, settings: &AnalysisSettings) -> Vec<Message> {
+    let json = serde_json::to_string(settings).expect("json");
+    let mut job = AnalysisJob::new(text, &json, 0, 1, false).expect("job");
+    let clock = ticking();
+    shown(messages(|| job.step(&clock)))
+}
+
+#[test]
+fn later_stages_with_comparison_and_models_are_the_clis() {
+    // The comparison of CT and MRI with the HSROC meta-regression on the test column, decoded as
+    // the page decodes them and put together as the page does: the CLI's analysis exactly.
+    let text = support::read_data_text("schuetz");
+    let mut settings = AnalysisSettings::default();
+    settings.comparison.test = Some("test".into());
+    settings.models.hsroc_regression = true;
+    let cli = run_settings(&support::read_dataset("schuetz"), &settings).expect("analysis");
+    assert!(cli.comparison.is_some() && cli.models.is_some(), "the reference has both stages");
+    let m = part0(&text, &settings);
+    let [auc, later, Message::Compat(_)] = <[Message; 3]>::try_from(m).expect("three messages") else {
+        panic!("no compatibility view")
+    };
+    let later: Message = from_bytes(&to_bytes(&later).expect("encode")).expect("decode");
+    let a = page_analysis(&text, &settings, auc, Vec::new(), later);
+    let (got, expect) = (serde_json::to_value(&a).expect("json"), serde_json::to_value(&cli).expect("json"));
+    assert_eq!(difference(&got, &expect, ""), None);
+}
+
+#[test]
+fn a_later_stage_that_cannot_run_is_said() {
+    // A split threshold on a categorical grouping: the CLI refuses the analysis; the page keeps its
+    // overall results and says why the subgroups are missing, in the fit report.
+    let text = support::read_data_text("schuetz");
+    let settings =
+        AnalysisSettings { covariate: Some("test".into()), split_threshold: Some(1.0), ..Default::default() };
+    let m = part0(&text, &settings);
+    let Some(Message::Later(l)) = m.get(1) else { panic!("{m:?}") };
+    assert!(l.subgroups.is_none() && l.meta_regression.is_none());
+    assert_eq!(l.notes.len(), 1, "{:?}", l.notes);
+    assert!(
+        l.notes[0].starts_with("Subgroup analysis not possible: ") && l.notes[0].ends_with('.'),
+        "{:?}",
+        l.notes
+    );
+    assert!(l.notes[0].contains("test"), "names the column: {:?}", l.notes);
 }
 
 #[test]

@@ -31,7 +31,29 @@ document.getElementById('crash-reset')?.addEventListener('click', () => {
   reloadWithoutLink();
 });
 
+// The first paint (src/bin/paint.rs, src/web/paint.rs): a small module that shows the initial
+// analysis's main results before the full module below has arrived (issue #12). Its file names
+// are not hashed, so they carry the full module's (this build's) name: never a stale copy from a
+// cache. Any failure only means no early paint.
+async function firstPaint() {
+  const v = `?v=${encodeURIComponent(boot.dataset.js)}`;
+  try {
+    await new Promise((resolve, reject) => {
+      const s = document.createElement('script');
+      s.src = new URL(`paint.js${v}`, document.baseURI).href;
+      s.onload = resolve;
+      s.onerror = () => reject(new Error('paint.js could not be loaded'));
+      document.head.append(s);
+    });
+    // eslint-disable-next-line no-undef -- the global of wasm-bindgen's no-modules output
+    await wasm_bindgen({ module_or_path: new URL(`paint_bg.wasm${v}`, document.baseURI) });
+  } catch (e) {
+    console.warn('fourfold: no first paint', e);
+  }
+}
+
 try {
+  await firstPaint();
   const js = new URL(boot.dataset.js, document.baseURI);
   const wasm = new URL(boot.dataset.wasm, document.baseURI);
   const bindings = await import(js.href);

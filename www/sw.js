@@ -2,11 +2,13 @@
 // Same-origin GET requests only. The page itself (navigations) is network-first so that a new
 // version is picked up when online; every other app file (hashed .js/.wasm, CSS, examples) is
 // cache-first. Nothing is ever sent anywhere: the page makes no cross-origin requests.
-const CACHE = 'fourfold-v3';
+const CACHE = 'fourfold-v4';
 
 // The spreadsheet reader is fetched by the page only when a spreadsheet is opened, the analysis
 // engine only after the first results are on screen; fetch them once here too (after the page has
-// started: boot.js registers this worker then), so that both work offline.
+// started: boot.js registers this worker then), so that both work offline. (The first paint's
+// module, paint.js / paint_bg.wasm, is fetched with a version query by every load, and cached
+// then like any other file.)
 const LAZY = [
   './sheets-worker.js', './sheets.js', './sheets_bg.wasm',
   './engine-worker.js', './engine.js', './engine_bg.wasm',

@@ -1,7 +1,7 @@
 //! The page's analysis engine, a wasm module run in Web Workers (`www/engine-worker.js`): the
 //! jobs of [`fourfold::worker`] exported to JavaScript. Each step's message comes back as a
-//! JavaScript value (serde-wasm-bindgen; NaN kept, u64 as BigInt) that `postMessage` clones to the
-//! page, which decodes it. Natively the CLI analyses
+//! JavaScript value (`fourfold::worker::to_js`, serde-wasm-bindgen: NaN kept, u64 as BigInt) that
+//! `postMessage` clones to the page, which decodes it. Natively the CLI analyses
 //! in-process; this binary only exists for the page.
 
 #[cfg(target_arch = "wasm32")]

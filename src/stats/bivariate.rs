@@ -386,8 +386,10 @@ pub struct SrocBlock {
 /// A complete pooled analysis.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BivariateResult {
-    /// Number of studies (serialised by the enclosing block).
-    #[serde(skip)]
+    /// Number of studies (serialised by the enclosing block; handed over to the page's worker
+    /// messages like [`BivariateResult::internal`], under a name of its own: a block flattens
+    /// its fit beside its own `k`).
+    #[serde(default, rename = "fit_k", skip_serializing_if = "crate::stats::for_people")]
     pub k: usize,
     pub model: ModelBlock,
     pub summary: SummaryPoint,
@@ -403,17 +405,38 @@ pub struct BivariateResult {
     /// the boundary of §9.4 item 3: no SROC/AUC/HSROC, ratio intervals from the margins' limits).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub omitted: Vec<String>,
-    #[serde(skip)]
+    /// Not in people's JSON, but in the page's worker messages: the page derives more from a
+    /// block than the JSON shows (the dispersion table's intervals read `vcov_theta`).
+    #[serde(default, skip_serializing_if = "crate::stats::for_people")]
     pub internal: Internal,
 }
 
 /// What later analyses (leave-one-out warm starts, EB predictions, bootstrap) need from a GLMM fit.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Internal {
     pub cov: Option<CovStructure>,
     pub theta: Vec<f64>,
+    #[serde(with = "matrix")]
     pub vcov_theta: Option<DMatrix<f64>>,
     pub modes: Vec<[f64; 2]>,
+}
+
+/// A matrix as `(rows, column-major entries)`.
+mod matrix {
+    use nalgebra::DMatrix;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(m: &Option<DMatrix<f64>>, s: S) -> Result<S::Ok, S::Error> {
+        m.as_ref().map(|m| (m.nrows(), m.as_slice().to_vec())).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DMatrix<f64>>, D::Error> {
+        let Some((rows, data)) = Option::<(usize, Vec<f64>)>::deserialize(d)? else { return Ok(None) };
+        if rows == 0 || data.len() % rows != 0 {
+            return Err(serde::de::Error::custom(format!("{} entries do not fill {rows} rows", data.len())));
+        }
+        Ok(Some(DMatrix::from_vec(rows, data.len() / rows, data)))
+    }
 }
 
 /// Fit the pooled model and compute every §4 summary.

@@ -17,6 +17,7 @@
 //! | [`findings`] | summary of findings, icon array, decision curve, compatibility view and the report export |
 //! | [`sheets`] | spreadsheets → text in a Web Worker (the second wasm module, loaded on first use) |
 //! | [`crash`] | the panic hook: console, a calm alert, text kept in the autosave, controls disabled |
+//! | [`paint`] | the first paint: the initial analysis's main results, from a small module of its own loaded before this one |
 //!
 //! Rules: every fallible step returns `Result<_, JsValue>`; no `unwrap`/`expect`; user data
 //! reaches the page only through `textContent` and attributes (never `innerHTML`); tests find
@@ -32,6 +33,7 @@ pub mod figlink;
 pub mod findings;
 pub mod gridnav;
 pub mod models;
+pub mod paint;
 pub mod pipeline;
 pub mod render;
 pub mod revman;
@@ -89,9 +91,13 @@ fn initial_input() -> Result<(String, AnalysisSettings), JsValue> {
 /// # Errors
 /// When an element described in `index.html` is missing or has the wrong type.
 pub fn start() -> Result<(), JsValue> {
-    let (text, mut settings) = initial_input()?;
+    let (mut text, mut settings) = initial_input()?;
     figlink::take(&mut settings)?;
     let ta: HtmlTextAreaElement = dom::by_id("data-input")?;
+    // The first paint ([`paint`]) showed the same input; what was typed into the box since is kept.
+    if ta.has_attribute("data-painted") && ta.value() != text {
+        text = ta.value();
+    }
     ta.set_value(&text);
     render::controls(&settings)?;
     state::with(|a| {

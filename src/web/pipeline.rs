@@ -1,11 +1,13 @@
 //! The computation schedule. Every change bumps the generation counter and (after a debounce)
-//! runs pass 1 on the page (parse, grid, the overall stage of [`crate::analysis::Staged`] →
-//! summary and plots), then hands the rest to the engine's Web Workers ([`super::engine`],
-//! [`crate::worker`]): the complete analysis (AUC interval, subgroups, meta-regression,
-//! comparison, further models, compatibility view), the leave-one-out refits spread over the
-//! pool, and the Bayesian fit in a worker of its own. Their answers are shown as they come; the
-//! status reads `ready` only when everything but the Bayesian fit belongs to the current input.
-//! A newer generation makes the workers drop older jobs and the page drop older answers.
+//! runs pass 1 on the page in short tasks (parse; the overall stage of
+//! [`crate::analysis::Staged`] → summary and tables; the figures; the grid editor), then hands
+//! the rest to the engine's Web Workers ([`super::engine`], [`crate::worker`]): the later stages
+//! (subgroups, meta-regression, comparison, further models), the AUC interval and the
+//! compatibility view, the leave-one-out refits spread over the pool, and the Bayesian fit in a
+//! worker of its own. Their answers are shown as they come; the status reads `ready` only when
+//! everything but the Bayesian fit belongs to the current input. A newer generation makes the
+//! workers drop older jobs and the page drop older answers. No task of the page fits more than
+//! the overall model.
 
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlProgressElement};
@@ -16,7 +18,6 @@ use crate::analysis::{Analysis, AnalysisConfig, Block, Groups, Staged};
 use crate::data::{parse_table, CovariateKind, Dataset};
 use crate::report::grid;
 use crate::settings::AnalysisSettings;
-use crate::stats::comparative::ComparisonBlock;
 use crate::worker::{self, Message};
 
 /// localStorage key of the autosaved text and settings.
@@ -34,7 +35,7 @@ fn report(r: Result<(), JsValue>) {
 
 /// With `?fourfold-timing` in the page URL (`make bench-page`), each stage's duration on the main
 /// thread goes to the console as `fourfold-timing STAGE MS`.
-fn timed<R>(stage: &str, f: impl FnOnce() -> R) -> R {
+pub(super) fn timed<R>(stage: &str, f: impl FnOnce() -> R) -> R {
     thread_local! {
         static ON: bool = super::dom::window()
             .and_then(|w| w.location().search())
@@ -58,6 +59,7 @@ fn current(gen: u64) -> bool {
 pub fn schedule(delay: i32) -> Result<(), JsValue> {
     let gen = state::with(|a| {
         a.generation += 1;
+        a.ready_pending = false;
         if let Some(h) = a.debounce.take() {
             clear_timeout(h);
         }
@@ -96,29 +98,106 @@ fn fit_settings(s: &mut AnalysisSettings, d: &Dataset) {
     }
 }
 
-fn show(a: &Analysis) -> Result<(), JsValue> {
-    timed("show", || show_all(a))
+/// Show the analysis on screen, one section per task and then one figure per task, so that no
+/// task is long (a newer call restarts from the first section, on the analysis then on screen).
+fn show() -> Result<(), JsValue> {
+    let running = state::with(|s| {
+        s.show_next = 0;
+        std::mem::replace(&mut s.showing, true)
+    });
+    if !running {
+        set_timeout(0, || report(show_next()))?;
+    }
+    Ok(())
 }
 
-fn show_all(a: &Analysis) -> Result<(), JsValue> {
-    render::summary(a)?;
-    render::glance(a)?;
-    render::fit_report(a)?;
-    render::heterogeneity(&a.overall, a.settings.ci_level)?;
-    render::metareg(a)?;
-    super::revman::render(a)?;
-    super::models::render(a)?;
-    render::studies(a)?;
-    super::cochrane::low_risk(a)?;
-    super::findings::render(a)?;
-    let opts = state::with(|s| s.plot_options.clone());
-    render::plot_controls(a, &opts)?;
-    render::plots(a)?;
-    render::comparison(a)
+/// The sections before the figures ([`show_section`]).
+const SECTIONS: usize = 4;
+
+/// Section `i` of `a`: the main results first.
+fn show_section(a: &Analysis, i: usize) -> Result<(), JsValue> {
+    match i {
+        0 => {
+            render::summary(a)?;
+            render::glance(a)?;
+            render::fit_report(a)?;
+            for n in state::with(|s| s.run.notes.clone()) {
+                bad_note(&n)?;
+            }
+            render::heterogeneity(&a.overall, a.settings.ci_level)
+        }
+        1 => {
+            render::metareg(a)?;
+            super::revman::render(a)?;
+            super::models::render(a)?;
+            render::comparison(a)?;
+            let opts = state::with(|s| s.plot_options.clone());
+            render::plot_controls(a, &opts)
+        }
+        2 => {
+            render::studies(a)?;
+            super::cochrane::low_risk(a)
+        }
+        _ => super::findings::render(a),
+    }
+}
+
+/// The next section or figure; after the last, `ready` if it was waiting for them.
+fn show_next() -> Result<(), JsValue> {
+    let (a, i) = state::with(|s| {
+        let i = s.show_next;
+        s.show_next += 1;
+        (s.analysis.clone(), i)
+    });
+    let kinds = a.as_ref().map(render::plot_kinds).unwrap_or_default();
+    if let Some(a) = a.as_ref() {
+        if i < SECTIONS {
+            timed(&format!("section{i}"), || show_section(a, i))?;
+        } else if let Some(&k) = kinds.get(i - SECTIONS) {
+            timed(&format!("plot_{}", k.id().replace('-', "_")), || render::plot(k, a))?;
+        }
+    }
+    if a.is_some() && i + 1 < SECTIONS + kinds.len() {
+        set_timeout(0, || report(show_next()))?;
+        return Ok(());
+    }
+    if state::with(|s| s.pending_grid.is_some()) {
+        // A task of its own, then back here (past the last figure) for `ready`.
+        set_timeout(0, || report(pending_grid().and_then(|()| show_next())))?;
+        return Ok(());
+    }
+    let ready = state::with(|s| {
+        s.showing = false;
+        std::mem::take(&mut s.ready_pending)
+    });
+    if ready {
+        set_status("ready")?;
+    }
+    Ok(())
+}
+
+/// `ready` once the figures pending are drawn (a test, or a user, then sees the final page).
+fn mark_ready() -> Result<(), JsValue> {
+    if state::with(|s| {
+        s.ready_pending = s.showing;
+        s.showing
+    }) {
+        return Ok(());
+    }
+    set_status("ready")
+}
+
+/// The grid editor of the current text, if it waits to be drawn.
+fn pending_grid() -> Result<(), JsValue> {
+    match state::with(|s| s.pending_grid.take()) {
+        Some(g) => timed("grid", g),
+        None => Ok(()),
+    }
 }
 
 /// No results: clear them and say why in the fit-report box.
 fn nothing(why: &str) -> Result<(), JsValue> {
+    pending_grid()?;
     render::clear_results()?;
     let gen = state::with(|a| {
         a.analysis = None;
@@ -132,19 +211,16 @@ fn nothing(why: &str) -> Result<(), JsValue> {
     set_status("error")
 }
 
+/// Pass 1, task 1: read the text, set the controls that depend on the data, save; then the fit
+/// in a task of its own.
 fn pass1(gen: u64) -> Result<(), JsValue> {
     if !current(gen) {
         return Ok(());
     }
     let (text, mut settings, from_grid) =
         state::with(|a| (a.text.clone(), a.settings.clone(), std::mem::take(&mut a.from_grid)));
-    let parsed = parse_table(&text);
+    let parsed = timed("parse", || parse_table(&text));
     fit_settings(&mut settings, &parsed.dataset);
-    let g = grid::split(&text);
-    if !from_grid {
-        render::grid(&g, &parsed, &settings)?;
-    }
-    render::mark_errors(&g, &parsed)?;
     render::messages(&parsed)?;
     render::example_choice(&text)?;
     render::covariates(&parsed.dataset, &settings)?;
@@ -165,38 +241,69 @@ fn pass1(gen: u64) -> Result<(), JsValue> {
         a.settings = settings.clone();
         a.parsed = Some(parsed.clone());
     });
-    if parsed.dataset.studies.is_empty() {
+    // The grid editor last (a task of its own): it is not part of the results.
+    let grid_task = move || -> Result<(), JsValue> {
+        if !current(gen) {
+            return Ok(());
+        }
+        let g = grid::split(&text);
+        if !from_grid {
+            render::grid(&g, &parsed, &settings)?;
+        }
+        render::mark_errors(&g, &parsed)
+    };
+    // The grid editor after the results and their figures (`show_next`), or now if there are none.
+    let empty = state::with(|s| {
+        s.pending_grid = Some(Box::new(grid_task));
+        s.parsed.as_ref().is_none_or(|p| p.dataset.studies.is_empty())
+    });
+    if empty {
         return nothing("");
     }
+    set_timeout(0, move || report(timed("fit", || fit_task(gen))))?;
+    Ok(())
+}
+
+/// Pass 1, task 2: the overall fit and the tables; the figures follow ([`show`]), then the
+/// workers take over.
+fn fit_task(gen: u64) -> Result<(), JsValue> {
+    if !current(gen) {
+        return Ok(());
+    }
+    let (text, settings, data) = state::with(|s| {
+        (s.text.clone(), s.settings.clone(), s.parsed.as_ref().map(|p| p.dataset.clone()).unwrap_or_default())
+    });
     let cfg = match AnalysisConfig::try_from(&settings) {
         Ok(c) => c,
         Err(e) => return nothing(&format!("Settings: {e}.")),
     };
-    let staged = match Staged::new(&parsed.dataset, &cfg) {
+    let staged = match Staged::new(&data, &cfg) {
         Ok(s) => s,
         Err(e) => return nothing(&format!("Nothing to analyse: {e}.")),
     };
-    let overall = staged.overall();
+    let overall = timed("overall", || staged.overall());
     let a = staged.clone().finish(overall.clone(), Groups::default(), None);
     state::with(|s| {
         s.analysis = Some(a.clone());
         s.compat = None;
+        s.run =
+            state::EngineRun { has_fit: overall.fit.is_some(), page: Some(a.clone()), ..Default::default() };
     });
-    show(&a)?;
+    show()?;
     set_text("loo-status", "Leave-one-out: waiting for the complete fit…")?;
-    start_engine(gen, &text, &settings, staged, overall)
+    start_engine(&text, &settings, staged, overall)
 }
 
-/// Hand the slow parts of generation `gen` to the engine's workers (the AUC bootstrap, the
-/// compatibility view, the leave-one-out refits unless the rows of these data are cached, the
-/// Bayesian fit) and compute the rest of the analysis here in short tasks ([`pass2`]).
+/// Hand the rest of the current generation to the engine's workers: the later stages, the AUC
+/// interval, the compatibility view, the leave-one-out refits unless the rows of these data are
+/// cached, and the Bayesian fit.
 fn start_engine(
-    gen: u64,
     text: &str,
     settings: &AnalysisSettings,
     staged: Staged,
     overall: Block,
 ) -> Result<(), JsValue> {
+    let gen = state::with(|s| s.generation);
     let json = serde_json::to_string(settings).map_err(|e| JsValue::from_str(&e.to_string()))?;
     let key = serde_json::to_string(&(&staged.data().studies, &staged.config().fit())).unwrap_or_default();
     let has_fit = overall.fit.is_some();
@@ -212,37 +319,19 @@ fn start_engine(
     let loo = has_fit && !cached;
     engine::analyse(gen, text, &json, loo)?;
     state::with(|s| {
-        s.run = state::EngineRun {
-            has_fit,
-            slots: if loo { vec![None; n] } else { Vec::new() },
-            ..Default::default()
-        }
+        s.run.base = Some((staged, overall));
+        s.run.slots = if loo { vec![None; n] } else { Vec::new() };
     });
     let bx: web_sys::HtmlElement = by_id("bayes-box")?;
     super::bayes::clear_result()?;
     if settings.bayes.model.is_some() {
         set_hidden(&bx, false)?;
         set_text("bayes-status", "Sampling: starting…")?;
-        engine::sample(gen, Some((text, &json)))?;
+        engine::sample(gen, Some((text, &json)))
     } else {
         set_hidden(&bx, true)?;
-        engine::sample(gen, None)?;
+        engine::sample(gen, None)
     }
-    let job = Pass2 { gen, staged, overall, groups: None, covariates: None, comparison: None, stage: 0 };
-    set_timeout(0, move || report(timed("pass2", || pass2(job))))?;
-    Ok(())
-}
-
-/// The rest of the analysis on the page, one stage per event-loop task (each a few fits).
-struct Pass2 {
-    gen: u64,
-    staged: Staged,
-    overall: Block,
-    groups: Option<Groups>,
-    /// The meta-regression's covariates, from the subgroup stage.
-    covariates: Option<Vec<crate::data::Covariate>>,
-    comparison: Option<ComparisonBlock>,
-    stage: u8,
 }
 
 fn bad_note(text: &str) -> Result<(), JsValue> {
@@ -251,59 +340,9 @@ fn bad_note(text: &str) -> Result<(), JsValue> {
     Ok(())
 }
 
-fn pass2(mut job: Pass2) -> Result<(), JsValue> {
-    if !current(job.gen) {
-        return Ok(());
-    }
-    let mut notes = Vec::new();
-    match job.stage {
-        0 => {
-            let (groups, covs) = job.staged.subgroups().unwrap_or_else(|e| {
-                notes.push(format!("Subgroup analysis not possible: {e}."));
-                (Groups::default(), None)
-            });
-            job.groups = Some(groups);
-            job.covariates = covs;
-        }
-        1 => {
-            let m = job.staged.meta_regression(job.covariates.take());
-            if let Some(g) = job.groups.as_mut() {
-                g.meta_regression = m;
-            }
-        }
-        2 => {
-            job.comparison = job.staged.comparison().unwrap_or_else(|e| {
-                notes.push(format!("Comparison of tests not possible: {e}."));
-                None
-            });
-        }
-        _ => {
-            let (low_risk, models) = (job.staged.low_risk(), job.staged.models());
-            let mut a = job.staged.finish(job.overall, job.groups.unwrap_or_default(), None);
-            a.low_risk = low_risk;
-            a.models = models;
-            a.comparison = job.comparison;
-            state::with(|s| {
-                s.run.complete = true;
-                s.run.page = Some(a);
-            });
-            let notes = state::with(|s| std::mem::take(&mut s.run.notes));
-            refresh()?;
-            for n in notes {
-                bad_note(&n)?;
-            }
-            return loo_shown();
-        }
-    }
-    state::with(|s| s.run.notes.extend(notes));
-    job.stage += 1;
-    set_timeout(0, move || report(timed("pass2", || pass2(job))))?;
-    Ok(())
-}
-
 /// The analysis on screen from the page's stages and what the workers have sent so far.
 fn refresh() -> Result<(), JsValue> {
-    let Some(a) = state::with(|s| {
+    let shown = state::with(|s| {
         let mut a = s.run.page.clone()?;
         if let Some((auc, simplified)) = s.run.auc.clone() {
             worker::apply_auc(&mut a.overall, auc, simplified);
@@ -312,12 +351,13 @@ fn refresh() -> Result<(), JsValue> {
             a.bayes = Some(b);
             a.bayes_prior_sensitivity = alt;
         }
-        s.analysis = Some(a.clone());
-        Some(a)
-    }) else {
-        return Ok(());
-    };
-    show(&a)
+        s.analysis = Some(a);
+        Some(())
+    });
+    match shown {
+        Some(()) => show(),
+        None => Ok(()),
+    }
 }
 
 /// An answer of an engine worker: `{gen, part, kind, message}` (one `worker::Message`),
@@ -347,13 +387,33 @@ fn engine_message(data: &JsValue) -> Result<(), JsValue> {
     if value.is_undefined() {
         return Ok(()); // `done`: the messages before it said everything
     }
-    let msg: Message = worker::from_js(value).map_err(|e| JsValue::from_str(&e))?;
+    let msg: Message = timed("decode", || worker::from_js(value)).map_err(|e| JsValue::from_str(&e))?;
     match msg {
         Message::Auc { auc, simplified } => {
             state::with(|s| s.run.auc = Some((auc, simplified)));
             refresh()?;
             loo_shown()
         }
+        Message::Subgroup(row) => {
+            state::with(|s| s.run.levels.push(*row));
+            Ok(())
+        }
+        Message::Later(l) => {
+            let assembled = state::with(|s| {
+                let (staged, overall) = s.run.base.take()?;
+                let levels = std::mem::take(&mut s.run.levels);
+                s.run.notes = l.notes.clone();
+                s.run.page = Some(timed("assemble", || worker::assemble(staged, overall, levels, *l)));
+                s.run.complete = true;
+                Some(())
+            });
+            if assembled.is_none() {
+                return Ok(());
+            }
+            refresh()?;
+            loo_shown()
+        }
+        Message::Pending => Ok(()),
         Message::Compat(c) => {
             state::with(|s| s.compat = Some(*c));
             match state::with(|s| s.analysis.clone()) {
@@ -413,7 +473,7 @@ fn loo_shown() -> Result<(), JsValue> {
     if !has_fit {
         set_text("loo-status", "Leave-one-out: not available (no pooled fit).")?;
         render::loo(&[], level)?;
-        return set_status("ready");
+        return mark_ready();
     }
     if slots.1 > 0 {
         render::loo(&[], level)?;
@@ -423,7 +483,7 @@ fn loo_shown() -> Result<(), JsValue> {
     render::loo(&rows, level)?;
     progress(rows.len(), rows.len())?;
     if auc {
-        set_status("ready")?;
+        mark_ready()?;
     }
     Ok(())
 }

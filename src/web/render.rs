@@ -597,20 +597,22 @@ pub fn plot_controls(a: &Analysis, opts: &PlotOptions) -> Result<(), JsValue> {
     Ok(())
 }
 
-/// Draw every figure on its canvas (at the screen's pixel density).
-pub fn plots(a: &Analysis) -> Result<(), JsValue> {
+/// The figures of `a`, in the order they are drawn: every kind, and the comparison's when there
+/// is one (a figure option — RevMan SROC, zoom — redraws them like the others; issue #11: their
+/// canvases kept the old options while the SVG export had the new ones).
+pub fn plot_kinds(a: &Analysis) -> Vec<PlotKind> {
+    let extra = if a.comparison.is_some() { &PlotKind::EXTRA[..] } else { &[] };
+    PlotKind::ALL.iter().chain(extra).copied().collect()
+}
+
+/// Draw figure `k` of `a` on its canvas (at the screen's pixel density).
+pub fn plot(k: PlotKind, a: &Analysis) -> Result<(), JsValue> {
     let dpr = super::dom::window()?.device_pixel_ratio().clamp(1.0, 2.0);
-    for k in PlotKind::ALL {
-        let c: HtmlCanvasElement = by_id(&format!("plot-{}", k.id()))?;
-        draw_canvas(&c, k, a, dpr)?;
-    }
-    // The comparison's figures too: a figure option (RevMan SROC, zoom) redraws them like the others
-    // (issue #11: their canvases kept the old options while the SVG export had the new ones).
-    if a.comparison.is_some() {
-        for k in PlotKind::EXTRA {
-            let c: HtmlCanvasElement = by_id(&format!("plot-{}", k.id()))?;
-            draw_canvas(&c, k, a, dpr)?;
-        }
-    }
-    Ok(())
+    let c: HtmlCanvasElement = by_id(&format!("plot-{}", k.id()))?;
+    draw_canvas(&c, k, a, dpr)
+}
+
+/// Draw every figure on its canvas.
+pub fn plots(a: &Analysis) -> Result<(), JsValue> {
+    plot_kinds(a).into_iter().try_for_each(|k| plot(k, a))
 }

@@ -70,11 +70,16 @@ pub struct LooCache {
 /// The current generation's results as they come in (`super::pipeline`, `super::engine`).
 #[derive(Default)]
 pub struct EngineRun {
-    /// The page's own stages are done (`page` holds their analysis).
+    /// The worker's later stages ([`crate::worker::Later`]) are in `page`.
     pub complete: bool,
-    /// The analysis of the page's stages, before the workers' parts are put in.
+    /// The page's first pass (the data and the overall block) until the later stages come.
+    pub base: Option<(crate::analysis::Staged, crate::analysis::Block)>,
+    /// The analysis without the AUC interval and the Bayesian fit: the first pass's, then the
+    /// complete one.
     pub page: Option<Analysis>,
-    /// Problems of the page's stages, shown in the fit report when they are done.
+    /// The subgroup table's rows received so far ([`crate::worker::Message::Subgroup`]).
+    pub levels: Vec<crate::analysis::Subgroup>,
+    /// Why a later stage has no result ([`crate::worker::Later::notes`]), under the fit report.
     pub notes: Vec<String>,
     /// The overall model was fitted (leave-one-out refits need it).
     pub has_fit: bool,
@@ -107,6 +112,14 @@ pub struct App {
     pub own_hash: String,
     /// The text and settings an example replaced (for "Undo").
     pub undo: Option<(String, AnalysisSettings)>,
+    /// The analysis is being shown, one section or figure per task (`pipeline::show`), the next
+    /// being `show_next`.
+    pub showing: bool,
+    pub show_next: usize,
+    /// The grid editor of the latest text, drawn after the results (`pipeline::pass1`).
+    pub pending_grid: Option<Box<dyn FnOnce() -> Result<(), wasm_bindgen::JsValue>>>,
+    /// `ready` waits for that task.
+    pub ready_pending: bool,
     /// Display choices of the figures (zoom, regions, labels); not analysis settings.
     pub plot_options: crate::report::plots::PlotOptions,
 }

@@ -58,7 +58,19 @@ const browser = await chromium.launch({
     if (body) gz += zlib.gzipSync(body, { level: 9 }).length;
   }
   const lazy = early.filter((p) => p.includes('sheets') || p.includes('engine'));
-  console.log(`first load: example analysis on screen ${onScreen} ms after navigation; ${early.length} files, ${(gz / 1024).toFixed(0)} KiB gzip -9 before it (worker modules fetched by then: ${lazy.length ? lazy.join(', ') : 'no'})`);
+  console.log(`first load: example analysis on screen ${onScreen} ms after navigation; ${early.length} files, ${(gz / 1024).toFixed(0)} KiB gzip -9 before it (${early.join(' ')}; worker modules fetched by then: ${lazy.length ? lazy.join(', ') : 'no'})`);
+  // The page's full module (boot.js sets window.wasmBindings once it runs) follows the first paint.
+  await page.waitForFunction(() => window.wasmBindings !== undefined, null, { timeout: 60_000 });
+  const { started, all } = await page.evaluate(() => ({
+    started: performance.now(),
+    all: performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname),
+  }));
+  let total = 0;
+  for (const p of ['/', ...new Set(all)]) {
+    const body = await fs.readFile(path.join(dist, decodeURIComponent(p.slice(1)) || 'index.html')).catch(() => null);
+    if (body) total += zlib.gzipSync(body, { level: 9 }).length;
+  }
+  console.log(`  full module running by ${Math.round(started)} ms; ${(total / 1024).toFixed(0)} KiB gzip -9 fetched by then`);
   await ctx.close();
 }
 
@@ -88,6 +100,13 @@ for (let i = 0; i < RUNS; i++) {
     const long = [];
     new PerformanceObserver((list) => { for (const e of list.getEntries()) long.push(e.duration); })
       .observe({ type: 'longtask' });
+    // Where a long frame's time went (script invokers), for FOURFOLD_STAGES.
+    const frames = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        if (e.duration > 50) frames.push(`${e.duration.toFixed(0)} ms [${e.scripts.map((s) => `${s.invoker} ${s.duration.toFixed(0)}`).join('; ')}] render ${(e.duration - (e.renderStart ? e.renderStart - e.startTime : e.duration)).toFixed(0)}`);
+      }
+    }).observe({ type: 'long-animation-frame' });
     const t0 = performance.now();
     sel.value = 'test';
     sel.dispatchEvent(new Event('change', { bubbles: true }));
@@ -101,7 +120,7 @@ for (let i = 0; i < RUNS; i++) {
         const rows = document.querySelectorAll('[data-testid=summary-row]').length;
         if (main !== null && status.textContent === 'ready' && rows > 1) {
           const complete = performance.now() - t0;
-          setTimeout(() => resolve({ main, complete, long: long.length, longest: Math.max(0, ...long) }), 100);
+          setTimeout(() => resolve({ main, complete, long: long.length, longest: Math.max(0, ...long), frames }), 100);
           return;
         }
         else requestAnimationFrame(tick);
@@ -113,6 +132,11 @@ for (let i = 0; i < RUNS; i++) {
   console.log(`run ${i + 1}: main results ${t.main.toFixed(0)} ms, complete ${t.complete.toFixed(0)} ms; ${t.long} main-thread tasks over 50 ms, longest ${t.longest.toFixed(0)} ms`);
   const slow = stages.filter(([, ms]) => ms > 50).map(([s, ms]) => `${s} ${ms}`);
   console.log(`  main-thread stages: ${stages.length}, over 50 ms: ${slow.join(', ') || 'none'}`);
+  // FOURFOLD_STAGES=1: every stage of 3 ms or more, in order (where the time goes).
+  if (process.env.FOURFOLD_STAGES) {
+    console.log(`  all: ${stages.filter(([, ms]) => ms >= 3).map(([s, ms]) => `${s} ${ms}`).join(', ')}`);
+    console.log(`  frames over 50 ms: ${t.frames.join(' | ') || 'none'}`);
+  }
   await ctx.close();
 }
 const med = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -30,8 +30,9 @@ pub struct Design {
     pub x1: Vec<Vec<f64>>,
     pub x2: Vec<Vec<f64>>,
     /// Rows `lo..hi` of each study when a study has several tables sharing one random effect
-    /// (METHODS §15.1; see [`Design::with_groups`]); `None`: one row per study (§2).
-    #[serde(skip)]
+    /// (METHODS §15.1; see [`Design::with_groups`]); `None`: one row per study (§2). Not in
+    /// people's JSON; in the page's worker messages.
+    #[serde(default, skip_serializing_if = "crate::stats::for_people")]
     pub groups: Option<Vec<(usize, usize)>>,
 }
 
