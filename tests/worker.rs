@@ -202,6 +202,24 @@ fn a_later_stage_that_cannot_run_is_said() {
 }
 
 #[test]
+fn leave_one_out_shares_cover_every_row_once() {
+    use fourfold::worker::loo_share;
+    for n in [0, 1, 2, 5, 14, 108, 1001] {
+        for parts in 1..=4 {
+            let shares: Vec<(usize, usize)> = (0..parts).map(|p| loo_share(n, p, parts)).collect();
+            assert_eq!(shares[0].0, 0);
+            assert_eq!(shares[parts - 1].1, n);
+            assert!(shares.windows(2).all(|w| w[0].1 == w[1].0), "{n} rows, {parts} parts: {shares:?}");
+            assert!(shares.iter().all(|(a, b)| a <= b));
+        }
+    }
+    // schuetz with 2 refitting workers: part 0 computes the later stages, parts 1 and 2 refit.
+    let three: Vec<_> = (0..3).map(|p| loo_share(108, p, 3)).collect();
+    assert_eq!(three, [(0, 0), (0, 54), (54, 108)]);
+    assert_eq!(loo_share(108, 0, 1), (0, 108));
+}
+
+#[test]
 fn nothing_to_analyse_and_bad_settings() {
     let json = serde_json::to_string(&AnalysisSettings::default()).expect("json");
     let clock = ticking();

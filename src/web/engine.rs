@@ -22,8 +22,9 @@ thread_local! {
     static BAYES: RefCell<Option<web_sys::Worker>> = const { RefCell::new(None) };
 }
 
-/// How many analysis workers: one per logical core (`navigator.hardwareConcurrency`; the main
-/// thread is idle while they compute), between 1 and [`MAX_WORKERS`].
+/// How many refitting workers: one per logical core (`navigator.hardwareConcurrency`; the main
+/// thread is idle while they compute), between 1 and [`MAX_WORKERS`]. One more computes the
+/// later stages beside them (`worker::loo_share`).
 pub fn pool_size() -> usize {
     let n = window().map(|w| w.navigator().hardware_concurrency()).unwrap_or(1.0);
     (n as usize).clamp(1, MAX_WORKERS)
@@ -95,10 +96,12 @@ fn request(
     Ok(m.into())
 }
 
-/// Start the analysis of generation `gen` in `parts` workers (1 when no leave-one-out refits are
-/// needed); the other workers of the pool are told to stop what they are doing.
+/// Start the analysis of generation `gen`: part 0 (the later stages) and, when refits are needed,
+/// one refitting part per [`pool_size`]; the other workers of the pool are told to stop what they
+/// are doing.
 pub fn analyse(gen: u64, text: &str, settings: &str, loo: bool) -> Result<(), JsValue> {
-    let parts = if loo { pool_size() } else { 1 };
+    // Part 0 computes the later stages; with refits to do, one more worker per core refits.
+    let parts = if loo { pool_size() + 1 } else { 1 };
     for part in 0..parts {
         analysis_worker(part)?.post_message(&request(gen, "analysis", text, settings, part, parts, loo)?)?;
     }
