@@ -12,9 +12,9 @@
 //! | [`findings`] | what a review hands over, from a finished analysis: the GRADE summary of findings in natural frequencies (METHODS §17), the decision curve, the compatibility view (each tool's model and conventions fitted by `stats`) | `analysis`, `data`, `settings`, `stats` |
 //! | [`report`] | every word a user reads (fit report, interpretations, tables, headers at the result's level, input messages), the figures' inputs, exports, the page's editable grid; computes nothing | `analysis`, `data`, `findings`, `plot`, `settings`, `stats` |
 //! | [`plot`] | drawing, generic over plotters' `DrawingBackend`, from plain structs; computes nothing statistical | — |
-//! | [`worker`] | the page's analysis off its main thread: the jobs its Web Workers run, in steps a newer request cancels, and the messages (MessagePack: NaN and ∞ kept) they send back | `analysis`, `data`, `findings`, `settings`, `stats` |
+//! | [`worker`] | the page's analysis off its main thread: the jobs its Web Workers run, in steps a newer request cancels, and the messages (JavaScript values via serde-wasm-bindgen: NaN and ∞ kept) they send back | `analysis`, `data`, `findings`, `settings`, `stats` |
 //! | `web` (wasm32 only) | the page shell: DOM events → settings → `analysis` stages on the page and `worker` jobs in Web Workers → places what `report` produced | everything |
-//! | `bin` (`src/bin/sheets.rs`, `src/bin/engine.rs`, wasm32 only) | the page's Web Worker modules: the spreadsheet reader (fetched on first use) and the analysis engine (wraps `worker`'s jobs) | `data`, `report`, `worker` |
+//! | `bin` (`src/bin/sheets.rs`, `src/bin/engine.rs`, `src/bin/paint.rs`, wasm32 only) | the page's other wasm modules: the spreadsheet reader (a Web Worker, fetched on first use), the analysis engine (Web Workers; wraps `worker`'s jobs) and the first paint (`web::paint`, loaded before the page's full module) | `data`, `report`, `worker`, `web` |
 //! | `cli` (`src/main.rs`, `src/cli.rs`) | the native CLI `fourfold` (on wasm32 `main` starts `web`) | everything |
 //!
 //! "May use" is the allowed import graph: `tests/tidy.rs` reads this table, checks that it names
@@ -36,9 +36,10 @@
 //! * Results are typed (method, rung, termination, boundary, fallback, errors are enums that
 //!   serialise to the JSON strings of earlier versions); nothing downstream matches on prose.
 //!
-//! * The page's slow parts run in Web Workers (`worker`, `src/bin/engine.rs`); only results that
-//!   are small to decode cross to the page, because every decoded type adds its decoder to the
-//!   page's first load (README, *Performance*).
+//! * The page fits only the overall model; every later stage runs in Web Workers (`worker`,
+//!   `src/bin/engine.rs`) and crosses as results the page decodes. The decoders are in the page's
+//!   full module, which is fetched after a small first-paint module (`web::paint`) has put the
+//!   initial analysis on screen (README, *Performance*).
 //!
 //! The Bayesian fits (issue #16) are `stats::bayes` (own NUTS), run by `analysis::bayes`, worded by
 //! `report::bayes` and placed by `web::bayes`. (The three-level model for clustered cohorts, METHODS §15.3,
