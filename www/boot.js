@@ -36,7 +36,8 @@ document.getElementById('crash-reset')?.addEventListener('click', () => {
 // are not hashed, so they carry the full module's (this build's) name: never a stale copy from a
 // cache. Any failure only means no early paint.
 async function firstPaint() {
-  const v = `?v=${encodeURIComponent(boot.dataset.js)}`;
+  // The same URLs as the preloads in index.html (Trunk.toml pattern_preload).
+  const v = `?v=${boot.dataset.js.split('/').pop()}`;
   try {
     await new Promise((resolve, reject) => {
       const s = document.createElement('script');
