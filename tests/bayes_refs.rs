@@ -219,3 +219,31 @@ fn latent_class_agrees_with_numpyro() {
         }
     }
 }
+
+#[test]
+fn prior_sensitivity_sentence_draws_no_conclusion_from_unconverged_fits() {
+    // 2 chains × 50 draws: no fit can reach ESS ≥ 400, so none has converged; the sentence must
+    // say so instead of reading the medians ("the data dominate the priors").
+    use fourfold::analysis::bayes::{prior_sensitivity, BayesRun};
+    use fourfold::settings::{BayesModel, BayesSettings};
+    let studies = support::read_dataset("audit_c").studies;
+    let b = BayesSettings {
+        model: Some(BayesModel::Bivariate),
+        chains: 2,
+        warmup: 50,
+        draws: 50,
+        prior_sensitivity: true,
+        ..BayesSettings::default()
+    };
+    let mut run = BayesRun::new(&studies, &b).expect("a run");
+    while !run.advance(50) {}
+    let block = run.finish();
+    let alt = prior_sensitivity(&studies, &b);
+    assert_eq!(alt.len(), 2);
+    let l = fourfold::report::bayes::sensitivity_line(block.posterior(), &alt);
+    assert_eq!(l.tone, fourfold::report::doc::Tone::Bad);
+    let text = l.plain();
+    assert!(text.starts_with("Not every fit of the comparison converged (the chosen prior's, "), "{text}");
+    assert!(text.contains("fits), so it cannot say yet whether the priors matter"), "{text}");
+    assert!(!text.contains("dominate"), "{text}");
+}

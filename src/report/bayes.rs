@@ -493,8 +493,32 @@ pub fn sensitivity_table(chosen: &Posterior, alternatives: &[crate::analysis::ba
     Table { headers, keys: vec![], rows }
 }
 
-/// The comparison's reading in words: how far the pooled estimates move between the priors.
+/// The comparison's reading in words: how far the pooled estimates move between the priors. When
+/// a fit did not converge its medians are not estimates, so the line says which and draws no
+/// conclusion (before: "the data dominate the priors" whatever the fits' state).
 pub fn sensitivity_line(chosen: &Posterior, alternatives: &[crate::analysis::bayes::Alternative]) -> Line {
+    let mut unconverged: Vec<String> = Vec::new();
+    if !chosen.verdict.converged() {
+        unconverged.push("the chosen prior's".into());
+    }
+    unconverged.extend(
+        alternatives
+            .iter()
+            .filter(|a| !a.fit.posterior.verdict.converged())
+            .map(|a| format!("the {} prior's", a.name)),
+    );
+    if !unconverged.is_empty() {
+        let n = unconverged.len();
+        return Line::text(
+            Tone::Bad,
+            format!(
+                "Not every fit of the comparison converged ({} {}), so it cannot say yet whether the \
+                 priors matter: run longer chains.",
+                unconverged.join(", "),
+                if n == 1 { "fit" } else { "fits" }
+            ),
+        );
+    }
     let mut shift: f64 = 0.0;
     for key in ["se", "sp"] {
         if let Some(c) = chosen.get(key) {
