@@ -253,13 +253,14 @@ pub struct Subgroup {
 }
 
 /// The shapes of [`Block`] and [`Subgroup`] in the page's worker messages: the same fields,
-/// nothing flattened.
+/// nothing flattened. serde's remote derives read and write the real types directly (no copy).
 pub mod wire {
     use serde::{Deserialize, Serialize};
 
     use super::*;
 
     #[derive(Serialize, Deserialize)]
+    #[serde(remote = "super::Block")]
     pub struct Block {
         k: usize,
         fit: Option<BivariateResult>,
@@ -275,82 +276,11 @@ pub mod wire {
         warnings: Vec<String>,
     }
 
-    impl From<super::Block> for Block {
-        fn from(b: super::Block) -> Block {
-            let super::Block {
-                k,
-                fit,
-                fit_error,
-                studies,
-                heterogeneity,
-                threshold,
-                deeks,
-                lfk,
-                fagan,
-                lr_scattergram,
-                weights,
-                warnings,
-            } = b;
-            Block {
-                k,
-                fit,
-                fit_error,
-                studies,
-                heterogeneity,
-                threshold,
-                deeks,
-                lfk,
-                fagan,
-                lr_scattergram,
-                weights,
-                warnings,
-            }
-        }
-    }
-
-    impl From<Block> for super::Block {
-        fn from(b: Block) -> super::Block {
-            let Block {
-                k,
-                fit,
-                fit_error,
-                studies,
-                heterogeneity,
-                threshold,
-                deeks,
-                lfk,
-                fagan,
-                lr_scattergram,
-                weights,
-                warnings,
-            } = b;
-            super::Block {
-                k,
-                fit,
-                fit_error,
-                studies,
-                heterogeneity,
-                threshold,
-                deeks,
-                lfk,
-                fagan,
-                lr_scattergram,
-                weights,
-                warnings,
-            }
-        }
-    }
-
-    #[derive(Deserialize)]
+    #[derive(Serialize, Deserialize)]
+    #[serde(remote = "super::Subgroup")]
     pub struct Subgroup {
-        pub(super) level: String,
-        pub(super) block: super::Block,
-    }
-
-    #[derive(Serialize)]
-    pub struct SubgroupRef<'a> {
-        pub(super) level: &'a str,
-        pub(super) block: &'a super::Block,
+        level: String,
+        block: super::Block,
     }
 }
 
@@ -359,14 +289,14 @@ impl Serialize for Block {
         if crate::stats::for_people(self) {
             Block::serialize(self, s)
         } else {
-            wire::Block::from(self.clone()).serialize(s)
+            wire::Block::serialize(self, s)
         }
     }
 }
 
 impl<'de> Deserialize<'de> for Block {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        wire::Block::deserialize(d).map(Block::from)
+        wire::Block::deserialize(d)
     }
 }
 
@@ -375,15 +305,14 @@ impl Serialize for Subgroup {
         if crate::stats::for_people(self) {
             Subgroup::serialize(self, s)
         } else {
-            wire::SubgroupRef { level: &self.level, block: &self.block }.serialize(s)
+            wire::Subgroup::serialize(self, s)
         }
     }
 }
 
 impl<'de> Deserialize<'de> for Subgroup {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let w = wire::Subgroup::deserialize(d)?;
-        Ok(Subgroup { level: w.level, block: w.block })
+        wire::Subgroup::deserialize(d)
     }
 }
 

@@ -8,10 +8,10 @@
 //! JavaScript values (serde-wasm-bindgen, then the structured clone of `postMessage`): unlike JSON
 //! they keep NaN and ±∞, and inside [`encoding`] the types that JSON shows as one sentence (a fit's
 //! termination, fallback, boundary: `stats::text_for_people!`) and the fits' internals go
-//! structurally, so they read back as the same values. The page fits only the overall model itself (its first results); every
-//! later stage — subgroups, meta-regression, comparison of tests, low-risk analysis, further
-//! models ([`Later`]), the AUC interval, the compatibility view, the leave-one-out refits and the
-//! Bayesian fit — comes from a worker. The decoders this needs are in the page's full module, not
+//! structurally, so they read back as the same values. The page fits only the overall model
+//! itself (its first results); every later stage — subgroups, meta-regression, comparison of
+//! tests, low-risk analysis, further models ([`Later`]), the AUC interval, the compatibility
+//! view, the leave-one-out refits and the Bayesian fit — comes from a worker. The decoders this needs are in the page's full module, not
 //! in the first paint's (`src/bin/paint.rs`), so they do not weigh on the first load.
 
 use serde::{Deserialize, Serialize};

@@ -15,6 +15,16 @@ use fourfold::stats::bayes::{fit_bivariate, RunConfig};
 use serde_json::Value;
 use support::read_studies;
 
+/// R-hat and ESS of every quantity within the verdict's thresholds.
+fn assert_mixed(name: &str, p: &fourfold::stats::bayes::Posterior) {
+    let (ess, rhat) = p.worst();
+    assert!(
+        rhat <= fourfold::stats::bayes::RHAT_MAX && ess >= fourfold::stats::bayes::ESS_MIN,
+        "{name}: {:?}",
+        p.verdict
+    );
+}
+
 /// Standard deviations of the combined Monte Carlo error allowed between two samplers: ~120
 /// comparisons, so a 4σ bound fails by chance with probability ~1 % in all (a fixed seed makes
 /// the outcome reproducible).
@@ -99,12 +109,7 @@ fn compare(name: &str, priors: &Priors, seed: u64) -> Vec<String> {
     let p = &fit.posterior;
     // R-hat and ESS must pass; a few divergences out of 10 000 draws are reported, not failed
     // (NumPyro itself has 1 on audit_c; ours has 8 there, which the verdict flags).
-    let (ess, rhat) = p.worst();
-    assert!(
-        rhat <= fourfold::stats::bayes::RHAT_MAX && ess >= fourfold::stats::bayes::ESS_MIN,
-        "{name}: {:?}",
-        p.verdict
-    );
+    assert_mixed(name, p);
     assert!(p.sampler.divergences <= 10, "{name}: {} divergences", p.sampler.divergences);
     let mut report = vec![format!(
         "{name}: {} divergences (NumPyro {})",
@@ -203,12 +208,7 @@ fn latent_class_agrees_with_numpyro() {
         let fit =
             fit_latent_class(&read_studies(name), &Priors::default(), &ReferencePriors::default(), &cfg);
         let post = &fit.posterior;
-        let (ess, rhat) = post.worst();
-        assert!(
-            rhat <= fourfold::stats::bayes::RHAT_MAX && ess >= fourfold::stats::bayes::ESS_MIN,
-            "{name}: {:?}",
-            post.verdict
-        );
+        assert_mixed(name, post);
         println!(
             "{name}: {} divergences (NumPyro {})",
             post.sampler.divergences, r["fits"][name]["divergences"]

@@ -64,14 +64,6 @@ pub fn set_timeout(ms: i32, f: impl FnOnce() + 'static) -> Result<i32, JsValue> 
     window()?.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), ms)
 }
 
-/// Run `f` in a task after the next frame is painted (what is on screen by now shows first).
-pub fn after_paint(f: impl FnOnce() + 'static) -> Result<(), JsValue> {
-    let cb = Closure::once_into_js(move || {
-        let _ = set_timeout(0, f);
-    });
-    window()?.request_animation_frame(cb.unchecked_ref()).map(|_| ())
-}
-
 pub fn clear_timeout(handle: i32) {
     if let Ok(w) = window() {
         w.clear_timeout_with_handle(handle);

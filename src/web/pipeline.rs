@@ -284,12 +284,10 @@ fn fit_task(gen: u64) -> Result<(), JsValue> {
     let overall = timed("overall", || staged.overall());
     let a = staged.clone().finish(overall.clone(), Groups::default(), None);
     state::with(|s| {
-        s.analysis = Some(a.clone());
         s.compat = None;
-        s.run =
-            state::EngineRun { has_fit: overall.fit.is_some(), page: Some(a.clone()), ..Default::default() };
+        s.run = state::EngineRun { page: Some(a), ..Default::default() };
     });
-    show()?;
+    refresh()?;
     set_text("loo-status", "Leave-one-out: waiting for the complete fit…")?;
     start_engine(&text, &settings, staged, overall)
 }
@@ -319,6 +317,7 @@ fn start_engine(
     let loo = has_fit && !cached;
     engine::analyse(gen, text, &json, loo)?;
     state::with(|s| {
+        s.run.has_fit = has_fit;
         s.run.base = Some((staged, overall));
         s.run.slots = if loo { vec![None; n] } else { Vec::new() };
     });
